@@ -1,0 +1,21 @@
+//! Rapport's domain core: the vocabulary, calling cycles, the scheduling engine and agenda
+//! ranking.
+//!
+//! Architecture invariant: this crate does no I/O — no database, no network, no clock, no
+//! environment. Time arrives as arguments, so every rule here is a pure function that tests
+//! (and property tests) can drive directly.
+
+pub mod agenda;
+pub mod cadence;
+pub mod email;
+pub mod schedule;
+pub mod vocab;
+pub mod when;
+
+pub use cadence::{
+    Cadence, CadenceDefaults, CadenceProfile, CadenceSource, CadenceUnit, DefaultScope,
+};
+pub use email::EmailAddress;
+pub use schedule::{NextTouch, NextTouchSource, ScheduleInput, next_touch};
+pub use vocab::{Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind};
+pub mod model;

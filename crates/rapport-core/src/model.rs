@@ -1,0 +1,171 @@
+//! The records of the domain, as the rest of the program sees them.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::agenda::Section;
+use crate::cadence::{Cadence, CadenceSource};
+use crate::email::EmailAddress;
+use crate::schedule::NextTouch;
+use crate::vocab::{Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind};
+
+macro_rules! id_type {
+    ($($(#[$meta:meta])* $name:ident),+ $(,)?) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )+};
+}
+
+id_type!(UserId, ContactId, OrganizationId, TouchId, FollowUpId);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    /// IANA zone name; `None` means the zone of the machine running Rapport.
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationRef {
+    pub id: OrganizationId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub name: String,
+    pub domain: Option<String>,
+    pub tier: Option<Tier>,
+    pub contact_count: i64,
+    pub created_at: Timestamp,
+}
+
+/// A relationship role held over a span of time; `until: None` means it is held now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSpan {
+    pub role: Role,
+    pub since: Date,
+    pub until: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub until: Date,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    pub id: ContactId,
+    pub owner: UserId,
+    pub name: String,
+    pub title: Option<String>,
+    pub organization: Option<OrganizationRef>,
+    pub emails: Vec<EmailAddress>,
+    pub phones: Vec<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub roles: Vec<RoleSpan>,
+    pub tier: Option<Tier>,
+    pub stage: Option<Stage>,
+    pub horizon: Option<Horizon>,
+    pub prospect_kind: Option<ProspectKind>,
+    /// Set on the contact itself; `None` means inherited from the defaults.
+    pub cadence: Option<Cadence>,
+    pub effective_cadence: Cadence,
+    pub cadence_source: CadenceSource,
+    pub added_on: Date,
+    pub last_touch_on: Option<Date>,
+    pub hold: Option<Hold>,
+    pub next_touch: NextTouch,
+    pub archived_at: Option<Timestamp>,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Contact {
+    pub fn active_roles(&self) -> Vec<Role> {
+        self.roles
+            .iter()
+            .filter(|r| r.until.is_none())
+            .map(|r| r.role)
+            .collect()
+    }
+}
+
+/// One line of a contact list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactSummary {
+    pub id: ContactId,
+    pub name: String,
+    pub organization: Option<String>,
+    pub email: Option<String>,
+    pub tier: Option<Tier>,
+    pub stage: Option<Stage>,
+    pub next_touch: NextTouch,
+    pub archived: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touch {
+    pub id: TouchId,
+    pub contact: ContactId,
+    pub author: UserId,
+    pub kind: TouchKind,
+    pub direction: Direction,
+    pub at: Timestamp,
+    /// The calendar day of the touch for the person who logged it.
+    pub on: Date,
+    pub summary: Option<String>,
+    pub needs: Option<String>,
+    pub next_approach: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUp {
+    pub id: FollowUpId,
+    pub contact: ContactId,
+    pub due_on: Date,
+    pub text: String,
+    pub done_at: Option<Timestamp>,
+}
+
+/// One contact on the agenda, with the context needed to make the call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgendaEntry {
+    pub contact: ContactId,
+    pub name: String,
+    pub organization: Option<String>,
+    pub tier: Option<Tier>,
+    pub section: Section,
+    pub next_touch: NextTouch,
+    pub cadence: Cadence,
+    pub cadence_source: CadenceSource,
+    pub urgency: f64,
+    pub why: String,
+    pub hold: Option<Hold>,
+    pub last_touch: Option<Touch>,
+    pub open_follow_ups: Vec<FollowUp>,
+}
+
+/// A ranked agenda, cut to a length a person can work through, with the full counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agenda {
+    pub today: Date,
+    pub through: Date,
+    pub overdue: usize,
+    pub due_today: usize,
+    pub upcoming: usize,
+    pub entries: Vec<AgendaEntry>,
+}

@@ -1,0 +1,155 @@
+//! The agenda query: a range scan of one owner's due dates, ranked by the domain core.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use rapport_core::agenda::{self, AgendaFacts, Section};
+use rapport_core::model::{Agenda, AgendaEntry, ContactId, FollowUp, Hold, UserId};
+use rapport_core::{Cadence, CadenceSource, NextTouch, Tier};
+
+use crate::error::{Result, StoreError};
+use crate::{Store, rows};
+
+/// One candidate row, owned, so the ranking can borrow from it.
+struct Due {
+    id: ContactId,
+    name: String,
+    organization: Option<String>,
+    tier: Option<Tier>,
+    cadence: Cadence,
+    cadence_source: CadenceSource,
+    added_on: Date,
+    last_touch_on: Option<Date>,
+    last_touch_id: Option<i64>,
+    hold: Option<Hold>,
+    next: NextTouch,
+}
+
+impl Due {
+    fn facts<'a>(&'a self, follow_up: Option<&'a FollowUp>) -> AgendaFacts<'a> {
+        AgendaFacts {
+            next: self.next,
+            cadence: self.cadence,
+            cadence_source: &self.cadence_source,
+            tier: self.tier,
+            added_on: self.added_on,
+            last_touch_on: self.last_touch_on,
+            hold: self.hold.as_ref().map(|h| (h.until, h.reason.as_str())),
+            follow_up: follow_up.map(|f| (f.due_on, f.text.as_str())),
+        }
+    }
+}
+
+impl Store {
+    /// `owner`'s agenda on `today`: everything due up to `through`, ranked, the first `limit`
+    /// entries with their context (last touch, open follow-ups, hold).
+    pub async fn agenda(
+        &self,
+        owner: UserId,
+        today: Date,
+        through: Date,
+        limit: usize,
+    ) -> Result<Agenda> {
+        let found = sqlx::query(
+            "SELECT c.id, c.name, o.name AS organization, c.tier, c.effective_cadence, \
+                c.cadence_source, c.added_on, c.last_touch_on, c.last_touch_id, c.hold_until, \
+                c.hold_reason, c.next_touch_on, c.next_touch_source \
+             FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
+             WHERE c.owner_id = $1 AND c.archived_at IS NULL AND c.next_touch_on <= $2",
+        )
+        .bind(owner.0)
+        .bind(through.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut due = found
+            .iter()
+            .map(|row| {
+                let source = rows::text(row, "cadence_source")?;
+                Ok(Due {
+                    id: ContactId(rows::int(row, "id")?),
+                    name: rows::text(row, "name")?,
+                    organization: rows::opt_text(row, "organization")?,
+                    tier: rows::opt_parsed(row, "tier")?,
+                    cadence: rows::parsed(row, "effective_cadence")?,
+                    cadence_source: CadenceSource::from_code(&source).ok_or_else(|| {
+                        StoreError::Corrupt(format!("cadence_source = '{source}'"))
+                    })?,
+                    added_on: rows::date(row, "added_on")?,
+                    last_touch_on: rows::opt_date(row, "last_touch_on")?,
+                    last_touch_id: rows::opt_int(row, "last_touch_id")?,
+                    hold: match rows::opt_date(row, "hold_until")? {
+                        Some(until) => Some(Hold {
+                            until,
+                            reason: rows::opt_text(row, "hold_reason")?.unwrap_or_default(),
+                        }),
+                        None => None,
+                    },
+                    next: NextTouch {
+                        on: rows::date(row, "next_touch_on")?,
+                        source: rows::parsed(row, "next_touch_source")?,
+                    },
+                })
+            })
+            .collect::<Result<Vec<Due>>>()?;
+
+        let count = |section: Section| {
+            due.iter()
+                .filter(|d| Section::of(today, d.next.on) == section)
+                .count()
+        };
+        let (overdue, due_today, upcoming) = (
+            count(Section::Overdue),
+            count(Section::Today),
+            count(Section::Upcoming),
+        );
+
+        due.sort_by(|a, b| {
+            agenda::compare(today, &a.facts(None), &b.facts(None)).then(a.id.cmp(&b.id))
+        });
+        due.truncate(limit);
+
+        let ids: Vec<ContactId> = due.iter().map(|d| d.id).collect();
+        let mut follow_ups: HashMap<ContactId, Vec<FollowUp>> = HashMap::new();
+        for f in self.open_follow_ups_of(&ids).await? {
+            follow_ups.entry(f.contact).or_default().push(f);
+        }
+        let touch_ids: Vec<i64> = due.iter().filter_map(|d| d.last_touch_id).collect();
+        let mut last_touches: HashMap<ContactId, _> = self
+            .touches_by_id(&touch_ids)
+            .await?
+            .into_iter()
+            .map(|t| (t.contact, t))
+            .collect();
+
+        let entries = due
+            .into_iter()
+            .map(|d| {
+                let open = follow_ups.remove(&d.id).unwrap_or_default();
+                let facts = d.facts(open.first());
+                AgendaEntry {
+                    contact: d.id,
+                    section: Section::of(today, d.next.on),
+                    urgency: agenda::urgency(today, &facts),
+                    why: agenda::explain(today, &facts),
+                    last_touch: last_touches.remove(&d.id),
+                    open_follow_ups: open,
+                    name: d.name,
+                    organization: d.organization,
+                    tier: d.tier,
+                    next_touch: d.next,
+                    cadence: d.cadence,
+                    cadence_source: d.cadence_source,
+                    hold: d.hold,
+                }
+            })
+            .collect();
+        Ok(Agenda {
+            today,
+            through,
+            overdue,
+            due_today,
+            upcoming,
+            entries,
+        })
+    }
+}

@@ -1,0 +1,647 @@
+//! Contacts: adding, editing, archiving, finding and reading them.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rapport_core::model::{
+    Contact, ContactId, ContactSummary, Hold, OrganizationId, OrganizationRef, RoleSpan, UserId,
+};
+use rapport_core::{
+    Cadence, CadenceSource, EmailAddress, Horizon, NextTouch, ProspectKind, Role, Stage, Tier,
+};
+use sqlx::AnyConnection;
+
+use crate::error::{Candidate, Result, StoreError};
+use crate::organizations::find_or_create_organization;
+use crate::schedule::reschedule;
+use crate::{Store, instant_text, rows};
+
+#[derive(Debug, Clone, Default)]
+pub struct NewContact {
+    pub name: String,
+    pub emails: Vec<EmailAddress>,
+    pub phones: Vec<String>,
+    /// An organization name; created if it does not exist yet.
+    pub organization: Option<String>,
+    pub title: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub tier: Option<Tier>,
+    pub stage: Option<Stage>,
+    pub horizon: Option<Horizon>,
+    pub prospect_kind: Option<ProspectKind>,
+    pub cadence: Option<Cadence>,
+    pub roles: Vec<Role>,
+}
+
+/// A change to a contact. `None` leaves a field alone; `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ContactPatch {
+    pub name: Option<String>,
+    pub title: Option<Option<String>>,
+    pub organization: Option<Option<String>>,
+    pub notes: Option<Option<String>>,
+    pub tier: Option<Option<Tier>>,
+    pub stage: Option<Option<Stage>>,
+    pub horizon: Option<Option<Horizon>>,
+    pub prospect_kind: Option<Option<ProspectKind>>,
+    pub cadence: Option<Option<Cadence>>,
+    pub add_emails: Vec<EmailAddress>,
+    pub remove_emails: Vec<EmailAddress>,
+    pub add_phones: Vec<String>,
+    pub remove_phones: Vec<String>,
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+    pub add_roles: Vec<Role>,
+    pub end_roles: Vec<Role>,
+}
+
+/// Which contacts a list shows. Empty filters match everyone active.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    pub tag: Option<String>,
+    pub tier: Option<Tier>,
+    pub stage: Option<Stage>,
+    pub role: Option<Role>,
+    pub organization: Option<OrganizationId>,
+    pub owner: Option<UserId>,
+    pub include_archived: bool,
+    pub limit: Option<i64>,
+}
+
+/// The lowercase form names are matched on.
+pub(crate) fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+impl Store {
+    /// Adds a contact owned by `owner`, added on `today` (the owner's calendar day), and
+    /// schedules its first touch. Returns its id.
+    pub async fn add_contact(
+        &self,
+        owner: UserId,
+        new: NewContact,
+        now: Timestamp,
+        today: Date,
+    ) -> Result<ContactId> {
+        let mut tx = self.write().await?;
+        ensure_emails_free(&mut tx, None, &new.emails).await?;
+        let organization = match new.organization.as_deref() {
+            Some(name) => Some(find_or_create_organization(&mut tx, owner, name, now).await?),
+            None => None,
+        };
+        let stamp = instant_text(now);
+        // The schedule columns get placeholders that `reschedule` overwrites before commit.
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO contacts (owner_id, name, name_key, title, organization_id, notes, tier, \
+                stage, horizon, prospect_kind, cadence, effective_cadence, cadence_source, \
+                added_on, next_touch_on, next_touch_source, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '1d', 'default', $12, $12, \
+                'first-touch', 1, $13, $13) \
+             RETURNING id",
+        )
+        .bind(owner.0)
+        .bind(new.name.trim())
+        .bind(name_key(&new.name))
+        .bind(new.title.as_deref())
+        .bind(organization.map(|o| o.0))
+        .bind(new.notes.as_deref())
+        .bind(new.tier.map(Tier::as_str))
+        .bind(new.stage.map(Stage::as_str))
+        .bind(new.horizon.map(Horizon::as_str))
+        .bind(new.prospect_kind.map(ProspectKind::as_str))
+        .bind(new.cadence.map(|c| c.to_string()))
+        .bind(today.to_string())
+        .bind(&stamp)
+        .fetch_one(&mut *tx)
+        .await?;
+        let contact = ContactId(id);
+        insert_emails(&mut tx, contact, 0, &new.emails).await?;
+        insert_phones(&mut tx, contact, 0, &new.phones).await?;
+        insert_tags(&mut tx, contact, &new.tags).await?;
+        start_roles(&mut tx, contact, &new.roles, today).await?;
+        reschedule(&mut tx, contact).await?;
+        tx.commit().await?;
+        Ok(contact)
+    }
+
+    /// Applies a patch and reschedules, in one transaction.
+    pub async fn edit_contact(
+        &self,
+        id: ContactId,
+        patch: ContactPatch,
+        now: Timestamp,
+        today: Date,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        let current = load_contact(&mut tx, id).await?;
+        let organization = match patch.organization {
+            None => current.organization.as_ref().map(|o| o.id),
+            Some(None) => None,
+            Some(Some(ref name)) => {
+                Some(find_or_create_organization(&mut tx, current.owner, name, now).await?)
+            }
+        };
+        let active = current.active_roles();
+        let name = patch.name.unwrap_or_else(|| current.name.clone());
+        sqlx::query(
+            "UPDATE contacts SET name = $1, name_key = $2, title = $3, organization_id = $4, \
+                notes = $5, tier = $6, stage = $7, horizon = $8, prospect_kind = $9, \
+                cadence = $10, updated_at = $11, version = version + 1 \
+             WHERE id = $12",
+        )
+        .bind(name.trim())
+        .bind(name_key(&name))
+        .bind(patch.title.unwrap_or_else(|| current.title.clone()))
+        .bind(organization.map(|o| o.0))
+        .bind(patch.notes.unwrap_or_else(|| current.notes.clone()))
+        .bind(patch.tier.unwrap_or(current.tier).map(Tier::as_str))
+        .bind(patch.stage.unwrap_or(current.stage).map(Stage::as_str))
+        .bind(
+            patch
+                .horizon
+                .unwrap_or(current.horizon)
+                .map(Horizon::as_str),
+        )
+        .bind(
+            patch
+                .prospect_kind
+                .unwrap_or(current.prospect_kind)
+                .map(ProspectKind::as_str),
+        )
+        .bind(
+            patch
+                .cadence
+                .unwrap_or(current.cadence)
+                .map(|c| c.to_string()),
+        )
+        .bind(instant_text(now))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+
+        for email in &patch.remove_emails {
+            if !current.emails.contains(email) {
+                return Err(StoreError::Invalid(format!(
+                    "contact #{id} has no email {email}"
+                )));
+            }
+            sqlx::query("DELETE FROM contact_emails WHERE contact_id = $1 AND email = $2")
+                .bind(id.0)
+                .bind(email.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let new_emails: Vec<EmailAddress> = patch
+            .add_emails
+            .into_iter()
+            .filter(|e| !current.emails.contains(e))
+            .collect();
+        ensure_emails_free(&mut tx, Some(id), &new_emails).await?;
+        insert_emails(
+            &mut tx,
+            id,
+            next_position(current.emails.len()),
+            &new_emails,
+        )
+        .await?;
+
+        for phone in &patch.remove_phones {
+            if !current.phones.contains(phone) {
+                return Err(StoreError::Invalid(format!(
+                    "contact #{id} has no phone {phone}"
+                )));
+            }
+            sqlx::query("DELETE FROM contact_phones WHERE contact_id = $1 AND phone = $2")
+                .bind(id.0)
+                .bind(phone)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let new_phones: Vec<String> = patch
+            .add_phones
+            .into_iter()
+            .filter(|p| !current.phones.contains(p))
+            .collect();
+        insert_phones(
+            &mut tx,
+            id,
+            next_position(current.phones.len()),
+            &new_phones,
+        )
+        .await?;
+
+        for tag in &patch.remove_tags {
+            sqlx::query("DELETE FROM contact_tags WHERE contact_id = $1 AND tag = $2")
+                .bind(id.0)
+                .bind(tag)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let new_tags: Vec<String> = patch
+            .add_tags
+            .into_iter()
+            .filter(|t| !current.tags.contains(t))
+            .collect();
+        insert_tags(&mut tx, id, &new_tags).await?;
+
+        for role in &patch.end_roles {
+            if !active.contains(role) {
+                return Err(StoreError::Invalid(format!(
+                    "contact #{id} is not a {role} now"
+                )));
+            }
+            sqlx::query(
+                "UPDATE contact_roles SET until = $1 \
+                 WHERE contact_id = $2 AND role = $3 AND until IS NULL",
+            )
+            .bind(today.to_string())
+            .bind(id.0)
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let new_roles: Vec<Role> = patch
+            .add_roles
+            .into_iter()
+            .filter(|r| !active.contains(r))
+            .collect();
+        start_roles(&mut tx, id, &new_roles, today).await?;
+
+        reschedule(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Archives (or brings back) a contact. History is kept either way; an archived contact
+    /// leaves the agenda, and on return its schedule is recomputed.
+    pub async fn set_archived(&self, id: ContactId, archived: bool, now: Timestamp) -> Result<()> {
+        let mut tx = self.write().await?;
+        load_contact(&mut tx, id).await?;
+        let stamp = instant_text(now);
+        sqlx::query(
+            "UPDATE contacts SET archived_at = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3",
+        )
+        .bind(archived.then_some(stamp.as_str()))
+        .bind(&stamp)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        reschedule(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Finds one contact by id (`42` or `#42`), email, or name — exact (ignoring case) first,
+    /// then a unique fragment. An ambiguous name is an error listing the candidates.
+    pub async fn resolve_contact(&self, reference: &str) -> Result<ContactId> {
+        let wanted = reference.trim();
+        let not_found = || StoreError::ContactNotFound(reference.to_owned());
+        if let Ok(id) = wanted.trim_start_matches('#').parse::<i64>() {
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            return found.map(ContactId).ok_or_else(not_found);
+        }
+        if wanted.contains('@') {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT contact_id FROM contact_emails WHERE email = $1")
+                    .bind(wanted.to_lowercase())
+                    .fetch_optional(&self.pool)
+                    .await?;
+            return found.map(ContactId).ok_or_else(not_found);
+        }
+        let key = name_key(wanted);
+        if key.is_empty() {
+            return Err(not_found());
+        }
+        let exact = self.candidates("c.name_key = $1", &key).await?;
+        let candidates = if exact.is_empty() {
+            let pattern = format!(
+                "%{}%",
+                key.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            self.candidates("c.name_key LIKE $1 ESCAPE '\\'", &pattern)
+                .await?
+        } else {
+            exact
+        };
+        match candidates.as_slice() {
+            [] => Err(not_found()),
+            [one] => Ok(one.id),
+            _ => Err(StoreError::AmbiguousContact {
+                given: reference.to_owned(),
+                candidates,
+            }),
+        }
+    }
+
+    async fn candidates(&self, condition: &'static str, value: &str) -> Result<Vec<Candidate>> {
+        let sql = format!(
+            "SELECT c.id, c.name, o.name AS organization, \
+                (SELECT MIN(e.email) FROM contact_emails e WHERE e.contact_id = c.id) AS email \
+             FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
+             WHERE {condition} ORDER BY c.archived_at IS NOT NULL, c.name_key, c.id LIMIT 10"
+        );
+        let found = sqlx::query(&sql).bind(value).fetch_all(&self.pool).await?;
+        found
+            .iter()
+            .map(|row| {
+                Ok(Candidate {
+                    id: ContactId(rows::int(row, "id")?),
+                    name: rows::text(row, "name")?,
+                    organization: rows::opt_text(row, "organization")?,
+                    email: rows::opt_text(row, "email")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn contact(&self, id: ContactId) -> Result<Contact> {
+        let mut conn = self.pool.acquire().await?;
+        load_contact(&mut conn, id).await
+    }
+
+    pub async fn list_contacts(&self, filter: &ContactFilter) -> Result<Vec<ContactSummary>> {
+        enum Value {
+            Text(String),
+            Int(i64),
+        }
+        let mut conditions: Vec<String> = vec![];
+        let mut values: Vec<Value> = vec![];
+        let mut add = |condition: &str, value: Value| {
+            values.push(value);
+            conditions.push(condition.replace("$?", &format!("${}", values.len())));
+        };
+        if let Some(tag) = &filter.tag {
+            add(
+                "EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = $?)",
+                Value::Text(tag.clone()),
+            );
+        }
+        if let Some(tier) = filter.tier {
+            add("c.tier = $?", Value::Text(tier.as_str().into()));
+        }
+        if let Some(stage) = filter.stage {
+            add("c.stage = $?", Value::Text(stage.as_str().into()));
+        }
+        if let Some(role) = filter.role {
+            add(
+                "EXISTS (SELECT 1 FROM contact_roles r WHERE r.contact_id = c.id \
+                 AND r.role = $? AND r.until IS NULL)",
+                Value::Text(role.as_str().into()),
+            );
+        }
+        if let Some(organization) = filter.organization {
+            add("c.organization_id = $?", Value::Int(organization.0));
+        }
+        if let Some(owner) = filter.owner {
+            add("c.owner_id = $?", Value::Int(owner.0));
+        }
+        if !filter.include_archived {
+            conditions.push("c.archived_at IS NULL".into());
+        }
+        let where_sql = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT c.id, c.name, o.name AS organization, c.tier, c.stage, c.next_touch_on, \
+                c.next_touch_source, c.archived_at, \
+                (SELECT MIN(e.email) FROM contact_emails e WHERE e.contact_id = c.id) AS email \
+             FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
+             {where_sql} ORDER BY c.name_key, c.id LIMIT {}",
+            filter.limit.unwrap_or(i64::MAX).max(0)
+        );
+        let mut query = sqlx::query(&sql);
+        for value in values {
+            query = match value {
+                Value::Text(text) => query.bind(text),
+                Value::Int(int) => query.bind(int),
+            };
+        }
+        let found = query.fetch_all(&self.pool).await?;
+        found
+            .iter()
+            .map(|row| {
+                Ok(ContactSummary {
+                    id: ContactId(rows::int(row, "id")?),
+                    name: rows::text(row, "name")?,
+                    organization: rows::opt_text(row, "organization")?,
+                    email: rows::opt_text(row, "email")?,
+                    tier: rows::opt_parsed(row, "tier")?,
+                    stage: rows::opt_parsed(row, "stage")?,
+                    next_touch: NextTouch {
+                        on: rows::date(row, "next_touch_on")?,
+                        source: rows::parsed(row, "next_touch_source")?,
+                    },
+                    archived: rows::opt_text(row, "archived_at")?.is_some(),
+                })
+            })
+            .collect()
+    }
+}
+
+fn next_position(existing: usize) -> i64 {
+    i64::try_from(existing).unwrap_or(i64::MAX)
+}
+
+pub(crate) async fn load_contact(conn: &mut AnyConnection, id: ContactId) -> Result<Contact> {
+    let row = sqlx::query(
+        "SELECT c.*, o.name AS organization_name \
+         FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::ContactNotFound(format!("#{id}")))?;
+
+    let emails = sqlx::query_scalar::<_, String>(
+        "SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|e| rows::parse("email", e))
+    .collect::<Result<Vec<EmailAddress>>>()?;
+    let phones = sqlx::query_scalar::<_, String>(
+        "SELECT phone FROM contact_phones WHERE contact_id = $1 ORDER BY position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let tags = sqlx::query_scalar::<_, String>(
+        "SELECT tag FROM contact_tags WHERE contact_id = $1 ORDER BY tag",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let role_rows = sqlx::query(
+        "SELECT role, since, until FROM contact_roles WHERE contact_id = $1 ORDER BY since, id",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let roles = role_rows
+        .iter()
+        .map(|r| {
+            Ok(RoleSpan {
+                role: rows::parsed(r, "role")?,
+                since: rows::date(r, "since")?,
+                until: rows::opt_date(r, "until")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let organization = match rows::opt_int(&row, "organization_id")? {
+        Some(org) => Some(OrganizationRef {
+            id: OrganizationId(org),
+            name: rows::text(&row, "organization_name")?,
+        }),
+        None => None,
+    };
+    let hold = match (
+        rows::opt_date(&row, "hold_until")?,
+        rows::opt_text(&row, "hold_reason")?,
+    ) {
+        (Some(until), reason) => Some(Hold {
+            until,
+            reason: reason.unwrap_or_default(),
+        }),
+        (None, _) => None,
+    };
+    let source_code = rows::text(&row, "cadence_source")?;
+    Ok(Contact {
+        id,
+        owner: UserId(rows::int(&row, "owner_id")?),
+        name: rows::text(&row, "name")?,
+        title: rows::opt_text(&row, "title")?,
+        organization,
+        emails,
+        phones,
+        tags,
+        notes: rows::opt_text(&row, "notes")?,
+        roles,
+        tier: rows::opt_parsed(&row, "tier")?,
+        stage: rows::opt_parsed(&row, "stage")?,
+        horizon: rows::opt_parsed(&row, "horizon")?,
+        prospect_kind: rows::opt_parsed(&row, "prospect_kind")?,
+        cadence: rows::opt_parsed(&row, "cadence")?,
+        effective_cadence: rows::parsed(&row, "effective_cadence")?,
+        cadence_source: CadenceSource::from_code(&source_code)
+            .ok_or_else(|| StoreError::Corrupt(format!("cadence_source = '{source_code}'")))?,
+        added_on: rows::date(&row, "added_on")?,
+        last_touch_on: rows::opt_date(&row, "last_touch_on")?,
+        hold,
+        next_touch: NextTouch {
+            on: rows::date(&row, "next_touch_on")?,
+            source: rows::parsed(&row, "next_touch_source")?,
+        },
+        archived_at: rows::opt_instant(&row, "archived_at")?,
+        version: rows::int(&row, "version")?,
+        created_at: rows::instant(&row, "created_at")?,
+        updated_at: rows::instant(&row, "updated_at")?,
+    })
+}
+
+/// Fails with `DuplicateEmail` if any address already belongs to a contact other than `except`.
+async fn ensure_emails_free(
+    conn: &mut AnyConnection,
+    except: Option<ContactId>,
+    emails: &[EmailAddress],
+) -> Result<()> {
+    for email in emails {
+        let owner = sqlx::query(
+            "SELECT c.id, c.name FROM contact_emails e JOIN contacts c ON c.id = e.contact_id \
+             WHERE e.email = $1",
+        )
+        .bind(email.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(row) = owner {
+            let contact = ContactId(rows::int(&row, "id")?);
+            if Some(contact) != except {
+                return Err(StoreError::DuplicateEmail {
+                    email: email.to_string(),
+                    contact,
+                    name: rows::text(&row, "name")?,
+                });
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = emails.iter().find(|e| !seen.insert(*e)) {
+        return Err(StoreError::Invalid(format!("email {twice} is given twice")));
+    }
+    Ok(())
+}
+
+async fn insert_emails(
+    conn: &mut AnyConnection,
+    contact: ContactId,
+    first_position: i64,
+    emails: &[EmailAddress],
+) -> Result<()> {
+    for (position, email) in (first_position..).zip(emails) {
+        sqlx::query("INSERT INTO contact_emails (contact_id, email, position) VALUES ($1, $2, $3)")
+            .bind(contact.0)
+            .bind(email.as_str())
+            .bind(position)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_phones(
+    conn: &mut AnyConnection,
+    contact: ContactId,
+    first_position: i64,
+    phones: &[String],
+) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for (position, phone) in (first_position..).zip(phones.iter().filter(|p| seen.insert(*p))) {
+        sqlx::query("INSERT INTO contact_phones (contact_id, phone, position) VALUES ($1, $2, $3)")
+            .bind(contact.0)
+            .bind(phone)
+            .bind(position)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_tags(conn: &mut AnyConnection, contact: ContactId, tags: &[String]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for tag in tags.iter().filter(|t| seen.insert(*t)) {
+        sqlx::query("INSERT INTO contact_tags (contact_id, tag) VALUES ($1, $2)")
+            .bind(contact.0)
+            .bind(tag)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn start_roles(
+    conn: &mut AnyConnection,
+    contact: ContactId,
+    roles: &[Role],
+    today: Date,
+) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for role in roles.iter().filter(|r| seen.insert(**r)) {
+        sqlx::query("INSERT INTO contact_roles (contact_id, role, since) VALUES ($1, $2, $3)")
+            .bind(contact.0)
+            .bind(role.as_str())
+            .bind(today.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

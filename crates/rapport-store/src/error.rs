@@ -1,0 +1,79 @@
+use rapport_core::model::{ContactId, FollowUpId};
+
+/// A contact that matched a reference, listed when a name is ambiguous.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: ContactId,
+    pub name: String,
+    pub organization: Option<String>,
+    pub email: Option<String>,
+}
+
+impl std::fmt::Display for Candidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{} {}", self.id, self.name)?;
+        if let Some(org) = &self.organization {
+            write!(f, " ({org})")?;
+        }
+        if let Some(email) = &self.email {
+            write!(f, " <{email}>")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid database URL '{url}': {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("cannot open database {url}: {source}")]
+    Unreachable {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error(
+        "this database was written by a newer version of Rapport (schema version {found}, this \
+         version knows up to {known}); upgrade Rapport to open it"
+    )]
+    NewerSchema { found: i64, known: i64 },
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("no contact matches '{0}'")]
+    ContactNotFound(String),
+    #[error("'{given}' matches {} contacts: {}; use the id or the email", candidates.len(), list(candidates))]
+    AmbiguousContact {
+        given: String,
+        candidates: Vec<Candidate>,
+    },
+    #[error("email {email} already belongs to contact #{contact} {name}")]
+    DuplicateEmail {
+        email: String,
+        contact: ContactId,
+        name: String,
+    },
+    #[error("no organization matches '{0}'")]
+    OrganizationNotFound(String),
+    #[error("an organization named '{0}' already exists")]
+    DuplicateOrganization(String),
+    #[error("no follow-up #{0}")]
+    FollowUpNotFound(FollowUpId),
+    #[error("contact #{0} is archived; unarchive it first")]
+    Archived(ContactId),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+fn list(candidates: &[Candidate]) -> String {
+    candidates
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,279 @@
+//! Rapport's storage: one query layer over embedded SQLite and PostgreSQL.
+//!
+//! The backend is chosen once, when the store is opened, from the URL. Every query is written
+//! once, in the SQL both backends share (`$N` placeholders, ISO-8601 text for dates and
+//! instants, integers for ids and flags), and runs through sqlx's `Any` driver. What truly
+//! differs — identity columns, collations — lives in the two migration folders, which hold the
+//! same versions (a test checks it).
+//!
+//! Every public write method is one transaction: it lands whole or not at all.
+
+mod agenda;
+mod contacts;
+mod error;
+mod organizations;
+mod rows;
+mod schedule;
+mod touches;
+
+use std::path::Path;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Executor, Transaction};
+
+pub use contacts::{ContactFilter, ContactPatch, NewContact};
+pub use error::{Candidate, Result, StoreError};
+pub use touches::NewTouch;
+
+use rapport_core::model::{User, UserId};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How many connections the pool may open: one for a CLI command, more for a server.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOptions {
+    pub max_connections: u32,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { max_connections: 1 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database named by `location` — a SQLite file path, a
+    /// `sqlite:` URL or a `postgres://` URL — and brings its schema up to date.
+    pub async fn open(location: &str, options: OpenOptions) -> Result<Store> {
+        install_default_drivers();
+        let (backend, url) = connection_url(location)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers (the agenda) run while a writer commits; NORMAL sync
+                        // is durable across application crashes, which is what WAL needs.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|source| StoreError::Unreachable { url: redact(location), source })?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let migrator = self.migrator();
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        // A fresh database has no migrations table yet; that is not an error.
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await
+                .unwrap_or(None);
+        if let Some(found) = found.filter(|v| *v > known) {
+            return Err(StoreError::NewerSchema { found, known });
+        }
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The schema version this database is at.
+    pub async fn schema_version(&self) -> Result<i64> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(version.unwrap_or(0))
+    }
+
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so
+    /// two writers queue on the busy timeout instead of failing half-way through.
+    async fn write(&self) -> Result<Transaction<'static, Any>> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// The local owner: the first user, who owns everything a seller working alone creates.
+    pub async fn local_user(&self) -> Result<User> {
+        let row = sqlx::query("SELECT id, email, name, time_zone FROM users ORDER BY id LIMIT 1")
+            .fetch_one(&self.pool)
+            .await?;
+        rows::user(&row)
+    }
+
+    /// Sets a user's time zone (an IANA name), or with `None` follows the machine's zone.
+    pub async fn set_time_zone(&self, user: UserId, zone: Option<&str>) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2")
+            .bind(zone)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The instant as stored: UTC, whole seconds, fixed width, so text order is time order.
+pub(crate) fn instant_text(at: Timestamp) -> String {
+    Timestamp::from_second(at.as_second())
+        .unwrap_or(at)
+        .to_string()
+}
+
+/// Maps a user-facing location to a backend and a sqlx URL.
+fn connection_url(location: &str) -> Result<(Backend, String)> {
+    let bad = |reason: &str| StoreError::BadUrl {
+        url: redact(location),
+        reason: reason.into(),
+    };
+    let trimmed = location.trim();
+    if trimmed.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
+        let parsed: sqlx::postgres::PgConnectOptions = trimmed
+            .parse()
+            .map_err(|e: sqlx::Error| bad(&e.to_string()))?;
+        drop(parsed);
+        return Ok((Backend::Postgres, trimmed.to_owned()));
+    }
+    let path = if let Some(rest) = trimmed.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = trimmed.strip_prefix("sqlite:") {
+        rest
+    } else if trimmed.contains("://") {
+        return Err(bad(
+            "expected a SQLite file path, a sqlite: URL or a postgres:// URL",
+        ));
+    } else {
+        trimmed
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() {
+        return Err(bad("no file name"));
+    }
+    if path == ":memory:" {
+        return Ok((Backend::Sqlite, "sqlite::memory:".into()));
+    }
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| bad(&format!("cannot create folder {}: {e}", parent.display())))?;
+    }
+    // sqlx percent-decodes the file name, so characters that mean something in a URL are
+    // encoded first.
+    let encoded = path
+        .replace('%', "%25")
+        .replace('?', "%3F")
+        .replace('#', "%23");
+    Ok((Backend::Sqlite, format!("sqlite://{encoded}?mode=rwc")))
+}
+
+/// The location without a password, for messages and logs.
+fn redact(location: &str) -> String {
+    match location.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((credentials, host)) => match credentials.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => location.to_owned(),
+            },
+            None => location.to_owned(),
+        },
+        None => location.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_have_the_same_migration_versions() {
+        let versions = |m: &Migrator| {
+            m.iter()
+                .map(|m| (m.version, m.description.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(versions(&SQLITE_MIGRATIONS), versions(&POSTGRES_MIGRATIONS));
+        assert!(!versions(&SQLITE_MIGRATIONS).is_empty());
+    }
+
+    #[test]
+    fn locations_map_to_backends() {
+        assert_eq!(
+            connection_url("postgres://u:p@localhost/db").unwrap(),
+            (Backend::Postgres, "postgres://u:p@localhost/db".into())
+        );
+        let dir = std::env::temp_dir().join("rapport-url-test");
+        let file = dir.join("a?b.db");
+        let (backend, url) = connection_url(file.to_str().unwrap()).unwrap();
+        assert_eq!(backend, Backend::Sqlite);
+        assert!(url.ends_with("a%3Fb.db?mode=rwc"), "{url}");
+        assert!(matches!(
+            connection_url("mysql://x"),
+            Err(StoreError::BadUrl { .. })
+        ));
+        assert!(matches!(
+            connection_url("  "),
+            Err(StoreError::BadUrl { .. })
+        ));
+        assert!(matches!(
+            connection_url("postgres://:::"),
+            Err(StoreError::BadUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://bob:secret@db/x"),
+            "postgres://bob:***@db/x"
+        );
+        assert_eq!(redact("/tmp/x.db"), "/tmp/x.db");
+    }
+}

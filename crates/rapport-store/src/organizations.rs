@@ -1,0 +1,162 @@
+//! Organizations: the companies and institutions contacts belong to.
+
+use jiff::Timestamp;
+use rapport_core::Tier;
+use rapport_core::model::{Organization, OrganizationId, UserId};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::contacts::name_key;
+use crate::error::{Result, StoreError};
+use crate::{Store, instant_text, rows};
+
+const ORGANIZATION_SELECT: &str = "SELECT o.id, o.name, o.domain, o.tier, o.created_at, \
+     (SELECT COUNT(*) FROM contacts c WHERE c.organization_id = o.id AND c.archived_at IS NULL) \
+        AS contact_count \
+     FROM organizations o";
+
+/// The organization with this name (ignoring case), created if there is none.
+pub(crate) async fn find_or_create_organization(
+    conn: &mut AnyConnection,
+    owner: UserId,
+    name: &str,
+    now: Timestamp,
+) -> Result<OrganizationId> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE name_key = $1")
+        .bind(name_key(name))
+        .fetch_optional(&mut *conn)
+        .await?;
+    match found {
+        Some(id) => Ok(OrganizationId(id)),
+        None => insert_organization(conn, owner, name, None, None, now).await,
+    }
+}
+
+async fn insert_organization(
+    conn: &mut AnyConnection,
+    owner: UserId,
+    name: &str,
+    domain: Option<&str>,
+    tier: Option<Tier>,
+    now: Timestamp,
+) -> Result<OrganizationId> {
+    let stamp = instant_text(now);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO organizations (owner_id, name, name_key, domain, tier, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(owner.0)
+    .bind(name.trim())
+    .bind(name_key(name))
+    .bind(domain)
+    .bind(tier.map(Tier::as_str))
+    .bind(stamp)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(OrganizationId(id))
+}
+
+fn organization(row: &AnyRow) -> Result<Organization> {
+    Ok(Organization {
+        id: OrganizationId(rows::int(row, "id")?),
+        name: rows::text(row, "name")?,
+        domain: rows::opt_text(row, "domain")?,
+        tier: rows::opt_parsed(row, "tier")?,
+        contact_count: rows::int(row, "contact_count")?,
+        created_at: rows::instant(row, "created_at")?,
+    })
+}
+
+impl Store {
+    pub async fn add_organization(
+        &self,
+        owner: UserId,
+        name: &str,
+        domain: Option<&str>,
+        tier: Option<Tier>,
+        now: Timestamp,
+    ) -> Result<OrganizationId> {
+        let mut tx = self.write().await?;
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM organizations WHERE name_key = $1")
+                .bind(name_key(name))
+                .fetch_optional(&mut *tx)
+                .await?;
+        if taken.is_some() {
+            return Err(StoreError::DuplicateOrganization(name.trim().to_owned()));
+        }
+        let id = insert_organization(&mut tx, owner, name, domain, tier, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn organizations(&self) -> Result<Vec<Organization>> {
+        let sql = format!("{ORGANIZATION_SELECT} ORDER BY o.name_key, o.id");
+        let found = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        found.iter().map(organization).collect()
+    }
+
+    pub async fn organization(&self, id: OrganizationId) -> Result<Organization> {
+        let sql = format!("{ORGANIZATION_SELECT} WHERE o.id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::OrganizationNotFound(format!("#{id}")))?;
+        organization(&row)
+    }
+
+    /// Finds an organization by id, exact name (ignoring case), domain, or a unique fragment.
+    pub async fn resolve_organization(&self, reference: &str) -> Result<OrganizationId> {
+        let wanted = reference.trim();
+        let not_found = || StoreError::OrganizationNotFound(reference.to_owned());
+        if let Ok(id) = wanted.trim_start_matches('#').parse::<i64>() {
+            return self.organization(OrganizationId(id)).await.map(|o| o.id);
+        }
+        let key = name_key(wanted);
+        let exact: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM organizations WHERE name_key = $1 OR LOWER(domain) = $1 \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(&key)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(id) = exact {
+            return Ok(OrganizationId(id));
+        }
+        let pattern = format!(
+            "%{}%",
+            key.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let found = sqlx::query(
+            "SELECT id, name FROM organizations WHERE name_key LIKE $1 ESCAPE '\\' \
+             ORDER BY name_key LIMIT 10",
+        )
+        .bind(pattern)
+        .fetch_all(&self.pool)
+        .await?;
+        match found.as_slice() {
+            [] => Err(not_found()),
+            [one] => Ok(OrganizationId(rows::int(one, "id")?)),
+            many => {
+                let names = many
+                    .iter()
+                    .map(|r| {
+                        Ok(format!(
+                            "#{} {}",
+                            rows::int(r, "id")?,
+                            rows::text(r, "name")?
+                        ))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Err(StoreError::Invalid(format!(
+                    "'{reference}' matches {} organizations: {}; use the id",
+                    many.len(),
+                    names.join(", ")
+                )))
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Keeping every contact's stored next touch date equal to what the scheduling engine says.
+//!
+//! The engine (`rapport_core::schedule`) is pure; this module feeds it a contact's stored
+//! facts and writes the answer back, inside the caller's transaction. Every write that changes
+//! one of those facts ends by calling [`reschedule`], so the indexed `next_touch_on` column the
+//! agenda scans is never stale.
+
+use std::collections::HashMap;
+
+use rapport_core::model::ContactId;
+use rapport_core::{
+    Cadence, CadenceDefaults, CadenceProfile, CadenceUnit, DefaultScope, Role, ScheduleInput,
+    next_touch,
+};
+use sqlx::AnyConnection;
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+use crate::rows;
+
+const BATCH: i64 = 5_000;
+
+pub(crate) async fn load_defaults(conn: &mut AnyConnection) -> Result<CadenceDefaults> {
+    let rows = sqlx::query("SELECT scope, key, cadence FROM cadence_defaults")
+        .fetch_all(&mut *conn)
+        .await?;
+    // The migration seeds a fallback row; this value only stands in until that row is read.
+    let mut defaults = CadenceDefaults::with_fallback(
+        Cadence::new(3, CadenceUnit::Months).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    );
+    for row in &rows {
+        let (scope, key) = (rows::text(row, "scope")?, rows::text(row, "key")?);
+        let scope = DefaultScope::from_parts(&scope, &key)
+            .ok_or_else(|| StoreError::Corrupt(format!("cadence default scope '{scope}:{key}'")))?;
+        defaults.set(scope, Some(rows::parsed(row, "cadence")?));
+    }
+    Ok(defaults)
+}
+
+/// Recomputes the next touch of the contacts with ids in `first..=last`, in batches, and
+/// writes back those that changed.
+pub(crate) async fn reschedule_range(
+    conn: &mut AnyConnection,
+    defaults: &CadenceDefaults,
+    first: i64,
+    last: i64,
+) -> Result<u64> {
+    let mut changed = 0;
+    let mut from = first;
+    while from <= last {
+        let to = last.min(from.saturating_add(BATCH - 1));
+        changed += reschedule_batch(conn, defaults, from, to).await?;
+        from = match to.checked_add(1) {
+            Some(next) => next,
+            None => break,
+        };
+    }
+    Ok(changed)
+}
+
+pub(crate) async fn reschedule(conn: &mut AnyConnection, contact: ContactId) -> Result<()> {
+    let defaults = load_defaults(conn).await?;
+    reschedule_batch(conn, &defaults, contact.0, contact.0).await?;
+    Ok(())
+}
+
+async fn reschedule_batch(
+    conn: &mut AnyConnection,
+    defaults: &CadenceDefaults,
+    from: i64,
+    to: i64,
+) -> Result<u64> {
+    let role_rows = sqlx::query(
+        "SELECT contact_id, role FROM contact_roles \
+         WHERE until IS NULL AND contact_id >= $1 AND contact_id <= $2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
+    for row in &role_rows {
+        roles
+            .entry(rows::int(row, "contact_id")?)
+            .or_default()
+            .push(rows::parsed(row, "role")?);
+    }
+
+    let contacts = sqlx::query(
+        "SELECT c.id, c.cadence, c.tier, c.stage, c.horizon, c.added_on, c.last_touch_on, \
+                c.hold_until, c.effective_cadence, c.cadence_source, c.next_touch_on, \
+                c.next_touch_source, \
+                (SELECT MIN(f.due_on) FROM follow_ups f \
+                  WHERE f.contact_id = c.id AND f.done_at IS NULL) AS follow_up_on \
+         FROM contacts c WHERE c.id >= $1 AND c.id <= $2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+
+    let mut changed = 0;
+    for row in &contacts {
+        let id = rows::int(row, "id")?;
+        let active_roles = roles.get(&id).map_or(&[][..], Vec::as_slice);
+        let (cadence, source) = defaults.resolve(&CadenceProfile {
+            explicit: rows::opt_parsed(row, "cadence")?,
+            tier: rows::opt_parsed(row, "tier")?,
+            stage: rows::opt_parsed(row, "stage")?,
+            active_roles,
+            horizon: rows::opt_parsed(row, "horizon")?,
+        });
+        let next = next_touch(&ScheduleInput {
+            cadence,
+            added_on: rows::date(row, "added_on")?,
+            last_touch_on: rows::opt_date(row, "last_touch_on")?,
+            hold_until: rows::opt_date(row, "hold_until")?,
+            earliest_follow_up: rows::opt_date(row, "follow_up_on")?,
+        });
+        let stored = (
+            rows::text(row, "effective_cadence")?,
+            rows::text(row, "cadence_source")?,
+            rows::text(row, "next_touch_on")?,
+            rows::text(row, "next_touch_source")?,
+        );
+        let fresh = (
+            cadence.to_string(),
+            source.code(),
+            next.on.to_string(),
+            next.source.as_str().to_owned(),
+        );
+        if stored != fresh {
+            sqlx::query(
+                "UPDATE contacts SET effective_cadence = $1, cadence_source = $2, \
+                 next_touch_on = $3, next_touch_source = $4 WHERE id = $5",
+            )
+            .bind(fresh.0)
+            .bind(fresh.1)
+            .bind(fresh.2)
+            .bind(fresh.3)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+impl Store {
+    pub async fn cadence_defaults(&self) -> Result<CadenceDefaults> {
+        let mut conn = self.pool.acquire().await?;
+        load_defaults(&mut conn).await
+    }
+
+    /// Sets or removes one default cadence and reschedules every contact, in one transaction.
+    /// Returns how many contacts' next touch moved.
+    pub async fn set_cadence_default(
+        &self,
+        scope: DefaultScope,
+        cadence: Option<Cadence>,
+    ) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let (scope_name, key) = scope.parts();
+        match (scope, cadence) {
+            (_, Some(cadence)) => {
+                sqlx::query(
+                    "INSERT INTO cadence_defaults (scope, key, cadence) VALUES ($1, $2, $3) \
+                     ON CONFLICT (scope, key) DO UPDATE SET cadence = excluded.cadence",
+                )
+                .bind(scope_name)
+                .bind(key)
+                .bind(cadence.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            (DefaultScope::Fallback, None) => {}
+            (_, None) => {
+                sqlx::query("DELETE FROM cadence_defaults WHERE scope = $1 AND key = $2")
+                    .bind(scope_name)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let changed = reschedule_everyone(&mut tx).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Recomputes every contact's next touch from scratch and reports how many were stale.
+    /// A consistency check: after any sequence of writes it must return 0.
+    pub async fn reschedule_all(&self) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let changed = reschedule_everyone(&mut tx).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+}
+
+async fn reschedule_everyone(conn: &mut AnyConnection) -> Result<u64> {
+    let defaults = load_defaults(conn).await?;
+    let bounds: (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT MIN(id), MAX(id) FROM contacts")
+            .fetch_one(&mut *conn)
+            .await?;
+    match bounds {
+        (Some(first), Some(last)) => reschedule_range(conn, &defaults, first, last).await,
+        _ => Ok(0),
+    }
+}

@@ -1,0 +1,284 @@
+//! Touches, holds and follow-ups: the writes that move a contact's next touch date.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rapport_core::model::{ContactId, FollowUp, FollowUpId, Hold, Touch, TouchId, UserId};
+use rapport_core::{Direction, NextTouch, TouchKind};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::contacts::load_contact;
+use crate::error::{Result, StoreError};
+use crate::schedule::reschedule;
+use crate::{Store, instant_text, rows};
+
+#[derive(Debug, Clone)]
+pub struct NewTouch {
+    pub kind: TouchKind,
+    pub direction: Direction,
+    pub at: Timestamp,
+    /// The calendar day of `at` for the person logging it.
+    pub on: Date,
+    pub summary: Option<String>,
+    pub needs: Option<String>,
+    pub next_approach: Option<String>,
+}
+
+fn follow_up(row: &AnyRow) -> Result<FollowUp> {
+    Ok(FollowUp {
+        id: FollowUpId(rows::int(row, "id")?),
+        contact: ContactId(rows::int(row, "contact_id")?),
+        due_on: rows::date(row, "due_on")?,
+        text: rows::text(row, "body")?,
+        done_at: rows::opt_instant(row, "done_at")?,
+    })
+}
+
+/// The contact's schedule after a write, read back inside the same transaction.
+async fn next_touch_of(conn: &mut AnyConnection, contact: ContactId) -> Result<NextTouch> {
+    Ok(load_contact(conn, contact).await?.next_touch)
+}
+
+/// Fails unless the contact exists and is active: archived contacts take no new activity.
+async fn ensure_active(conn: &mut AnyConnection, contact: ContactId) -> Result<()> {
+    let archived: Option<Option<String>> =
+        sqlx::query_scalar("SELECT archived_at FROM contacts WHERE id = $1")
+            .bind(contact.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match archived {
+        None => Err(StoreError::ContactNotFound(format!("#{contact}"))),
+        Some(Some(_)) => Err(StoreError::Archived(contact)),
+        Some(None) => Ok(()),
+    }
+}
+
+impl Store {
+    /// Logs a touch and moves the contact's cycle on from it. A hold that has run its course
+    /// by the day of the touch is lifted: the contact was reached, the reason is history.
+    pub async fn log_touch(
+        &self,
+        author: UserId,
+        contact: ContactId,
+        touch: NewTouch,
+        now: Timestamp,
+    ) -> Result<(TouchId, NextTouch)> {
+        let mut tx = self.write().await?;
+        ensure_active(&mut tx, contact).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO touches (contact_id, author_id, kind, direction, occurred_at, \
+                occurred_on, summary, needs, next_approach, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(contact.0)
+        .bind(author.0)
+        .bind(touch.kind.as_str())
+        .bind(touch.direction.as_str())
+        .bind(instant_text(touch.at))
+        .bind(touch.on.to_string())
+        .bind(touch.summary)
+        .bind(touch.needs)
+        .bind(touch.next_approach)
+        .bind(instant_text(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        let latest = sqlx::query(
+            "SELECT id, occurred_on FROM touches WHERE contact_id = $1 \
+             ORDER BY occurred_at DESC, id DESC LIMIT 1",
+        )
+        .bind(contact.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE contacts SET last_touch_id = $1, last_touch_on = $2, updated_at = $3 \
+             WHERE id = $4",
+        )
+        .bind(rows::int(&latest, "id")?)
+        .bind(rows::text(&latest, "occurred_on")?)
+        .bind(instant_text(now))
+        .bind(contact.0)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE contacts SET hold_until = NULL, hold_reason = NULL \
+             WHERE id = $1 AND hold_until <= $2",
+        )
+        .bind(contact.0)
+        .bind(touch.on.to_string())
+        .execute(&mut *tx)
+        .await?;
+        reschedule(&mut tx, contact).await?;
+        let next = next_touch_of(&mut tx, contact).await?;
+        tx.commit().await?;
+        Ok((TouchId(id), next))
+    }
+
+    /// The contact's touches, newest first.
+    pub async fn touches(&self, contact: ContactId, limit: Option<i64>) -> Result<Vec<Touch>> {
+        let sql = format!(
+            "SELECT {} FROM touches WHERE contact_id = $1 \
+             ORDER BY occurred_at DESC, id DESC LIMIT $2",
+            rows::TOUCH_COLUMNS
+        );
+        let found = sqlx::query(&sql)
+            .bind(contact.0)
+            .bind(limit.unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        found.iter().map(rows::touch).collect()
+    }
+
+    /// "Don't contact before `until`, because `reason`." Replaces any earlier hold.
+    pub async fn hold(&self, contact: ContactId, hold: &Hold, now: Timestamp) -> Result<NextTouch> {
+        self.set_hold(contact, Some(hold), now).await
+    }
+
+    /// Lifts the hold; the contact returns to its cycle. `None` when there was no hold.
+    pub async fn unhold(&self, contact: ContactId, now: Timestamp) -> Result<Option<NextTouch>> {
+        let current: Option<Option<String>> =
+            sqlx::query_scalar("SELECT hold_until FROM contacts WHERE id = $1")
+                .bind(contact.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        match current {
+            None => Err(StoreError::ContactNotFound(format!("#{contact}"))),
+            Some(None) => Ok(None),
+            Some(Some(_)) => self.set_hold(contact, None, now).await.map(Some),
+        }
+    }
+
+    async fn set_hold(
+        &self,
+        contact: ContactId,
+        hold: Option<&Hold>,
+        now: Timestamp,
+    ) -> Result<NextTouch> {
+        let mut tx = self.write().await?;
+        ensure_active(&mut tx, contact).await?;
+        sqlx::query(
+            "UPDATE contacts SET hold_until = $1, hold_reason = $2, updated_at = $3, \
+                version = version + 1 WHERE id = $4",
+        )
+        .bind(hold.map(|h| h.until.to_string()))
+        .bind(hold.map(|h| h.reason.clone()))
+        .bind(instant_text(now))
+        .bind(contact.0)
+        .execute(&mut *tx)
+        .await?;
+        reschedule(&mut tx, contact).await?;
+        let next = next_touch_of(&mut tx, contact).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    pub async fn add_follow_up(
+        &self,
+        owner: UserId,
+        contact: ContactId,
+        due_on: Date,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<(FollowUpId, NextTouch)> {
+        let mut tx = self.write().await?;
+        ensure_active(&mut tx, contact).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO follow_ups (contact_id, owner_id, due_on, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(contact.0)
+        .bind(owner.0)
+        .bind(due_on.to_string())
+        .bind(text.trim())
+        .bind(instant_text(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        reschedule(&mut tx, contact).await?;
+        let next = next_touch_of(&mut tx, contact).await?;
+        tx.commit().await?;
+        Ok((FollowUpId(id), next))
+    }
+
+    /// Marks a follow-up done (doing so twice is harmless) and reschedules its contact.
+    pub async fn complete_follow_up(
+        &self,
+        id: FollowUpId,
+        now: Timestamp,
+    ) -> Result<(FollowUp, NextTouch)> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE follow_ups SET done_at = $1 WHERE id = $2 AND done_at IS NULL")
+            .bind(instant_text(now))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(
+            "SELECT id, contact_id, due_on, body, done_at FROM follow_ups WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::FollowUpNotFound(id))?;
+        let done = follow_up(&row)?;
+        reschedule(&mut tx, done.contact).await?;
+        let next = next_touch_of(&mut tx, done.contact).await?;
+        tx.commit().await?;
+        Ok((done, next))
+    }
+
+    /// A contact's follow-ups, open ones first by due date.
+    pub async fn follow_ups(
+        &self,
+        contact: ContactId,
+        include_done: bool,
+    ) -> Result<Vec<FollowUp>> {
+        let found = sqlx::query(
+            "SELECT id, contact_id, due_on, body, done_at FROM follow_ups \
+             WHERE contact_id = $1 AND (done_at IS NULL OR $2 = 1) \
+             ORDER BY done_at IS NOT NULL, due_on, id",
+        )
+        .bind(contact.0)
+        .bind(i64::from(include_done))
+        .fetch_all(&self.pool)
+        .await?;
+        found.iter().map(follow_up).collect()
+    }
+
+    /// Open follow-ups of several contacts, for the agenda.
+    pub(crate) async fn open_follow_ups_of(&self, contacts: &[ContactId]) -> Result<Vec<FollowUp>> {
+        let mut all = vec![];
+        for chunk in contacts.chunks(500) {
+            let sql = format!(
+                "SELECT id, contact_id, due_on, body, done_at FROM follow_ups \
+                 WHERE done_at IS NULL AND contact_id IN ({}) ORDER BY due_on, id",
+                rows::placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.0);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                all.push(follow_up(&row)?);
+            }
+        }
+        Ok(all)
+    }
+
+    /// Touches by id, for the agenda's "last touch" context.
+    pub(crate) async fn touches_by_id(&self, ids: &[i64]) -> Result<Vec<Touch>> {
+        let mut all = vec![];
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT {} FROM touches WHERE id IN ({})",
+                rows::TOUCH_COLUMNS,
+                rows::placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                all.push(rows::touch(&row)?);
+            }
+        }
+        Ok(all)
+    }
+}

@@ -1,0 +1,101 @@
+//! What every command needs: the store, the acting user, their time zone and the clock.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use anyhow::{Context, Result, anyhow};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use rapport_core::model::User;
+use rapport_core::when;
+use rapport_store::{OpenOptions, Store};
+
+use crate::cli::Global;
+
+#[derive(Debug)]
+pub struct App {
+    pub store: Store,
+    pub user: User,
+    pub tz: TimeZone,
+    pub now: Timestamp,
+    pub json: bool,
+}
+
+impl App {
+    /// Opens the database (`--db`, else `default`) and settles who is acting, where and when.
+    pub async fn open(global: &Global, default: impl FnOnce() -> Result<PathBuf>) -> Result<App> {
+        let location = match &global.db {
+            Some(location) => location.clone(),
+            None => default()?.to_string_lossy().into_owned(),
+        };
+        let store = Store::open(&location, OpenOptions::default()).await?;
+        let user = store.local_user().await?;
+        let tz = match global.tz.as_deref().or(user.time_zone.as_deref()) {
+            Some(name) => zone(name).with_context(|| "--tz")?,
+            None => TimeZone::system(),
+        };
+        let now = match &global.now {
+            Some(text) => when::parse_instant(text, Timestamp::now(), &tz).context("--now")?,
+            None => Timestamp::now(),
+        };
+        Ok(App {
+            store,
+            user,
+            tz,
+            now,
+            json: global.json,
+        })
+    }
+
+    /// The user's calendar day.
+    pub fn today(&self) -> Date {
+        when::today(self.now, &self.tz)
+    }
+
+    /// A day as the user types it, relative to their today.
+    pub fn date(&self, flag: &str, text: &str) -> Result<Date> {
+        when::parse_date(text, self.today()).with_context(|| flag.to_owned())
+    }
+}
+
+pub fn zone(name: &str) -> Result<TimeZone> {
+    TimeZone::get(name).map_err(|_| {
+        anyhow!("unknown time zone '{name}' (expected an IANA name such as Europe/Paris)")
+    })
+}
+
+/// `<platform data dir>/rapport/<file>`: ~/.local/share/rapport on Linux.
+pub fn data_file(file: &str) -> Result<PathBuf> {
+    let dir = dirs::data_dir()
+        .ok_or_else(|| anyhow!("cannot find a data directory for this user; pass --db PATH"))?;
+    Ok(dir.join("rapport").join(file))
+}
+
+/// Parses a flag's value into a domain type; the error names the flag.
+pub fn parse<T>(flag: &str, text: &str) -> Result<T>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    text.parse::<T>().with_context(|| flag.to_owned())
+}
+
+/// Like [`parse`], for a field that "none" clears.
+pub fn parse_clearable<T>(flag: &str, text: &str) -> Result<Option<T>>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    if text.trim().eq_ignore_ascii_case("none") || text.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse(flag, text).map(Some)
+    }
+}
+
+/// Prints a value as pretty JSON.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

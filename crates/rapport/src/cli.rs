@@ -1,0 +1,323 @@
+//! The command line, as clap sees it. Values arrive as text and are parsed into domain types
+//! by the commands, so every parse error names the field it came from.
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport — the relationship-first CRM. No relationship falls through the cracks.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Database: a SQLite file path or a postgres:// URL [default: rapport.db in the platform data directory]
+    #[arg(
+        long,
+        global = true,
+        env = "RAPPORT_DATABASE_URL",
+        value_name = "PATH|URL"
+    )]
+    pub db: Option<String>,
+    /// Fix the clock: a date (2027-03-01) or date and time (2027-03-01T09:30), for demos and tests
+    #[arg(long, global = true, env = "RAPPORT_NOW", value_name = "DATE|DATETIME")]
+    pub now: Option<String>,
+    /// Time zone for this run (an IANA name such as Europe/Paris) [default: your saved setting, else the system's]
+    #[arg(long, global = true, env = "RAPPORT_TZ", value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+// Parsed once per process; boxing the big variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, list, show, edit and archive contacts
+    #[command(subcommand)]
+    Contact(ContactCommand),
+    /// Add, list and show organizations
+    #[command(subcommand, name = "org")]
+    Organization(OrganizationCommand),
+    /// Log a touch (call, meeting, email…) with a contact; moves their cycle on
+    Log(LogArgs),
+    /// Put a contact on hold until a date, with a reason; they come back on that day
+    Hold(HoldArgs),
+    /// Lift a contact's hold; they return to their cycle
+    Unhold { contact: String },
+    /// Dated one-off tasks about a contact
+    #[command(subcommand, name = "follow-up")]
+    FollowUp(FollowUpCommand),
+    /// Calling cycles: set a contact's cadence or the defaults it inherits
+    #[command(subcommand)]
+    Cadence(CadenceCommand),
+    /// Who to contact today, and why
+    Today(AgendaArgs),
+    /// Overdue, due and upcoming touches for the next N days
+    Agenda(AgendaWindowArgs),
+    /// Fill a database with realistic demo data and show today's agenda
+    Demo(DemoArgs),
+    /// Show or change settings (time zone)
+    Settings(SettingsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContactFields {
+    /// Email address (repeatable)
+    #[arg(long = "email", value_name = "EMAIL")]
+    pub emails: Vec<String>,
+    /// Phone number (repeatable)
+    #[arg(long = "phone", value_name = "PHONE")]
+    pub phones: Vec<String>,
+    /// Organization name (created if new)
+    #[arg(long)]
+    pub org: Option<String>,
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Tier: A (most valuable), B, C or D
+    #[arg(long)]
+    pub tier: Option<String>,
+    /// Lifecycle stage: stranger, acquainted, engaged, customer, advocate, dormant
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Horizon: reason, season or lifetime
+    #[arg(long)]
+    pub horizon: Option<String>,
+    /// Prospect kind: new or seasoned
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Calling cycle, e.g. 30d, 6w, 3m (default: inherited)
+    #[arg(long)]
+    pub cadence: Option<String>,
+    /// Relationship role (repeatable): prospect, lead, customer, influencer, champion, evaluator, referrer, partner, advocate, vendor
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Add a contact; prints the new id
+    Add {
+        name: String,
+        #[command(flatten)]
+        fields: ContactFields,
+    },
+    /// List contacts
+    List(ListArgs),
+    /// Show one contact: profile, cadence and where it comes from, next touch, history
+    Show {
+        contact: String,
+        /// How many recent touches to show
+        #[arg(long, default_value_t = 10)]
+        touches: i64,
+    },
+    /// Change a contact; "none" clears a field (e.g. --tier none, --cadence none)
+    Edit(EditArgs),
+    /// Archive a contact: off the agenda, history kept
+    Archive { contact: String },
+    /// Bring an archived contact back onto the agenda
+    Unarchive { contact: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub tag: Option<String>,
+    #[arg(long)]
+    pub tier: Option<String>,
+    #[arg(long)]
+    pub stage: Option<String>,
+    #[arg(long)]
+    pub role: Option<String>,
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Include archived contacts
+    #[arg(long)]
+    pub archived: bool,
+    #[arg(long)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub contact: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub org: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[arg(long)]
+    pub tier: Option<String>,
+    #[arg(long)]
+    pub stage: Option<String>,
+    #[arg(long)]
+    pub horizon: Option<String>,
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub cadence: Option<String>,
+    #[arg(long = "add-email", value_name = "EMAIL")]
+    pub add_emails: Vec<String>,
+    #[arg(long = "remove-email", value_name = "EMAIL")]
+    pub remove_emails: Vec<String>,
+    #[arg(long = "add-phone", value_name = "PHONE")]
+    pub add_phones: Vec<String>,
+    #[arg(long = "remove-phone", value_name = "PHONE")]
+    pub remove_phones: Vec<String>,
+    #[arg(long = "tag", value_name = "TAG")]
+    pub add_tags: Vec<String>,
+    #[arg(long = "untag", value_name = "TAG")]
+    pub remove_tags: Vec<String>,
+    #[arg(long = "role", value_name = "ROLE")]
+    pub add_roles: Vec<String>,
+    #[arg(long = "end-role", value_name = "ROLE")]
+    pub end_roles: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrganizationCommand {
+    /// Add an organization
+    Add {
+        name: String,
+        #[arg(long)]
+        domain: Option<String>,
+        #[arg(long)]
+        tier: Option<String>,
+    },
+    /// List organizations
+    List,
+    /// Show an organization and the people we know there
+    Show { organization: String },
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    pub contact: String,
+    /// call, meeting, email, message, event, note or content-shared
+    #[arg(long, short)]
+    pub kind: String,
+    /// What happened
+    #[arg(long, short)]
+    pub summary: Option<String>,
+    /// Needs discussed
+    #[arg(long, short)]
+    pub needs: Option<String>,
+    /// The approach for the next reach-out
+    #[arg(long = "next")]
+    pub next_approach: Option<String>,
+    /// When it happened (default: now); a future time books it
+    #[arg(long)]
+    pub at: Option<String>,
+    /// They reached out to us
+    #[arg(long)]
+    pub inbound: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HoldArgs {
+    pub contact: String,
+    /// Don't contact before this day: a date (2027-03-01) or an offset (3m, 6w)
+    #[arg(long)]
+    pub until: String,
+    /// Why: shown when the contact comes back
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowUpCommand {
+    /// Add a dated follow-up about a contact
+    Add {
+        contact: String,
+        /// Due date: 2026-12-04, tomorrow, or an offset such as 3d
+        #[arg(long)]
+        due: String,
+        /// What to do
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Mark a follow-up done
+    Done { id: i64 },
+    /// List a contact's follow-ups
+    List {
+        contact: String,
+        /// Include done ones
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CadenceCommand {
+    /// Set a contact's own cadence (30d, 6w, 3m), or "inherit" to use the defaults again
+    Set { contact: String, cadence: String },
+    /// Set a default cadence by tier, stage, role or horizon ("none" removes it); with no scope, list the defaults
+    Default(DefaultArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DefaultArgs {
+    #[arg(long, group = "scope")]
+    pub tier: Option<String>,
+    #[arg(long, group = "scope")]
+    pub stage: Option<String>,
+    #[arg(long, group = "scope")]
+    pub role: Option<String>,
+    #[arg(long, group = "scope")]
+    pub horizon: Option<String>,
+    /// The cadence every contact falls back on
+    #[arg(long, group = "scope")]
+    pub fallback: bool,
+    /// 30d, 6w, 3m… or "none"
+    pub cadence: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AgendaArgs {
+    /// At most this many entries (the counts always cover everything)
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct AgendaWindowArgs {
+    /// How many days ahead to look
+    #[arg(long, default_value_t = 7)]
+    pub days: u16,
+    #[command(flatten)]
+    pub agenda: AgendaArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many contacts to create
+    #[arg(long, default_value_t = 300)]
+    pub contacts: usize,
+    /// Random seed, for the same demo every time
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// Save your time zone (an IANA name such as Europe/Paris, or "system")
+    #[arg(long)]
+    pub time_zone: Option<String>,
+}

@@ -1,0 +1,44 @@
+//! One module per noun; each function is a verb. Commands parse their flags into domain types
+//! (so errors name the flag), call the store, and print text or `--json`.
+
+mod agenda;
+mod cadence;
+mod contact;
+mod organization;
+mod settings;
+mod touch;
+
+use anyhow::Result;
+
+use crate::app::{self, App};
+use crate::cli::{Cli, Command};
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let Cli { global, command } = cli;
+    // Demo data goes into its own file unless --db says otherwise, so a real database is never
+    // filled with made-up people.
+    let default_file = if matches!(command, Command::Demo(_)) {
+        "demo.db"
+    } else {
+        "rapport.db"
+    };
+    let app = App::open(&global, || app::data_file(default_file)).await?;
+    match command {
+        Command::Contact(command) => contact::run(&app, command).await,
+        Command::Organization(command) => organization::run(&app, command).await,
+        Command::Log(args) => touch::log(&app, args).await,
+        Command::Hold(args) => touch::hold(&app, args).await,
+        Command::Unhold { contact } => touch::unhold(&app, &contact).await,
+        Command::FollowUp(command) => touch::follow_up(&app, command).await,
+        Command::Cadence(command) => cadence::run(&app, command).await,
+        Command::Today(args) => agenda::show(&app, 0, &args).await,
+        Command::Agenda(args) => agenda::show(&app, args.days, &args.agenda).await,
+        Command::Settings(args) => settings::run(&app, args).await,
+        Command::Demo(args) => crate::demo::run(&app, &args).await,
+    }
+}
+
+/// Today's agenda, as `rapport today` prints it.
+pub async fn show_today(app: &App, args: &crate::cli::AgendaArgs) -> Result<()> {
+    agenda::show(app, 0, args).await
+}

@@ -1,0 +1,97 @@
+use anyhow::Result;
+use rapport_store::ContactFilter;
+use serde::Serialize;
+
+use crate::app::{App, parse, print_json};
+use crate::cli::OrganizationCommand;
+use crate::views::{ContactSummaryView, OrganizationView};
+
+pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
+    match command {
+        OrganizationCommand::Add { name, domain, tier } => {
+            let name = name.trim();
+            if name.is_empty() {
+                anyhow::bail!("name: an organization name cannot be empty");
+            }
+            let tier = tier.as_deref().map(|t| parse("--tier", t)).transpose()?;
+            let domain = domain
+                .map(|d| d.trim().to_lowercase())
+                .filter(|d| !d.is_empty());
+            let id = app
+                .store
+                .add_organization(app.user.id, name, domain.as_deref(), tier, app.now)
+                .await?;
+            if app.json {
+                return print_json(&OrganizationView::from(&app.store.organization(id).await?));
+            }
+            eprintln!("Added organization #{id} {name}");
+            println!("{id}");
+            Ok(())
+        }
+        OrganizationCommand::List => {
+            let all = app.store.organizations().await?;
+            if app.json {
+                return print_json(&all.iter().map(OrganizationView::from).collect::<Vec<_>>());
+            }
+            if all.is_empty() {
+                println!(
+                    "No organizations. Add one with: rapport org add \"Acme\" --domain acme.example --tier A"
+                );
+            }
+            for o in &all {
+                let tier = o.tier.map(|t| format!(" [{t}]")).unwrap_or_default();
+                let domain = o
+                    .domain
+                    .as_deref()
+                    .map(|d| format!(" · {d}"))
+                    .unwrap_or_default();
+                println!(
+                    "#{:<5} {}{domain}{tier}  {} contacts",
+                    o.id, o.name, o.contact_count
+                );
+            }
+            Ok(())
+        }
+        OrganizationCommand::Show { organization } => {
+            let id = app.store.resolve_organization(&organization).await?;
+            let org = app.store.organization(id).await?;
+            let filter = ContactFilter {
+                organization: Some(id),
+                ..ContactFilter::default()
+            };
+            let people = app.store.list_contacts(&filter).await?;
+            if app.json {
+                #[derive(Serialize)]
+                struct Shown {
+                    #[serde(flatten)]
+                    organization: OrganizationView,
+                    contacts: Vec<ContactSummaryView>,
+                }
+                return print_json(&Shown {
+                    organization: OrganizationView::from(&org),
+                    contacts: people.iter().map(ContactSummaryView::from).collect(),
+                });
+            }
+            let tier = org.tier.map(|t| format!(" [tier {t}]")).unwrap_or_default();
+            let domain = org
+                .domain
+                .as_deref()
+                .map(|d| format!(" · {d}"))
+                .unwrap_or_default();
+            println!("#{} {}{domain}{tier}", org.id, org.name);
+            if people.is_empty() {
+                println!(
+                    "  nobody yet: rapport contact add NAME --org \"{}\"",
+                    org.name
+                );
+            }
+            for c in &people {
+                println!(
+                    "  #{:<5} {}  next {} ({})",
+                    c.id, c.name, c.next_touch.on, c.next_touch.source
+                );
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,58 @@
+use anyhow::Result;
+use rapport_core::when::tz_name;
+use serde::Serialize;
+
+use crate::app::{App, print_json, zone};
+use crate::cli::SettingsArgs;
+
+#[derive(Serialize)]
+struct SettingsView {
+    user: String,
+    time_zone: String,
+    time_zone_saved: Option<String>,
+    today: String,
+    schema_version: i64,
+}
+
+pub async fn run(app: &App, args: SettingsArgs) -> Result<()> {
+    let mut saved = app.user.time_zone.clone();
+    if let Some(name) = &args.time_zone {
+        let name = name.trim();
+        saved = if name.eq_ignore_ascii_case("system") {
+            None
+        } else {
+            zone(name)?;
+            Some(name.to_owned())
+        };
+        app.store
+            .set_time_zone(app.user.id, saved.as_deref())
+            .await?;
+    }
+    let tz = match &saved {
+        Some(name) => zone(name)?,
+        None => jiff::tz::TimeZone::system(),
+    };
+    let view = SettingsView {
+        user: app.user.email.clone(),
+        time_zone: tz_name(&tz),
+        time_zone_saved: saved,
+        today: rapport_core::when::today(app.now, &tz).to_string(),
+        schema_version: app.store.schema_version().await?,
+    };
+    if app.json {
+        return print_json(&view);
+    }
+    println!("user            {}", view.user);
+    println!(
+        "time zone       {}{}",
+        view.time_zone,
+        if view.time_zone_saved.is_none() {
+            " (the system's)"
+        } else {
+            ""
+        }
+    );
+    println!("today           {}", view.today);
+    println!("schema version  {}", view.schema_version);
+    Ok(())
+}

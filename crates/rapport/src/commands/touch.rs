@@ -1,0 +1,207 @@
+use anyhow::{Context, Result, bail};
+use rapport_core::model::{ContactId, FollowUpId, Hold, Touch};
+use rapport_core::{Direction, NextTouch, TouchKind, when};
+use rapport_store::NewTouch;
+use serde::Serialize;
+
+use crate::app::{App, parse, print_json};
+use crate::cli::{FollowUpCommand, HoldArgs, LogArgs};
+use crate::views::{FollowUpView, HoldView};
+
+/// "2026-11-20 call (outbound): Discussed Q1 budget · needs: migration · next: send case study"
+pub fn one_line(t: &Touch) -> String {
+    let mut line = format!("{} {} ({})", t.on, t.kind, t.direction);
+    if let Some(summary) = &t.summary {
+        line.push_str(&format!(": {summary}"));
+    }
+    if let Some(needs) = &t.needs {
+        line.push_str(&format!(" · needs: {needs}"));
+    }
+    if let Some(next) = &t.next_approach {
+        line.push_str(&format!(" · next: {next}"));
+    }
+    line
+}
+
+#[derive(Serialize)]
+struct ScheduleChange {
+    contact_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    touch_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    follow_up_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hold: Option<HoldView>,
+    next_touch_on: String,
+    next_touch_source: String,
+}
+
+impl ScheduleChange {
+    fn new(contact: ContactId, next: NextTouch) -> Self {
+        ScheduleChange {
+            contact_id: contact.0,
+            touch_id: None,
+            follow_up_id: None,
+            hold: None,
+            next_touch_on: next.on.to_string(),
+            next_touch_source: next.source.to_string(),
+        }
+    }
+}
+
+fn print_change(app: &App, change: ScheduleChange, message: String) -> Result<()> {
+    if app.json {
+        print_json(&change)
+    } else {
+        println!("{message}");
+        Ok(())
+    }
+}
+
+fn blank_to_none(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+pub async fn log(app: &App, args: LogArgs) -> Result<()> {
+    let kind: TouchKind = parse("--kind", &args.kind)?;
+    let at = match &args.at {
+        Some(text) => when::parse_instant(text, app.now, &app.tz).context("--at")?,
+        None => app.now,
+    };
+    let contact = app.store.resolve_contact(&args.contact).await?;
+    let touch = NewTouch {
+        kind,
+        direction: if args.inbound {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        },
+        at,
+        on: when::today(at, &app.tz),
+        summary: blank_to_none(args.summary),
+        needs: blank_to_none(args.needs),
+        next_approach: blank_to_none(args.next_approach),
+    };
+    let (touch_id, next) = app
+        .store
+        .log_touch(app.user.id, contact, touch, app.now)
+        .await?;
+    print_change(
+        app,
+        ScheduleChange {
+            touch_id: Some(touch_id.0),
+            ..ScheduleChange::new(contact, next)
+        },
+        format!(
+            "Logged {kind} #{touch_id} with #{contact}; next touch {}",
+            describe(next)
+        ),
+    )
+}
+
+fn describe(next: NextTouch) -> String {
+    format!("{} ({})", next.on, next.source)
+}
+
+pub async fn hold(app: &App, args: HoldArgs) -> Result<()> {
+    let until = app.date("--until", &args.until)?;
+    if until <= app.today() {
+        bail!(
+            "--until: a hold must end after today ({}); got {until}",
+            app.today()
+        );
+    }
+    let reason = args.reason.trim();
+    if reason.is_empty() {
+        bail!("--reason: say why, so the contact comes back with its context");
+    }
+    let contact = app.store.resolve_contact(&args.contact).await?;
+    let hold = Hold {
+        until,
+        reason: reason.to_owned(),
+    };
+    let next = app.store.hold(contact, &hold, app.now).await?;
+    print_change(
+        app,
+        ScheduleChange {
+            hold: Some(HoldView::from(&hold)),
+            ..ScheduleChange::new(contact, next)
+        },
+        format!(
+            "On hold until {until}: {reason}. Next touch {}",
+            describe(next)
+        ),
+    )
+}
+
+pub async fn unhold(app: &App, reference: &str) -> Result<()> {
+    let contact = app.store.resolve_contact(reference).await?;
+    let Some(next) = app.store.unhold(contact, app.now).await? else {
+        bail!("contact #{contact} has no hold");
+    };
+    print_change(
+        app,
+        ScheduleChange::new(contact, next),
+        format!("Hold lifted on #{contact}; next touch {}", describe(next)),
+    )
+}
+
+pub async fn follow_up(app: &App, command: FollowUpCommand) -> Result<()> {
+    match command {
+        FollowUpCommand::Add { contact, due, text } => {
+            let due = app.date("--due", &due)?;
+            let text = text.join(" ");
+            if text.trim().is_empty() {
+                bail!("follow-up text cannot be empty");
+            }
+            let contact = app.store.resolve_contact(&contact).await?;
+            let (id, next) = app
+                .store
+                .add_follow_up(app.user.id, contact, due, &text, app.now)
+                .await?;
+            print_change(
+                app,
+                ScheduleChange {
+                    follow_up_id: Some(id.0),
+                    ..ScheduleChange::new(contact, next)
+                },
+                format!("Follow-up #{id} due {due}; next touch {}", describe(next)),
+            )
+        }
+        FollowUpCommand::Done { id } => {
+            let (done, next) = app
+                .store
+                .complete_follow_up(FollowUpId(id), app.now)
+                .await?;
+            print_change(
+                app,
+                ScheduleChange {
+                    follow_up_id: Some(done.id.0),
+                    ..ScheduleChange::new(done.contact, next)
+                },
+                format!(
+                    "Follow-up #{id} done: {}; next touch {}",
+                    done.text,
+                    describe(next)
+                ),
+            )
+        }
+        FollowUpCommand::List { contact, all } => {
+            let contact = app.store.resolve_contact(&contact).await?;
+            let list = app.store.follow_ups(contact, all).await?;
+            if app.json {
+                return print_json(&list.iter().map(FollowUpView::from).collect::<Vec<_>>());
+            }
+            if list.is_empty() {
+                println!(
+                    "No follow-ups. Add one with: rapport follow-up add {contact} --due tomorrow \"send proposal\""
+                );
+            }
+            for f in &list {
+                let state = if f.done_at.is_some() { "done" } else { "open" };
+                println!("#{:<5} {state:<4} due {}  {}", f.id, f.due_on, f.text);
+            }
+            Ok(())
+        }
+    }
+}

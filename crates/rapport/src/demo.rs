@@ -1,0 +1,409 @@
+//! `rapport demo`: a believable book of relationships, so the agenda is interesting on day one.
+//!
+//! Everything goes through the same store calls as real use (add, log, hold, follow-up), so the
+//! demo also exercises the scheduling rules. Seeded: the same seed gives the same people.
+
+use anyhow::{Result, bail};
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use rapport_core::model::Hold;
+use rapport_core::{Cadence, Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind, when};
+use rapport_store::{ContactFilter, NewContact, NewTouch};
+
+use crate::app::App;
+use crate::cli::{AgendaArgs, DemoArgs};
+
+const GIVEN: &[&str] = &[
+    "Ada",
+    "Grace",
+    "Alan",
+    "Katherine",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Barbara",
+    "Ken",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "John",
+    "Sophie",
+    "Niklaus",
+    "Lynn",
+    "Bjarne",
+    "Joan",
+    "Guido",
+    "Anita",
+    "James",
+    "Shafi",
+    "Leslie",
+    "Mary",
+    "Donald",
+    "Ivan",
+    "Adele",
+    "Yukihiro",
+    "Jean",
+    "Carol",
+    "Whitfield",
+    "Evelyn",
+    "Robin",
+    "Marta",
+    "Omar",
+    "Priya",
+    "Chen",
+    "Fatima",
+    "Lars",
+    "Ingrid",
+    "Mateo",
+    "Amara",
+    "Kofi",
+    "Yara",
+    "Hiro",
+    "Elena",
+];
+const FAMILY: &[&str] = &[
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Johnson",
+    "Torvalds",
+    "Hamilton",
+    "Ritchie",
+    "Liskov",
+    "Thompson",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Berners-Lee",
+    "Lamarr",
+    "McCarthy",
+    "Wilson",
+    "Wirth",
+    "Conway",
+    "Stroustrup",
+    "Clarke",
+    "van Rossum",
+    "Borg",
+    "Gosling",
+    "Goldwasser",
+    "Lamport",
+    "Keller",
+    "Knuth",
+    "Sutherland",
+    "Goldberg",
+    "Matsumoto",
+    "Sammet",
+    "Shaw",
+    "Diffie",
+    "Boyd",
+    "Milner",
+    "Kowalski",
+    "Haddad",
+    "Raman",
+    "Wei",
+    "Okafor",
+    "Nilsson",
+];
+const ORGS: &[(&str, &str)] = &[
+    ("Acme Logistics", "acme-logistics.example"),
+    ("Northwind Traders", "northwind.example"),
+    ("Globex", "globex.example"),
+    ("Initech", "initech.example"),
+    ("Umbrella Health", "umbrella-health.example"),
+    ("Stark Components", "stark-components.example"),
+    ("Wayne Foundation", "wayne-foundation.example"),
+    ("Tyrell Robotics", "tyrell.example"),
+    ("Cyberdyne Analytics", "cyberdyne.example"),
+    ("Soylent Foods", "soylent.example"),
+    ("Hooli", "hooli.example"),
+    ("Pied Piper", "piedpiper.example"),
+    ("Vandelay Industries", "vandelay.example"),
+    ("Massive Dynamic", "massive-dynamic.example"),
+    ("Oscorp Materials", "oscorp.example"),
+    ("Aperture Labs", "aperture.example"),
+    ("Black Mesa Energy", "blackmesa.example"),
+    ("Wonka Confectionery", "wonka.example"),
+    ("Gringotts Bank", "gringotts.example"),
+    ("Dunder Mifflin Paper", "dundermifflin.example"),
+    ("Bluth Homes", "bluth.example"),
+    ("Prestige Worldwide", "prestige.example"),
+    ("Monarch Solutions", "monarch.example"),
+    ("Sterling Cooper", "sterling-cooper.example"),
+    ("Rekall Travel", "rekall.example"),
+    ("Nakatomi Trading", "nakatomi.example"),
+    ("Zorg Industries", "zorg.example"),
+    ("Ollivander Supplies", "ollivander.example"),
+    ("Cogswell Cogs", "cogswell.example"),
+    ("Spacely Sprockets", "spacely.example"),
+];
+const TITLES: &[&str] = &[
+    "CTO",
+    "Head of Operations",
+    "VP Engineering",
+    "Procurement Lead",
+    "CFO",
+    "IT Director",
+    "Head of Data",
+    "COO",
+    "Product Manager",
+    "Founder",
+    "Chief of Staff",
+    "Plant Manager",
+];
+const NEEDS: &[&str] = &[
+    "data migration off the legacy ERP",
+    "faster month-end close",
+    "reporting for the board",
+    "cutting warehouse errors",
+    "GDPR audit readiness",
+    "onboarding 40 new sales reps",
+    "replacing their current vendor at renewal",
+    "integration with Salesforce",
+    "a pilot in one region before rollout",
+    "budget approval next fiscal year",
+];
+const SUMMARIES: &[&str] = &[
+    "Caught up on their quarter",
+    "Walked through the roadmap",
+    "Met at the industry retreat",
+    "Shared a case study on migrations",
+    "Quick check-in, busy season",
+    "Intro call with their team",
+    "Lunch; talked about hiring plans",
+    "They asked about pricing",
+    "Demo for the operations team",
+    "Congratulated them on the funding round",
+];
+const APPROACHES: &[&str] = &[
+    "send the migration checklist",
+    "invite to the spring customer day",
+    "ask for an intro to their CFO",
+    "share the benchmark report",
+    "check whether the budget was approved",
+    "propose a two-week pilot",
+    "follow up after their board meeting",
+    "send a note on their product launch",
+];
+const HOLD_REASONS: &[&str] = &[
+    "project on hold until the new fiscal year",
+    "parental leave",
+    "waiting for the merger to close",
+    "budget frozen this quarter",
+];
+const TAGS: &[&str] = &[
+    "retreat-2026",
+    "referral",
+    "webinar",
+    "conference",
+    "inbound",
+    "partner-network",
+];
+
+fn days(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(24 * n)
+}
+
+fn pick<'a, T>(rng: &mut fastrand::Rng, items: &'a [T]) -> &'a T {
+    &items[rng.usize(..items.len())]
+}
+
+pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
+    let existing = app
+        .store
+        .list_contacts(&ContactFilter {
+            include_archived: true,
+            limit: Some(1),
+            ..ContactFilter::default()
+        })
+        .await?;
+    if !existing.is_empty() {
+        bail!(
+            "this database already has contacts; demo data goes into an empty one (pass --db demo-new.db)"
+        );
+    }
+    let mut rng = fastrand::Rng::with_seed(args.seed);
+    let today = app.today();
+    let year_ago = app.now.checked_sub(days(365))?;
+    for (name, domain) in ORGS {
+        let tier = if rng.u8(..10) < 2 {
+            Tier::A
+        } else if rng.bool() {
+            Tier::B
+        } else {
+            Tier::C
+        };
+        app.store
+            .add_organization(app.user.id, name, Some(domain), Some(tier), app.now)
+            .await?;
+    }
+    for n in 0..args.contacts {
+        let given = pick(&mut rng, GIVEN);
+        let family = pick(&mut rng, FAMILY);
+        let (org, domain) = pick(&mut rng, ORGS);
+        let stage = *pick(
+            &mut rng,
+            &[
+                Stage::Acquainted,
+                Stage::Acquainted,
+                Stage::Engaged,
+                Stage::Engaged,
+                Stage::Customer,
+                Stage::Advocate,
+                Stage::Dormant,
+            ],
+        );
+        let mut roles = vec![*pick(
+            &mut rng,
+            &[
+                Role::Prospect,
+                Role::Lead,
+                Role::Customer,
+                Role::Influencer,
+                Role::Champion,
+                Role::Evaluator,
+                Role::Partner,
+            ],
+        )];
+        if rng.u8(..10) == 0 {
+            roles.push(Role::Referrer);
+        }
+        let new = NewContact {
+            name: format!("{given} {family}"),
+            emails: vec![
+                format!(
+                    "{}.{}{n}@{domain}",
+                    given.to_lowercase(),
+                    family.to_lowercase().replace(' ', "")
+                )
+                .parse()?,
+            ],
+            phones: vec![format!(
+                "+1 555 {:03} {:04}",
+                rng.u16(100..999),
+                rng.u16(0..9999)
+            )],
+            organization: Some((*org).to_owned()),
+            title: Some((*pick(&mut rng, TITLES)).to_owned()),
+            tags: vec![(*pick(&mut rng, TAGS)).to_owned()],
+            notes: None,
+            tier: match rng.u8(..10) {
+                0..=1 => Some(Tier::A),
+                2..=4 => Some(Tier::B),
+                5..=6 => Some(Tier::C),
+                _ => None,
+            },
+            stage: Some(stage),
+            horizon: Some(*pick(
+                &mut rng,
+                &[Horizon::Reason, Horizon::Season, Horizon::Lifetime],
+            )),
+            prospect_kind: roles.contains(&Role::Prospect).then(|| {
+                if rng.bool() {
+                    ProspectKind::New
+                } else {
+                    ProspectKind::Seasoned
+                }
+            }),
+            cadence: if rng.u8(..8) == 0 {
+                Some(Cadence::days(*pick(&mut rng, &[14, 21, 45]))?)
+            } else {
+                None
+            },
+            roles,
+        };
+        let added = year_ago.checked_add(days(rng.i64(0..60)))?;
+        let id = app
+            .store
+            .add_contact(app.user.id, new, added, when::today(added, &app.tz))
+            .await?;
+
+        // A year of touches in the contact's rhythm, give or take; one in ten went cold months
+        // ago, which is what the agenda is for.
+        let cycle = app.store.contact(id).await?.effective_cadence.approx_days();
+        let stop = if rng.u8(..10) == 0 {
+            app.now.checked_sub(days(rng.i64(60..200)))?
+        } else {
+            app.now
+        };
+        let mut at = added;
+        loop {
+            let gap_hours = (cycle * 24.0 * (0.55 + 0.6 * rng.f64())) as i64;
+            at = at.checked_add(SignedDuration::from_hours(gap_hours.max(24)))?;
+            if at > stop {
+                break;
+            }
+            log(app, &mut rng, id, at).await?;
+        }
+        match rng.u8(..20) {
+            // The on-hold story: "project on hold", back on the agenda on the day it ends.
+            0 => {
+                let until = today.checked_add(rng.i64(0..60).days()).unwrap_or(today);
+                let hold = Hold {
+                    until,
+                    reason: (*pick(&mut rng, HOLD_REASONS)).to_owned(),
+                };
+                app.store.hold(id, &hold, app.now).await?;
+            }
+            1..=2 => {
+                let due = today.checked_add(rng.i64(-3..10).days()).unwrap_or(today);
+                let text = format!(
+                    "{} ({})",
+                    pick(&mut rng, APPROACHES),
+                    pick(
+                        &mut rng,
+                        &[
+                            "promised on the last call",
+                            "they asked for it",
+                            "before their board meeting"
+                        ]
+                    )
+                );
+                app.store
+                    .add_follow_up(app.user.id, id, due, &text, app.now)
+                    .await?;
+            }
+            _ => {}
+        }
+    }
+    eprintln!(
+        "Demo data: {} contacts at {} organizations, a year of touches.",
+        args.contacts,
+        ORGS.len()
+    );
+    crate::commands::show_today(app, &AgendaArgs { limit: 15 }).await
+}
+
+async fn log(
+    app: &App,
+    rng: &mut fastrand::Rng,
+    id: rapport_core::model::ContactId,
+    at: Timestamp,
+) -> Result<()> {
+    let touch = NewTouch {
+        kind: *pick(
+            rng,
+            &[
+                TouchKind::Call,
+                TouchKind::Call,
+                TouchKind::Email,
+                TouchKind::Meeting,
+                TouchKind::Message,
+                TouchKind::Event,
+                TouchKind::ContentShared,
+            ],
+        ),
+        direction: if rng.u8(..4) == 0 {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        },
+        at,
+        on: when::today(at, &app.tz),
+        summary: Some((*pick(rng, SUMMARIES)).to_owned()),
+        needs: rng.bool().then(|| (*pick(rng, NEEDS)).to_owned()),
+        next_approach: Some((*pick(rng, APPROACHES)).to_owned()),
+    };
+    app.store.log_touch(app.user.id, id, touch, at).await?;
+    Ok(())
+}
