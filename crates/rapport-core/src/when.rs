@@ -4,7 +4,7 @@
 //! caller supplies `now` (fixed by `--now` in tests and demos) and the time zone.
 
 use jiff::Timestamp;
-use jiff::civil::{Date, DateTime};
+use jiff::civil::{Date, DateTime, Weekday};
 use jiff::tz::TimeZone;
 
 use crate::cadence::Cadence;
@@ -12,7 +12,7 @@ use crate::cadence::Cadence;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WhenError {
     #[error(
-        "invalid date '{0}': expected YYYY-MM-DD, today, tomorrow, yesterday or an offset like 2w or 3m"
+        "invalid date '{0}': expected YYYY-MM-DD, today, tomorrow, a weekday, or an offset like 2w or 3m"
     )]
     Date(String),
     #[error(
@@ -28,15 +28,22 @@ pub fn today(now: Timestamp, tz: &TimeZone) -> Date {
     now.to_zoned_datetime(tz.clone()).date()
 }
 
-/// A calendar day: `2027-03-01`, `today`, `tomorrow`, `yesterday`, or an offset from today such
-/// as `3m` or `+2w` ("on hold for three months").
+/// A calendar day: `2027-03-01`, `today`, `tomorrow`, `yesterday`, a weekday (`friday`, `fri`:
+/// the next one after today), or an offset from today such as `3m` or `+2w` ("on hold for
+/// three months").
 pub fn parse_date(text: &str, today: Date) -> Result<Date, WhenError> {
     let s = text.trim();
-    match s.to_ascii_lowercase().as_str() {
+    let lower = s.to_ascii_lowercase();
+    match lower.as_str() {
         "today" => return Ok(today),
         "tomorrow" => return Ok(today.tomorrow().unwrap_or(today)),
         "yesterday" => return Ok(today.yesterday().unwrap_or(today)),
         _ => {}
+    }
+    if let Some(weekday) = weekday(&lower) {
+        return today
+            .nth_weekday(1, weekday)
+            .map_err(|_| WhenError::Date(text.to_owned()));
     }
     if let Ok(date) = s.parse::<Date>() {
         return Ok(date);
@@ -49,6 +56,22 @@ pub fn parse_date(text: &str, today: Date) -> Result<Date, WhenError> {
         .parse::<Cadence>()
         .map(|cadence| cadence.after(today))
         .map_err(|_| WhenError::Date(text.to_owned()))
+}
+
+fn weekday(name: &str) -> Option<Weekday> {
+    const NAMES: [(&str, Weekday); 7] = [
+        ("monday", Weekday::Monday),
+        ("tuesday", Weekday::Tuesday),
+        ("wednesday", Weekday::Wednesday),
+        ("thursday", Weekday::Thursday),
+        ("friday", Weekday::Friday),
+        ("saturday", Weekday::Saturday),
+        ("sunday", Weekday::Sunday),
+    ];
+    NAMES
+        .iter()
+        .find(|(full, _)| name == *full || (name.len() >= 3 && full.starts_with(name)))
+        .map(|(_, day)| *day)
 }
 
 /// An instant: `now`, an RFC 3339 timestamp, a local `YYYY-MM-DDTHH:MM[:SS]` in the user's
@@ -115,6 +138,9 @@ mod tests {
         assert_eq!(parse_date("3m", t), Ok(date(2027, 2, 25)));
         assert_eq!(parse_date("+2w", t), Ok(date(2026, 12, 9)));
         assert_eq!(parse_date("in 10 days", t), Ok(date(2026, 12, 5)));
+        // 2026-11-25 is a Wednesday: "friday" is two days on, "wed" a week on.
+        assert_eq!(parse_date("Friday", t), Ok(date(2026, 11, 27)));
+        assert_eq!(parse_date("wed", t), Ok(date(2026, 12, 2)));
         assert!(matches!(
             parse_date("2026-02-30", t),
             Err(WhenError::Date(_))

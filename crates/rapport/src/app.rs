@@ -16,6 +16,8 @@ use crate::cli::Global;
 #[derive(Debug)]
 pub struct App {
     pub store: Store,
+    /// Where the database is, as given or defaulted (for messages).
+    pub location: String,
     pub user: User,
     pub tz: TimeZone,
     pub now: Timestamp,
@@ -41,6 +43,7 @@ impl App {
         };
         Ok(App {
             store,
+            location,
             user,
             tz,
             now,

@@ -6,7 +6,9 @@
 use anyhow::{Result, bail};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use rapport_core::model::Hold;
-use rapport_core::{Cadence, Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind, when};
+use rapport_core::{
+    Cadence, CadenceUnit, Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind, when,
+};
 use rapport_store::{ContactFilter, NewContact, NewTouch};
 
 use crate::app::App;
@@ -318,11 +320,11 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
             .add_contact(app.user.id, new, added, when::today(added, &app.tz))
             .await?;
 
-        // A year of touches in the contact's rhythm, give or take; one in ten went cold months
+        // A year of touches in the contact's rhythm, give or take; one in twenty went cold months
         // ago, which is what the agenda is for.
         let cycle = app.store.contact(id).await?.effective_cadence.approx_days();
-        let stop = if rng.u8(..10) == 0 {
-            app.now.checked_sub(days(rng.i64(60..200)))?
+        let stop = if rng.u8(..20) == 0 {
+            app.now.checked_sub(days(rng.i64(30..120)))?
         } else {
             app.now
         };
@@ -366,12 +368,86 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
             _ => {}
         }
     }
+    stories(app).await?;
     eprintln!(
         "Demo data: {} contacts at {} organizations, a year of touches.",
-        args.contacts,
-        ORGS.len()
+        args.contacts + 2,
+        ORGS.len() + 2
     );
-    crate::commands::show_today(app, &AgendaArgs { limit: 15 }).await
+    crate::commands::show_today(app, &AgendaArgs { limit: 15 }).await?;
+    eprintln!(
+        "\nTo explore the demo: export RAPPORT_DATABASE_URL={}",
+        app.location
+    );
+    Ok(())
+}
+
+/// The stories from the product design, due today so the first agenda tells them.
+async fn stories(app: &App) -> Result<()> {
+    let today = app.today();
+    // Met at an event three months ago; the project went on hold until today.
+    let dana = NewContact {
+        name: "Dana Whitfield".into(),
+        emails: vec!["dana@halcyon-freight.example".parse()?],
+        organization: Some("Halcyon Freight".into()),
+        title: Some("Head of Operations".into()),
+        tier: Some(Tier::A),
+        roles: vec![Role::Prospect],
+        prospect_kind: Some(ProspectKind::New),
+        tags: vec!["logistics-summit".into()],
+        ..NewContact::default()
+    };
+    let met = app.now.checked_sub(days(92))?;
+    let id = app
+        .store
+        .add_contact(app.user.id, dana, met, when::today(met, &app.tz))
+        .await?;
+    let touch = NewTouch {
+        kind: TouchKind::Event,
+        direction: Direction::Outbound,
+        at: met,
+        on: when::today(met, &app.tz),
+        summary: Some("Met at the logistics summit; project on hold".into()),
+        needs: Some("replace the dispatch system before peak season".into()),
+        next_approach: Some("ask whether the new budget landed; offer a pilot".into()),
+    };
+    app.store.log_touch(app.user.id, id, touch, met).await?;
+    let hold = Hold {
+        until: today,
+        reason: "project on hold until the new budget".into(),
+    };
+    app.store.hold(id, &hold, met).await?;
+
+    // No immediate need: a decision maker on a quarterly cycle, due again today.
+    let sam = NewContact {
+        name: "Sam Okoro".into(),
+        emails: vec!["sam@okoro-partners.example".parse()?],
+        organization: Some("Okoro Partners".into()),
+        title: Some("Managing Director".into()),
+        cadence: Some(Cadence::new(3, CadenceUnit::Months)?),
+        roles: vec![Role::Influencer],
+        ..NewContact::default()
+    };
+    let last = today
+        .checked_sub(3.months())?
+        .at(10, 0, 0, 0)
+        .to_zoned_datetime(app.tz.clone())?
+        .timestamp();
+    let id = app
+        .store
+        .add_contact(app.user.id, sam, last, when::today(last, &app.tz))
+        .await?;
+    let touch = NewTouch {
+        kind: TouchKind::Call,
+        direction: Direction::Outbound,
+        at: last,
+        on: when::today(last, &app.tz),
+        summary: Some("No immediate need; happy with the current setup".into()),
+        needs: Some("visibility across their portfolio companies".into()),
+        next_approach: Some("share the portfolio reporting case study".into()),
+    };
+    app.store.log_touch(app.user.id, id, touch, last).await?;
+    Ok(())
 }
 
 async fn log(
