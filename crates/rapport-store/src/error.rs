@@ -26,7 +26,7 @@ impl std::fmt::Display for Candidate {
 pub enum StoreError {
     #[error("invalid database URL '{url}': {reason}")]
     BadUrl { url: String, reason: String },
-    #[error("cannot open database {url}: {source}")]
+    #[error("cannot open database {url}")]
     Unreachable {
         url: String,
         #[source]
@@ -37,7 +37,7 @@ pub enum StoreError {
          version knows up to {known}); upgrade Rapport to open it"
     )]
     NewerSchema { found: i64, known: i64 },
-    #[error("database migration failed: {0}")]
+    #[error("database migration failed")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("no contact matches '{0}'")]
     ContactNotFound(String),
@@ -64,7 +64,7 @@ pub enum StoreError {
     Invalid(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[from] sqlx::Error),
 }
 

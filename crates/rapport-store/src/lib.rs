@@ -22,7 +22,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
@@ -63,6 +63,16 @@ impl Store {
     pub async fn open(location: &str, options: OpenOptions) -> Result<Store> {
         install_default_drivers();
         let (backend, url) = connection_url(location)?;
+        let unreachable = |source| StoreError::Unreachable {
+            url: redact(location),
+            source,
+        };
+        // One direct connection first: a pool retries failed connects until its timeout and
+        // then reports only "timed out", while a direct connect names the real problem
+        // (refused, unknown host, no such database) at once. It also runs the migrations.
+        let mut first = AnyConnection::connect(&url).await.map_err(unreachable)?;
+        migrate(&mut first, backend).await?;
+        first.close().await.map_err(unreachable)?;
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -71,18 +81,19 @@ impl Store {
                     if backend == Backend::Sqlite {
                         // WAL lets readers (the agenda) run while a writer commits; NORMAL sync
                         // is durable across application crashes, which is what WAL needs.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-                            .await?;
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
                     }
                     Ok(())
                 })
             })
             .connect(&url)
             .await
-            .map_err(|source| StoreError::Unreachable { url: redact(location), source })?;
-        let store = Store { pool, backend };
-        store.migrate().await?;
-        Ok(store)
+            .map_err(unreachable)?;
+        Ok(Store { pool, backend })
     }
 
     pub fn backend(&self) -> Backend {
@@ -91,29 +102,6 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-
-    fn migrator(&self) -> &'static Migrator {
-        match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        }
-    }
-
-    async fn migrate(&self) -> Result<()> {
-        let migrator = self.migrator();
-        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-        // A fresh database has no migrations table yet; that is not an error.
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
-                .fetch_one(&self.pool)
-                .await
-                .unwrap_or(None);
-        if let Some(found) = found.filter(|v| *v > known) {
-            return Err(StoreError::NewerSchema { found, known });
-        }
-        migrator.run(&self.pool).await?;
-        Ok(())
     }
 
     /// The schema version this database is at.
@@ -154,6 +142,30 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+fn migrator(backend: Backend) -> &'static Migrator {
+    match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    }
+}
+
+/// Brings the schema up to date, refusing a database written by a newer version.
+async fn migrate(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+    let migrator = migrator(backend);
+    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    // A fresh database has no migrations table yet; that is not an error.
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap_or(None);
+    if let Some(found) = found.filter(|v| *v > known) {
+        return Err(StoreError::NewerSchema { found, known });
+    }
+    migrator.run(conn).await?;
+    Ok(())
 }
 
 /// The instant as stored: UTC, whole seconds, fixed width, so text order is time order.
