@@ -5,6 +5,8 @@
 //! change its cadence. A small model replays the history the way the store does and asks the
 //! engine for the next touch after every step.
 
+#![allow(clippy::unwrap_used)] // strategies build known-valid values
+
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
 use proptest::prelude::*;
