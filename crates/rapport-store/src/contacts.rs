@@ -318,12 +318,7 @@ impl Store {
         }
         let exact = self.candidates("c.name_key = $1", &key).await?;
         let candidates = if exact.is_empty() {
-            let pattern = format!(
-                "%{}%",
-                key.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let pattern = rows::like_pattern(&key);
             self.candidates("c.name_key LIKE $1 ESCAPE '\\'", &pattern)
                 .await?
         } else {

@@ -124,12 +124,7 @@ impl Store {
         if let Some(id) = exact {
             return Ok(OrganizationId(id));
         }
-        let pattern = format!(
-            "%{}%",
-            key.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = rows::like_pattern(&key);
         let found = sqlx::query(
             "SELECT id, name FROM organizations WHERE name_key LIKE $1 ESCAPE '\\' \
              ORDER BY name_key LIMIT 10",

@@ -105,3 +105,12 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// A `LIKE … ESCAPE '\\'` pattern matching `fragment` anywhere, with its wildcards escaped.
+pub(crate) fn like_pattern(fragment: &str) -> String {
+    let escaped = fragment
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
