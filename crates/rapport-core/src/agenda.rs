@@ -100,14 +100,21 @@ pub fn explain(today: Date, facts: &AgendaFacts<'_>) -> String {
             )
         }
         NextTouchSource::Hold => match facts.hold {
-            Some((until, reason)) if until <= today => format!("hold ended {until}: {reason}"),
-            Some((until, reason)) => format!("on hold until {until}: {reason}"),
+            Some((until, reason)) => hold_phrase(today, until, reason),
             None => "hold ended".to_owned(),
         },
         NextTouchSource::FollowUp => match facts.follow_up {
             Some((due, text)) => format!("follow-up due {}: {text}", days_phrase(today, due)),
             None => "follow-up due".to_owned(),
         },
+    }
+}
+
+fn hold_phrase(today: Date, until: Date, reason: &str) -> String {
+    if until <= today {
+        format!("hold ended {until}: {reason}")
+    } else {
+        format!("on hold until {until}: {reason}")
     }
 }
 

@@ -80,7 +80,8 @@ pub struct NextTouch {
 
 /// The rules, in order:
 /// 1. the cycle: last touch + cadence, or the day added when never touched;
-/// 2. a hold later than that pushes the date out to the hold's end;
+/// 2. a hold ending on or after that day sets the date to the hold's end, so the contact
+///    comes back with the hold's reason;
 /// 3. an open follow-up due on or before that pulls the date in, hold or not: a dated task
 ///    the user set is an explicit promise.
 pub fn next_touch(input: &ScheduleInput) -> NextTouch {
@@ -94,7 +95,7 @@ pub fn next_touch(input: &ScheduleInput) -> NextTouch {
             source: NextTouchSource::Cadence,
         },
     };
-    if let Some(until) = input.hold_until.filter(|until| *until > next.on) {
+    if let Some(until) = input.hold_until.filter(|until| *until >= next.on) {
         next = NextTouch {
             on: until,
             source: NextTouchSource::Hold,
@@ -170,6 +171,22 @@ mod tests {
             ..held
         };
         assert_eq!(next_touch(&expired).source, NextTouchSource::Cadence);
+    }
+
+    #[test]
+    fn a_hold_ending_the_day_the_cycle_comes_due_brings_its_reason() {
+        let next = next_touch(&ScheduleInput {
+            last_touch_on: Some(date(2026, 2, 1)),
+            hold_until: Some(date(2026, 3, 3)),
+            ..input()
+        });
+        assert_eq!(
+            next,
+            NextTouch {
+                on: date(2026, 3, 3),
+                source: NextTouchSource::Hold
+            }
+        );
     }
 
     #[test]

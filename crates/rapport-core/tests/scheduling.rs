@@ -112,7 +112,7 @@ proptest! {
             let source_is_consistent = match next.source {
                 NextTouchSource::FirstTouch => input.last_touch_on.is_none() && next.on == input.added_on,
                 NextTouchSource::Cadence => input.last_touch_on.is_some() && next.on == cycle,
-                NextTouchSource::Hold => input.hold_until == Some(next.on) && next.on > cycle,
+                NextTouchSource::Hold => input.hold_until == Some(next.on) && next.on >= cycle,
                 NextTouchSource::FollowUp => input.earliest_follow_up == Some(next.on),
             };
             prop_assert!(source_is_consistent, "{:?} for {:?}", next, input);

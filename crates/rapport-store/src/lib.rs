@@ -176,7 +176,7 @@ pub(crate) fn instant_text(at: Timestamp) -> String {
 }
 
 /// Maps a user-facing location to a backend and a sqlx URL.
-fn connection_url(location: &str) -> Result<(Backend, String)> {
+fn connection_url<'a>(location: &'a str) -> Result<(Backend, String)> {
     let bad = |reason: &str| StoreError::BadUrl {
         url: redact(location),
         reason: reason.into(),
@@ -192,10 +192,12 @@ fn connection_url(location: &str) -> Result<(Backend, String)> {
         drop(parsed);
         return Ok((Backend::Postgres, trimmed.to_owned()));
     }
+    // A URL may carry parameters after '?' (we set our own); a plain path is taken whole.
+    let url_path = |rest: &'a str| rest.split('?').next().unwrap_or(rest);
     let path = if let Some(rest) = trimmed.strip_prefix("sqlite://") {
-        rest
+        url_path(rest)
     } else if let Some(rest) = trimmed.strip_prefix("sqlite:") {
-        rest
+        url_path(rest)
     } else if trimmed.contains("://") {
         return Err(bad(
             "expected a SQLite file path, a sqlite: URL or a postgres:// URL",
@@ -203,7 +205,6 @@ fn connection_url(location: &str) -> Result<(Backend, String)> {
     } else {
         trimmed
     };
-    let path = path.split('?').next().unwrap_or(path);
     if path.is_empty() {
         return Err(bad("no file name"));
     }

@@ -38,7 +38,7 @@ impl App {
             None => TimeZone::system(),
         };
         let now = match &global.now {
-            Some(text) => when::parse_instant(text, Timestamp::now(), &tz).context("--now")?,
+            Some(text) => fixed_clock(text, &tz).context("--now")?,
             None => Timestamp::now(),
         };
         Ok(App {
@@ -59,6 +59,21 @@ impl App {
     /// A day as the user types it, relative to their today.
     pub fn date(&self, flag: &str, text: &str) -> Result<Date> {
         when::parse_date(text, self.today()).with_context(|| flag.to_owned())
+    }
+}
+
+/// The clock `--now` fixes. A bare day is that day's local noon whatever the real date, so a
+/// fixed clock gives the same instants on every run (`parse_instant` reads a bare day that
+/// happens to be the real today as "now").
+fn fixed_clock(text: &str, tz: &TimeZone) -> Result<Timestamp> {
+    let text = text.trim();
+    // jiff reads a date out of a date-time too; only a bare day means noon.
+    match text.parse::<Date>() {
+        Ok(day) if !text.contains(['T', 't', ' ']) => Ok(day
+            .at(12, 0, 0, 0)
+            .to_zoned_datetime(tz.clone())?
+            .timestamp()),
+        _ => Ok(when::parse_instant(text, Timestamp::now(), tz)?),
     }
 }
 

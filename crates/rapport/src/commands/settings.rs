@@ -28,9 +28,11 @@ pub async fn run(app: &App, args: SettingsArgs) -> Result<()> {
             .set_time_zone(app.user.id, saved.as_deref())
             .await?;
     }
-    let tz = match &saved {
-        Some(name) => zone(name)?,
-        None => jiff::tz::TimeZone::system(),
+    // What this run uses: --tz wins over the saved zone, as for every other command.
+    let tz = match (&args.time_zone, &saved) {
+        (None, _) => app.tz.clone(),
+        (Some(_), Some(name)) => zone(name)?,
+        (Some(_), None) => jiff::tz::TimeZone::system(),
     };
     let view = SettingsView {
         user: app.user.email.clone(),
