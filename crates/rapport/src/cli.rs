@@ -68,6 +68,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Show or change settings (time zone)
     Settings(SettingsArgs),
+    /// Fill an empty database with a large generated book, for benchmarks (docs/benchmarks.md)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -313,6 +316,26 @@ pub struct DemoArgs {
     /// Random seed, for the same demo every time
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// How many contacts
+    #[arg(long, default_value_t = 1_000_000)]
+    pub contacts: u64,
+    /// How many touches, shared out over the contacts by cadence
+    #[arg(long, default_value_t = 10_000_000)]
+    pub touches: u64,
+    /// How many owners the contacts are spread over (the first is the CLI's local owner)
+    #[arg(long, default_value_t = 100)]
+    pub owners: u64,
+    /// Random seed: the same arguments and seed give the same database
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Afterwards, recompute every schedule through the normal write path and check every
+    /// last touch (slow: for checking the generator, not for benchmarking)
+    #[arg(long)]
+    pub verify: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,7 @@ use rapport_store::{ContactFilter, NewContact, NewTouch};
 use crate::app::App;
 use crate::cli::{AgendaArgs, DemoArgs};
 
-const GIVEN: &[&str] = &[
+pub(crate) const GIVEN: &[&str] = &[
     "Ada",
     "Grace",
     "Alan",
@@ -64,7 +64,7 @@ const GIVEN: &[&str] = &[
     "Hiro",
     "Elena",
 ];
-const FAMILY: &[&str] = &[
+pub(crate) const FAMILY: &[&str] = &[
     "Lovelace",
     "Hopper",
     "Turing",
@@ -139,7 +139,7 @@ const ORGS: &[(&str, &str)] = &[
     ("Cogswell Cogs", "cogswell.example"),
     ("Spacely Sprockets", "spacely.example"),
 ];
-const TITLES: &[&str] = &[
+pub(crate) const TITLES: &[&str] = &[
     "CTO",
     "Head of Operations",
     "VP Engineering",
@@ -153,7 +153,7 @@ const TITLES: &[&str] = &[
     "Chief of Staff",
     "Plant Manager",
 ];
-const NEEDS: &[&str] = &[
+pub(crate) const NEEDS: &[&str] = &[
     "data migration off the legacy ERP",
     "faster month-end close",
     "reporting for the board",
@@ -165,7 +165,7 @@ const NEEDS: &[&str] = &[
     "a pilot in one region before rollout",
     "budget approval next fiscal year",
 ];
-const SUMMARIES: &[&str] = &[
+pub(crate) const SUMMARIES: &[&str] = &[
     "Caught up on their quarter",
     "Walked through the roadmap",
     "Met at the industry retreat",
@@ -177,7 +177,7 @@ const SUMMARIES: &[&str] = &[
     "Demo for the operations team",
     "Congratulated them on the funding round",
 ];
-const APPROACHES: &[&str] = &[
+pub(crate) const APPROACHES: &[&str] = &[
     "send the migration checklist",
     "invite to the spring customer day",
     "ask for an intro to their CFO",
@@ -187,13 +187,13 @@ const APPROACHES: &[&str] = &[
     "follow up after their board meeting",
     "send a note on their product launch",
 ];
-const HOLD_REASONS: &[&str] = &[
+pub(crate) const HOLD_REASONS: &[&str] = &[
     "project on hold until the new fiscal year",
     "parental leave",
     "waiting for the merger to close",
     "budget frozen this quarter",
 ];
-const TAGS: &[&str] = &[
+pub(crate) const TAGS: &[&str] = &[
     "retreat-2026",
     "referral",
     "webinar",

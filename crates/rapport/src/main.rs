@@ -5,11 +5,18 @@ mod app;
 mod cli;
 mod commands;
 mod demo;
+mod generate;
 mod views;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+
+// mimalloc rather than the system allocator: a bulk load hands millions of small strings from
+// the thread that builds rows to sqlx's SQLite worker thread, and glibc's malloc spent a quarter
+// of the load's time consolidating them (perf, docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

@@ -22,6 +22,10 @@ pub async fn run(cli: Cli) -> Result<()> {
     } else {
         "rapport.db"
     };
+    if matches!(command, Command::Generate(_)) && global.db.is_none() {
+        // A million made-up people must never land in the user's own database by default.
+        anyhow::bail!("generate: name the new database with --db PATH|URL");
+    }
     let app = App::open(&global, || app::data_file(default_file)).await?;
     match command {
         Command::Contact(command) => contact::run(&app, command).await,
@@ -35,6 +39,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Agenda(args) => agenda::show(&app, args.days, &args.agenda).await,
         Command::Settings(args) => settings::run(&app, args).await,
         Command::Demo(args) => crate::demo::run(&app, &args).await,
+        Command::Generate(args) => crate::generate::run(&app, &args).await,
     }
 }
 
