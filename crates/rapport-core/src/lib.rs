@@ -17,5 +17,5 @@ pub use cadence::{
 };
 pub use email::EmailAddress;
 pub use schedule::{NextTouch, NextTouchSource, ScheduleInput, next_touch};
-pub use vocab::{Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind};
+pub use vocab::{Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind, UserRole};
 pub mod model;

@@ -130,6 +130,23 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What a user of a team server may do: an admin manages users; a member reads and writes;
+    /// a viewer only reads.
+    UserRole, "user role" {
+        Admin => "admin",
+        Member => "member",
+        Viewer => "viewer",
+    }
+}
+
+impl UserRole {
+    /// Whether this role may change records (contacts, touches, holds, follow-ups).
+    pub fn can_write(self) -> bool {
+        matches!(self, UserRole::Admin | UserRole::Member)
+    }
+}
+
 impl Tier {
     /// How much more urgent an overdue touch is at this tier ("build a fortress around your
     /// best clients"); added to the overdue ratio when ranking the agenda.

@@ -53,6 +53,9 @@ pub struct ContactPatch {
     pub remove_tags: Vec<String>,
     pub add_roles: Vec<Role>,
     pub end_roles: Vec<Role>,
+    /// Optimistic concurrency: apply only if the contact is still at this version, else
+    /// `StoreError::VersionMismatch` and nothing changes. `None` applies whatever the version.
+    pub expected_version: Option<i64>,
 }
 
 /// Which contacts a list shows. Empty filters match everyone active.
@@ -65,6 +68,8 @@ pub struct ContactFilter {
     pub organization: Option<OrganizationId>,
     pub owner: Option<UserId>,
     pub include_archived: bool,
+    /// Keyset pagination: only contacts listed after this one (in name order, then id).
+    pub after: Option<ContactId>,
     pub limit: Option<i64>,
 }
 
@@ -143,11 +148,22 @@ impl Store {
         };
         let active = current.active_roles();
         let name = patch.name.unwrap_or_else(|| current.name.clone());
-        sqlx::query(
+        let expected = patch.expected_version;
+        let mismatch = |current: i64| StoreError::VersionMismatch {
+            contact: id,
+            expected: expected.unwrap_or(current),
+            current,
+        };
+        if expected.is_some_and(|v| v != current.version) {
+            return Err(mismatch(current.version));
+        }
+        // The version is checked again by the UPDATE itself: on PostgreSQL a concurrent edit
+        // may commit between our read and our write, and then this matches no row.
+        let updated = sqlx::query(
             "UPDATE contacts SET name = $1, name_key = $2, title = $3, organization_id = $4, \
                 notes = $5, tier = $6, stage = $7, horizon = $8, prospect_kind = $9, \
                 cadence = $10, updated_at = $11, version = version + 1 \
-             WHERE id = $12",
+             WHERE id = $12 AND version = $13",
         )
         .bind(name.trim())
         .bind(name_key(&name))
@@ -176,8 +192,16 @@ impl Store {
         )
         .bind(instant_text(now))
         .bind(id.0)
+        .bind(current.version)
         .execute(&mut *tx)
         .await?;
+        if updated.rows_affected() == 0 {
+            let now_at: i64 = sqlx::query_scalar("SELECT version FROM contacts WHERE id = $1")
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await?;
+            return Err(mismatch(now_at));
+        }
 
         for email in &patch.remove_emails {
             if !current.emails.contains(email) {
@@ -395,6 +419,12 @@ impl Store {
         }
         if let Some(owner) = filter.owner {
             add("c.owner_id = $?", Value::Int(owner.0));
+        }
+        if let Some(after) = filter.after {
+            add(
+                "(c.name_key, c.id) > ((SELECT a.name_key FROM contacts a WHERE a.id = $?), $?)",
+                Value::Int(after.0),
+            );
         }
         if !filter.include_archived {
             conditions.push("c.archived_at IS NULL".into());

@@ -52,12 +52,25 @@ pub enum StoreError {
         contact: ContactId,
         name: String,
     },
+    #[error("no user {0}")]
+    UserNotFound(String),
+    #[error("a user with email {0} already exists")]
+    DuplicateUser(String),
     #[error("no organization matches '{0}'")]
     OrganizationNotFound(String),
     #[error("an organization named '{0}' already exists")]
     DuplicateOrganization(String),
     #[error("no follow-up #{0}")]
     FollowUpNotFound(FollowUpId),
+    #[error(
+        "contact #{contact} changed since you read it (you had version {expected}, it is now \
+         at {current}); read it again and reapply your change"
+    )]
+    VersionMismatch {
+        contact: ContactId,
+        expected: i64,
+        current: i64,
+    },
     #[error("contact #{0} is archived; unarchive it first")]
     Archived(ContactId),
     #[error("{0}")]

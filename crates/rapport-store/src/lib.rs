@@ -16,6 +16,7 @@ mod organizations;
 mod rows;
 mod schedule;
 mod touches;
+mod users;
 
 use std::path::Path;
 use std::time::Duration;
@@ -32,6 +33,7 @@ pub use bulk::{
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
 pub use touches::NewTouch;
+pub use users::{Account, NewUser};
 
 use rapport_core::model::{User, UserId};
 

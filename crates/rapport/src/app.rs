@@ -27,11 +27,20 @@ pub struct App {
 impl App {
     /// Opens the database (`--db`, else `default`) and settles who is acting, where and when.
     pub async fn open(global: &Global, default: impl FnOnce() -> Result<PathBuf>) -> Result<App> {
+        App::open_with(global, default, OpenOptions::default()).await
+    }
+
+    /// [`App::open`] with a pool sized for the caller (the server wants several connections).
+    pub async fn open_with(
+        global: &Global,
+        default: impl FnOnce() -> Result<PathBuf>,
+        options: OpenOptions,
+    ) -> Result<App> {
         let location = match &global.db {
             Some(location) => location.clone(),
             None => default()?.to_string_lossy().into_owned(),
         };
-        let store = Store::open(&location, OpenOptions::default()).await?;
+        let store = Store::open(&location, options).await?;
         let user = store.local_user().await?;
         let tz = match global.tz.as_deref().or(user.time_zone.as_deref()) {
             Some(name) => zone(name).with_context(|| "--tz")?,

@@ -68,6 +68,14 @@ pub enum Command {
     Demo(DemoArgs),
     /// Show or change settings (time zone)
     Settings(SettingsArgs),
+    /// Run the team server: the REST API under /api/v1 (README.md, "Team server")
+    Serve(ServeArgs),
+    /// Users of the team server
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for the team server
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Fill an empty database with a large generated book, for benchmarks (docs/benchmarks.md)
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -336,6 +344,47 @@ pub struct GenerateArgs {
     /// last touch (slow: for checking the generator, not for benchmarking)
     #[arg(long)]
     pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 lets the system choose (the first line printed says which)
+    #[arg(
+        long,
+        env = "RAPPORT_BIND",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    pub bind: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from a prompt, or from a line of standard input
+    Add {
+        email: String,
+        /// Display name [default: the part of the email before '@']
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, member or viewer (viewers can read but not change anything)
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+    /// List users
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; it is printed once and only its hash is kept
+    Create {
+        /// The user's email
+        #[arg(long)]
+        user: String,
+        /// What the token is for
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@
 // clippy.toml's allow-unwrap-in-tests does not reach helpers outside #[test] functions.
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
 mod support;
 
 use jiff::civil::{Date, date};

@@ -114,6 +114,7 @@ async fn list(app: &App, args: &ListArgs) -> Result<()> {
         organization,
         owner: None,
         include_archived: args.archived,
+        after: None,
         limit: args.limit,
     };
     let contacts = app.store.list_contacts(&filter).await?;
@@ -267,6 +268,7 @@ async fn edit(app: &App, a: EditArgs) -> Result<()> {
         remove_tags: a.remove_tags.iter().map(|t| t.trim().to_owned()).collect(),
         add_roles: list_of("--role", &a.add_roles)?,
         end_roles: list_of("--end-role", &a.end_roles)?,
+        expected_version: None,
     };
     app.store
         .edit_contact(id, patch, app.now, app.today())

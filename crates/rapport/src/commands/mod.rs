@@ -5,8 +5,10 @@ mod agenda;
 mod cadence;
 mod contact;
 mod organization;
+mod serve;
 mod settings;
 mod touch;
+mod user;
 
 use anyhow::Result;
 
@@ -26,6 +28,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         // A million made-up people must never land in the user's own database by default.
         anyhow::bail!("generate: name the new database with --db PATH|URL");
     }
+    if let Command::Serve(args) = &command {
+        return serve::run(&global, args).await;
+    }
     let app = App::open(&global, || app::data_file(default_file)).await?;
     match command {
         Command::Contact(command) => contact::run(&app, command).await,
@@ -38,6 +43,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Today(args) => agenda::show(&app, 0, &args).await,
         Command::Agenda(args) => agenda::show(&app, args.days, &args.agenda).await,
         Command::Settings(args) => settings::run(&app, args).await,
+        // Opened and run above, with a pool sized for a server.
+        Command::Serve(_) => Ok(()),
+        Command::User(command) => user::run(&app, command).await,
+        Command::Token(command) => user::token(&app, command).await,
         Command::Demo(args) => crate::demo::run(&app, &args).await,
         Command::Generate(args) => crate::generate::run(&app, &args).await,
     }

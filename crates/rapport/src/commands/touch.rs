@@ -1,12 +1,11 @@
 use anyhow::{Context, Result, bail};
-use rapport_core::model::{ContactId, FollowUpId, Hold, Touch};
+use rapport_core::model::{FollowUpId, Hold, Touch};
 use rapport_core::{Direction, NextTouch, TouchKind, when};
 use rapport_store::NewTouch;
-use serde::Serialize;
 
 use crate::app::{App, parse, print_json};
 use crate::cli::{FollowUpCommand, HoldArgs, LogArgs};
-use crate::views::{FollowUpView, HoldView};
+use crate::views::{FollowUpView, HoldView, ScheduleChangeView};
 
 /// "2026-11-20 call (outbound): Discussed Q1 budget · needs: migration · next: send case study"
 pub fn one_line(t: &Touch) -> String {
@@ -23,33 +22,7 @@ pub fn one_line(t: &Touch) -> String {
     line
 }
 
-#[derive(Serialize)]
-struct ScheduleChange {
-    contact_id: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    touch_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    follow_up_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hold: Option<HoldView>,
-    next_touch_on: String,
-    next_touch_source: String,
-}
-
-impl ScheduleChange {
-    fn new(contact: ContactId, next: NextTouch) -> Self {
-        ScheduleChange {
-            contact_id: contact.0,
-            touch_id: None,
-            follow_up_id: None,
-            hold: None,
-            next_touch_on: next.on.to_string(),
-            next_touch_source: next.source.to_string(),
-        }
-    }
-}
-
-fn print_change(app: &App, change: ScheduleChange, message: String) -> Result<()> {
+fn print_change(app: &App, change: ScheduleChangeView, message: String) -> Result<()> {
     if app.json {
         print_json(&change)
     } else {
@@ -88,9 +61,9 @@ pub async fn log(app: &App, args: LogArgs) -> Result<()> {
         .await?;
     print_change(
         app,
-        ScheduleChange {
+        ScheduleChangeView {
             touch_id: Some(touch_id.0),
-            ..ScheduleChange::new(contact, next)
+            ..ScheduleChangeView::new(contact, next)
         },
         format!(
             "Logged {kind} #{touch_id} with #{contact}; next touch {}",
@@ -123,9 +96,9 @@ pub async fn hold(app: &App, args: HoldArgs) -> Result<()> {
     let next = app.store.hold(contact, &hold, app.now).await?;
     print_change(
         app,
-        ScheduleChange {
+        ScheduleChangeView {
             hold: Some(HoldView::from(&hold)),
-            ..ScheduleChange::new(contact, next)
+            ..ScheduleChangeView::new(contact, next)
         },
         format!(
             "On hold until {until}: {reason}. Next touch {}",
@@ -141,7 +114,7 @@ pub async fn unhold(app: &App, reference: &str) -> Result<()> {
     };
     print_change(
         app,
-        ScheduleChange::new(contact, next),
+        ScheduleChangeView::new(contact, next),
         format!("Hold lifted on #{contact}; next touch {}", describe(next)),
     )
 }
@@ -161,9 +134,9 @@ pub async fn follow_up(app: &App, command: FollowUpCommand) -> Result<()> {
                 .await?;
             print_change(
                 app,
-                ScheduleChange {
+                ScheduleChangeView {
                     follow_up_id: Some(id.0),
-                    ..ScheduleChange::new(contact, next)
+                    ..ScheduleChangeView::new(contact, next)
                 },
                 format!("Follow-up #{id} due {due}; next touch {}", describe(next)),
             )
@@ -175,9 +148,9 @@ pub async fn follow_up(app: &App, command: FollowUpCommand) -> Result<()> {
                 .await?;
             print_change(
                 app,
-                ScheduleChange {
+                ScheduleChangeView {
                     follow_up_id: Some(done.id.0),
-                    ..ScheduleChange::new(done.contact, next)
+                    ..ScheduleChangeView::new(done.contact, next)
                 },
                 format!(
                     "Follow-up #{id} done: {}; next touch {}",

@@ -1,0 +1,1123 @@
+//! The `/api/v1` routes. Handlers parse what arrives into domain types (so a bad value is a
+//! 422 naming its field), call the store as the authenticated user, and answer with the
+//! shared views. Reads need a token; writes need a role that may write.
+
+use std::any::Any;
+use std::str::FromStr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use rapport_core::model::{ContactId, FollowUpId, Hold, OrganizationId, UserId};
+use rapport_core::{Direction, EmailAddress, TouchKind, when};
+use rapport_store::{Account, ContactFilter, ContactPatch, NewContact, NewTouch};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::auth::{Actor, Writer};
+use crate::problem::{FieldError, Problem};
+use crate::views::{
+    AgendaView, ContactSummaryView, ContactView, FollowUpView, HoldView, OrganizationView,
+    ScheduleChangeView,
+};
+
+type ApiResult<T> = Result<T, Problem>;
+
+/// How many recent touches a contact's profile carries.
+const RECENT_TOUCHES: i64 = 10;
+/// The furthest ahead an agenda looks, and the most entries one answer holds.
+const MAX_AGENDA_DAYS: u16 = 366;
+const MAX_LIMIT: i64 = 1000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/agenda", get(agenda))
+        .route("/contacts", get(list_contacts).post(add_contact))
+        .route("/contacts/{id}", get(show_contact).patch(edit_contact))
+        .route("/contacts/{id}/archive", post(archive_contact))
+        .route("/contacts/{id}/unarchive", post(unarchive_contact))
+        .route("/contacts/{id}/touches", post(log_touch))
+        .route("/contacts/{id}/hold", put(hold).delete(unhold))
+        .route("/contacts/{id}/follow-ups", post(add_follow_up))
+        .route("/follow-ups/{id}/done", post(complete_follow_up))
+        .route(
+            "/organizations",
+            get(list_organizations).post(add_organization),
+        )
+        .route("/organizations/{id}", get(show_organization))
+}
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Rapport",
+        description = "The relationship-first CRM's team API. Every /api/v1 route takes \
+            `Authorization: Bearer <token>` (create one with `rapport token create`). Errors are \
+            RFC 9457 problem details (application/problem+json)."
+    ),
+    paths(
+        healthz, readyz, agenda, list_contacts, add_contact, show_contact, edit_contact, archive_contact, unarchive_contact, log_touch, hold,
+        unhold, add_follow_up, complete_follow_up, list_organizations, add_organization,
+        show_organization
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+#[derive(Debug)]
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Liveness: the process is up and serving.
+#[utoipa::path(get, path = "/healthz", security(()), responses((status = 200, description = "alive", body = String)))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", security(()), responses(
+    (status = 200, description = "ready", body = String),
+    (status = 503, description = "the database does not answer", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.schema_version().await {
+        Ok(_) => "ready".into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database does not answer",
+            )
+            .into_response()
+        }
+    }
+}
+
+pub async fn not_found() -> Problem {
+    Problem::not_found("no such route")
+}
+
+/// Errors that middleware or the router answer on their own (413 from the body limit, 405)
+/// come without a body or as plain text; they become problem details too, keeping their
+/// headers (`Allow` on a 405).
+pub async fn problem_for_bare_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| {
+            v.as_bytes()
+                .starts_with(crate::problem::CONTENT_TYPE.as_bytes())
+        });
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let detail = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("the body is larger than {} bytes", crate::MAX_BODY_BYTES)
+        }
+        StatusCode::METHOD_NOT_ALLOWED => "this route does not take that method".to_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
+    };
+    let (mut parts, _) = response.into_parts();
+    let problem = Problem::new(status, detail).into_response();
+    let (problem_parts, body) = problem.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.extend(problem_parts.headers);
+    Response::from_parts(parts, body)
+}
+
+/// A panic in a handler becomes a plain 500; the panic message goes to the log only.
+pub fn panicked(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown");
+    tracing::error!(panic = message, "handler panicked");
+    Problem::internal().into_response()
+}
+
+/// A JSON body whose rejections (bad JSON, wrong content type, unknown or missing field) are
+/// problem details rather than axum's plain text.
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(json_problem(&rejection)),
+        }
+    }
+}
+
+fn json_problem(rejection: &JsonRejection) -> Problem {
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            // serde says which field: "missing field `name`", "unknown field `x`", or
+            // "kind: invalid type…"; the path before ':' is the field when there is one.
+            let text = e.body_text();
+            let detail = text
+                .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+                .unwrap_or(&text)
+                .to_owned();
+            let field = detail
+                .split_once(": ")
+                .map(|(path, _)| path.to_owned())
+                .filter(|p| !p.contains(' '))
+                .or_else(|| {
+                    detail
+                        .split('`')
+                        .nth(1)
+                        .filter(|_| detail.contains("field `"))
+                        .map(str::to_owned)
+                })
+                .unwrap_or_else(|| "body".into());
+            Problem {
+                type_: "urn:rapport:problem:validation".into(),
+                errors: vec![FieldError {
+                    field,
+                    message: detail.clone(),
+                }],
+                ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+            }
+        }
+        JsonRejection::JsonSyntaxError(_) => {
+            Problem::new(StatusCode::BAD_REQUEST, "the body is not valid JSON")
+        }
+        JsonRejection::MissingJsonContentType(_) => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body as Content-Type: application/json",
+        ),
+        JsonRejection::BytesRejection(_) => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {} bytes", crate::MAX_BODY_BYTES),
+        ),
+        _ => Problem::new(StatusCode::BAD_REQUEST, "the body could not be read"),
+    }
+}
+
+/// Collects every bad field of a request, so one answer names them all.
+#[derive(Debug, Default)]
+struct Fields {
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn parse<T>(&mut self, field: &str, text: Option<&str>) -> Option<T>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        match text?.parse::<T>() {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.error(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, field: &str, text: &str, today: Date) -> Option<Date> {
+        match when::parse_date(text, today) {
+            Ok(day) => Some(day),
+            Err(e) => {
+                self.error(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn finish(self) -> ApiResult<()> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Problem::invalid(self.errors))
+        }
+    }
+}
+
+/// Who, where and when for one request: the acting user's zone (unless `--tz` overrides it)
+/// and the server's clock.
+#[derive(Debug)]
+struct Moment {
+    now: jiff::Timestamp,
+    tz: TimeZone,
+}
+
+impl Moment {
+    fn of(state: &AppState, account: &Account) -> Moment {
+        let tz = state.tz.clone().unwrap_or_else(|| {
+            account
+                .user
+                .time_zone
+                .as_deref()
+                .and_then(|name| TimeZone::get(name).ok())
+                .unwrap_or_else(TimeZone::system)
+        });
+        Moment {
+            now: state.clock.now(),
+            tz,
+        }
+    }
+
+    fn today(&self) -> Date {
+        when::today(self.now, &self.tz)
+    }
+}
+
+fn path_id(field: &str, text: &str) -> ApiResult<i64> {
+    text.trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| {
+            Problem::bad_parameter(
+                field,
+                format!("expected a positive integer id, got '{text}'"),
+            )
+        })
+}
+
+fn limit(field: &str, text: Option<&str>, default: i64) -> ApiResult<i64> {
+    match text {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                Problem::bad_parameter(field, format!("expected 1 to {MAX_LIMIT}, got '{text}'"))
+            }),
+    }
+}
+
+fn blank_to_none(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+fn created<T: serde::Serialize>(location: String, body: T) -> Response {
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// A list answer: the items, and the cursor of the next page (`null` on the last).
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgendaQuery {
+    /// Days ahead to include (0: overdue and due today only). At most 366.
+    days: Option<String>,
+    /// Most entries to return (1–1000, default 50).
+    limit: Option<String>,
+}
+
+/// The acting user's agenda: overdue, due today and upcoming touches, ranked.
+#[utoipa::path(get, path = "/api/v1/agenda", params(AgendaQuery), responses(
+    (status = 200, body = AgendaView),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+async fn agenda(
+    State(state): State<AppState>,
+    Actor(account): Actor,
+    Query(query): Query<AgendaQuery>,
+) -> ApiResult<Json<AgendaView>> {
+    let days = match query.days.as_deref() {
+        None => 0,
+        Some(text) => text
+            .parse::<u16>()
+            .ok()
+            .filter(|d| *d <= MAX_AGENDA_DAYS)
+            .ok_or_else(|| {
+                Problem::bad_parameter(
+                    "days",
+                    format!("expected 0 to {MAX_AGENDA_DAYS}, got '{text}'"),
+                )
+            })?,
+    };
+    let limit = limit("limit", query.limit.as_deref(), 50)?;
+    let moment = Moment::of(&state, &account);
+    let today = moment.today();
+    let through = today.checked_add(i64::from(days).days()).unwrap_or(today);
+    let agenda = state
+        .store
+        .agenda(
+            account.user.id,
+            today,
+            through,
+            usize::try_from(limit).unwrap_or(50),
+        )
+        .await?;
+    Ok(Json(AgendaView::from(&agenda)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContactQuery {
+    tag: Option<String>,
+    /// A, B, C or D.
+    tier: Option<String>,
+    /// Lifecycle stage.
+    stage: Option<String>,
+    /// A relationship role held now.
+    role: Option<String>,
+    /// `me`, or a user id: only contacts that user owns.
+    owner: Option<String>,
+    /// `true` includes archived contacts.
+    archived: Option<bool>,
+    /// Most contacts to return (1–1000, default 100).
+    limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Contacts, filtered, in name order, a page at a time: pass `next_cursor` back as `cursor`
+/// for the next page (`null` when there is none).
+#[utoipa::path(get, path = "/api/v1/contacts", params(ContactQuery), responses(
+    (status = 200, body = Page<ContactSummaryView>),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+async fn list_contacts(
+    State(state): State<AppState>,
+    Actor(account): Actor,
+    Query(query): Query<ContactQuery>,
+) -> ApiResult<Json<Page<ContactSummaryView>>> {
+    let mut fields = Fields::default();
+    let owner = match query.owner.as_deref().map(str::trim) {
+        None => None,
+        Some("me") => Some(account.user.id),
+        Some(text) => match text.parse::<i64>() {
+            Ok(id) => Some(UserId(id)),
+            Err(_) => {
+                fields.error("owner", format!("expected 'me' or a user id, got '{text}'"));
+                None
+            }
+        },
+    };
+    let after = match query.cursor.as_deref() {
+        None => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(id) => Some(ContactId(id)),
+            Err(_) => {
+                fields.error("cursor", "not a cursor this server gave out");
+                None
+            }
+        },
+    };
+    let limit = limit("limit", query.limit.as_deref(), 100)?;
+    let filter = ContactFilter {
+        tag: blank_to_none(query.tag),
+        tier: fields.parse("tier", query.tier.as_deref()),
+        stage: fields.parse("stage", query.stage.as_deref()),
+        role: fields.parse("role", query.role.as_deref()),
+        organization: None,
+        owner,
+        include_archived: query.archived.unwrap_or(false),
+        after,
+        // One more than asked, to know whether there is a next page.
+        limit: Some(limit + 1),
+    };
+    if !fields.errors.is_empty() {
+        let first = fields.errors.remove(0);
+        return Err(Problem {
+            errors: std::iter::once(first.clone())
+                .chain(fields.errors)
+                .collect(),
+            ..Problem::bad_parameter(&first.field, first.message)
+        });
+    }
+    let mut found = state.store.list_contacts(&filter).await?;
+    let more = found.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = more
+        .then(|| found.last().map(|c| c.id.to_string()))
+        .flatten();
+    Ok(Json(Page {
+        items: found.iter().map(ContactSummaryView::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// A new contact. Only `name` is required; vocabularies use the CLI's spellings.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewContactBody {
+    name: String,
+    #[serde(default)]
+    emails: Vec<String>,
+    #[serde(default)]
+    phones: Vec<String>,
+    /// An organization name; created if it does not exist yet.
+    organization: Option<String>,
+    title: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    notes: Option<String>,
+    /// A, B, C or D.
+    tier: Option<String>,
+    stage: Option<String>,
+    horizon: Option<String>,
+    /// `new` or `seasoned`.
+    prospect_kind: Option<String>,
+    /// The contact's own calling cycle: `30d`, `6w`, `3m`.
+    cadence: Option<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+fn one_line_name(fields: &mut Fields, field: &str, text: &str) -> String {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        fields.error(field, "a name cannot be empty");
+    } else if trimmed.chars().count() > 200 || trimmed.contains(['\n', '\r']) {
+        fields.error(field, "a name is one line of at most 200 characters");
+    }
+    trimmed.to_owned()
+}
+
+/// Adds a contact owned by the acting user and schedules its first touch.
+#[utoipa::path(post, path = "/api/v1/contacts", request_body = NewContactBody, responses(
+    (status = 201, body = ContactView, headers(("Location" = String), ("ETag" = String))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+async fn add_contact(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Body(body): Body<NewContactBody>,
+) -> ApiResult<Response> {
+    let mut fields = Fields::default();
+    let name = one_line_name(&mut fields, "name", &body.name);
+    let emails = body
+        .emails
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| fields.parse::<EmailAddress>(&format!("emails[{i}]"), Some(e)))
+        .collect();
+    let organization =
+        blank_to_none(body.organization).map(|o| one_line_name(&mut fields, "organization", &o));
+    let roles = body
+        .roles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| fields.parse(&format!("roles[{i}]"), Some(r)))
+        .collect();
+    let new = NewContact {
+        name,
+        emails,
+        phones: body
+            .phones
+            .iter()
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        organization,
+        title: blank_to_none(body.title),
+        tags: body
+            .tags
+            .iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        notes: blank_to_none(body.notes),
+        tier: fields.parse("tier", body.tier.as_deref()),
+        stage: fields.parse("stage", body.stage.as_deref()),
+        horizon: fields.parse("horizon", body.horizon.as_deref()),
+        prospect_kind: fields.parse("prospect_kind", body.prospect_kind.as_deref()),
+        cadence: fields.parse("cadence", body.cadence.as_deref()),
+        roles,
+    };
+    fields.finish()?;
+    let moment = Moment::of(&state, &account);
+    let id = state
+        .store
+        .add_contact(account.user.id, new, moment.now, moment.today())
+        .await?;
+    let mut response = with_etag(contact_view(&state, id, moment.today()).await?);
+    *response.status_mut() = StatusCode::CREATED;
+    if let Ok(value) = HeaderValue::from_str(&format!("/api/v1/contacts/{id}")) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+async fn contact_view(state: &AppState, id: ContactId, today: Date) -> ApiResult<ContactView> {
+    let contact = state.store.contact(id).await?;
+    let follow_ups = state.store.follow_ups(id, false).await?;
+    let touches = state.store.touches(id, Some(RECENT_TOUCHES)).await?;
+    Ok(ContactView::new(&contact, today, &follow_ups, &touches))
+}
+
+/// A contact's profile: cadence and its source, next touch and why, open follow-ups, recent
+/// touches.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", params(("id" = i64, Path)), responses(
+    (status = 200, body = ContactView, headers(("ETag" = String))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn show_contact(
+    State(state): State<AppState>,
+    Actor(account): Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = ContactId(path_id("id", &id)?);
+    let today = Moment::of(&state, &account).today();
+    Ok(with_etag(contact_view(&state, id, today).await?))
+}
+
+/// A contact with its version as a strong ETag (`"3"`), for `If-Match` on the next edit.
+fn with_etag(view: ContactView) -> Response {
+    let etag = format!("\"{}\"", view.version);
+    let mut response = Json(view).into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// The version an `If-Match` header names. It is required: an edit must say which version it
+/// read, so two people editing one contact can never silently overwrite each other.
+fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
+    let value = headers.get(header::IF_MATCH).ok_or_else(|| {
+        Problem::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "send If-Match with the contact's ETag (its version), as read by GET",
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or_else(|| {
+            Problem::bad_parameter("If-Match", "expected the contact's ETag, such as \"3\"")
+        })
+}
+
+/// `Option<Option<T>>` from JSON: absent leaves a field alone, `null` clears it.
+fn clearable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A change to a contact: absent fields are left alone, `null` clears a clearable one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContactPatchBody {
+    name: Option<String>,
+    #[serde(deserialize_with = "clearable")]
+    #[schema(value_type = Option<String>)]
+    title: Option<Option<String>>,
+    /// An organization name (created if new), or null to clear.
+    #[serde(deserialize_with = "clearable")]
+    #[schema(value_type = Option<String>)]
+    organization: Option<Option<String>>,
+    #[serde(deserialize_with = "clearable")]
+    #[schema(value_type = Option<String>)]
+    notes: Option<Option<String>>,
+    #[serde(deserialize_with = "clearable")]
+    #[schema(value_type = Option<String>)]
+    tier: Option<Option<String>>,
+    #[serde(deserialize_with = "clearable")]
+    #[schema(value_type = Option<String>)]
+    stage: Option<Option<String>>,
+    #[serde(deserialize_with = "clearable")]
+    #[schema(value_type = Option<String>)]
+    horizon: Option<Option<String>>,
+    #[serde(deserialize_with = "clearable")]
+    #[schema(value_type = Option<String>)]
+    prospect_kind: Option<Option<String>>,
+    /// The contact's own cycle (`30d`), or null to inherit again.
+    #[serde(deserialize_with = "clearable")]
+    #[schema(value_type = Option<String>)]
+    cadence: Option<Option<String>>,
+    add_emails: Vec<String>,
+    remove_emails: Vec<String>,
+    add_phones: Vec<String>,
+    remove_phones: Vec<String>,
+    add_tags: Vec<String>,
+    remove_tags: Vec<String>,
+    add_roles: Vec<String>,
+    end_roles: Vec<String>,
+}
+
+impl Fields {
+    /// A clearable vocabulary value: absent, cleared (null), or parsed.
+    fn clearable<T>(&mut self, field: &str, value: Option<Option<String>>) -> Option<Option<T>>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        match value {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(text)) => self.parse(field, Some(&text)).map(Some),
+        }
+    }
+
+    fn list<T>(&mut self, field: &str, values: &[String]) -> Vec<T>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| self.parse(&format!("{field}[{i}]"), Some(v)))
+            .collect()
+    }
+}
+
+fn trimmed(values: Vec<String>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// Changes a contact, if it is still at the version `If-Match` names (else 412).
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", params(
+    ("id" = i64, Path),
+    ("If-Match" = String, Header, description = "the ETag from GET: the contact's version"),
+), request_body = ContactPatchBody, responses(
+    (status = 200, body = ContactView, headers(("ETag" = String))),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 412, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 428, body = Problem, content_type = "application/problem+json"),
+))]
+async fn edit_contact(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Body(body): Body<ContactPatchBody>,
+) -> ApiResult<Response> {
+    let id = ContactId(path_id("id", &id)?);
+    let expected = if_match(&headers)?;
+    let mut fields = Fields::default();
+    let patch = ContactPatch {
+        name: body.name.map(|n| one_line_name(&mut fields, "name", &n)),
+        title: body.title.map(blank_to_none),
+        organization: body.organization.map(|o| {
+            blank_to_none(o).map(|name| one_line_name(&mut fields, "organization", &name))
+        }),
+        notes: body.notes.map(blank_to_none),
+        tier: fields.clearable("tier", body.tier),
+        stage: fields.clearable("stage", body.stage),
+        horizon: fields.clearable("horizon", body.horizon),
+        prospect_kind: fields.clearable("prospect_kind", body.prospect_kind),
+        cadence: fields.clearable("cadence", body.cadence),
+        add_emails: fields.list("add_emails", &body.add_emails),
+        remove_emails: fields.list("remove_emails", &body.remove_emails),
+        add_phones: trimmed(body.add_phones),
+        remove_phones: trimmed(body.remove_phones),
+        add_tags: trimmed(body.add_tags),
+        remove_tags: trimmed(body.remove_tags),
+        add_roles: fields.list("add_roles", &body.add_roles),
+        end_roles: fields.list("end_roles", &body.end_roles),
+        expected_version: Some(expected),
+    };
+    fields.finish()?;
+    let moment = Moment::of(&state, &account);
+    state
+        .store
+        .edit_contact(id, patch, moment.now, moment.today())
+        .await?;
+    Ok(with_etag(contact_view(&state, id, moment.today()).await?))
+}
+
+/// Archives a contact: it leaves the agenda; its history is kept. Archiving twice is harmless.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/archive", params(("id" = i64, Path)), responses(
+    (status = 200, body = ContactView, headers(("ETag" = String))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn archive_contact(
+    state: State<AppState>,
+    writer: Writer,
+    id: Path<String>,
+) -> ApiResult<Response> {
+    set_archived(state, writer, id, true).await
+}
+
+/// Brings an archived contact back; its schedule is recomputed.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/unarchive", params(("id" = i64, Path)), responses(
+    (status = 200, body = ContactView, headers(("ETag" = String))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn unarchive_contact(
+    state: State<AppState>,
+    writer: Writer,
+    id: Path<String>,
+) -> ApiResult<Response> {
+    set_archived(state, writer, id, false).await
+}
+
+async fn set_archived(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+    archived: bool,
+) -> ApiResult<Response> {
+    let id = ContactId(path_id("id", &id)?);
+    let moment = Moment::of(&state, &account);
+    state.store.set_archived(id, archived, moment.now).await?;
+    Ok(with_etag(contact_view(&state, id, moment.today()).await?))
+}
+
+/// A touch to log. `at` defaults to now; a future `at` books the touch.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTouchBody {
+    /// call, meeting, email, message, event, note or content-shared.
+    kind: String,
+    /// outbound (default) or inbound.
+    direction: Option<String>,
+    /// When: `2027-03-01T09:30` (in the user's zone), RFC 3339, `yesterday`…
+    at: Option<String>,
+    summary: Option<String>,
+    needs: Option<String>,
+    next_approach: Option<String>,
+}
+
+/// Logs a touch and moves the contact's cycle on from it.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/touches", params(("id" = i64, Path)), request_body = NewTouchBody, responses(
+    (status = 201, body = ScheduleChangeView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+async fn log_touch(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+    Body(body): Body<NewTouchBody>,
+) -> ApiResult<Response> {
+    let contact = ContactId(path_id("id", &id)?);
+    let moment = Moment::of(&state, &account);
+    let mut fields = Fields::default();
+    let kind: Option<TouchKind> = fields.parse("kind", Some(&body.kind));
+    let direction: Option<Direction> = fields.parse("direction", body.direction.as_deref());
+    let at = match body.at.as_deref() {
+        None => Some(moment.now),
+        Some(text) => match when::parse_instant(text, moment.now, &moment.tz) {
+            Ok(at) => Some(at),
+            Err(e) => {
+                fields.error("at", e.to_string());
+                None
+            }
+        },
+    };
+    fields.finish()?;
+    let (Some(kind), Some(at)) = (kind, at) else {
+        return Err(Problem::internal());
+    };
+    let touch = NewTouch {
+        kind,
+        direction: direction.unwrap_or(Direction::Outbound),
+        at,
+        on: when::today(at, &moment.tz),
+        summary: blank_to_none(body.summary),
+        needs: blank_to_none(body.needs),
+        next_approach: blank_to_none(body.next_approach),
+    };
+    let (touch_id, next) = state
+        .store
+        .log_touch(account.user.id, contact, touch, moment.now)
+        .await?;
+    Ok(created(
+        format!("/api/v1/contacts/{contact}"),
+        ScheduleChangeView {
+            touch_id: Some(touch_id.0),
+            ..ScheduleChangeView::new(contact, next)
+        },
+    ))
+}
+
+/// "Don't contact before `until`, because `reason`."
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldBody {
+    /// A day after today: `2027-03-01`, `3m`, `in 10 days`.
+    until: String,
+    reason: String,
+}
+
+/// Puts a contact on hold (replacing any earlier hold).
+#[utoipa::path(put, path = "/api/v1/contacts/{id}/hold", params(("id" = i64, Path)), request_body = HoldBody, responses(
+    (status = 200, body = ScheduleChangeView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+async fn hold(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+    Body(body): Body<HoldBody>,
+) -> ApiResult<Json<ScheduleChangeView>> {
+    let contact = ContactId(path_id("id", &id)?);
+    let today = Moment::of(&state, &account).today();
+    let mut fields = Fields::default();
+    let until = fields.date("until", &body.until, today);
+    if let Some(day) = until.filter(|day| *day <= today) {
+        fields.error(
+            "until",
+            format!("a hold must end after today ({today}); got {day}"),
+        );
+    }
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() {
+        fields.error(
+            "reason",
+            "say why, so the contact comes back with its context",
+        );
+    }
+    fields.finish()?;
+    let Some(until) = until else {
+        return Err(Problem::internal());
+    };
+    let hold = Hold { until, reason };
+    let next = state
+        .store
+        .hold(contact, &hold, Moment::of(&state, &account).now)
+        .await?;
+    Ok(Json(ScheduleChangeView {
+        hold: Some(HoldView::from(&hold)),
+        ..ScheduleChangeView::new(contact, next)
+    }))
+}
+
+/// Lifts a contact's hold; it returns to its cycle. Lifting when there is none is harmless.
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}/hold", params(("id" = i64, Path)), responses(
+    (status = 200, body = ScheduleChangeView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn unhold(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ScheduleChangeView>> {
+    let contact = ContactId(path_id("id", &id)?);
+    let now = Moment::of(&state, &account).now;
+    let next = match state.store.unhold(contact, now).await? {
+        Some(next) => next,
+        None => state.store.contact(contact).await?.next_touch,
+    };
+    Ok(Json(ScheduleChangeView::new(contact, next)))
+}
+
+/// A dated one-off task about a contact.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpBody {
+    /// `2026-12-04`, `friday`, `3d`, `tomorrow`.
+    due: String,
+    text: String,
+}
+
+/// Adds a follow-up; an earlier due date pulls the next touch in.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/follow-ups", params(("id" = i64, Path)), request_body = FollowUpBody, responses(
+    (status = 201, body = ScheduleChangeView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+async fn add_follow_up(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+    Body(body): Body<FollowUpBody>,
+) -> ApiResult<Response> {
+    let contact = ContactId(path_id("id", &id)?);
+    let moment = Moment::of(&state, &account);
+    let mut fields = Fields::default();
+    let due = fields.date("due", &body.due, moment.today());
+    let text = body.text.trim().to_owned();
+    if text.is_empty() {
+        fields.error("text", "a follow-up says what to do");
+    }
+    fields.finish()?;
+    let Some(due) = due else {
+        return Err(Problem::internal());
+    };
+    let (id, next) = state
+        .store
+        .add_follow_up(account.user.id, contact, due, &text, moment.now)
+        .await?;
+    Ok(created(
+        format!("/api/v1/contacts/{contact}"),
+        ScheduleChangeView {
+            follow_up_id: Some(id.0),
+            ..ScheduleChangeView::new(contact, next)
+        },
+    ))
+}
+
+/// What completing a follow-up answers: the follow-up and its contact's next touch.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct FollowUpDoneView {
+    pub follow_up: FollowUpView,
+    pub schedule: ScheduleChangeView,
+}
+
+/// Marks a follow-up done (twice is harmless) and reschedules its contact.
+#[utoipa::path(post, path = "/api/v1/follow-ups/{id}/done", params(("id" = i64, Path)), responses(
+    (status = 200, body = FollowUpDoneView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn complete_follow_up(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FollowUpDoneView>> {
+    let id = FollowUpId(path_id("id", &id)?);
+    let now = Moment::of(&state, &account).now;
+    let (done, next) = state.store.complete_follow_up(id, now).await?;
+    Ok(Json(FollowUpDoneView {
+        follow_up: FollowUpView::from(&done),
+        schedule: ScheduleChangeView {
+            follow_up_id: Some(done.id.0),
+            ..ScheduleChangeView::new(done.contact, next)
+        },
+    }))
+}
+
+/// Organizations with how many contacts we know at each.
+#[utoipa::path(get, path = "/api/v1/organizations", responses(
+    (status = 200, body = Page<OrganizationView>),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+async fn list_organizations(
+    State(state): State<AppState>,
+    Actor(_): Actor,
+) -> ApiResult<Json<Page<OrganizationView>>> {
+    let found = state.store.organizations().await?;
+    Ok(Json(Page {
+        items: found.iter().map(OrganizationView::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// A new organization.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganizationBody {
+    name: String,
+    /// Its web domain, such as `halcyon.example`.
+    domain: Option<String>,
+    /// A, B, C or D.
+    tier: Option<String>,
+}
+
+/// Adds an organization (names are unique, ignoring case).
+#[utoipa::path(post, path = "/api/v1/organizations", request_body = NewOrganizationBody, responses(
+    (status = 201, body = OrganizationView, headers(("Location" = String))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+async fn add_organization(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Body(body): Body<NewOrganizationBody>,
+) -> ApiResult<Response> {
+    let mut fields = Fields::default();
+    let name = one_line_name(&mut fields, "name", &body.name);
+    let tier = fields.parse("tier", body.tier.as_deref());
+    let domain = blank_to_none(body.domain).map(|d| d.to_lowercase());
+    fields.finish()?;
+    let now = Moment::of(&state, &account).now;
+    let id = state
+        .store
+        .add_organization(account.user.id, &name, domain.as_deref(), tier, now)
+        .await?;
+    let view = OrganizationView::from(&state.store.organization(id).await?);
+    Ok(created(format!("/api/v1/organizations/{id}"), view))
+}
+
+/// One organization.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", params(("id" = i64, Path)), responses(
+    (status = 200, body = OrganizationView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn show_organization(
+    State(state): State<AppState>,
+    Actor(_): Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrganizationView>> {
+    let id = OrganizationId(path_id("id", &id)?);
+    Ok(Json(OrganizationView::from(
+        &state.store.organization(id).await?,
+    )))
+}

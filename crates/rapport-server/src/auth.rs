@@ -1,0 +1,144 @@
+//! Secrets: API tokens and passwords. Tokens are 32 random bytes from the operating system,
+//! shown once as `rap_` + hex; the store keeps only their SHA-256. Passwords are hashed with
+//! argon2id (the crate's defaults, a fresh random salt each time).
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use rapport_store::Account;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::problem::Problem;
+
+/// Every token starts with this, so a leaked one is easy to recognise (and to scan for).
+pub const TOKEN_PREFIX: &str = "rap_";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the operating system's random source failed: {0}")]
+    Random(String),
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+}
+
+/// A new token: what to show the user once, and what to store.
+#[derive(Debug)]
+pub struct NewToken {
+    pub secret: String,
+    pub hash: String,
+}
+
+pub fn new_token() -> Result<NewToken, SecretError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| SecretError::Random(e.to_string()))?;
+    let secret = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
+    let hash = token_hash(&secret);
+    Ok(NewToken { secret, hash })
+}
+
+/// The hex SHA-256 of a token, as stored.
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// An argon2id PHC string for `password`.
+pub fn hash_password(password: &str) -> Result<String, SecretError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| SecretError::Random(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| SecretError::Hash(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| SecretError::Hash(e.to_string()))
+}
+
+/// Whether `password` matches a stored PHC string (false for a malformed one).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// The user a request acts as, from its `Authorization: Bearer` token.
+#[derive(Debug, Clone)]
+pub struct Actor(pub Account);
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            Problem::unauthorized("send an API token: Authorization: Bearer <token>")
+        })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| {
+                let (scheme, token) = value.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                Problem::unauthorized("the Authorization header must be: Bearer <token>")
+            })?;
+        let account = state
+            .store
+            .account_by_token(&token_hash(token), state.clock.now())
+            .await?
+            .ok_or_else(|| Problem::unauthorized("the API token is unknown or revoked"))?;
+        tracing::Span::current().record("user_id", account.user.id.0);
+        Ok(Actor(account))
+    }
+}
+
+/// An actor whose role may change records; a viewer gets 403.
+#[derive(Debug, Clone)]
+pub struct Writer(pub Account);
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let Actor(account) = Actor::from_request_parts(parts, state).await?;
+        if !account.role.can_write() {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                format!("a {} can read but not change records", account.role),
+            ));
+        }
+        Ok(Writer(account))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_only_their_hash_is_kept() {
+        let a = new_token().unwrap();
+        let b = new_token().unwrap();
+        assert_ne!(a.secret, b.secret);
+        assert!(a.secret.starts_with(TOKEN_PREFIX));
+        assert_eq!(a.secret.len(), TOKEN_PREFIX.len() + 64);
+        assert_eq!(a.hash, token_hash(&a.secret));
+        assert!(!a.hash.contains(&a.secret[TOKEN_PREFIX.len()..]));
+    }
+
+    #[test]
+    fn passwords_verify_against_their_argon2id_hash() {
+        let phc = hash_password("correct horse").unwrap();
+        assert!(phc.starts_with("$argon2id$"), "{phc}");
+        assert!(verify_password("correct horse", &phc));
+        assert!(!verify_password("wrong", &phc));
+        assert!(!verify_password("x", "not a hash"));
+    }
+}

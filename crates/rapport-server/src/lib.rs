@@ -1,0 +1,157 @@
+//! Rapport's team server: the REST API under `/api/v1`, its OpenAPI 3.1 document at
+//! `/api/openapi.json`, health checks, API-token authentication and RFC 9457 errors, over the
+//! same store and domain core as the CLI. Also home of the JSON wire format (`views`), which
+//! the CLI's `--json` shares.
+//!
+//! The server keeps no state of its own outside the database: any number of instances can
+//! serve one PostgreSQL.
+
+mod api;
+pub mod auth;
+pub mod problem;
+pub mod views;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderName, Request, Response};
+use axum::routing::get;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use rapport_store::Store;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+pub use api::ApiDoc;
+
+/// Requests larger than this are refused with 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Where "now" comes from: the real clock, or one fixed for demos and tests (`--now`).
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(Timestamp),
+}
+
+impl Clock {
+    pub fn now(self) -> Timestamp {
+        match self {
+            Clock::System => Timestamp::now(),
+            Clock::Fixed(at) => at,
+        }
+    }
+}
+
+/// What every request handler shares: the store, the clock and an optional time zone that
+/// overrides each user's own (`--tz`).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Clock,
+    pub tz: Option<TimeZone>,
+}
+
+/// The whole application: API routes, health checks and the middleware every request passes
+/// through (request id, trace span, body limit, panic guard).
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .route("/api/openapi.json", get(api::openapi))
+        .nest("/api/v1", api::routes())
+        .fallback(api::not_found)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(api::problem_for_bare_errors))
+        .layer(CatchPanicLayer::custom(api::panicked))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<Body>| {
+                    let id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        request_id = %id,
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        user_id = tracing::field::Empty,
+                    )
+                })
+                .on_response(|response: &Response<Body>, latency: Duration, _: &Span| {
+                    tracing::info!(
+                        status = response.status().as_u16(),
+                        latency_ms = latency.as_secs_f64() * 1000.0,
+                        "response"
+                    );
+                }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Serves until `shutdown` completes, then stops accepting connections and lets requests in
+/// flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Logs to stderr, one line per event with its fields (the request id among them). The level
+/// comes from `RAPPORT_LOG` (`info` by default; e.g. `RAPPORT_LOG=debug`);
+/// `RAPPORT_LOG_FORMAT=json` writes one JSON object per line instead of text.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    let json = std::env::var("RAPPORT_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
+}

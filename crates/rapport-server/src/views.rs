@@ -1,0 +1,405 @@
+//! The wire format: what the CLI's `--json` prints and what the REST API returns. Only this
+//! module knows it; the domain types stay free of serialisation concerns. Each view derives
+//! `ToSchema`, so the OpenAPI document describes exactly what is sent.
+
+use jiff::civil::Date;
+use rapport_core::agenda::{self, AgendaFacts};
+use rapport_core::model::ContactId;
+use rapport_core::model::{
+    Agenda, AgendaEntry, Contact, ContactSummary, FollowUp, Hold, Organization, Touch,
+};
+use rapport_core::{Cadence, CadenceSource, NextTouch};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CadenceView {
+    /// Short form: 30d, 6w, 3m.
+    pub every: String,
+    pub description: String,
+    /// `contact`, `tier:A`, `stage:engaged`, `role:champion`, `horizon:season` or `default`.
+    pub source: String,
+    /// "set on the contact", "from tier A"…
+    pub source_description: String,
+}
+
+impl CadenceView {
+    pub fn new(cadence: Cadence, source: &CadenceSource) -> Self {
+        CadenceView {
+            every: cadence.to_string(),
+            description: cadence.describe(),
+            source: source.code(),
+            source_description: source.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextTouchView {
+    pub on: String,
+    /// `first-touch`, `cadence`, `hold` or `follow-up`.
+    pub source: String,
+    pub why: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldView {
+    pub until: String,
+    pub reason: String,
+}
+
+impl From<&Hold> for HoldView {
+    fn from(hold: &Hold) -> Self {
+        HoldView {
+            until: hold.until.to_string(),
+            reason: hold.reason.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TouchView {
+    pub id: i64,
+    pub contact_id: i64,
+    pub kind: String,
+    pub direction: String,
+    pub at: String,
+    pub on: String,
+    pub summary: Option<String>,
+    pub needs: Option<String>,
+    pub next_approach: Option<String>,
+}
+
+impl From<&Touch> for TouchView {
+    fn from(t: &Touch) -> Self {
+        TouchView {
+            id: t.id.0,
+            contact_id: t.contact.0,
+            kind: t.kind.to_string(),
+            direction: t.direction.to_string(),
+            at: t.at.to_string(),
+            on: t.on.to_string(),
+            summary: t.summary.clone(),
+            needs: t.needs.clone(),
+            next_approach: t.next_approach.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpView {
+    pub id: i64,
+    pub contact_id: i64,
+    pub due_on: String,
+    pub text: String,
+    pub done: bool,
+    pub done_at: Option<String>,
+}
+
+impl From<&FollowUp> for FollowUpView {
+    fn from(f: &FollowUp) -> Self {
+        FollowUpView {
+            id: f.id.0,
+            contact_id: f.contact.0,
+            due_on: f.due_on.to_string(),
+            text: f.text.clone(),
+            done: f.done_at.is_some(),
+            done_at: f.done_at.map(|t| t.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationRefView {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleView {
+    pub role: String,
+    pub since: String,
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactView {
+    pub id: i64,
+    pub owner_id: i64,
+    pub name: String,
+    pub title: Option<String>,
+    pub organization: Option<OrganizationRefView>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub roles: Vec<RoleView>,
+    pub tier: Option<String>,
+    pub stage: Option<String>,
+    pub horizon: Option<String>,
+    pub prospect_kind: Option<String>,
+    pub cadence: CadenceView,
+    /// True when the cadence is set on the contact rather than inherited.
+    pub cadence_is_own: bool,
+    pub next_touch: NextTouchView,
+    pub hold: Option<HoldView>,
+    pub last_touch_on: Option<String>,
+    pub added_on: String,
+    pub archived: bool,
+    pub archived_at: Option<String>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub follow_ups: Vec<FollowUpView>,
+    pub recent_touches: Vec<TouchView>,
+}
+
+impl ContactView {
+    pub fn new(c: &Contact, today: Date, follow_ups: &[FollowUp], touches: &[Touch]) -> Self {
+        let open = follow_ups.iter().find(|f| f.done_at.is_none());
+        let facts = AgendaFacts {
+            next: c.next_touch,
+            cadence: c.effective_cadence,
+            cadence_source: &c.cadence_source,
+            tier: c.tier,
+            added_on: c.added_on,
+            last_touch_on: c.last_touch_on,
+            hold: c.hold.as_ref().map(|h| (h.until, h.reason.as_str())),
+            follow_up: open.map(|f| (f.due_on, f.text.as_str())),
+        };
+        ContactView {
+            id: c.id.0,
+            owner_id: c.owner.0,
+            name: c.name.clone(),
+            title: c.title.clone(),
+            organization: c.organization.as_ref().map(|o| OrganizationRefView {
+                id: o.id.0,
+                name: o.name.clone(),
+            }),
+            emails: c.emails.iter().map(ToString::to_string).collect(),
+            phones: c.phones.clone(),
+            tags: c.tags.clone(),
+            notes: c.notes.clone(),
+            roles: c
+                .roles
+                .iter()
+                .map(|r| RoleView {
+                    role: r.role.to_string(),
+                    since: r.since.to_string(),
+                    until: r.until.map(|d| d.to_string()),
+                })
+                .collect(),
+            tier: c.tier.map(|t| t.to_string()),
+            stage: c.stage.map(|s| s.to_string()),
+            horizon: c.horizon.map(|h| h.to_string()),
+            prospect_kind: c.prospect_kind.map(|k| k.to_string()),
+            cadence: CadenceView::new(c.effective_cadence, &c.cadence_source),
+            cadence_is_own: c.cadence.is_some(),
+            next_touch: next_touch_view(c.next_touch, agenda::explain(today, &facts)),
+            hold: c.hold.as_ref().map(HoldView::from),
+            last_touch_on: c.last_touch_on.map(|d| d.to_string()),
+            added_on: c.added_on.to_string(),
+            archived: c.archived_at.is_some(),
+            archived_at: c.archived_at.map(|t| t.to_string()),
+            version: c.version,
+            created_at: c.created_at.to_string(),
+            updated_at: c.updated_at.to_string(),
+            follow_ups: follow_ups.iter().map(FollowUpView::from).collect(),
+            recent_touches: touches.iter().map(TouchView::from).collect(),
+        }
+    }
+}
+
+pub fn next_touch_view(next: NextTouch, why: String) -> NextTouchView {
+    NextTouchView {
+        on: next.on.to_string(),
+        source: next.source.to_string(),
+        why,
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactSummaryView {
+    pub id: i64,
+    pub name: String,
+    pub organization: Option<String>,
+    pub email: Option<String>,
+    pub tier: Option<String>,
+    pub stage: Option<String>,
+    pub next_touch_on: String,
+    pub next_touch_source: String,
+    pub archived: bool,
+}
+
+impl From<&ContactSummary> for ContactSummaryView {
+    fn from(c: &ContactSummary) -> Self {
+        ContactSummaryView {
+            id: c.id.0,
+            name: c.name.clone(),
+            organization: c.organization.clone(),
+            email: c.email.clone(),
+            tier: c.tier.map(|t| t.to_string()),
+            stage: c.stage.map(|s| s.to_string()),
+            next_touch_on: c.next_touch.on.to_string(),
+            next_touch_source: c.next_touch.source.to_string(),
+            archived: c.archived,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: i64,
+    pub name: String,
+    pub domain: Option<String>,
+    pub tier: Option<String>,
+    pub contact_count: i64,
+    pub created_at: String,
+}
+
+impl From<&Organization> for OrganizationView {
+    fn from(o: &Organization) -> Self {
+        OrganizationView {
+            id: o.id.0,
+            name: o.name.clone(),
+            domain: o.domain.clone(),
+            tier: o.tier.map(|t| t.to_string()),
+            contact_count: o.contact_count,
+            created_at: o.created_at.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaCountsView {
+    pub overdue: usize,
+    pub today: usize,
+    pub upcoming: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaEntryView {
+    pub contact_id: i64,
+    pub name: String,
+    pub organization: Option<String>,
+    pub tier: Option<String>,
+    /// `overdue`, `today` or `upcoming`.
+    pub section: String,
+    pub due_on: String,
+    /// Positive when overdue, 0 when due today, negative when upcoming.
+    pub days_overdue: i32,
+    pub why: String,
+    pub next_touch_source: String,
+    pub urgency: f64,
+    pub cadence: CadenceView,
+    pub hold: Option<HoldView>,
+    pub last_touch: Option<TouchView>,
+    pub follow_ups: Vec<FollowUpView>,
+}
+
+impl AgendaEntryView {
+    fn new(e: &AgendaEntry, today: Date) -> Self {
+        AgendaEntryView {
+            contact_id: e.contact.0,
+            name: e.name.clone(),
+            organization: e.organization.clone(),
+            tier: e.tier.map(|t| t.to_string()),
+            section: e.section.as_str().to_owned(),
+            due_on: e.next_touch.on.to_string(),
+            days_overdue: (today - e.next_touch.on).get_days(),
+            why: e.why.clone(),
+            next_touch_source: e.next_touch.source.to_string(),
+            urgency: (e.urgency * 1000.0).round() / 1000.0,
+            cadence: CadenceView::new(e.cadence, &e.cadence_source),
+            hold: e.hold.as_ref().map(HoldView::from),
+            last_touch: e.last_touch.as_ref().map(TouchView::from),
+            follow_ups: e.open_follow_ups.iter().map(FollowUpView::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaView {
+    pub today: String,
+    pub through: String,
+    pub counts: AgendaCountsView,
+    /// True when `entries` was cut to the limit.
+    pub truncated: bool,
+    pub entries: Vec<AgendaEntryView>,
+}
+
+impl From<&Agenda> for AgendaView {
+    fn from(a: &Agenda) -> Self {
+        AgendaView {
+            today: a.today.to_string(),
+            through: a.through.to_string(),
+            counts: AgendaCountsView {
+                overdue: a.overdue,
+                today: a.due_today,
+                upcoming: a.upcoming,
+            },
+            truncated: a.entries.len() < a.overdue + a.due_today + a.upcoming,
+            entries: a
+                .entries
+                .iter()
+                .map(|e| AgendaEntryView::new(e, a.today))
+                .collect(),
+        }
+    }
+}
+
+/// What a write that moves a contact's schedule (a touch, a hold, a follow-up) answers: the
+/// contact's next touch afterwards, and the id of what was created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduleChangeView {
+    pub contact_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub touch_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold: Option<HoldView>,
+    pub next_touch_on: String,
+    pub next_touch_source: String,
+}
+
+impl ScheduleChangeView {
+    pub fn new(contact: ContactId, next: NextTouch) -> Self {
+        ScheduleChangeView {
+            contact_id: contact.0,
+            touch_id: None,
+            follow_up_id: None,
+            hold: None,
+            next_touch_on: next.on.to_string(),
+            next_touch_source: next.source.to_string(),
+        }
+    }
+}
+
+/// A user, without any secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// `admin`, `member` or `viewer`.
+    pub role: String,
+    pub time_zone: Option<String>,
+    /// Whether the user can log in with a password.
+    pub has_password: bool,
+    pub created_at: String,
+}
+
+impl From<&rapport_store::Account> for UserView {
+    fn from(a: &rapport_store::Account) -> Self {
+        UserView {
+            id: a.user.id.0,
+            email: a.user.email.clone(),
+            name: a.user.name.clone(),
+            role: a.role.to_string(),
+            time_zone: a.user.time_zone.clone(),
+            has_password: a.has_password,
+            created_at: a.created_at.to_string(),
+        }
+    }
+}

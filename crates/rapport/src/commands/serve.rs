@@ -1,0 +1,48 @@
+//! `rapport serve`: the team server on the same store, clock and time zone as the CLI.
+
+use anyhow::{Context, Result};
+use rapport_server::{AppState, Clock};
+use rapport_store::OpenOptions;
+use tokio::net::TcpListener;
+
+use crate::app::{self, App};
+use crate::cli::{Global, ServeArgs};
+
+/// Connections the server's pool may open: requests run concurrently.
+const SERVER_CONNECTIONS: u32 = 16;
+
+pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
+    rapport_server::init_logging();
+    let app = App::open_with(
+        global,
+        || app::data_file("rapport.db"),
+        OpenOptions {
+            max_connections: SERVER_CONNECTIONS,
+        },
+    )
+    .await?;
+    let state = AppState {
+        store: app.store.clone(),
+        // --now fixes the clock for every request; otherwise each request reads the real one.
+        clock: if global.now.is_some() {
+            Clock::Fixed(app.now)
+        } else {
+            Clock::System
+        },
+        // --tz overrides every user's own zone; otherwise each request uses its user's.
+        tz: global.tz.is_some().then(|| app.tz.clone()),
+    };
+    let listener = TcpListener::bind(&args.bind)
+        .await
+        .with_context(|| format!("--bind: cannot listen on {}", args.bind))?;
+    let address = listener.local_addr().context("--bind")?;
+    // The first line on stdout, so scripts and tests can learn a port chosen by the system.
+    println!("listening on http://{address}");
+    tracing::info!(%address, backend = ?app.store.backend(), "serving");
+    rapport_server::serve(listener, state, rapport_server::shutdown_signal())
+        .await
+        .context("server failed")?;
+    app.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! `rapport user` and `rapport token`: accounts for the team server. Passwords are read from
+//! a prompt (or a line of standard input when it is not a terminal), never from an argument,
+//! and stored as argon2id hashes; a token is printed once and stored as its SHA-256.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, Result, bail};
+use rapport_core::{EmailAddress, UserRole};
+use rapport_server::auth;
+use rapport_server::views::UserView;
+use rapport_store::NewUser;
+use serde::Serialize;
+
+use crate::app::{App, parse, print_json};
+use crate::cli::{TokenCommand, UserCommand};
+
+/// Shorter passwords are refused.
+const MIN_PASSWORD_CHARS: usize = 12;
+
+pub async fn run(app: &App, command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add { email, name, role } => add(app, &email, name, &role).await,
+        UserCommand::List => list(app).await,
+    }
+}
+
+async fn add(app: &App, email: &str, name: Option<String>, role: &str) -> Result<()> {
+    let email: EmailAddress = parse("EMAIL", email)?;
+    let role: UserRole = parse("--role", role)?;
+    let name = match name.map(|n| n.trim().to_owned()) {
+        Some(n) if n.is_empty() => bail!("--name: a name cannot be empty"),
+        Some(n) => n,
+        None => email
+            .to_string()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    let password = read_password()?;
+    let hash = auth::hash_password(&password)?;
+    let id = app
+        .store
+        .add_user(
+            &NewUser {
+                email: email.clone(),
+                name,
+                role,
+                password_hash: Some(hash),
+            },
+            app.now,
+        )
+        .await?;
+    if app.json {
+        let account = app.store.user_by_email(&email).await?;
+        return print_json(&UserView::from(&account));
+    }
+    println!("Added user #{id} {email} ({role})");
+    Ok(())
+}
+
+/// The password from a prompt (asked twice) on a terminal, else the first line of stdin.
+fn read_password() -> Result<String> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").context("password")?;
+        let again = rpassword::prompt_password("Password again: ").context("password")?;
+        if first != again {
+            bail!("password: the two entries differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("password: cannot read standard input")?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    };
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        bail!("password: use at least {MIN_PASSWORD_CHARS} characters");
+    }
+    Ok(password)
+}
+
+async fn list(app: &App) -> Result<()> {
+    let users = app.store.users().await?;
+    if app.json {
+        return print_json(&users.iter().map(UserView::from).collect::<Vec<_>>());
+    }
+    for account in &users {
+        let login = if account.has_password {
+            ""
+        } else {
+            "  (no password)"
+        };
+        println!(
+            "#{:<4} {:<7} {} <{}>{login}",
+            account.user.id, account.role, account.user.name, account.user.email
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct TokenView {
+    id: i64,
+    user: String,
+    name: String,
+    token: String,
+}
+
+pub async fn token(app: &App, command: TokenCommand) -> Result<()> {
+    match command {
+        TokenCommand::Create { user, name } => {
+            let email: EmailAddress = parse("--user", &user)?;
+            let account = app.store.user_by_email(&email).await?;
+            let name = name.trim();
+            if name.is_empty() {
+                bail!("--name: a token name cannot be empty");
+            }
+            let token = auth::new_token()?;
+            let id = app
+                .store
+                .add_api_token(account.user.id, name, &token.hash, app.now)
+                .await?;
+            if app.json {
+                return print_json(&TokenView {
+                    id,
+                    user: account.user.email,
+                    name: name.to_owned(),
+                    token: token.secret,
+                });
+            }
+            eprintln!(
+                "Token #{id} '{name}' for {} ({}). It is shown once: store it now.",
+                account.user.email, account.role
+            );
+            println!("{}", token.secret);
+            Ok(())
+        }
+    }
+}
