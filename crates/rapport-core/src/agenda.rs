@@ -33,6 +33,16 @@ impl Section {
     }
 }
 
+/// What ranks a contact on the agenda: when it is due, its cycle and its tier. Deliberately
+/// small, so storage can rank a whole book on these few columns and load the context of only
+/// the entries shown.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Priority {
+    pub next: NextTouch,
+    pub cadence: Cadence,
+    pub tier: Option<Tier>,
+}
+
 /// What the agenda knows about one contact: enough to rank it and say why it is there.
 #[derive(Debug, Clone, Copy)]
 pub struct AgendaFacts<'a> {
@@ -47,15 +57,25 @@ pub struct AgendaFacts<'a> {
     pub follow_up: Option<(Date, &'a str)>,
 }
 
+impl AgendaFacts<'_> {
+    pub fn priority(&self) -> Priority {
+        Priority {
+            next: self.next,
+            cadence: self.cadence,
+            tier: self.tier,
+        }
+    }
+}
+
 /// How urgent a contact is, for ordering within a section. Explainable on purpose: the share
 /// of its own cycle it is overdue by (30 days late is a lot on a weekly cycle and little on a
 /// yearly one), plus a bonus for valuable tiers, plus a bonus for a promise made (a follow-up)
 /// or a project coming off hold.
-pub fn urgency(today: Date, facts: &AgendaFacts<'_>) -> f64 {
-    let late_days = (today - facts.next.on).get_days().max(0);
-    let overdue_share = f64::from(late_days) / facts.cadence.approx_days();
-    let tier_bonus = facts.tier.map_or(0.0, Tier::urgency_bonus);
-    let source_bonus = match facts.next.source {
+pub fn urgency(today: Date, p: &Priority) -> f64 {
+    let late_days = (today - p.next.on).get_days().max(0);
+    let overdue_share = f64::from(late_days) / p.cadence.approx_days();
+    let tier_bonus = p.tier.map_or(0.0, Tier::urgency_bonus);
+    let source_bonus = match p.next.source {
         NextTouchSource::FollowUp => 0.5,
         NextTouchSource::Hold => 0.25,
         NextTouchSource::FirstTouch | NextTouchSource::Cadence => 0.0,
@@ -64,9 +84,8 @@ pub fn urgency(today: Date, facts: &AgendaFacts<'_>) -> f64 {
 }
 
 /// Orders agenda entries: overdue first, then due today, then upcoming; the first two by
-/// urgency (most urgent first), upcoming by date and then urgency. Ties break on `tiebreak`
-/// so the order is stable between runs.
-pub fn compare(today: Date, a: &AgendaFacts<'_>, b: &AgendaFacts<'_>) -> Ordering {
+/// urgency (most urgent first), upcoming by date and then urgency.
+pub fn compare(today: Date, a: &Priority, b: &Priority) -> Ordering {
     let (sa, sb) = (Section::of(today, a.next.on), Section::of(today, b.next.on));
     sa.cmp(&sb).then_with(|| {
         let by_urgency = urgency(today, b).total_cmp(&urgency(today, a));
@@ -170,14 +189,14 @@ mod tests {
     fn urgency_is_the_share_of_the_cycle_overdue_plus_bonuses() {
         let src = CadenceSource::Default;
         let weekly = facts(date(2026, 11, 18), "7d", &src);
-        assert!((urgency(TODAY, &weekly) - 1.0).abs() < 1e-9);
+        assert!((urgency(TODAY, &weekly.priority()) - 1.0).abs() < 1e-9);
         let tier_a = AgendaFacts {
             tier: Some(Tier::A),
             ..weekly
         };
-        assert!((urgency(TODAY, &tier_a) - 2.0).abs() < 1e-9);
+        assert!((urgency(TODAY, &tier_a.priority()) - 2.0).abs() < 1e-9);
         let upcoming = facts(date(2026, 12, 1), "7d", &src);
-        assert_eq!(urgency(TODAY, &upcoming), 0.0);
+        assert_eq!(urgency(TODAY, &upcoming.priority()), 0.0);
     }
 
     #[test]
@@ -185,7 +204,10 @@ mod tests {
         let src = CadenceSource::Default;
         let weekly = facts(date(2026, 11, 18), "1w", &src);
         let quarterly = facts(date(2026, 11, 18), "3m", &src);
-        assert_eq!(compare(TODAY, &weekly, &quarterly), Ordering::Less);
+        assert_eq!(
+            compare(TODAY, &weekly.priority(), &quarterly.priority()),
+            Ordering::Less
+        );
     }
 
     #[test]
@@ -199,7 +221,7 @@ mod tests {
             ..facts(date(2026, 11, 30), "1w", &src)
         };
         let mut all = [later, today, soon, overdue];
-        all.sort_by(|a, b| compare(TODAY, a, b));
+        all.sort_by(|a, b| compare(TODAY, &a.priority(), &b.priority()));
         let dues: Vec<Date> = all.iter().map(|f| f.next.on).collect();
         assert_eq!(
             dues,

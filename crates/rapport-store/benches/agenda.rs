@@ -29,19 +29,19 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 /// Untimed runs first, so caches are warm.
 const WARMUP: usize = 20;
 
-/// The first query of `Store::agenda`, with the same parameters.
-const RANGE_SCAN: &str = "SELECT c.id, c.name, \
+/// The first query of `Store::agenda`, with the same parameters: the ranking columns of the
+/// whole due range.
+const RANKING_SCAN: &str = "SELECT id, tier, effective_cadence, next_touch_on, \
+    next_touch_source FROM contacts \
+    WHERE owner_id = $1 AND archived_at IS NULL AND next_touch_on <= $2";
+
+/// Every column an agenda entry shows, for the whole due range: the raw SQL of
+/// docs/benchmarks.md, which the agenda is measured against.
+const FULL_SCAN: &str = "SELECT c.id, c.name, \
     (SELECT o.name FROM organizations o WHERE o.id = c.organization_id) AS organization, \
     c.tier, c.effective_cadence, c.cadence_source, c.added_on, c.last_touch_on, \
     c.last_touch_id, c.hold_until, c.hold_reason, c.next_touch_on, c.next_touch_source \
     FROM contacts c \
-    WHERE c.owner_id = $1 AND c.archived_at IS NULL AND c.next_touch_on <= $2";
-
-/// The same with the organization LEFT JOINed, as it was written before (docs/benchmarks.md).
-const RANGE_SCAN_JOIN: &str = "SELECT c.id, c.name, o.name AS organization, c.tier, \
-    c.effective_cadence, c.cadence_source, c.added_on, c.last_touch_on, c.last_touch_id, \
-    c.hold_until, c.hold_reason, c.next_touch_on, c.next_touch_source \
-    FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
     WHERE c.owner_id = $1 AND c.archived_at IS NULL AND c.next_touch_on <= $2";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -99,10 +99,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .connect(&url)
             .await?;
         for (what, sql) in [
-            ("range scan alone via sqlx, the store's SQL", RANGE_SCAN),
             (
-                "range scan alone via sqlx, with a LEFT JOIN",
-                RANGE_SCAN_JOIN,
+                "ranking scan alone via sqlx (the store's first query)",
+                RANKING_SCAN,
+            ),
+            (
+                "full-width scan via sqlx (every column, every row)",
+                FULL_SCAN,
             ),
         ] {
             let mut times = Vec::with_capacity(runs);

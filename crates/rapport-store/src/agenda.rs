@@ -3,14 +3,15 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use rapport_core::agenda::{self, AgendaFacts, Section};
+use rapport_core::agenda::{self, AgendaFacts, Priority, Section};
 use rapport_core::model::{Agenda, AgendaEntry, ContactId, FollowUp, Hold, UserId};
 use rapport_core::{Cadence, CadenceSource, NextTouch, Tier};
 
 use crate::error::{Result, StoreError};
 use crate::{Store, rows};
+use sqlx::any::AnyRow;
 
-/// One candidate row, owned, so the ranking can borrow from it.
+/// One entry's context, owned, so the explanation can borrow from it.
 struct Due {
     id: ContactId,
     name: String,
@@ -40,9 +41,49 @@ impl Due {
     }
 }
 
+const DUE_COLUMNS: &str = "c.id, c.name, \
+    (SELECT o.name FROM organizations o WHERE o.id = c.organization_id) AS organization, \
+    c.tier, c.effective_cadence, c.cadence_source, c.added_on, c.last_touch_on, \
+    c.last_touch_id, c.hold_until, c.hold_reason, c.next_touch_on, c.next_touch_source";
+
+fn due(row: &AnyRow) -> Result<Due> {
+    let source = rows::text(row, "cadence_source")?;
+    Ok(Due {
+        id: ContactId(rows::int(row, "id")?),
+        name: rows::text(row, "name")?,
+        organization: rows::opt_text(row, "organization")?,
+        tier: rows::opt_parsed(row, "tier")?,
+        cadence: rows::parsed(row, "effective_cadence")?,
+        cadence_source: CadenceSource::from_code(&source)
+            .ok_or_else(|| StoreError::Corrupt(format!("cadence_source = '{source}'")))?,
+        added_on: rows::date(row, "added_on")?,
+        last_touch_on: rows::opt_date(row, "last_touch_on")?,
+        last_touch_id: rows::opt_int(row, "last_touch_id")?,
+        hold: match rows::opt_date(row, "hold_until")? {
+            Some(until) => Some(Hold {
+                until,
+                reason: rows::opt_text(row, "hold_reason")?.unwrap_or_default(),
+            }),
+            None => None,
+        },
+        next: next_touch(row)?,
+    })
+}
+
+fn next_touch(row: &AnyRow) -> Result<NextTouch> {
+    Ok(NextTouch {
+        on: rows::date(row, "next_touch_on")?,
+        source: rows::parsed(row, "next_touch_source")?,
+    })
+}
+
 impl Store {
     /// `owner`'s agenda on `today`: everything due up to `through`, ranked, the first `limit`
     /// entries with their context (last touch, open follow-ups, hold).
+    ///
+    /// The whole due range is ranked on the five columns ranking needs; the context is loaded
+    /// for the entries shown only. A book's due range is a thousand rows or more, and every
+    /// row and column out of the driver costs (docs/benchmarks.md).
     pub async fn agenda(
         &self,
         owner: UserId,
@@ -50,58 +91,30 @@ impl Store {
         through: Date,
         limit: usize,
     ) -> Result<Agenda> {
-        // The organization's name comes from a correlated lookup by primary key rather than a
-        // LEFT JOIN: for a thousand due contacts PostgreSQL's planner would hash-join the whole
-        // organizations table (50,000 rows: 15 ms); a probe per row takes 2 ms, and SQLite does
-        // the same either way (docs/benchmarks.md).
         let found = sqlx::query(
-            "SELECT c.id, c.name, \
-                (SELECT o.name FROM organizations o WHERE o.id = c.organization_id) \
-                    AS organization, \
-                c.tier, c.effective_cadence, c.cadence_source, c.added_on, c.last_touch_on, \
-                c.last_touch_id, c.hold_until, c.hold_reason, c.next_touch_on, \
-                c.next_touch_source \
-             FROM contacts c \
-             WHERE c.owner_id = $1 AND c.archived_at IS NULL AND c.next_touch_on <= $2",
+            "SELECT id, tier, effective_cadence, next_touch_on, next_touch_source FROM contacts \
+             WHERE owner_id = $1 AND archived_at IS NULL AND next_touch_on <= $2",
         )
         .bind(owner.0)
         .bind(through.to_string())
         .fetch_all(&self.pool)
         .await?;
-        let mut due = found
+        let mut ranked = found
             .iter()
             .map(|row| {
-                let source = rows::text(row, "cadence_source")?;
-                Ok(Due {
-                    id: ContactId(rows::int(row, "id")?),
-                    name: rows::text(row, "name")?,
-                    organization: rows::opt_text(row, "organization")?,
-                    tier: rows::opt_parsed(row, "tier")?,
+                let priority = Priority {
+                    next: next_touch(row)?,
                     cadence: rows::parsed(row, "effective_cadence")?,
-                    cadence_source: CadenceSource::from_code(&source).ok_or_else(|| {
-                        StoreError::Corrupt(format!("cadence_source = '{source}'"))
-                    })?,
-                    added_on: rows::date(row, "added_on")?,
-                    last_touch_on: rows::opt_date(row, "last_touch_on")?,
-                    last_touch_id: rows::opt_int(row, "last_touch_id")?,
-                    hold: match rows::opt_date(row, "hold_until")? {
-                        Some(until) => Some(Hold {
-                            until,
-                            reason: rows::opt_text(row, "hold_reason")?.unwrap_or_default(),
-                        }),
-                        None => None,
-                    },
-                    next: NextTouch {
-                        on: rows::date(row, "next_touch_on")?,
-                        source: rows::parsed(row, "next_touch_source")?,
-                    },
-                })
+                    tier: rows::opt_parsed(row, "tier")?,
+                };
+                Ok((ContactId(rows::int(row, "id")?), priority))
             })
-            .collect::<Result<Vec<Due>>>()?;
+            .collect::<Result<Vec<(ContactId, Priority)>>>()?;
 
         let count = |section: Section| {
-            due.iter()
-                .filter(|d| Section::of(today, d.next.on) == section)
+            ranked
+                .iter()
+                .filter(|(_, p)| Section::of(today, p.next.on) == section)
                 .count()
         };
         let (overdue, due_today, upcoming) = (
@@ -110,17 +123,30 @@ impl Store {
             count(Section::Upcoming),
         );
 
-        due.sort_by(|a, b| {
-            agenda::compare(today, &a.facts(None), &b.facts(None)).then(a.id.cmp(&b.id))
-        });
-        due.truncate(limit);
+        ranked.sort_by(|a, b| agenda::compare(today, &a.1, &b.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
 
-        let ids: Vec<ContactId> = due.iter().map(|d| d.id).collect();
+        let ids: Vec<ContactId> = ranked.iter().map(|(id, _)| *id).collect();
+        let mut details: HashMap<ContactId, Due> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT {DUE_COLUMNS} FROM contacts c WHERE c.id IN ({})",
+                rows::placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.0);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let d = due(&row)?;
+                details.insert(d.id, d);
+            }
+        }
         let mut follow_ups: HashMap<ContactId, Vec<FollowUp>> = HashMap::new();
         for f in self.open_follow_ups_of(&ids).await? {
             follow_ups.entry(f.contact).or_default().push(f);
         }
-        let touch_ids: Vec<i64> = due.iter().filter_map(|d| d.last_touch_id).collect();
+        let touch_ids: Vec<i64> = details.values().filter_map(|d| d.last_touch_id).collect();
         let mut last_touches: HashMap<ContactId, _> = self
             .touches_by_id(&touch_ids)
             .await?
@@ -128,15 +154,17 @@ impl Store {
             .map(|t| (t.contact, t))
             .collect();
 
-        let entries = due
-            .into_iter()
+        // In rank order; a contact changed between the two reads shows as it is now.
+        let entries = ids
+            .iter()
+            .filter_map(|id| details.remove(id))
             .map(|d| {
                 let open = follow_ups.remove(&d.id).unwrap_or_default();
                 let facts = d.facts(open.first());
                 AgendaEntry {
                     contact: d.id,
                     section: Section::of(today, d.next.on),
-                    urgency: agenda::urgency(today, &facts),
+                    urgency: agenda::urgency(today, &facts.priority()),
                     why: agenda::explain(today, &facts),
                     last_touch: last_touches.remove(&d.id),
                     open_follow_ups: open,
