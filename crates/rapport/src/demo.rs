@@ -3,7 +3,7 @@
 //! Everything goes through the same store calls as real use (add, log, hold, follow-up), so the
 //! demo also exercises the scheduling rules. Seeded: the same seed gives the same people.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use rapport_core::model::Hold;
 use rapport_core::{
@@ -220,9 +220,10 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
         })
         .await?;
     if !existing.is_empty() {
-        bail!(
-            "this database already has contacts; demo data goes into an empty one (pass --db demo-new.db)"
-        );
+        // Running the README's command twice must work: the second time, the demo is already
+        // there (or this is someone's real database), so nothing is written.
+        eprintln!("This database already has contacts; no demo data added. Today's agenda:");
+        return show(app).await;
     }
     let mut rng = fastrand::Rng::with_seed(args.seed);
     let today = app.today();
@@ -374,6 +375,10 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
         args.contacts + 2,
         ORGS.len() + 2
     );
+    show(app).await
+}
+
+async fn show(app: &App) -> Result<()> {
     crate::commands::show_today(app, &AgendaArgs { limit: 15 }).await?;
     eprintln!(
         "\nTo explore the demo: export RAPPORT_DATABASE_URL={}",
