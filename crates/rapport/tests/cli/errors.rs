@@ -105,7 +105,6 @@ const REFUSED: &[(&[&str], &[&str])] = &[
     (&["contact", "list", "--org", "Initech"], &["no organization matches 'Initech'"]),
     (&["org", "add", "analytical engines"], &["already exists"]),
     (&["settings", "--time-zone", "Mars/Olympus"], &["unknown time zone 'Mars/Olympus'"]),
-    (&["demo", "--contacts", "3"], &["already has contacts"]),
 ];
 
 #[test]
