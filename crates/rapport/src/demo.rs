@@ -379,7 +379,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
 }
 
 async fn show(app: &App) -> Result<()> {
-    crate::commands::show_today(app, &AgendaArgs { limit: 15 }).await?;
+    crate::commands::show_today(app, &AgendaArgs { limit: 50 }).await?;
     eprintln!(
         "\nTo explore the demo: export RAPPORT_DATABASE_URL={}",
         app.location
