@@ -12,7 +12,7 @@ use sqlx::AnyConnection;
 
 use crate::error::{Candidate, Result, StoreError};
 use crate::organizations::find_or_create_organization;
-use crate::schedule::reschedule;
+use crate::schedule::{lock_contact, reschedule};
 use crate::{Store, instant_text, rows};
 
 #[derive(Debug, Clone, Default)]
@@ -138,6 +138,7 @@ impl Store {
         today: Date,
     ) -> Result<()> {
         let mut tx = self.write().await?;
+        lock_contact(&mut tx, id, false).await?;
         let current = load_contact(&mut tx, id).await?;
         let organization = match patch.organization {
             None => current.organization.as_ref().map(|o| o.id),
@@ -221,13 +222,8 @@ impl Store {
             .filter(|e| !current.emails.contains(e))
             .collect();
         ensure_emails_free(&mut tx, Some(id), &new_emails).await?;
-        insert_emails(
-            &mut tx,
-            id,
-            next_position(current.emails.len()),
-            &new_emails,
-        )
-        .await?;
+        let first = next_position(&mut tx, "contact_emails", id).await?;
+        insert_emails(&mut tx, id, first, &new_emails).await?;
 
         for phone in &patch.remove_phones {
             if !current.phones.contains(phone) {
@@ -246,13 +242,8 @@ impl Store {
             .into_iter()
             .filter(|p| !current.phones.contains(p))
             .collect();
-        insert_phones(
-            &mut tx,
-            id,
-            next_position(current.phones.len()),
-            &new_phones,
-        )
-        .await?;
+        let first = next_position(&mut tx, "contact_phones", id).await?;
+        insert_phones(&mut tx, id, first, &new_phones).await?;
 
         for tag in &patch.remove_tags {
             sqlx::query("DELETE FROM contact_tags WHERE contact_id = $1 AND tag = $2")
@@ -300,7 +291,7 @@ impl Store {
     /// leaves the agenda, and on return its schedule is recomputed.
     pub async fn set_archived(&self, id: ContactId, archived: bool, now: Timestamp) -> Result<()> {
         let mut tx = self.write().await?;
-        load_contact(&mut tx, id).await?;
+        lock_contact(&mut tx, id, false).await?;
         let stamp = instant_text(now);
         sqlx::query(
             "UPDATE contacts SET archived_at = $1, updated_at = $2, version = version + 1 \
@@ -471,8 +462,17 @@ impl Store {
     }
 }
 
-fn next_position(existing: usize) -> i64 {
-    i64::try_from(existing).unwrap_or(i64::MAX)
+/// The position after the contact's last email or phone, so order survives removals.
+async fn next_position(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    contact: ContactId,
+) -> Result<i64> {
+    let sql = format!("SELECT COALESCE(MAX(position) + 1, 0) FROM {table} WHERE contact_id = $1");
+    Ok(sqlx::query_scalar(&sql)
+        .bind(contact.0)
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 pub(crate) async fn load_contact(conn: &mut AnyConnection, id: ContactId) -> Result<Contact> {

@@ -14,11 +14,31 @@ use rapport_core::{
 };
 use sqlx::AnyConnection;
 
-use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::rows;
+use crate::{Backend, Store};
 
 const BATCH: i64 = 5_000;
+
+/// Takes the contact's row lock for the rest of the transaction and returns its
+/// `archived_at`. Every write that reads a contact's facts to reschedule it calls this first,
+/// so concurrent writers to one contact queue and each reads what the previous one committed
+/// (PostgreSQL's Read Committed; SQLite's `BEGIN IMMEDIATE` already serialises writers).
+/// `bump` also moves the contact's version on, for writes that change what it shows.
+pub(crate) async fn lock_contact(
+    conn: &mut AnyConnection,
+    contact: ContactId,
+    bump: bool,
+) -> Result<Option<String>> {
+    let found: Option<Option<String>> = sqlx::query_scalar(
+        "UPDATE contacts SET version = version + $1 WHERE id = $2 RETURNING archived_at",
+    )
+    .bind(i64::from(bump))
+    .bind(contact.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    found.ok_or_else(|| StoreError::ContactNotFound(format!("#{contact}")))
+}
 
 pub(crate) async fn load_defaults(conn: &mut AnyConnection) -> Result<CadenceDefaults> {
     let rows = sqlx::query("SELECT scope, key, cadence FROM cadence_defaults")
@@ -183,6 +203,7 @@ impl Store {
                     .await?;
             }
         }
+        self.lock_all_contacts(&mut tx).await?;
         let changed = reschedule_everyone(&mut tx).await?;
         tx.commit().await?;
         Ok(changed)
@@ -192,9 +213,25 @@ impl Store {
     /// A consistency check: after any sequence of writes it must return 0.
     pub async fn reschedule_all(&self) -> Result<u64> {
         let mut tx = self.write().await?;
+        self.lock_all_contacts(&mut tx).await?;
         let changed = reschedule_everyone(&mut tx).await?;
         tx.commit().await?;
         Ok(changed)
+    }
+}
+
+impl Store {
+    /// Holds off every other writer of contacts until the transaction ends, so a reschedule
+    /// of everyone never writes a schedule computed from facts another writer has since
+    /// changed. SQLite's `BEGIN IMMEDIATE` already does; PostgreSQL needs a table lock
+    /// (readers are not blocked).
+    async fn lock_all_contacts(&self, conn: &mut AnyConnection) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("LOCK TABLE contacts IN EXCLUSIVE MODE")
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
     }
 }
 

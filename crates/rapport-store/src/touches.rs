@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 
 use crate::contacts::load_contact;
 use crate::error::{Result, StoreError};
-use crate::schedule::reschedule;
+use crate::schedule::{lock_contact, reschedule};
 use crate::{Store, instant_text, rows};
 
 #[derive(Debug, Clone)]
@@ -39,17 +39,12 @@ async fn next_touch_of(conn: &mut AnyConnection, contact: ContactId) -> Result<N
     Ok(load_contact(conn, contact).await?.next_touch)
 }
 
-/// Fails unless the contact exists and is active: archived contacts take no new activity.
-async fn ensure_active(conn: &mut AnyConnection, contact: ContactId) -> Result<()> {
-    let archived: Option<Option<String>> =
-        sqlx::query_scalar("SELECT archived_at FROM contacts WHERE id = $1")
-            .bind(contact.0)
-            .fetch_optional(&mut *conn)
-            .await?;
-    match archived {
-        None => Err(StoreError::ContactNotFound(format!("#{contact}"))),
-        Some(Some(_)) => Err(StoreError::Archived(contact)),
-        Some(None) => Ok(()),
+/// Locks the contact (see [`lock_contact`]) and fails unless it is active: archived contacts
+/// take no new activity. The contact's version moves on: what it shows is about to change.
+async fn lock_active(conn: &mut AnyConnection, contact: ContactId) -> Result<()> {
+    match lock_contact(conn, contact, true).await? {
+        Some(_) => Err(StoreError::Archived(contact)),
+        None => Ok(()),
     }
 }
 
@@ -64,7 +59,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(TouchId, NextTouch)> {
         let mut tx = self.write().await?;
-        ensure_active(&mut tx, contact).await?;
+        lock_active(&mut tx, contact).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO touches (contact_id, author_id, kind, direction, occurred_at, \
                 occurred_on, summary, needs, next_approach, created_at) \
@@ -154,7 +149,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<NextTouch> {
         let mut tx = self.write().await?;
-        ensure_active(&mut tx, contact).await?;
+        lock_active(&mut tx, contact).await?;
         sqlx::query(
             "UPDATE contacts SET hold_until = $1, hold_reason = $2, updated_at = $3, \
                 version = version + 1 WHERE id = $4",
@@ -180,7 +175,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(FollowUpId, NextTouch)> {
         let mut tx = self.write().await?;
-        ensure_active(&mut tx, contact).await?;
+        lock_active(&mut tx, contact).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO follow_ups (contact_id, owner_id, due_on, body, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -218,6 +213,7 @@ impl Store {
         .await?
         .ok_or(StoreError::FollowUpNotFound(id))?;
         let done = follow_up(&row)?;
+        lock_contact(&mut tx, done.contact, true).await?;
         reschedule(&mut tx, done.contact).await?;
         let next = next_touch_of(&mut tx, done.contact).await?;
         tx.commit().await?;

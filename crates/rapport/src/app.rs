@@ -20,6 +20,8 @@ pub struct App {
     pub location: String,
     pub user: User,
     pub tz: TimeZone,
+    /// Whether `--tz` (or `RAPPORT_TZ`) chose the zone, rather than the saved setting.
+    pub tz_from_flag: bool,
     pub now: Timestamp,
     pub json: bool,
 }
@@ -54,6 +56,7 @@ impl App {
             store,
             location,
             user,
+            tz_from_flag: global.tz.is_some(),
             tz,
             now,
             json: global.json,

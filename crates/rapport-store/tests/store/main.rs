@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod concurrency;
 mod support;
 
 use jiff::civil::{Date, date};

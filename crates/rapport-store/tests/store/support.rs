@@ -112,12 +112,17 @@ impl Harness {
 
     /// An empty store, as freshly created.
     pub async fn fresh(&self) -> Opened {
+        self.fresh_with(OpenOptions::default()).await
+    }
+
+    /// An empty store with a pool of the given size.
+    pub async fn fresh_with(&self, options: OpenOptions) -> Opened {
         match &self.backend {
             Backend::Sqlite => {
                 let folder = std::env::temp_dir().join(unique_name("rapport-store-test"));
                 std::fs::create_dir_all(&folder).unwrap();
                 let file = folder.join("rapport.db");
-                let store = Store::open(file.to_str().unwrap(), OpenOptions::default())
+                let store = Store::open(file.to_str().unwrap(), options)
                     .await
                     .unwrap_or_else(|err| panic!("cannot open {}: {err}", file.display()));
                 Opened {
@@ -150,7 +155,7 @@ impl Harness {
                     .unwrap();
                 }
                 let _ = conn.close().await;
-                let store = Store::open(url, OpenOptions::default())
+                let store = Store::open(url, options)
                     .await
                     .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
                 Opened {

@@ -28,11 +28,12 @@ pub async fn run(app: &App, args: SettingsArgs) -> Result<()> {
             .set_time_zone(app.user.id, saved.as_deref())
             .await?;
     }
-    // What this run uses: --tz wins over the saved zone, as for every other command.
-    let tz = match (&args.time_zone, &saved) {
-        (None, _) => app.tz.clone(),
-        (Some(_), Some(name)) => zone(name)?,
-        (Some(_), None) => jiff::tz::TimeZone::system(),
+    // The zone just saved, else what this run uses (--tz wins over the saved zone, as for
+    // every other command).
+    let (tz, source) = match (&saved, app.tz_from_flag && args.time_zone.is_none()) {
+        (_, true) => (app.tz.clone(), "from --tz"),
+        (Some(name), false) => (zone(name)?, "saved"),
+        (None, false) => (jiff::tz::TimeZone::system(), "the system's"),
     };
     let view = SettingsView {
         user: app.user.email.clone(),
@@ -45,15 +46,7 @@ pub async fn run(app: &App, args: SettingsArgs) -> Result<()> {
         return print_json(&view);
     }
     println!("user            {}", view.user);
-    println!(
-        "time zone       {}{}",
-        view.time_zone,
-        if view.time_zone_saved.is_none() {
-            " (the system's)"
-        } else {
-            ""
-        }
-    );
+    println!("time zone       {} ({source})", view.time_zone);
     println!("today           {}", view.today);
     println!("schema version  {}", view.schema_version);
     Ok(())

@@ -82,8 +82,12 @@ impl Server {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line from serve: '{first}'"))
             .to_owned();
+        // A fresh connection per request: a server may close a keep-alive connection after
+        // answering without reading the body (a 401 to a POST), and a pooled client would then
+        // fail its next request on the closed socket, which is not what these tests are about.
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_idle_connections(0)
             .timeout_global(Some(Duration::from_secs(20)))
             .build()
             .into();
