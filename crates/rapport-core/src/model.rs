@@ -64,6 +64,35 @@ pub struct Hold {
     pub reason: String,
 }
 
+/// Why a hold a person asked for cannot be set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HoldError {
+    #[error("a hold must end after today ({today}); got {until}")]
+    NotAfterToday { today: Date, until: Date },
+    #[error("say why, so the contact comes back with its context")]
+    NoReason,
+}
+
+impl Hold {
+    /// The end of a hold as a person asks for it: a day after `today` (a hold ending today
+    /// or earlier would defer nothing).
+    pub fn check_until(until: Date, today: Date) -> Result<Date, HoldError> {
+        if until <= today {
+            return Err(HoldError::NotAfterToday { today, until });
+        }
+        Ok(until)
+    }
+
+    /// The reason, trimmed; it cannot be empty, since it is what the contact comes back with.
+    pub fn check_reason(reason: &str) -> Result<String, HoldError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(HoldError::NoReason);
+        }
+        Ok(reason.to_owned())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     pub id: ContactId,

@@ -238,12 +238,9 @@ impl Fields {
         });
     }
 
-    fn parse<T>(&mut self, field: &str, text: Option<&str>) -> Option<T>
-    where
-        T: FromStr,
-        T::Err: std::fmt::Display,
-    {
-        match text?.parse::<T>() {
+    /// The value, or `None` with the error recorded against `field`.
+    fn check<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        match result {
             Ok(value) => Some(value),
             Err(e) => {
                 self.error(field, e.to_string());
@@ -252,14 +249,17 @@ impl Fields {
         }
     }
 
+    fn parse<T>(&mut self, field: &str, text: Option<&str>) -> Option<T>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let result = text?.parse::<T>();
+        self.check(field, result)
+    }
+
     fn date(&mut self, field: &str, text: &str, today: Date) -> Option<Date> {
-        match when::parse_date(text, today) {
-            Ok(day) => Some(day),
-            Err(e) => {
-                self.error(field, e.to_string());
-                None
-            }
-        }
+        self.check(field, when::parse_date(text, today))
     }
 
     fn finish(self) -> ApiResult<()> {
@@ -921,22 +921,12 @@ async fn hold(
     let contact = ContactId(path_id("id", &id)?);
     let today = Moment::of(&state, &account).today();
     let mut fields = Fields::default();
-    let until = fields.date("until", &body.until, today);
-    if let Some(day) = until.filter(|day| *day <= today) {
-        fields.error(
-            "until",
-            format!("a hold must end after today ({today}); got {day}"),
-        );
-    }
-    let reason = body.reason.trim().to_owned();
-    if reason.is_empty() {
-        fields.error(
-            "reason",
-            "say why, so the contact comes back with its context",
-        );
-    }
+    let until = fields
+        .date("until", &body.until, today)
+        .and_then(|day| fields.check("until", Hold::check_until(day, today)));
+    let reason = fields.check("reason", Hold::check_reason(&body.reason));
     fields.finish()?;
-    let Some(until) = until else {
+    let (Some(until), Some(reason)) = (until, reason) else {
         return Err(Problem::internal());
     };
     let hold = Hold { until, reason };

@@ -77,22 +77,11 @@ fn describe(next: NextTouch) -> String {
 }
 
 pub async fn hold(app: &App, args: HoldArgs) -> Result<()> {
-    let until = app.date("--until", &args.until)?;
-    if until <= app.today() {
-        bail!(
-            "--until: a hold must end after today ({}); got {until}",
-            app.today()
-        );
-    }
-    let reason = args.reason.trim();
-    if reason.is_empty() {
-        bail!("--reason: say why, so the contact comes back with its context");
-    }
+    let until =
+        Hold::check_until(app.date("--until", &args.until)?, app.today()).context("--until")?;
+    let reason = Hold::check_reason(&args.reason).context("--reason")?;
     let contact = app.store.resolve_contact(&args.contact).await?;
-    let hold = Hold {
-        until,
-        reason: reason.to_owned(),
-    };
+    let hold = Hold { until, reason };
     let next = app.store.hold(contact, &hold, app.now).await?;
     print_change(
         app,
@@ -101,7 +90,9 @@ pub async fn hold(app: &App, args: HoldArgs) -> Result<()> {
             ..ScheduleChangeView::new(contact, next)
         },
         format!(
-            "On hold until {until}: {reason}. Next touch {}",
+            "On hold until {}: {}. Next touch {}",
+            hold.until,
+            hold.reason,
             describe(next)
         ),
     )
