@@ -198,3 +198,8 @@ pub struct Agenda {
     pub upcoming: usize,
     pub entries: Vec<AgendaEntry>,
 }
+
+/// Optional free text as people send it: trimmed, and blank means absent.
+pub fn non_blank(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}

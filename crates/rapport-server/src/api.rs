@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use rapport_core::model::{ContactId, FollowUpId, Hold, OrganizationId, UserId};
+use rapport_core::model::{ContactId, FollowUpId, Hold, OrganizationId, UserId, non_blank};
 use rapport_core::{Direction, EmailAddress, TouchKind, when};
 use rapport_store::{Account, ContactFilter, ContactPatch, NewContact, NewTouch};
 use serde::Deserialize;
@@ -326,10 +326,6 @@ fn limit(field: &str, text: Option<&str>, default: i64) -> ApiResult<i64> {
     }
 }
 
-fn blank_to_none(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
-}
-
 fn created<T: serde::Serialize>(location: String, body: T) -> Response {
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -450,7 +446,7 @@ async fn list_contacts(
     };
     let limit = limit("limit", query.limit.as_deref(), 100)?;
     let filter = ContactFilter {
-        tag: blank_to_none(query.tag),
+        tag: non_blank(query.tag),
         tier: fields.parse("tier", query.tier.as_deref()),
         stage: fields.parse("stage", query.stage.as_deref()),
         role: fields.parse("role", query.role.as_deref()),
@@ -541,7 +537,7 @@ async fn add_contact(
         .filter_map(|(i, e)| fields.parse::<EmailAddress>(&format!("emails[{i}]"), Some(e)))
         .collect();
     let organization =
-        blank_to_none(body.organization).map(|o| one_line_name(&mut fields, "organization", &o));
+        non_blank(body.organization).map(|o| one_line_name(&mut fields, "organization", &o));
     let roles = body
         .roles
         .iter()
@@ -558,14 +554,14 @@ async fn add_contact(
             .filter(|p| !p.is_empty())
             .collect(),
         organization,
-        title: blank_to_none(body.title),
+        title: non_blank(body.title),
         tags: body
             .tags
             .iter()
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty())
             .collect(),
-        notes: blank_to_none(body.notes),
+        notes: non_blank(body.notes),
         tier: fields.parse("tier", body.tier.as_deref()),
         stage: fields.parse("stage", body.stage.as_deref()),
         horizon: fields.parse("horizon", body.horizon.as_deref()),
@@ -752,11 +748,11 @@ async fn edit_contact(
     let mut fields = Fields::default();
     let patch = ContactPatch {
         name: body.name.map(|n| one_line_name(&mut fields, "name", &n)),
-        title: body.title.map(blank_to_none),
-        organization: body.organization.map(|o| {
-            blank_to_none(o).map(|name| one_line_name(&mut fields, "organization", &name))
-        }),
-        notes: body.notes.map(blank_to_none),
+        title: body.title.map(non_blank),
+        organization: body
+            .organization
+            .map(|o| non_blank(o).map(|name| one_line_name(&mut fields, "organization", &name))),
+        notes: body.notes.map(non_blank),
         tier: fields.clearable("tier", body.tier),
         stage: fields.clearable("stage", body.stage),
         horizon: fields.clearable("horizon", body.horizon),
@@ -877,9 +873,9 @@ async fn log_touch(
         direction: direction.unwrap_or(Direction::Outbound),
         at,
         on: when::today(at, &moment.tz),
-        summary: blank_to_none(body.summary),
-        needs: blank_to_none(body.needs),
-        next_approach: blank_to_none(body.next_approach),
+        summary: non_blank(body.summary),
+        needs: non_blank(body.needs),
+        next_approach: non_blank(body.next_approach),
     };
     let (touch_id, next) = state
         .store
@@ -1084,7 +1080,7 @@ async fn add_organization(
     let mut fields = Fields::default();
     let name = one_line_name(&mut fields, "name", &body.name);
     let tier = fields.parse("tier", body.tier.as_deref());
-    let domain = blank_to_none(body.domain).map(|d| d.to_lowercase());
+    let domain = non_blank(body.domain).map(|d| d.to_lowercase());
     fields.finish()?;
     let now = Moment::of(&state, &account).now;
     let id = state

@@ -206,6 +206,39 @@ fn days(n: i64) -> SignedDuration {
     SignedDuration::from_hours(24 * n)
 }
 
+/// A lifecycle stage and one or two relationship roles, in believable proportions (most
+/// people acquainted or engaged; one in ten also a referrer).
+pub(crate) fn stage_and_roles(rng: &mut fastrand::Rng) -> (Stage, Vec<Role>) {
+    let stage = *pick(
+        rng,
+        &[
+            Stage::Acquainted,
+            Stage::Acquainted,
+            Stage::Engaged,
+            Stage::Engaged,
+            Stage::Customer,
+            Stage::Advocate,
+            Stage::Dormant,
+        ],
+    );
+    let mut roles = vec![*pick(
+        rng,
+        &[
+            Role::Prospect,
+            Role::Lead,
+            Role::Customer,
+            Role::Influencer,
+            Role::Champion,
+            Role::Evaluator,
+            Role::Partner,
+        ],
+    )];
+    if rng.u8(..10) == 0 {
+        roles.push(Role::Referrer);
+    }
+    (stage, roles)
+}
+
 fn pick<'a, T>(rng: &mut fastrand::Rng, items: &'a [T]) -> &'a T {
     &items[rng.usize(..items.len())]
 }
@@ -244,33 +277,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
         let given = pick(&mut rng, GIVEN);
         let family = pick(&mut rng, FAMILY);
         let (org, domain) = pick(&mut rng, ORGS);
-        let stage = *pick(
-            &mut rng,
-            &[
-                Stage::Acquainted,
-                Stage::Acquainted,
-                Stage::Engaged,
-                Stage::Engaged,
-                Stage::Customer,
-                Stage::Advocate,
-                Stage::Dormant,
-            ],
-        );
-        let mut roles = vec![*pick(
-            &mut rng,
-            &[
-                Role::Prospect,
-                Role::Lead,
-                Role::Customer,
-                Role::Influencer,
-                Role::Champion,
-                Role::Evaluator,
-                Role::Partner,
-            ],
-        )];
-        if rng.u8(..10) == 0 {
-            roles.push(Role::Referrer);
-        }
+        let (stage, roles) = stage_and_roles(&mut rng);
         let new = NewContact {
             name: format!("{given} {family}"),
             emails: vec![

@@ -29,7 +29,9 @@ use rapport_store::{BulkContact, BulkFollowUp, BulkOrganization, BulkRows, BulkT
 
 use crate::app::App;
 use crate::cli::GenerateArgs;
-use crate::demo::{APPROACHES, FAMILY, GIVEN, HOLD_REASONS, NEEDS, SUMMARIES, TAGS, TITLES};
+use crate::demo::{
+    APPROACHES, FAMILY, GIVEN, HOLD_REASONS, NEEDS, SUMMARIES, TAGS, TITLES, stage_and_roles,
+};
 
 const DAY: i64 = 86_400;
 const HOUR: i64 = 3_600;
@@ -390,33 +392,7 @@ fn organization_name(n: u64) -> (String, String) {
 
 fn sketch(rng: &mut fastrand::Rng, s: &Settings, organizations: u64) -> Result<Sketch> {
     let owners = i64::try_from(s.owners)?;
-    let stage = *pick(
-        rng,
-        &[
-            Stage::Acquainted,
-            Stage::Acquainted,
-            Stage::Engaged,
-            Stage::Engaged,
-            Stage::Customer,
-            Stage::Advocate,
-            Stage::Dormant,
-        ],
-    );
-    let mut roles = vec![*pick(
-        rng,
-        &[
-            Role::Prospect,
-            Role::Lead,
-            Role::Customer,
-            Role::Influencer,
-            Role::Champion,
-            Role::Evaluator,
-            Role::Partner,
-        ],
-    )];
-    if rng.u8(..10) == 0 {
-        roles.push(Role::Referrer);
-    }
+    let (stage, roles) = stage_and_roles(rng);
     let tier = match rng.u8(..20) {
         0..=1 => Some(Tier::A),
         2..=6 => Some(Tier::B),

@@ -1,5 +1,6 @@
 use anyhow::{Result, bail};
 use rapport_core::EmailAddress;
+use rapport_core::model::non_blank;
 use rapport_store::{ContactFilter, ContactPatch, NewContact};
 
 use crate::app::{App, parse, parse_clearable, print_json};
@@ -33,10 +34,6 @@ fn emails(flag: &str, values: &[String]) -> Result<Vec<EmailAddress>> {
     values.iter().map(|e| parse(flag, e)).collect()
 }
 
-fn optional_text(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
 fn list_of<T>(flag: &str, values: &[String]) -> Result<Vec<T>>
 where
     T: std::str::FromStr,
@@ -56,14 +53,14 @@ async fn add(app: &App, contact_name: &str, f: ContactFields) -> Result<()> {
             .filter(|p| !p.is_empty())
             .collect(),
         organization: f.org.map(|o| name("--org", &o)).transpose()?,
-        title: optional_text(f.title),
+        title: non_blank(f.title),
         tags: f
             .tags
             .iter()
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty())
             .collect(),
-        notes: optional_text(f.notes),
+        notes: non_blank(f.notes),
         tier: f.tier.map(|t| parse("--tier", &t)).transpose()?,
         stage: f.stage.map(|s| parse("--stage", &s)).transpose()?,
         horizon: f.horizon.map(|h| parse("--horizon", &h)).transpose()?,
@@ -235,13 +232,13 @@ async fn edit(app: &App, a: EditArgs) -> Result<()> {
     let id = app.store.resolve_contact(&a.contact).await?;
     let patch = ContactPatch {
         name: a.name.map(|n| name("--name", &n)).transpose()?,
-        title: a.title.map(|t| optional_text(Some(t))),
+        title: a.title.map(|t| non_blank(Some(t))),
         organization: match a.org {
             None => None,
             Some(o) if o.trim().eq_ignore_ascii_case("none") || o.trim().is_empty() => Some(None),
             Some(o) => Some(Some(name("--org", &o)?)),
         },
-        notes: a.notes.map(|n| optional_text(Some(n))),
+        notes: a.notes.map(|n| non_blank(Some(n))),
         tier: a.tier.map(|t| parse_clearable("--tier", &t)).transpose()?,
         stage: a
             .stage

@@ -1,5 +1,5 @@
 use anyhow::{Context, Result, bail};
-use rapport_core::model::{FollowUpId, Hold, Touch};
+use rapport_core::model::{FollowUpId, Hold, Touch, non_blank};
 use rapport_core::{Direction, NextTouch, TouchKind, when};
 use rapport_store::NewTouch;
 
@@ -31,10 +31,6 @@ fn print_change(app: &App, change: ScheduleChangeView, message: String) -> Resul
     }
 }
 
-fn blank_to_none(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
-}
-
 pub async fn log(app: &App, args: LogArgs) -> Result<()> {
     let kind: TouchKind = parse("--kind", &args.kind)?;
     let at = match &args.at {
@@ -51,9 +47,9 @@ pub async fn log(app: &App, args: LogArgs) -> Result<()> {
         },
         at,
         on: when::today(at, &app.tz),
-        summary: blank_to_none(args.summary),
-        needs: blank_to_none(args.needs),
-        next_approach: blank_to_none(args.next_approach),
+        summary: non_blank(args.summary),
+        needs: non_blank(args.needs),
+        next_approach: non_blank(args.next_approach),
     };
     let (touch_id, next) = app
         .store
