@@ -88,10 +88,6 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
-}
-
 /// Liveness: the process is up and serving.
 #[utoipa::path(get, path = "/healthz", security(()), responses((status = 200, description = "alive", body = String)))]
 pub async fn healthz() -> &'static str {

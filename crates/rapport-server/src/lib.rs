@@ -1,5 +1,5 @@
 //! Rapport's team server: the REST API under `/api/v1`, its OpenAPI 3.1 document at
-//! `/api/openapi.json`, health checks, API-token authentication and RFC 9457 errors, over the
+//! `/api/openapi.json` (browsable at `/api/docs`), health checks, API-token authentication and RFC 9457 errors, over the
 //! same store and domain core as the CLI. Also home of the JSON wire format (`views`), which
 //! the CLI's `--json` shares.
 //!
@@ -27,6 +27,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
 
 pub use api::ApiDoc;
 
@@ -66,7 +68,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
-        .route("/api/openapi.json", get(api::openapi))
+        // The document and a browsable page over it; Swagger UI's files are compiled into the
+        // binary (the crate's `vendored` feature), so the page asks no outside host for anything.
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
         .nest("/api/v1", api::routes())
         .fallback(api::not_found)
         .with_state(state)

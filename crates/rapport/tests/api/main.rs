@@ -5,6 +5,7 @@
 // Test code: an unwrap that fails is a test failure with its message.
 #![allow(clippy::unwrap_used)]
 
+mod docs;
 mod server;
 // Shared with the CLI suite; this binary uses only part of it.
 #[allow(dead_code)]
