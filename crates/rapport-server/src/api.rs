@@ -23,6 +23,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::auth::{Actor, Writer};
+use crate::openapi::CommonResponses;
 use crate::problem::{FieldError, Problem};
 use crate::views::{
     AgendaView, ContactSummaryView, ContactView, FollowUpView, HoldView, OrganizationView,
@@ -69,7 +70,7 @@ pub fn routes() -> Router<AppState> {
         show_organization
     ),
     components(schemas(Problem, FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;

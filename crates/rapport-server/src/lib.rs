@@ -8,6 +8,7 @@
 
 mod api;
 pub mod auth;
+mod openapi;
 pub mod problem;
 pub mod views;
 

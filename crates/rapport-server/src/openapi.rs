@@ -1,0 +1,93 @@
+//! What every operation of the API shares, added to the generated document in one place rather
+//! than repeated on each handler: the errors any request can meet before its handler decides
+//! anything, and the shape of record ids in paths.
+
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+/// Errors that can answer any operation, whatever its handler: a malformed path id or query
+/// (400), no or a bad credential (401), an unknown route or record (404), too large a body
+/// (413), and for operations with a body, one that is not JSON (400) or not sent as JSON (415).
+/// A handler's own description of one of these statuses is kept.
+#[derive(Debug)]
+pub struct CommonResponses;
+
+const ALWAYS: &[(&str, &str)] = &[
+    (
+        "400",
+        "a path id or query parameter is malformed; `errors` names it",
+    ),
+    ("401", "no credential, or an unknown or revoked one"),
+    ("404", "no such route or record"),
+    (
+        "500",
+        "an unexpected error (logged with the request id; no details are sent)",
+    ),
+];
+const WITH_BODY: &[(&str, &str)] = &[
+    ("400", "the body is not valid JSON"),
+    ("413", "the body is larger than the server accepts"),
+    ("415", "the body is not sent as application/json"),
+];
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                let has_body = operation.request_body.is_some();
+                let extra = if has_body { WITH_BODY } else { &[] };
+                for (status, description) in ALWAYS.iter().chain(extra) {
+                    operation
+                        .responses
+                        .responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| problem_response(description));
+                }
+                positive_ids(operation);
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::problem::CONTENT_TYPE,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// Record ids in paths are positive 64-bit integers; saying so lets clients (and contract
+/// tests) know that `0`, `-3` or a number past 2⁶³ is a 400 before it reaches a handler.
+fn positive_ids(operation: &mut Operation) {
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if parameter.parameter_in == ParameterIn::Path && parameter.name == "id" {
+            parameter.schema = Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                    .minimum(Some(1))
+                    .maximum(Some(i64::MAX))
+                    .into(),
+            );
+        }
+    }
+}
