@@ -5,8 +5,9 @@
 use std::any::Any;
 use std::str::FromStr;
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{Extension, FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -22,7 +23,8 @@ use serde::de::DeserializeOwned;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
-use crate::auth::{Actor, Writer};
+use crate::agenda_cache::AgendaKey;
+use crate::auth::{Actor, SeenVersion, Writer};
 use crate::openapi::CommonResponses;
 use crate::problem::{FieldError, Problem};
 use crate::views::{
@@ -356,8 +358,9 @@ pub struct AgendaQuery {
 async fn agenda(
     State(state): State<AppState>,
     Actor(account): Actor,
+    seen: Option<Extension<SeenVersion>>,
     Query(query): Query<AgendaQuery>,
-) -> ApiResult<Json<AgendaView>> {
+) -> ApiResult<Response> {
     let days = match query.days.as_deref() {
         None => 0,
         Some(text) => text
@@ -371,20 +374,35 @@ async fn agenda(
                 )
             })?,
     };
-    let limit = limit("limit", query.limit.as_deref(), 50)?;
+    let limit = usize::try_from(limit("limit", query.limit.as_deref(), 50)?).unwrap_or(50);
     let moment = Moment::of(&state, &account);
     let today = moment.today();
     let through = today.checked_add(i64::from(days).days()).unwrap_or(today);
-    let agenda = state
-        .store
-        .agenda(
-            account.user.id,
-            today,
-            through,
-            usize::try_from(limit).unwrap_or(50),
-        )
-        .await?;
-    Ok(Json(AgendaView::from(&agenda)))
+    let key = AgendaKey {
+        viewer: account.user.id,
+        owner: account.user.id,
+        today,
+        through,
+        limit,
+    };
+    let version = match seen {
+        Some(Extension(SeenVersion(version))) => version,
+        None => state.store.data_version().await?,
+    };
+    let body = match state.agendas.get(&key, version) {
+        Some(body) => body,
+        None => {
+            let agenda = state.store.agenda(key.owner, today, through, limit).await?;
+            let body =
+                Bytes::from(serde_json::to_vec(&AgendaView::from(&agenda)).map_err(|e| {
+                    tracing::error!(error = %e, "cannot serialise the agenda");
+                    Problem::internal()
+                })?);
+            state.agendas.put(key, version, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -67,6 +67,12 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The data version read with the request's credential ([`rapport_store::Store::data_version`]),
+/// left in the request's extensions for handlers that can reuse an answer computed at that
+/// version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeenVersion(pub i64);
+
 /// The user a request acts as, from its `Authorization: Bearer` token.
 #[derive(Debug, Clone)]
 pub struct Actor(pub Account);
@@ -89,13 +95,14 @@ impl FromRequestParts<AppState> for Actor {
             .ok_or_else(|| {
                 Problem::unauthorized("the Authorization header must be: Bearer <token>")
             })?;
-        let account = state
+        let found = state
             .store
             .account_by_token(&token_hash(token), state.clock.now())
             .await?
             .ok_or_else(|| Problem::unauthorized("the API token is unknown or revoked"))?;
-        tracing::Span::current().record("user_id", account.user.id.0);
-        Ok(Actor(account))
+        tracing::Span::current().record("user_id", found.account.user.id.0);
+        parts.extensions.insert(SeenVersion(found.data_version));
+        Ok(Actor(found.account))
     }
 }
 

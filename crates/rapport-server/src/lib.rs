@@ -6,6 +6,7 @@
 //! The server keeps no state of its own outside the database: any number of instances can
 //! serve one PostgreSQL.
 
+mod agenda_cache;
 mod api;
 pub mod auth;
 mod openapi;
@@ -13,6 +14,7 @@ pub mod problem;
 pub mod views;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -32,6 +34,8 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use api::ApiDoc;
+
+use crate::agenda_cache::AgendaCache;
 
 /// Requests larger than this are refused with 413 before they are read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -54,13 +58,25 @@ impl Clock {
     }
 }
 
-/// What every request handler shares: the store, the clock and an optional time zone that
-/// overrides each user's own (`--tz`).
+/// What every request handler shares: the store, the clock, an optional time zone that
+/// overrides each user's own (`--tz`), and agenda answers that are still current.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
     pub clock: Clock,
     pub tz: Option<TimeZone>,
+    agendas: Arc<AgendaCache>,
+}
+
+impl AppState {
+    pub fn new(store: Store, clock: Clock, tz: Option<TimeZone>) -> AppState {
+        AppState {
+            store,
+            clock,
+            tz,
+            agendas: Arc::default(),
+        }
+    }
 }
 
 /// The whole application: API routes, health checks and the middleware every request passes

@@ -646,6 +646,9 @@ impl BulkLoader {
         for (_, definition) in &self.deferred_indexes {
             self.conn.execute(definition.as_str()).await?;
         }
+        self.conn
+            .execute("UPDATE data_version SET version = version + 1 WHERE id = 1")
+            .await?;
         self.conn.execute("COMMIT").await?;
         let load = self.started.elapsed();
         let finishing = Instant::now();

@@ -19,6 +19,7 @@ mod touches;
 mod users;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -33,7 +34,7 @@ pub use bulk::{
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
 pub use touches::NewTouch;
-pub use users::{Account, NewUser};
+pub use users::{Account, Authenticated, NewUser};
 
 use rapport_core::model::{User, UserId};
 
@@ -62,6 +63,44 @@ impl Default for OpenOptions {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite takes one writer at a time. Writers of this process wait their turn here, in
+    /// order, rather than in SQLite's busy handler, which sleeps and retries (seconds of tail
+    /// latency under load). Other processes still meet the busy timeout.
+    sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The current data version (see [`Store::data_version`]), as a query any read can embed.
+pub(crate) const DATA_VERSION: &str = "SELECT version FROM data_version WHERE id = 1";
+
+/// One write transaction: it lands whole or not at all. On SQLite it takes the write lock up
+/// front (`BEGIN IMMEDIATE`), so two writers queue instead of failing half-way through. Its
+/// commit also moves the data version on, so every reader learns that something changed.
+pub(crate) struct Write {
+    tx: Transaction<'static, Any>,
+    _queue: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Write {
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1")
+            .execute(&mut *self.tx)
+            .await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Write {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Write {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
 }
 
 impl Store {
@@ -100,7 +139,11 @@ impl Store {
             .connect(&url)
             .await
             .map_err(unreachable)?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -120,14 +163,27 @@ impl Store {
         Ok(version.unwrap_or(0))
     }
 
-    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so
-    /// two writers queue on the busy timeout instead of failing half-way through.
-    async fn write(&self) -> Result<Transaction<'static, Any>> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+    /// A write transaction; see [`Write`].
+    async fn write(&self) -> Result<Write> {
+        let (queue, tx) = match self.backend {
+            Backend::Sqlite => {
+                let turn = Arc::clone(&self.sqlite_writer).lock_owned().await;
+                (Some(turn), self.pool.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Backend::Postgres => (None, self.pool.begin().await?),
         };
-        Ok(tx)
+        Ok(Write { tx, _queue: queue })
+    }
+
+    /// A number that changes whenever any write transaction commits, on any process sharing
+    /// the database. Something computed from the database after reading version `v` is
+    /// current for as long as the version still reads `v` — which is what lets a server
+    /// reuse an answer (the agenda) without keeping state that could go stale.
+    pub async fn data_version(&self) -> Result<i64> {
+        let version: i64 = sqlx::query_scalar(DATA_VERSION)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(version)
     }
 
     /// The local owner: the first user, who owns everything a seller working alone creates.

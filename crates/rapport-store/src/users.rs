@@ -8,7 +8,7 @@ use rapport_core::{EmailAddress, UserRole};
 use sqlx::any::AnyRow;
 
 use crate::error::{Result, StoreError};
-use crate::{Store, instant_text, rows};
+use crate::{DATA_VERSION, Store, instant_text, rows};
 
 /// A user with what the server needs to decide what they may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,14 @@ pub struct Account {
     /// Whether a password is set (the hash itself never leaves the store through this type).
     pub has_password: bool,
     pub created_at: Timestamp,
+}
+
+/// Who a credential belongs to, and the data version seen when it was checked
+/// ([`Store::data_version`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    pub account: Account,
+    pub data_version: i64,
 }
 
 /// A new user. `password_hash` is an argon2id PHC string, or `None` for a token-only account.
@@ -111,15 +119,18 @@ impl Store {
         Ok(id)
     }
 
-    /// The account an unrevoked token (by the hash of its secret) belongs to, or `None`.
-    /// Notes when the token was used, at most once a minute so reads stay reads.
+    /// The account an unrevoked token (by the hash of its secret) belongs to, or `None`,
+    /// with the data version as of this read (in the same query: a request learns who it is
+    /// and whether anything changed in one round trip). Notes when the token was used, at most
+    /// once a minute so reads stay reads.
     pub async fn account_by_token(
         &self,
         token_hash: &str,
         now: Timestamp,
-    ) -> Result<Option<Account>> {
+    ) -> Result<Option<Authenticated>> {
         let sql = format!(
-            "SELECT t.id AS token_id, {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+            "SELECT t.id AS token_id, {}, ({DATA_VERSION}) AS data_version \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
             ACCOUNT_COLUMNS
                 .split(", ")
@@ -134,7 +145,10 @@ impl Store {
         else {
             return Ok(None);
         };
-        let found = account(&row)?;
+        let found = Authenticated {
+            account: account(&row)?,
+            data_version: rows::int(&row, "data_version")?,
+        };
         let stale = instant_text(
             now.checked_sub(jiff::SignedDuration::from_mins(1))
                 .unwrap_or(now),

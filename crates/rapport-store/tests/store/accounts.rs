@@ -49,7 +49,8 @@ fn users_are_unique_by_email_and_tokens_find_them_by_hash() {
             .await
             .unwrap();
         let found = store.account_by_token("ab12", now).await.unwrap().unwrap();
-        assert_eq!(found.user.id, id);
+        assert_eq!(found.account.user.id, id);
+        assert_eq!(found.data_version, store.data_version().await.unwrap());
         assert_eq!(store.account_by_token("ab13", now).await.unwrap(), None);
         assert!(matches!(
             store

@@ -13,6 +13,7 @@
 mod accounts;
 mod concurrency;
 mod support;
+mod versions;
 
 use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;

@@ -21,17 +21,17 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
         },
     )
     .await?;
-    let state = AppState {
-        store: app.store.clone(),
+    let state = AppState::new(
+        app.store.clone(),
         // --now fixes the clock for every request; otherwise each request reads the real one.
-        clock: if global.now.is_some() {
+        if global.now.is_some() {
             Clock::Fixed(app.now)
         } else {
             Clock::System
         },
         // --tz overrides every user's own zone; otherwise each request uses its user's.
-        tz: global.tz.is_some().then(|| app.tz.clone()),
-    };
+        global.tz.is_some().then(|| app.tz.clone()),
+    );
     let listener = TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("--bind: cannot listen on {}", args.bind))?;

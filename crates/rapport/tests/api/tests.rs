@@ -651,6 +651,11 @@ fn two_instances_share_one_database() {
         .ok(201)["id"]
         .as_i64()
         .unwrap();
+    // Both instances answer (and may keep) the agenda before the next write.
+    for server in [&one, &two] {
+        let agenda = server.get("/api/v1/agenda", Some(&token));
+        assert_eq!(agenda.ok(200)["entries"][0]["tier"], "A");
+    }
     let read = two.get(&format!("/api/v1/contacts/{id}"), Some(&token));
     assert_eq!(read.ok(200)["name"], "Dana");
     let etag = read.etag.clone().unwrap();
@@ -669,8 +674,20 @@ fn two_instances_share_one_database() {
         json!({"tier": "C"}),
     )
     .problem(412);
+    // The first instance's agenda shows the second's write at once, though it answered the
+    // same agenda a moment ago.
     assert_eq!(
         one.get("/api/v1/agenda", Some(&token)).ok(200)["entries"][0]["tier"],
         "B"
     );
+    two.send(
+        "POST",
+        &format!("/api/v1/contacts/{id}/touches"),
+        Some(&token),
+        json!({"kind": "call", "summary": "Caught up"}),
+    )
+    .ok(201);
+    let after = one.get("/api/v1/agenda", Some(&token));
+    assert_eq!(after.ok(200)["counts"]["today"], 0, "{}", after.text);
+    assert!(after.json["entries"].as_array().unwrap().is_empty());
 }

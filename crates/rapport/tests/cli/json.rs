@@ -1,6 +1,6 @@
 //! `--json` on every read command, and the demo.
 
-use crate::support::{Rapport, s};
+use crate::support::{Rapport, latest_schema_version, s};
 
 #[test]
 fn every_read_command_speaks_json() {
@@ -80,7 +80,7 @@ fn every_read_command_speaks_json() {
 
     let settings = r.json(&["settings"]);
     assert_eq!(s(&settings["user"]), "me@localhost");
-    assert_eq!(settings["schema_version"], 2);
+    assert_eq!(settings["schema_version"], latest_schema_version());
 
     // Writes answer in JSON too.
     let added = r.json(&["contact", "add", "Grace"]);

@@ -453,3 +453,19 @@ fn database_names_are_swapped_into_urls() {
     );
     assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
 }
+
+/// The newest schema version this build knows: the highest-numbered migration file.
+pub fn latest_schema_version() -> i64 {
+    let folder = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../rapport-store/migrations/sqlite"
+    );
+    std::fs::read_dir(folder)
+        .expect("the migrations folder")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.split('_').next()?.parse::<i64>().ok()
+        })
+        .max()
+        .expect("at least one migration")
+}
