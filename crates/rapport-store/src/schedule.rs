@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use rapport_core::model::ContactId;
 use rapport_core::{
-    Cadence, CadenceDefaults, CadenceProfile, CadenceUnit, DefaultScope, Role, ScheduleInput,
-    next_touch,
+    Cadence, CadenceDefaults, CadenceProfile, CadenceUnit, DefaultScope, NextTouch, Role,
+    ScheduleInput, next_touch,
 };
 use sqlx::AnyConnection;
 
@@ -69,7 +69,8 @@ pub(crate) async fn reschedule_range(
     let mut from = first;
     while from <= last {
         let to = last.min(from.saturating_add(BATCH - 1));
-        changed += reschedule_batch(conn, defaults, from, to).await?;
+        let schedules = reschedule_batch(conn, defaults, from, to).await?;
+        changed += schedules.iter().filter(|(changed, _)| *changed).count() as u64;
         from = match to.checked_add(1) {
             Some(next) => next,
             None => break,
@@ -78,18 +79,24 @@ pub(crate) async fn reschedule_range(
     Ok(changed)
 }
 
-pub(crate) async fn reschedule(conn: &mut AnyConnection, contact: ContactId) -> Result<()> {
+/// Brings one contact's stored schedule up to date and returns it.
+pub(crate) async fn reschedule(conn: &mut AnyConnection, contact: ContactId) -> Result<NextTouch> {
     let defaults = load_defaults(conn).await?;
-    reschedule_batch(conn, &defaults, contact.0, contact.0).await?;
-    Ok(())
+    let mut schedules = reschedule_batch(conn, &defaults, contact.0, contact.0).await?;
+    schedules
+        .pop()
+        .map(|(_, next)| next)
+        .ok_or_else(|| StoreError::ContactNotFound(format!("#{contact}")))
 }
 
+/// Recomputes the schedules of the contacts with ids in `from..=to`, writes back those that
+/// changed, and returns every contact's schedule with whether it changed.
 async fn reschedule_batch(
     conn: &mut AnyConnection,
     defaults: &CadenceDefaults,
     from: i64,
     to: i64,
-) -> Result<u64> {
+) -> Result<Vec<(bool, NextTouch)>> {
     let role_rows = sqlx::query(
         "SELECT contact_id, role FROM contact_roles \
          WHERE until IS NULL AND contact_id >= $1 AND contact_id <= $2",
@@ -119,7 +126,7 @@ async fn reschedule_batch(
     .fetch_all(&mut *conn)
     .await?;
 
-    let mut changed = 0;
+    let mut schedules = Vec::with_capacity(contacts.len());
     for row in &contacts {
         let id = rows::int(row, "id")?;
         let active_roles = roles.get(&id).map_or(&[][..], Vec::as_slice);
@@ -149,7 +156,8 @@ async fn reschedule_batch(
             next.on.to_string(),
             next.source.as_str().to_owned(),
         );
-        if stored != fresh {
+        let changed = stored != fresh;
+        if changed {
             sqlx::query(
                 "UPDATE contacts SET effective_cadence = $1, cadence_source = $2, \
                  next_touch_on = $3, next_touch_source = $4 WHERE id = $5",
@@ -161,10 +169,10 @@ async fn reschedule_batch(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-            changed += 1;
         }
+        schedules.push((changed, next));
     }
-    Ok(changed)
+    Ok(schedules)
 }
 
 impl Store {

@@ -7,7 +7,6 @@ use rapport_core::{Direction, NextTouch, TouchKind};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::contacts::load_contact;
 use crate::error::{Result, StoreError};
 use crate::schedule::{lock_contact, reschedule};
 use crate::{Store, instant_text, rows};
@@ -32,11 +31,6 @@ fn follow_up(row: &AnyRow) -> Result<FollowUp> {
         text: rows::text(row, "body")?,
         done_at: rows::opt_instant(row, "done_at")?,
     })
-}
-
-/// The contact's schedule after a write, read back inside the same transaction.
-async fn next_touch_of(conn: &mut AnyConnection, contact: ContactId) -> Result<NextTouch> {
-    Ok(load_contact(conn, contact).await?.next_touch)
 }
 
 /// Locks the contact (see [`lock_contact`]) and fails unless it is active: archived contacts
@@ -77,33 +71,25 @@ impl Store {
         .bind(instant_text(now))
         .fetch_one(&mut *tx)
         .await?;
-        let latest = sqlx::query(
-            "SELECT id, occurred_on FROM touches WHERE contact_id = $1 \
-             ORDER BY occurred_at DESC, id DESC LIMIT 1",
-        )
-        .bind(contact.0)
-        .fetch_one(&mut *tx)
-        .await?;
+        // One statement: the latest touch (which may be an older one, when this touch is
+        // logged after the fact) and the end of a hold that has run its course.
         sqlx::query(
-            "UPDATE contacts SET last_touch_id = $1, last_touch_on = $2, updated_at = $3 \
-             WHERE id = $4",
-        )
-        .bind(rows::int(&latest, "id")?)
-        .bind(rows::text(&latest, "occurred_on")?)
-        .bind(instant_text(now))
-        .bind(contact.0)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE contacts SET hold_until = NULL, hold_reason = NULL \
-             WHERE id = $1 AND hold_until <= $2",
+            "UPDATE contacts SET \
+                last_touch_id = (SELECT t.id FROM touches t WHERE t.contact_id = $1 \
+                                 ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
+                last_touch_on = (SELECT t.occurred_on FROM touches t WHERE t.contact_id = $1 \
+                                 ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
+                hold_reason = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_reason END, \
+                hold_until = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_until END, \
+                updated_at = $3 \
+             WHERE id = $1",
         )
         .bind(contact.0)
         .bind(touch.on.to_string())
+        .bind(instant_text(now))
         .execute(&mut *tx)
         .await?;
-        reschedule(&mut tx, contact).await?;
-        let next = next_touch_of(&mut tx, contact).await?;
+        let next = reschedule(&mut tx, contact).await?;
         tx.commit().await?;
         Ok((TouchId(id), next))
     }
@@ -160,8 +146,7 @@ impl Store {
         .bind(contact.0)
         .execute(&mut *tx)
         .await?;
-        reschedule(&mut tx, contact).await?;
-        let next = next_touch_of(&mut tx, contact).await?;
+        let next = reschedule(&mut tx, contact).await?;
         tx.commit().await?;
         Ok(next)
     }
@@ -187,8 +172,7 @@ impl Store {
         .bind(instant_text(now))
         .fetch_one(&mut *tx)
         .await?;
-        reschedule(&mut tx, contact).await?;
-        let next = next_touch_of(&mut tx, contact).await?;
+        let next = reschedule(&mut tx, contact).await?;
         tx.commit().await?;
         Ok((FollowUpId(id), next))
     }
@@ -214,8 +198,7 @@ impl Store {
         .ok_or(StoreError::FollowUpNotFound(id))?;
         let done = follow_up(&row)?;
         lock_contact(&mut tx, done.contact, true).await?;
-        reschedule(&mut tx, done.contact).await?;
-        let next = next_touch_of(&mut tx, done.contact).await?;
+        let next = reschedule(&mut tx, done.contact).await?;
         tx.commit().await?;
         Ok((done, next))
     }
