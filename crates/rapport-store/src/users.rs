@@ -121,15 +121,14 @@ impl Store {
 
     /// The account an unrevoked token (by the hash of its secret) belongs to, or `None`,
     /// with the data version as of this read (in the same query: a request learns who it is
-    /// and whether anything changed in one round trip). Notes when the token was used, at most
-    /// once a minute so reads stay reads.
+    /// and whether anything changed in one round trip). Notes when the token was used.
     pub async fn account_by_token(
         &self,
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<Authenticated>> {
         let sql = format!(
-            "SELECT t.id AS token_id, {}, ({DATA_VERSION}) AS data_version \
+            "SELECT t.id AS token_id, t.last_used_at, {}, ({DATA_VERSION}) AS data_version \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
             ACCOUNT_COLUMNS
@@ -149,20 +148,19 @@ impl Store {
             account: account(&row)?,
             data_version: rows::int(&row, "data_version")?,
         };
-        let stale = instant_text(
-            now.checked_sub(jiff::SignedDuration::from_mins(1))
-                .unwrap_or(now),
-        );
-        // One statement, so one implicit transaction.
-        sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $1 \
-             WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
-        )
-        .bind(instant_text(now))
-        .bind(rows::int(&row, "token_id")?)
-        .bind(stale)
-        .execute(&self.pool)
-        .await?;
+        // Noted at most once a minute, and only then written: a read stays a read (on SQLite
+        // even an UPDATE that matches nothing takes the write lock).
+        let last_used = rows::opt_instant(&row, "last_used_at")?;
+        let stale = last_used.is_none_or(|at| now.duration_since(at).as_secs() >= 60);
+        if stale {
+            let mut tx = self.write().await?;
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(instant_text(now))
+                .bind(rows::int(&row, "token_id")?)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
         Ok(Some(found))
     }
 }
