@@ -356,6 +356,16 @@ pub struct ServeArgs {
         value_name = "ADDR"
     )]
     pub bind: String,
+    /// Database connections the server may open at once. Requests beyond them wait their
+    /// turn; a few per core is plenty for SQLite, more helps PostgreSQL under many clients
+    #[arg(
+        long,
+        env = "RAPPORT_CONNECTIONS",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u32).range(1..=1000),
+        value_name = "N"
+    )]
+    pub connections: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,16 +8,13 @@ use tokio::net::TcpListener;
 use crate::app::{self, App};
 use crate::cli::{Global, ServeArgs};
 
-/// Connections the server's pool may open: requests run concurrently.
-const SERVER_CONNECTIONS: u32 = 16;
-
 pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
     rapport_server::init_logging();
     let app = App::open_with(
         global,
         || app::data_file("rapport.db"),
         OpenOptions {
-            max_connections: SERVER_CONNECTIONS,
+            max_connections: args.connections,
         },
     )
     .await?;
