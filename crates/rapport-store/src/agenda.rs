@@ -79,13 +79,15 @@ fn next_touch(row: &AnyRow) -> Result<NextTouch> {
 
 impl Store {
     /// `owner`'s agenda on `today`: everything due up to `through`, ranked, the first `limit`
-    /// entries with their context (last touch, open follow-ups, hold).
+    /// entries with their context (last touch, open follow-ups, hold), as `viewer` may see
+    /// it (a private last touch keeps its text for its author only).
     ///
     /// The whole due range is ranked on the five columns ranking needs; the context is loaded
     /// for the entries shown only. A book's due range is a thousand rows or more, and every
     /// row and column out of the driver costs (docs/benchmarks.md).
     pub async fn agenda(
         &self,
+        viewer: UserId,
         owner: UserId,
         today: Date,
         through: Date,
@@ -151,7 +153,7 @@ impl Store {
             .touches_by_id(&touch_ids)
             .await?
             .into_iter()
-            .map(|t| (t.contact, t))
+            .map(|t| (t.contact, t.as_seen_by(viewer)))
             .collect();
 
         // In rank order; a contact changed between the two reads shows as it is now.

@@ -37,6 +37,7 @@ async fn write_round(
             summary: Some(format!("writer {writer} round {round}")),
             needs: None,
             next_approach: None,
+            private: false,
         };
         store.log_touch(me, contact, touch, now).await.unwrap();
         let due = date(2026, 2, 1)
@@ -47,7 +48,7 @@ async fn write_round(
             .await
             .unwrap();
         if round % 2 == 0 {
-            store.complete_follow_up(follow_up, now).await.unwrap();
+            store.complete_follow_up(me, follow_up, now).await.unwrap();
         }
     }
 }

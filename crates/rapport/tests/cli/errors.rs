@@ -214,7 +214,7 @@ fn a_database_from_a_newer_version_is_refused() {
     let r = Rapport::new();
     r.add("Ada Lovelace", &[]);
     let version = r.json(&["settings"])["schema_version"].as_i64().unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     r.db.record_migration(99_990_101_000_000, "from the future");
     let known = format!("knows up to {version}");
     for args in [
