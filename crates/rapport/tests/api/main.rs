@@ -5,7 +5,9 @@
 // Test code: an unwrap that fails is a test failure with its message.
 #![allow(clippy::unwrap_used)]
 
+mod matrix;
 mod server;
+mod team;
 // Shared with the CLI suite; this binary uses only part of it.
 #[allow(dead_code)]
 #[path = "../cli/support.rs"]
