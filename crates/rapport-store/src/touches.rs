@@ -316,15 +316,16 @@ impl Store {
         contact: ContactId,
         include_done: bool,
     ) -> Result<Vec<FollowUp>> {
-        let found = sqlx::query(
-            "SELECT id, contact_id, due_on, body, done_at FROM follow_ups \
+        let sql = format!(
+            "SELECT {FOLLOW_UP_COLUMNS} FROM follow_ups \
              WHERE contact_id = $1 AND (done_at IS NULL OR $2 = 1) \
-             ORDER BY done_at IS NOT NULL, due_on, id",
-        )
-        .bind(contact.0)
-        .bind(i64::from(include_done))
-        .fetch_all(&self.pool)
-        .await?;
+             ORDER BY done_at IS NOT NULL, due_on, id"
+        );
+        let found = sqlx::query(&sql)
+            .bind(contact.0)
+            .bind(i64::from(include_done))
+            .fetch_all(&self.pool)
+            .await?;
         found.iter().map(follow_up).collect()
     }
 
@@ -333,7 +334,7 @@ impl Store {
         let mut all = vec![];
         for chunk in contacts.chunks(500) {
             let sql = format!(
-                "SELECT id, contact_id, due_on, body, done_at FROM follow_ups \
+                "SELECT {FOLLOW_UP_COLUMNS} FROM follow_ups \
                  WHERE done_at IS NULL AND contact_id IN ({}) ORDER BY due_on, id",
                 rows::placeholders(1, chunk.len())
             );

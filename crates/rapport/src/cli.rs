@@ -161,6 +161,9 @@ pub struct ListArgs {
     pub role: Option<String>,
     #[arg(long)]
     pub org: Option<String>,
+    /// Only contacts this user owns: "me", an email or an id
+    #[arg(long)]
+    pub owner: Option<String>,
     /// Include archived contacts
     #[arg(long)]
     pub archived: bool,

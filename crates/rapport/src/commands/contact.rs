@@ -1,4 +1,4 @@
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use rapport_core::EmailAddress;
 use rapport_core::model::non_blank;
 use rapport_store::{ContactFilter, ContactPatch, NewContact};
@@ -91,6 +91,18 @@ async fn list(app: &App, args: &ListArgs) -> Result<()> {
         Some(reference) => Some(app.store.resolve_organization(reference).await?),
         None => None,
     };
+    let owner = match args.owner.as_deref().map(str::trim) {
+        None => None,
+        Some("me") => Some(app.user.id),
+        Some(reference) => Some(
+            app.store
+                .resolve_user(reference)
+                .await
+                .context("--owner")?
+                .user
+                .id,
+        ),
+    };
     let filter = ContactFilter {
         tag: args.tag.clone(),
         tier: args
@@ -109,7 +121,7 @@ async fn list(app: &App, args: &ListArgs) -> Result<()> {
             .map(|r| parse("--role", r))
             .transpose()?,
         organization,
-        owner: None,
+        owner,
         include_archived: args.archived,
         after: None,
         limit: args.limit,

@@ -521,6 +521,11 @@ fn the_command_line_acts_as_the_user_it_is_told() {
         today.contains("Sam Okoro") && !today.contains("Dana"),
         "{today}"
     );
+    let listed = rapport.ok(&["contact", "list", "--owner", "bob@example.com"]);
+    assert!(
+        listed.contains("Sam Okoro") && !listed.contains("Dana"),
+        "{listed}"
+    );
     rapport.fails(
         &[
             "--as",
