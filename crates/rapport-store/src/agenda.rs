@@ -80,7 +80,8 @@ fn next_touch(row: &AnyRow) -> Result<NextTouch> {
 impl Store {
     /// `owner`'s agenda on `today`: everything due up to `through`, ranked, the first `limit`
     /// entries with their context (last touch, open follow-ups, hold), as `viewer` may see
-    /// it (a private last touch keeps its text for its author only).
+    /// it (a private last touch keeps its text for its author only). Another user's agenda
+    /// is for admins.
     ///
     /// The whole due range is ranked on the five columns ranking needs; the context is loaded
     /// for the entries shown only. A book's due range is a thousand rows or more, and every
@@ -93,6 +94,12 @@ impl Store {
         through: Date,
         limit: usize,
     ) -> Result<Agenda> {
+        if viewer != owner {
+            let mut conn = self.pool.acquire().await?;
+            crate::audit::acting(&mut conn, viewer)
+                .await?
+                .may_administer("see another user's agenda")?;
+        }
         let found = sqlx::query(
             "SELECT id, tier, effective_cadence, next_touch_on, next_touch_source FROM contacts \
              WHERE owner_id = $1 AND archived_at IS NULL AND next_touch_on <= $2",

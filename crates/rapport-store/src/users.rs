@@ -232,12 +232,17 @@ impl Store {
         Ok(id)
     }
 
-    /// API tokens, newest first: `user`'s, or with `None` everyone's.
-    pub async fn api_tokens(&self, user: Option<UserId>) -> Result<Vec<ApiToken>> {
+    /// The API tokens `viewer` may see, newest first: their own; an admin sees everyone's.
+    pub async fn api_tokens(&self, viewer: UserId) -> Result<Vec<ApiToken>> {
+        let mut conn = self.pool.acquire().await?;
+        let everyone = audit::acting(&mut conn, viewer)
+            .await?
+            .may_administer("see other users' tokens")
+            .is_ok();
         let sql = format!("{TOKEN_SELECT} WHERE ($1 IS NULL OR t.user_id = $1) ORDER BY t.id DESC");
         sqlx::query(&sql)
-            .bind(user.map(|u| u.0))
-            .fetch_all(&self.pool)
+            .bind((!everyone).then_some(viewer.0))
+            .fetch_all(&mut *conn)
             .await?
             .iter()
             .map(api_token)

@@ -496,11 +496,6 @@ async fn agenda(
     let owner = fields.owner(&account, query.owner.as_deref());
     fields.finish_params()?;
     let owner = owner.unwrap_or(account.user.id);
-    if owner != account.user.id {
-        account
-            .acting()
-            .may_administer("see another user's agenda")?;
-    }
     let moment = Moment::of(&state, &account);
     let today = moment.today();
     let through = today.checked_add(i64::from(days).days()).unwrap_or(today);

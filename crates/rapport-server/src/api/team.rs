@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use jiff::tz::TimeZone;
 use rapport_core::model::{ContactId, UserId};
-use rapport_core::{AuditEntity, Cadence, DefaultScope, UserRole};
+use rapport_core::{AuditEntity, Cadence, DefaultScope};
 use rapport_store::{AuditFilter, StoreError};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -94,8 +94,7 @@ pub(super) async fn list_tokens(
     State(state): State<AppState>,
     Actor(account): Actor,
 ) -> ApiResult<Json<Page<ApiTokenView>>> {
-    let whose = (account.role != UserRole::Admin).then_some(account.user.id);
-    let tokens = state.store.api_tokens(whose).await?;
+    let tokens = state.store.api_tokens(account.user.id).await?;
     Ok(Json(Page {
         items: tokens.iter().map(ApiTokenView::from).collect(),
         next_cursor: None,

@@ -141,11 +141,7 @@ pub async fn token(app: &App, command: TokenCommand) -> Result<()> {
             Ok(())
         }
         TokenCommand::List => {
-            let admin = app.store.user(app.user.id).await?.role == UserRole::Admin;
-            let tokens = app
-                .store
-                .api_tokens((!admin).then_some(app.user.id))
-                .await?;
+            let tokens = app.store.api_tokens(app.user.id).await?;
             if app.json {
                 return print_json(&tokens.iter().map(ApiTokenView::from).collect::<Vec<_>>());
             }
