@@ -152,7 +152,7 @@ impl Store {
         before: Option<TouchId>,
     ) -> Result<Vec<Touch>> {
         let sql = format!(
-            "SELECT {} FROM touches t WHERE contact_id = $1 AND ($2 IS NULL OR \
+            "SELECT {} FROM touches WHERE contact_id = $1 AND ($2 IS NULL OR \
                 (occurred_at, id) < ((SELECT b.occurred_at FROM touches b WHERE b.id = $2), $2)) \
              ORDER BY occurred_at DESC, id DESC LIMIT $3",
             rows::TOUCH_COLUMNS

@@ -244,6 +244,14 @@ fn private_touch_text_is_for_its_author_only() {
     let touches = server.get(&format!("/api/v1/contacts/{id}/touches"), Some(&ann));
     assert_eq!(touches.ok(200)["items"][0]["private"], true);
     assert!(!touches.text.contains("leaving"), "{}", touches.text);
+
+    // The touch list pages, newest first.
+    let path = format!("/api/v1/contacts/{id}/touches?limit=1");
+    let first = server.get(&path, Some(&ann));
+    let cursor = first.ok(200)["next_cursor"].as_str().unwrap().to_owned();
+    let second = server.get(&format!("{path}&cursor={cursor}"), Some(&ann));
+    assert_eq!(second.ok(200)["items"][0]["id"], touch_id);
+    assert_eq!(second.json["next_cursor"], Value::Null);
 }
 
 #[test]
