@@ -13,6 +13,7 @@
 mod accounts;
 mod concurrency;
 mod support;
+mod team;
 
 use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;
