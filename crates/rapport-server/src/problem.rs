@@ -197,6 +197,17 @@ mod tests {
     }
 
     #[test]
+    fn refusals_are_403_naming_the_rule() {
+        let problem = Problem::from(StoreError::Forbidden(Forbidden::NotOwner));
+        assert_eq!(problem.status, 403);
+        assert_eq!(
+            problem.detail,
+            "only the owner or an admin may change this contact"
+        );
+        assert_eq!(problem.type_, "urn:rapport:problem:forbidden");
+    }
+
+    #[test]
     fn validation_problems_name_their_fields() {
         let problem = Problem::field("tier", "unknown tier 'Z'");
         let json = serde_json::to_value(&problem).unwrap_or_default();
