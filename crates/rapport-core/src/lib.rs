@@ -5,6 +5,7 @@
 //! environment. Time arrives as arguments, so every rule here is a pure function that tests
 //! (and property tests) can drive directly.
 
+pub mod access;
 pub mod agenda;
 pub mod cadence;
 pub mod email;
@@ -17,5 +18,8 @@ pub use cadence::{
 };
 pub use email::EmailAddress;
 pub use schedule::{NextTouch, NextTouchSource, ScheduleInput, next_touch};
-pub use vocab::{Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind, UserRole};
+pub use vocab::{
+    AuditAction, AuditEntity, Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind,
+    UserRole,
+};
 pub mod model;

@@ -159,6 +159,26 @@ pub struct Touch {
     pub summary: Option<String>,
     pub needs: Option<String>,
     pub next_approach: Option<String>,
+    /// Its text is for its author's eyes only ([`Touch::as_seen_by`]).
+    pub private: bool,
+}
+
+impl Touch {
+    /// The touch as `viewer` may see it: a private touch by someone else keeps its date, kind,
+    /// direction and author — so the schedule it drives stays explainable — and loses its
+    /// text (summary, needs, next approach).
+    pub fn as_seen_by(&self, viewer: UserId) -> Touch {
+        if self.private && self.author != viewer {
+            Touch {
+                summary: None,
+                needs: None,
+                next_approach: None,
+                ..self.clone()
+            }
+        } else {
+            self.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,4 +222,42 @@ pub struct Agenda {
 /// Optional free text as people send it: trimmed, and blank means absent.
 pub fn non_blank(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(private: bool) -> Touch {
+        Touch {
+            id: TouchId(1),
+            contact: ContactId(1),
+            author: UserId(7),
+            kind: TouchKind::Call,
+            direction: Direction::Outbound,
+            at: Timestamp::UNIX_EPOCH,
+            on: Date::constant(2026, 11, 25),
+            summary: Some("salary talk".into()),
+            needs: Some("a raise".into()),
+            next_approach: Some("wait".into()),
+            private,
+        }
+    }
+
+    #[test]
+    fn private_text_is_for_its_author_only() {
+        let private = touch(true);
+        assert_eq!(private.as_seen_by(UserId(7)), private);
+        let seen = private.as_seen_by(UserId(8));
+        assert_eq!(
+            (seen.summary, seen.needs, seen.next_approach),
+            (None, None, None)
+        );
+        assert!(seen.private);
+        assert_eq!(
+            (seen.on, seen.kind, seen.author),
+            (private.on, private.kind, private.author)
+        );
+        assert_eq!(touch(false).as_seen_by(UserId(8)), touch(false));
+    }
 }

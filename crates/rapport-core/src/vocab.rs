@@ -140,6 +140,34 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What a write did, as the audit log records it.
+    AuditAction, "audit action" {
+        Create => "create",
+        Update => "update",
+        Archive => "archive",
+        Unarchive => "unarchive",
+        Hold => "hold",
+        Unhold => "unhold",
+        Complete => "complete",
+        Reassign => "reassign",
+        Revoke => "revoke",
+    }
+}
+
+vocabulary! {
+    /// What kind of record an audit row is about.
+    AuditEntity, "audit entity" {
+        Contact => "contact",
+        Organization => "organization",
+        Touch => "touch",
+        FollowUp => "follow_up",
+        CadenceDefault => "cadence_default",
+        User => "user",
+        ApiToken => "api_token",
+    }
+}
+
 impl UserRole {
     /// Whether this role may change records (contacts, touches, holds, follow-ups).
     pub fn can_write(self) -> bool {

@@ -5,7 +5,6 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use rapport_store::Account;
@@ -115,12 +114,7 @@ impl FromRequestParts<AppState> for Writer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let Actor(account) = Actor::from_request_parts(parts, state).await?;
-        if !account.role.can_write() {
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                format!("a {} can read but not change records", account.role),
-            ));
-        }
+        account.acting().may_add()?;
         Ok(Writer(account))
     }
 }

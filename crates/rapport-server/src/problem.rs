@@ -5,6 +5,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rapport_core::access::Forbidden;
 use rapport_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -121,6 +122,16 @@ impl IntoResponse for Problem {
     }
 }
 
+/// 403, saying which rule refused the request.
+impl From<Forbidden> for Problem {
+    fn from(forbidden: Forbidden) -> Problem {
+        Problem {
+            type_: "urn:rapport:problem:forbidden".into(),
+            ..Problem::new(StatusCode::FORBIDDEN, forbidden.to_string())
+        }
+    }
+}
+
 impl From<StoreError> for Problem {
     fn from(err: StoreError) -> Problem {
         let conflict = |detail: String| Problem {
@@ -131,7 +142,9 @@ impl From<StoreError> for Problem {
             StoreError::ContactNotFound(_)
             | StoreError::OrganizationNotFound(_)
             | StoreError::FollowUpNotFound(_)
+            | StoreError::TokenNotFound(_)
             | StoreError::UserNotFound(_) => Problem::not_found(err.to_string()),
+            StoreError::Forbidden(forbidden) => Problem::from(forbidden),
             StoreError::DuplicateEmail { .. } => Problem {
                 errors: vec![FieldError {
                     field: "emails".into(),
@@ -181,6 +194,17 @@ mod tests {
 
     fn sqlx_like_error() -> sqlx::Error {
         sqlx::Error::Protocol("SELECT secret FROM users".into())
+    }
+
+    #[test]
+    fn refusals_are_403_naming_the_rule() {
+        let problem = Problem::from(StoreError::Forbidden(Forbidden::NotOwner));
+        assert_eq!(problem.status, 403);
+        assert_eq!(
+            problem.detail,
+            "only the owner or an admin may change this contact"
+        );
+        assert_eq!(problem.type_, "urn:rapport:problem:forbidden");
     }
 
     #[test]

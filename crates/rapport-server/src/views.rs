@@ -61,6 +61,10 @@ impl From<&Hold> for HoldView {
 pub struct TouchView {
     pub id: i64,
     pub contact_id: i64,
+    pub author_id: i64,
+    /// A private touch's text is shown to its author only: everyone else gets it with
+    /// `summary`, `needs` and `next_approach` null.
+    pub private: bool,
     pub kind: String,
     pub direction: String,
     pub at: String,
@@ -75,6 +79,8 @@ impl From<&Touch> for TouchView {
         TouchView {
             id: t.id.0,
             contact_id: t.contact.0,
+            author_id: t.author.0,
+            private: t.private,
             kind: t.kind.to_string(),
             direction: t.direction.to_string(),
             at: t.at.to_string(),
@@ -400,6 +406,123 @@ impl From<&rapport_store::Account> for UserView {
             time_zone: a.user.time_zone.clone(),
             has_password: a.has_password,
             created_at: a.created_at.to_string(),
+        }
+    }
+}
+
+/// An API token, without its secret or hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiTokenView {
+    pub id: i64,
+    pub user_id: i64,
+    pub user_email: String,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+    pub revoked_at: Option<String>,
+}
+
+impl From<&rapport_store::ApiToken> for ApiTokenView {
+    fn from(t: &rapport_store::ApiToken) -> Self {
+        ApiTokenView {
+            id: t.id,
+            user_id: t.user.0,
+            user_email: t.user_email.clone(),
+            name: t.name.clone(),
+            created_at: t.created_at.to_string(),
+            last_used_at: t.last_used_at.map(|at| at.to_string()),
+            revoked: t.revoked_at.is_some(),
+            revoked_at: t.revoked_at.map(|at| at.to_string()),
+        }
+    }
+}
+
+/// What reassigning a user's contacts did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReassignView {
+    pub from: i64,
+    pub to: i64,
+    /// How many contacts changed hands.
+    pub moved: u64,
+}
+
+/// One field an audited change altered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldChangeView {
+    pub field: String,
+    #[schema(value_type = Object)]
+    pub before: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub after: serde_json::Value,
+}
+
+/// One audit row: who did what, when, to which record, with the record before and after.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub at: String,
+    pub actor_id: i64,
+    pub actor_email: String,
+    /// create, update, archive, unarchive, hold, unhold, complete, reassign, revoke.
+    pub action: String,
+    /// contact, organization, touch, follow_up, cadence_default, user, api_token.
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    /// The fields that differ between before and after.
+    pub changes: Vec<FieldChangeView>,
+}
+
+impl From<&rapport_store::AuditEntry> for AuditEntryView {
+    fn from(e: &rapport_store::AuditEntry) -> Self {
+        AuditEntryView {
+            id: e.id,
+            at: e.at.to_string(),
+            actor_id: e.actor.0,
+            actor_email: e.actor_email.clone(),
+            action: e.action.to_string(),
+            entity: e.entity.to_string(),
+            entity_id: e.entity_id,
+            contact_id: e.contact.map(|c| c.0),
+            before: e.before.clone(),
+            after: e.after.clone(),
+            changes: e
+                .changes()
+                .into_iter()
+                .map(|c| FieldChangeView {
+                    field: c.field,
+                    before: c.before,
+                    after: c.after,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One default cadence: where it applies and how often.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CadenceDefaultView {
+    /// fallback, tier, stage, role or horizon.
+    pub scope: String,
+    /// The tier, stage, role or horizon it applies to (empty for the fallback).
+    pub key: String,
+    pub every: String,
+    pub description: String,
+}
+
+impl CadenceDefaultView {
+    pub fn new(scope: rapport_core::DefaultScope, cadence: Cadence) -> Self {
+        let (name, key) = scope.parts();
+        CadenceDefaultView {
+            scope: name.to_owned(),
+            key: key.to_owned(),
+            every: cadence.to_string(),
+            description: cadence.describe(),
         }
     }
 }

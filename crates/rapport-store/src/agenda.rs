@@ -79,18 +79,27 @@ fn next_touch(row: &AnyRow) -> Result<NextTouch> {
 
 impl Store {
     /// `owner`'s agenda on `today`: everything due up to `through`, ranked, the first `limit`
-    /// entries with their context (last touch, open follow-ups, hold).
+    /// entries with their context (last touch, open follow-ups, hold), as `viewer` may see
+    /// it (a private last touch keeps its text for its author only). Another user's agenda
+    /// is for admins.
     ///
     /// The whole due range is ranked on the five columns ranking needs; the context is loaded
     /// for the entries shown only. A book's due range is a thousand rows or more, and every
     /// row and column out of the driver costs (docs/benchmarks.md).
     pub async fn agenda(
         &self,
+        viewer: UserId,
         owner: UserId,
         today: Date,
         through: Date,
         limit: usize,
     ) -> Result<Agenda> {
+        if viewer != owner {
+            let mut conn = self.pool.acquire().await?;
+            crate::audit::acting(&mut conn, viewer)
+                .await?
+                .may_administer("see another user's agenda")?;
+        }
         let found = sqlx::query(
             "SELECT id, tier, effective_cadence, next_touch_on, next_touch_source FROM contacts \
              WHERE owner_id = $1 AND archived_at IS NULL AND next_touch_on <= $2",
@@ -151,7 +160,7 @@ impl Store {
             .touches_by_id(&touch_ids)
             .await?
             .into_iter()
-            .map(|t| (t.contact, t))
+            .map(|t| (t.contact, t.as_seen_by(viewer)))
             .collect();
 
         // In rank order; a contact changed between the two reads shows as it is now.

@@ -6,11 +6,13 @@ use rapport_core::model::{
     Contact, ContactId, ContactSummary, Hold, OrganizationId, OrganizationRef, RoleSpan, UserId,
 };
 use rapport_core::{
-    Cadence, CadenceSource, EmailAddress, Horizon, NextTouch, ProspectKind, Role, Stage, Tier,
+    AuditAction, AuditEntity, Cadence, CadenceSource, EmailAddress, Horizon, NextTouch,
+    ProspectKind, Role, Stage, Tier,
 };
 use sqlx::AnyConnection;
 
-use crate::error::{Candidate, Result, StoreError};
+use crate::audit::{self, Change, contact_snapshot};
+use crate::error::{Candidate, Result, StoreError, is_unique_violation};
 use crate::organizations::find_or_create_organization;
 use crate::schedule::{lock_contact, reschedule};
 use crate::{Store, instant_text, rows};
@@ -53,6 +55,8 @@ pub struct ContactPatch {
     pub remove_tags: Vec<String>,
     pub add_roles: Vec<Role>,
     pub end_roles: Vec<Role>,
+    /// A new owner (the current owner or an admin may hand a contact over).
+    pub owner: Option<UserId>,
     /// Optimistic concurrency: apply only if the contact is still at this version, else
     /// `StoreError::VersionMismatch` and nothing changes. `None` applies whatever the version.
     pub expected_version: Option<i64>,
@@ -79,9 +83,21 @@ pub(crate) fn name_key(name: &str) -> String {
 }
 
 impl Store {
-    /// Adds a contact owned by `owner`, added on `today` (the owner's calendar day), and
-    /// schedules its first touch. Returns its id.
+    /// Adds a contact owned by `actor`, added on `today` (their calendar day), and schedules
+    /// its first touch. Returns its id.
     pub async fn add_contact(
+        &self,
+        actor: UserId,
+        new: NewContact,
+        now: Timestamp,
+        today: Date,
+    ) -> Result<ContactId> {
+        let emails = new.emails.clone();
+        let added = self.insert_contact(actor, new, now, today).await;
+        self.explain_email_race(added, &emails).await
+    }
+
+    async fn insert_contact(
         &self,
         owner: UserId,
         new: NewContact,
@@ -89,6 +105,7 @@ impl Store {
         today: Date,
     ) -> Result<ContactId> {
         let mut tx = self.write().await?;
+        audit::acting(&mut tx, owner).await?.may_add()?;
         ensure_emails_free(&mut tx, None, &new.emails).await?;
         let organization = match new.organization.as_deref() {
             Some(name) => Some(find_or_create_organization(&mut tx, owner, name, now).await?),
@@ -125,26 +142,104 @@ impl Store {
         insert_tags(&mut tx, contact, &new.tags).await?;
         start_roles(&mut tx, contact, &new.roles, today).await?;
         reschedule(&mut tx, contact).await?;
+        let after = load_contact(&mut tx, contact).await?;
+        let change = Change {
+            action: AuditAction::Create,
+            entity: AuditEntity::Contact,
+            entity_id: Some(contact.0),
+            contact: Some(contact),
+            before: None,
+            after: Some(contact_snapshot(&after)),
+        };
+        audit::record(&mut tx, owner, now, change).await?;
         tx.commit().await?;
         Ok(contact)
     }
 
-    /// Applies a patch and reschedules, in one transaction.
+    /// A unique violation on an email means a concurrent write took it after our check
+    /// (PostgreSQL); now that it has committed, say whose it is, as the check would have.
+    async fn explain_email_race<T>(&self, result: Result<T>, emails: &[EmailAddress]) -> Result<T> {
+        match result {
+            Err(StoreError::Database(err)) if is_unique_violation(&err) => {
+                let mut conn = self.pool.acquire().await?;
+                ensure_emails_free(&mut conn, None, emails).await?;
+                Err(StoreError::Database(err))
+            }
+            other => other,
+        }
+    }
+
+    /// Hands every contact `from` owns to `to` in one transaction (a seller leaves). Cadences,
+    /// schedules and history stay as they are: the owner is not a scheduling fact. Admins only;
+    /// one `reassign` audit row per contact. Returns how many contacts moved.
+    pub async fn reassign_contacts(
+        &self,
+        actor: UserId,
+        from: UserId,
+        to: UserId,
+        now: Timestamp,
+    ) -> Result<u64> {
+        let mut tx = self.write().await?;
+        audit::acting(&mut tx, actor)
+            .await?
+            .may_administer("reassign a user's contacts")?;
+        ensure_user(&mut tx, from).await?;
+        ensure_user(&mut tx, to).await?;
+        let moved: Vec<i64> = sqlx::query_scalar(
+            "UPDATE contacts SET owner_id = $1, version = version + 1, updated_at = $2 \
+             WHERE owner_id = $3 RETURNING id",
+        )
+        .bind(to.0)
+        .bind(instant_text(now))
+        .bind(from.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        for id in &moved {
+            let change = Change {
+                action: AuditAction::Reassign,
+                entity: AuditEntity::Contact,
+                entity_id: Some(*id),
+                contact: Some(ContactId(*id)),
+                before: Some(serde_json::json!({ "owner_id": from.0 })),
+                after: Some(serde_json::json!({ "owner_id": to.0 })),
+            };
+            audit::record(&mut tx, actor, now, change).await?;
+        }
+        tx.commit().await?;
+        Ok(moved.len() as u64)
+    }
+
+    /// Applies a patch and reschedules, in one transaction. The owner or an admin.
     pub async fn edit_contact(
         &self,
+        actor: UserId,
+        id: ContactId,
+        patch: ContactPatch,
+        now: Timestamp,
+        today: Date,
+    ) -> Result<()> {
+        let emails = patch.add_emails.clone();
+        let edited = self.apply_patch(actor, id, patch, now, today).await;
+        self.explain_email_race(edited, &emails).await
+    }
+
+    async fn apply_patch(
+        &self,
+        actor: UserId,
         id: ContactId,
         patch: ContactPatch,
         now: Timestamp,
         today: Date,
     ) -> Result<()> {
         let mut tx = self.write().await?;
-        lock_contact(&mut tx, id, false).await?;
-        let current = load_contact(&mut tx, id).await?;
+        let current = contact_to_change(&mut tx, actor, id).await?;
+        let owner = patch.owner.unwrap_or(current.owner);
+        ensure_user(&mut tx, owner).await?;
         let organization = match patch.organization {
             None => current.organization.as_ref().map(|o| o.id),
             Some(None) => None,
             Some(Some(ref name)) => {
-                Some(find_or_create_organization(&mut tx, current.owner, name, now).await?)
+                Some(find_or_create_organization(&mut tx, actor, name, now).await?)
             }
         };
         let active = current.active_roles();
@@ -163,8 +258,8 @@ impl Store {
         let updated = sqlx::query(
             "UPDATE contacts SET name = $1, name_key = $2, title = $3, organization_id = $4, \
                 notes = $5, tier = $6, stage = $7, horizon = $8, prospect_kind = $9, \
-                cadence = $10, updated_at = $11, version = version + 1 \
-             WHERE id = $12 AND version = $13",
+                cadence = $10, updated_at = $11, owner_id = $12, version = version + 1 \
+             WHERE id = $13 AND version = $14",
         )
         .bind(name.trim())
         .bind(name_key(&name))
@@ -192,6 +287,7 @@ impl Store {
                 .map(|c| c.to_string()),
         )
         .bind(instant_text(now))
+        .bind(owner.0)
         .bind(id.0)
         .bind(current.version)
         .execute(&mut *tx)
@@ -283,15 +379,23 @@ impl Store {
         start_roles(&mut tx, id, &new_roles, today).await?;
 
         reschedule(&mut tx, id).await?;
+        record_contact_change(&mut tx, actor, now, AuditAction::Update, &current).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Archives (or brings back) a contact. History is kept either way; an archived contact
     /// leaves the agenda, and on return its schedule is recomputed.
-    pub async fn set_archived(&self, id: ContactId, archived: bool, now: Timestamp) -> Result<()> {
+    /// The owner or an admin.
+    pub async fn set_archived(
+        &self,
+        actor: UserId,
+        id: ContactId,
+        archived: bool,
+        now: Timestamp,
+    ) -> Result<()> {
         let mut tx = self.write().await?;
-        lock_contact(&mut tx, id, false).await?;
+        let before = contact_to_change(&mut tx, actor, id).await?;
         let stamp = instant_text(now);
         sqlx::query(
             "UPDATE contacts SET archived_at = $1, updated_at = $2, version = version + 1 \
@@ -303,6 +407,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         reschedule(&mut tx, id).await?;
+        let action = if archived {
+            AuditAction::Archive
+        } else {
+            AuditAction::Unarchive
+        };
+        record_contact_change(&mut tx, actor, now, action, &before).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -460,6 +570,51 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Locks a contact for a change to its record and checks that `actor` may make it (its owner
+/// or an admin). Returns the contact as it stands: the audit row's "before".
+pub(crate) async fn contact_to_change(
+    conn: &mut AnyConnection,
+    actor: UserId,
+    id: ContactId,
+) -> Result<Contact> {
+    lock_contact(conn, id, false).await?;
+    let current = load_contact(conn, id).await?;
+    audit::acting(conn, actor)
+        .await?
+        .may_change_contact(current.owner)?;
+    Ok(current)
+}
+
+/// Records a change to a contact's record: `before` as it was, the contact as it is now.
+pub(crate) async fn record_contact_change(
+    conn: &mut AnyConnection,
+    actor: UserId,
+    now: Timestamp,
+    action: AuditAction,
+    before: &Contact,
+) -> Result<()> {
+    let after = load_contact(conn, before.id).await?;
+    let change = Change {
+        action,
+        entity: AuditEntity::Contact,
+        entity_id: Some(before.id.0),
+        contact: Some(before.id),
+        before: Some(contact_snapshot(before)),
+        after: Some(contact_snapshot(&after)),
+    };
+    audit::record(conn, actor, now, change).await
+}
+
+async fn ensure_user(conn: &mut AnyConnection, user: UserId) -> Result<()> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| StoreError::UserNotFound(format!("#{user}")))
 }
 
 /// The position after the contact's last email or phone, so order survives removals.

@@ -1,3 +1,4 @@
+use rapport_core::access::Forbidden;
 use rapport_core::model::{ContactId, FollowUpId};
 
 /// A contact that matched a reference, listed when a name is ambiguous.
@@ -73,6 +74,10 @@ pub enum StoreError {
     },
     #[error("contact #{0} is archived; unarchive it first")]
     Archived(ContactId),
+    #[error("no API token #{0}")]
+    TokenNotFound(i64),
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     #[error("{0}")]
     Invalid(String),
     #[error("stored data is unreadable: {0}")]
@@ -87,6 +92,13 @@ fn list(candidates: &[Candidate]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Whether the database refused a row because a unique index already has its key: the
+/// loser of two concurrent inserts of the same email or name, which the check before the
+/// insert could not see yet.
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

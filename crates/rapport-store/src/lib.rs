@@ -9,6 +9,7 @@
 //! Every public write method is one transaction: it lands whole or not at all.
 
 mod agenda;
+mod audit;
 mod bulk;
 mod contacts;
 mod error;
@@ -27,6 +28,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
+pub use audit::{AuditEntry, AuditFilter, FieldChange, PRIVATE_MARKER};
 pub use bulk::{
     BulkContact, BulkFollowUp, BulkLoader, BulkOrganization, BulkRows, BulkStats, BulkTouch,
     BulkUser, schedule_of,
@@ -34,9 +36,10 @@ pub use bulk::{
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
 pub use touches::NewTouch;
-pub use users::{Account, Authenticated, NewUser};
+pub use users::{Account, ApiToken, Authenticated, NewUser};
 
 use rapport_core::model::{User, UserId};
+use rapport_core::{AuditAction, AuditEntity};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -195,13 +198,38 @@ impl Store {
     }
 
     /// Sets a user's time zone (an IANA name), or with `None` follows the machine's zone.
-    pub async fn set_time_zone(&self, user: UserId, zone: Option<&str>) -> Result<()> {
+    /// The user themself or an admin.
+    pub async fn set_time_zone(
+        &self,
+        actor: UserId,
+        user: UserId,
+        zone: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
         let mut tx = self.write().await?;
+        audit::acting(&mut tx, actor)
+            .await?
+            .may_change_own(user, "user's settings")?;
+        let before: Option<Option<String>> =
+            sqlx::query_scalar("SELECT time_zone FROM users WHERE id = $1")
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let before = before.ok_or_else(|| StoreError::UserNotFound(format!("#{user}")))?;
         sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2")
             .bind(zone)
             .bind(user.0)
             .execute(&mut *tx)
             .await?;
+        let change = audit::Change {
+            action: AuditAction::Update,
+            entity: AuditEntity::User,
+            entity_id: Some(user.0),
+            contact: None,
+            before: Some(serde_json::json!({ "time_zone": before })),
+            after: Some(serde_json::json!({ "time_zone": zone })),
+        };
+        audit::record(&mut tx, actor, now, change).await?;
         tx.commit().await?;
         Ok(())
     }

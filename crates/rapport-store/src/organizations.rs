@@ -1,13 +1,14 @@
 //! Organizations: the companies and institutions contacts belong to.
 
 use jiff::Timestamp;
-use rapport_core::Tier;
 use rapport_core::model::{Organization, OrganizationId, UserId};
+use rapport_core::{AuditAction, AuditEntity, Tier};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
+use crate::audit::{self, Change, organization_snapshot};
 use crate::contacts::name_key;
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, is_unique_violation};
 use crate::{Store, instant_text, rows};
 
 const ORGANIZATION_SELECT: &str = "SELECT o.id, o.name, o.domain, o.tier, o.created_at, \
@@ -15,10 +16,11 @@ const ORGANIZATION_SELECT: &str = "SELECT o.id, o.name, o.domain, o.tier, o.crea
         AS contact_count \
      FROM organizations o";
 
-/// The organization with this name (ignoring case), created if there is none.
+/// The organization with this name (ignoring case), created (by `actor`, audited) if there
+/// is none.
 pub(crate) async fn find_or_create_organization(
     conn: &mut AnyConnection,
-    owner: UserId,
+    actor: UserId,
     name: &str,
     now: Timestamp,
 ) -> Result<OrganizationId> {
@@ -28,13 +30,13 @@ pub(crate) async fn find_or_create_organization(
         .await?;
     match found {
         Some(id) => Ok(OrganizationId(id)),
-        None => insert_organization(conn, owner, name, None, None, now).await,
+        None => insert_organization(conn, actor, name, None, None, now).await,
     }
 }
 
 async fn insert_organization(
     conn: &mut AnyConnection,
-    owner: UserId,
+    actor: UserId,
     name: &str,
     domain: Option<&str>,
     tier: Option<Tier>,
@@ -45,15 +47,42 @@ async fn insert_organization(
         "INSERT INTO organizations (owner_id, name, name_key, domain, tier, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
     )
-    .bind(owner.0)
+    .bind(actor.0)
     .bind(name.trim())
     .bind(name_key(name))
     .bind(domain)
     .bind(tier.map(Tier::as_str))
     .bind(stamp)
     .fetch_one(&mut *conn)
-    .await?;
-    Ok(OrganizationId(id))
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            StoreError::DuplicateOrganization(name.trim().to_owned())
+        } else {
+            StoreError::Database(err)
+        }
+    })?;
+    let created = load_organization(conn, OrganizationId(id)).await?;
+    let change = Change {
+        action: AuditAction::Create,
+        entity: AuditEntity::Organization,
+        entity_id: Some(id),
+        contact: None,
+        before: None,
+        after: Some(organization_snapshot(&created)),
+    };
+    audit::record(conn, actor, now, change).await?;
+    Ok(created.id)
+}
+
+async fn load_organization(conn: &mut AnyConnection, id: OrganizationId) -> Result<Organization> {
+    let sql = format!("{ORGANIZATION_SELECT} WHERE o.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::OrganizationNotFound(format!("#{id}")))?;
+    organization(&row)
 }
 
 fn organization(row: &AnyRow) -> Result<Organization> {
@@ -70,13 +99,14 @@ fn organization(row: &AnyRow) -> Result<Organization> {
 impl Store {
     pub async fn add_organization(
         &self,
-        owner: UserId,
+        actor: UserId,
         name: &str,
         domain: Option<&str>,
         tier: Option<Tier>,
         now: Timestamp,
     ) -> Result<OrganizationId> {
         let mut tx = self.write().await?;
+        audit::acting(&mut tx, actor).await?.may_add()?;
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM organizations WHERE name_key = $1")
                 .bind(name_key(name))
@@ -85,7 +115,7 @@ impl Store {
         if taken.is_some() {
             return Err(StoreError::DuplicateOrganization(name.trim().to_owned()));
         }
-        let id = insert_organization(&mut tx, owner, name, domain, tier, now).await?;
+        let id = insert_organization(&mut tx, actor, name, domain, tier, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -97,13 +127,8 @@ impl Store {
     }
 
     pub async fn organization(&self, id: OrganizationId) -> Result<Organization> {
-        let sql = format!("{ORGANIZATION_SELECT} WHERE o.id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::OrganizationNotFound(format!("#{id}")))?;
-        organization(&row)
+        let mut conn = self.pool.acquire().await?;
+        load_organization(&mut conn, id).await
     }
 
     /// Finds an organization by id, exact name (ignoring case), domain, or a unique fragment.

@@ -28,6 +28,15 @@ pub(crate) fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
     Ok(row.try_get::<Option<i64>, _>(col)?)
 }
 
+/// A 0/1 integer flag.
+pub(crate) fn flag(row: &AnyRow, col: &str) -> Result<bool> {
+    match int(row, col)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(StoreError::Corrupt(format!("{col} = {other}"))),
+    }
+}
+
 pub(crate) fn parse<T>(col: &str, value: &str) -> Result<T>
 where
     T: FromStr,
@@ -81,7 +90,7 @@ pub(crate) fn user(row: &AnyRow) -> Result<User> {
 
 /// The touch columns, in the order [`touch`] reads them.
 pub(crate) const TOUCH_COLUMNS: &str = "id, contact_id, author_id, kind, direction, occurred_at, \
-     occurred_on, summary, needs, next_approach";
+     occurred_on, summary, needs, next_approach, private";
 
 pub(crate) fn touch(row: &AnyRow) -> Result<Touch> {
     Ok(Touch {
@@ -95,6 +104,7 @@ pub(crate) fn touch(row: &AnyRow) -> Result<Touch> {
         summary: opt_text(row, "summary")?,
         needs: opt_text(row, "needs")?,
         next_approach: opt_text(row, "next_approach")?,
+        private: flag(row, "private")?,
     })
 }
 

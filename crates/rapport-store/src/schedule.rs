@@ -7,13 +7,16 @@
 
 use std::collections::HashMap;
 
-use rapport_core::model::ContactId;
+use jiff::Timestamp;
+use rapport_core::model::{ContactId, UserId};
 use rapport_core::{
-    Cadence, CadenceDefaults, CadenceProfile, CadenceUnit, DefaultScope, NextTouch, Role,
-    ScheduleInput, next_touch,
+    AuditAction, AuditEntity, Cadence, CadenceDefaults, CadenceProfile, CadenceUnit, DefaultScope,
+    NextTouch, Role, ScheduleInput, next_touch,
 };
+use serde_json::json;
 use sqlx::AnyConnection;
 
+use crate::audit::{self, Change};
 use crate::error::{Result, StoreError};
 use crate::rows;
 use crate::{Backend, Store};
@@ -182,14 +185,26 @@ impl Store {
     }
 
     /// Sets or removes one default cadence and reschedules every contact, in one transaction.
-    /// Returns how many contacts' next touch moved.
+    /// Admins only: it moves everyone's schedule. Returns how many contacts' next touch moved.
     pub async fn set_cadence_default(
         &self,
+        actor: UserId,
         scope: DefaultScope,
         cadence: Option<Cadence>,
+        now: Timestamp,
     ) -> Result<u64> {
         let mut tx = self.write().await?;
+        audit::acting(&mut tx, actor)
+            .await?
+            .may_administer("change default cadences")?;
         let (scope_name, key) = scope.parts();
+        let before: Option<String> = sqlx::query_scalar(
+            "SELECT cadence FROM cadence_defaults WHERE scope = $1 AND key = $2",
+        )
+        .bind(scope_name)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
         match (scope, cadence) {
             (_, Some(cadence)) => {
                 sqlx::query(
@@ -211,6 +226,16 @@ impl Store {
                     .await?;
             }
         }
+        let snapshot = |cadence: Option<String>| json!({ "scope": scope_name, "key": key, "cadence": cadence });
+        let change = Change {
+            action: AuditAction::Update,
+            entity: AuditEntity::CadenceDefault,
+            entity_id: None,
+            contact: None,
+            before: Some(snapshot(before)),
+            after: Some(snapshot(cadence.map(|c| c.to_string()))),
+        };
+        audit::record(&mut tx, actor, now, change).await?;
         self.lock_all_contacts(&mut tx).await?;
         let changed = reschedule_everyone(&mut tx).await?;
         tx.commit().await?;

@@ -2,11 +2,13 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rapport_core::model::{ContactId, FollowUp, FollowUpId, Hold, Touch, TouchId, UserId};
-use rapport_core::{Direction, NextTouch, TouchKind};
+use rapport_core::model::{Contact, ContactId, FollowUp, FollowUpId, Hold, Touch, TouchId, UserId};
+use rapport_core::{AuditAction, AuditEntity, Direction, NextTouch, TouchKind};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
+use crate::audit::{self, Change, follow_up_snapshot, touch_snapshot};
+use crate::contacts::{contact_to_change, record_contact_change};
 use crate::error::{Result, StoreError};
 use crate::schedule::{lock_contact, reschedule};
 use crate::{Store, instant_text, rows};
@@ -21,7 +23,11 @@ pub struct NewTouch {
     pub summary: Option<String>,
     pub needs: Option<String>,
     pub next_approach: Option<String>,
+    /// Its text is for its author's eyes only.
+    pub private: bool,
 }
+
+const FOLLOW_UP_COLUMNS: &str = "id, contact_id, due_on, body, done_at";
 
 fn follow_up(row: &AnyRow) -> Result<FollowUp> {
     Ok(FollowUp {
@@ -31,6 +37,22 @@ fn follow_up(row: &AnyRow) -> Result<FollowUp> {
         text: rows::text(row, "body")?,
         done_at: rows::opt_instant(row, "done_at")?,
     })
+}
+
+async fn load_follow_up(conn: &mut AnyConnection, id: FollowUpId) -> Result<FollowUp> {
+    let sql = format!("SELECT {FOLLOW_UP_COLUMNS} FROM follow_ups WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::FollowUpNotFound(id))?;
+    follow_up(&row)
+}
+
+async fn load_touch(conn: &mut AnyConnection, id: TouchId) -> Result<Touch> {
+    let sql = format!("SELECT {} FROM touches WHERE id = $1", rows::TOUCH_COLUMNS);
+    let row = sqlx::query(&sql).bind(id.0).fetch_one(&mut *conn).await?;
+    rows::touch(&row)
 }
 
 /// Locks the contact (see [`lock_contact`]) and fails unless it is active: archived contacts
@@ -43,8 +65,9 @@ async fn lock_active(conn: &mut AnyConnection, contact: ContactId) -> Result<()>
 }
 
 impl Store {
-    /// Logs a touch and moves the contact's cycle on from it. A hold that has run its course
-    /// by the day of the touch is lifted: the contact was reached, the reason is history.
+    /// Logs a touch by `author` and moves the contact's cycle on from it. A hold that has run
+    /// its course by the day of the touch is lifted: the contact was reached, the reason is
+    /// history. Anyone who may write logs touches on any contact: it is their own activity.
     pub async fn log_touch(
         &self,
         author: UserId,
@@ -53,11 +76,12 @@ impl Store {
         now: Timestamp,
     ) -> Result<(TouchId, NextTouch)> {
         let mut tx = self.write().await?;
+        audit::acting(&mut tx, author).await?.may_add()?;
         lock_active(&mut tx, contact).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO touches (contact_id, author_id, kind, direction, occurred_at, \
-                occurred_on, summary, needs, next_approach, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                occurred_on, summary, needs, next_approach, created_at, private) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(contact.0)
         .bind(author.0)
@@ -69,6 +93,7 @@ impl Store {
         .bind(touch.needs)
         .bind(touch.next_approach)
         .bind(instant_text(now))
+        .bind(i64::from(touch.private))
         .fetch_one(&mut *tx)
         .await?;
         // One statement: the latest touch (which may be an older one, when this touch is
@@ -90,115 +115,182 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let next = reschedule(&mut tx, contact).await?;
+        let logged = load_touch(&mut tx, TouchId(id)).await?;
+        let change = Change {
+            action: AuditAction::Create,
+            entity: AuditEntity::Touch,
+            entity_id: Some(id),
+            contact: Some(contact),
+            before: None,
+            after: Some(touch_snapshot(&logged)),
+        };
+        audit::record(&mut tx, author, now, change).await?;
         tx.commit().await?;
         Ok((TouchId(id), next))
     }
 
-    /// The contact's touches, newest first.
-    pub async fn touches(&self, contact: ContactId, limit: Option<i64>) -> Result<Vec<Touch>> {
+    /// The contact's touches as `viewer` may see them (private text withheld from everyone
+    /// but its author), newest first; with `before`, only those listed after that touch.
+    pub async fn touches(
+        &self,
+        viewer: UserId,
+        contact: ContactId,
+        limit: Option<i64>,
+        before: Option<TouchId>,
+    ) -> Result<Vec<Touch>> {
         let sql = format!(
-            "SELECT {} FROM touches WHERE contact_id = $1 \
-             ORDER BY occurred_at DESC, id DESC LIMIT $2",
+            "SELECT {} FROM touches WHERE contact_id = $1 AND ($2 IS NULL OR \
+                (occurred_at, id) < ((SELECT b.occurred_at FROM touches b WHERE b.id = $2), $2)) \
+             ORDER BY occurred_at DESC, id DESC LIMIT $3",
             rows::TOUCH_COLUMNS
         );
         let found = sqlx::query(&sql)
             .bind(contact.0)
+            .bind(before.map(|t| t.0))
             .bind(limit.unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await?;
-        found.iter().map(rows::touch).collect()
+        found
+            .iter()
+            .map(|row| Ok(rows::touch(row)?.as_seen_by(viewer)))
+            .collect()
     }
 
-    /// "Don't contact before `until`, because `reason`." Replaces any earlier hold.
-    pub async fn hold(&self, contact: ContactId, hold: &Hold, now: Timestamp) -> Result<NextTouch> {
-        self.set_hold(contact, Some(hold), now).await
-    }
-
-    /// Lifts the hold; the contact returns to its cycle. `None` when there was no hold.
-    pub async fn unhold(&self, contact: ContactId, now: Timestamp) -> Result<Option<NextTouch>> {
-        let current: Option<Option<String>> =
-            sqlx::query_scalar("SELECT hold_until FROM contacts WHERE id = $1")
-                .bind(contact.0)
-                .fetch_optional(&self.pool)
-                .await?;
-        match current {
-            None => Err(StoreError::ContactNotFound(format!("#{contact}"))),
-            Some(None) => Ok(None),
-            Some(Some(_)) => self.set_hold(contact, None, now).await.map(Some),
-        }
-    }
-
-    async fn set_hold(
+    /// "Don't contact before `until`, because `reason`." Replaces any earlier hold. The
+    /// contact's owner or an admin.
+    pub async fn hold(
         &self,
+        actor: UserId,
         contact: ContactId,
-        hold: Option<&Hold>,
+        hold: &Hold,
         now: Timestamp,
     ) -> Result<NextTouch> {
         let mut tx = self.write().await?;
-        lock_active(&mut tx, contact).await?;
-        sqlx::query(
-            "UPDATE contacts SET hold_until = $1, hold_reason = $2, updated_at = $3, \
-                version = version + 1 WHERE id = $4",
-        )
-        .bind(hold.map(|h| h.until.to_string()))
-        .bind(hold.map(|h| h.reason.clone()))
-        .bind(instant_text(now))
-        .bind(contact.0)
-        .execute(&mut *tx)
-        .await?;
-        let next = reschedule(&mut tx, contact).await?;
+        let before = contact_to_change(&mut tx, actor, contact).await?;
+        let next = write_hold(&mut tx, actor, &before, Some(hold), now).await?;
         tx.commit().await?;
         Ok(next)
     }
 
+    /// Lifts the hold; the contact returns to its cycle. `None` when there was no hold. The
+    /// contact's owner or an admin.
+    pub async fn unhold(
+        &self,
+        actor: UserId,
+        contact: ContactId,
+        now: Timestamp,
+    ) -> Result<Option<NextTouch>> {
+        let mut tx = self.write().await?;
+        let before = contact_to_change(&mut tx, actor, contact).await?;
+        if before.hold.is_none() {
+            return Ok(None);
+        }
+        let next = write_hold(&mut tx, actor, &before, None, now).await?;
+        tx.commit().await?;
+        Ok(Some(next))
+    }
+}
+
+/// Sets (or with `None` lifts) the hold of a contact that [`contact_to_change`] has locked and
+/// checked; `before` is the contact as it stood. Archived contacts take no hold.
+async fn write_hold(
+    conn: &mut AnyConnection,
+    actor: UserId,
+    before: &Contact,
+    hold: Option<&Hold>,
+    now: Timestamp,
+) -> Result<NextTouch> {
+    let contact = before.id;
+    lock_active(conn, contact).await?;
+    sqlx::query(
+        "UPDATE contacts SET hold_until = $1, hold_reason = $2, updated_at = $3, \
+                version = version + 1 WHERE id = $4",
+    )
+    .bind(hold.map(|h| h.until.to_string()))
+    .bind(hold.map(|h| h.reason.clone()))
+    .bind(instant_text(now))
+    .bind(contact.0)
+    .execute(&mut *conn)
+    .await?;
+    let next = reschedule(conn, contact).await?;
+    let action = if hold.is_some() {
+        AuditAction::Hold
+    } else {
+        AuditAction::Unhold
+    };
+    record_contact_change(conn, actor, now, action, before).await?;
+    Ok(next)
+}
+
+impl Store {
+    /// Adds a follow-up by `actor` (anyone who may write, on any contact: their own task).
     pub async fn add_follow_up(
         &self,
-        owner: UserId,
+        actor: UserId,
         contact: ContactId,
         due_on: Date,
         text: &str,
         now: Timestamp,
     ) -> Result<(FollowUpId, NextTouch)> {
         let mut tx = self.write().await?;
+        audit::acting(&mut tx, actor).await?.may_add()?;
         lock_active(&mut tx, contact).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO follow_ups (contact_id, owner_id, due_on, body, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(contact.0)
-        .bind(owner.0)
+        .bind(actor.0)
         .bind(due_on.to_string())
         .bind(text.trim())
         .bind(instant_text(now))
         .fetch_one(&mut *tx)
         .await?;
         let next = reschedule(&mut tx, contact).await?;
+        let added = load_follow_up(&mut tx, FollowUpId(id)).await?;
+        let change = Change {
+            action: AuditAction::Create,
+            entity: AuditEntity::FollowUp,
+            entity_id: Some(id),
+            contact: Some(contact),
+            before: None,
+            after: Some(follow_up_snapshot(&added)),
+        };
+        audit::record(&mut tx, actor, now, change).await?;
         tx.commit().await?;
         Ok((FollowUpId(id), next))
     }
 
-    /// Marks a follow-up done (doing so twice is harmless) and reschedules its contact.
+    /// Marks a follow-up done (doing so twice is harmless, and audited once) and reschedules
+    /// its contact. Anyone who may write, on any contact.
     pub async fn complete_follow_up(
         &self,
+        actor: UserId,
         id: FollowUpId,
         now: Timestamp,
     ) -> Result<(FollowUp, NextTouch)> {
         let mut tx = self.write().await?;
+        audit::acting(&mut tx, actor).await?.may_add()?;
+        let before = load_follow_up(&mut tx, id).await?;
         sqlx::query("UPDATE follow_ups SET done_at = $1 WHERE id = $2 AND done_at IS NULL")
             .bind(instant_text(now))
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
-        let row = sqlx::query(
-            "SELECT id, contact_id, due_on, body, done_at FROM follow_ups WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::FollowUpNotFound(id))?;
-        let done = follow_up(&row)?;
+        let done = load_follow_up(&mut tx, id).await?;
         lock_contact(&mut tx, done.contact, true).await?;
         let next = reschedule(&mut tx, done.contact).await?;
+        if before.done_at.is_none() {
+            let change = Change {
+                action: AuditAction::Complete,
+                entity: AuditEntity::FollowUp,
+                entity_id: Some(id.0),
+                contact: Some(done.contact),
+                before: Some(follow_up_snapshot(&before)),
+                after: Some(follow_up_snapshot(&done)),
+            };
+            audit::record(&mut tx, actor, now, change).await?;
+        }
         tx.commit().await?;
         Ok((done, next))
     }
@@ -209,15 +301,16 @@ impl Store {
         contact: ContactId,
         include_done: bool,
     ) -> Result<Vec<FollowUp>> {
-        let found = sqlx::query(
-            "SELECT id, contact_id, due_on, body, done_at FROM follow_ups \
+        let sql = format!(
+            "SELECT {FOLLOW_UP_COLUMNS} FROM follow_ups \
              WHERE contact_id = $1 AND (done_at IS NULL OR $2 = 1) \
-             ORDER BY done_at IS NOT NULL, due_on, id",
-        )
-        .bind(contact.0)
-        .bind(i64::from(include_done))
-        .fetch_all(&self.pool)
-        .await?;
+             ORDER BY done_at IS NOT NULL, due_on, id"
+        );
+        let found = sqlx::query(&sql)
+            .bind(contact.0)
+            .bind(i64::from(include_done))
+            .fetch_all(&self.pool)
+            .await?;
         found.iter().map(follow_up).collect()
     }
 
@@ -226,7 +319,7 @@ impl Store {
         let mut all = vec![];
         for chunk in contacts.chunks(500) {
             let sql = format!(
-                "SELECT id, contact_id, due_on, body, done_at FROM follow_ups \
+                "SELECT {FOLLOW_UP_COLUMNS} FROM follow_ups \
                  WHERE done_at IS NULL AND contact_id IN ({}) ORDER BY due_on, id",
                 rows::placeholders(1, chunk.len())
             );

@@ -7,8 +7,11 @@ use rapport_core::model::{User, UserId};
 use rapport_core::{EmailAddress, UserRole};
 use sqlx::any::AnyRow;
 
-use crate::error::{Result, StoreError};
+use crate::audit::{self, Change};
+use crate::error::{Result, StoreError, is_unique_violation};
 use crate::{DATA_VERSION, Store, instant_text, rows};
+use rapport_core::{AuditAction, AuditEntity};
+use serde_json::json;
 
 /// A user with what the server needs to decide what they may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +31,16 @@ pub struct Authenticated {
     pub data_version: i64,
 }
 
+impl Account {
+    /// The account as the access rules see it.
+    pub fn acting(&self) -> rapport_core::access::Acting {
+        rapport_core::access::Acting {
+            user: self.user.id,
+            role: self.role,
+        }
+    }
+}
+
 /// A new user. `password_hash` is an argon2id PHC string, or `None` for a token-only account.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -35,6 +48,52 @@ pub struct NewUser {
     pub name: String,
     pub role: UserRole,
     pub password_hash: Option<String>,
+}
+
+/// An API token as its owner and admins see it: never its secret or hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user: UserId,
+    pub user_email: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+fn api_token(row: &AnyRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: rows::int(row, "id")?,
+        user: UserId(rows::int(row, "user_id")?),
+        user_email: rows::text(row, "email")?,
+        name: rows::text(row, "name")?,
+        created_at: rows::instant(row, "created_at")?,
+        last_used_at: rows::opt_instant(row, "last_used_at")?,
+        revoked_at: rows::opt_instant(row, "revoked_at")?,
+    })
+}
+
+const TOKEN_SELECT: &str = "SELECT t.id, t.user_id, u.email, t.name, t.created_at, \
+     t.last_used_at, t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id";
+
+/// What the audit log keeps of a token: whose it is and its name (never its hash).
+fn token_snapshot(token: &ApiToken) -> serde_json::Value {
+    json!({
+        "user_id": token.user.0,
+        "name": token.name,
+        "revoked": token.revoked_at.is_some(),
+    })
+}
+
+async fn load_api_token(conn: &mut sqlx::AnyConnection, id: i64) -> Result<ApiToken> {
+    let sql = format!("{TOKEN_SELECT} WHERE t.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::TokenNotFound(id))?;
+    api_token(&row)
 }
 
 const ACCOUNT_COLUMNS: &str = "id, email, name, time_zone, role, password_hash, created_at";
@@ -49,9 +108,12 @@ fn account(row: &AnyRow) -> Result<Account> {
 }
 
 impl Store {
-    /// Adds a user. Emails are unique (compared in their normalised form).
-    pub async fn add_user(&self, new: &NewUser, now: Timestamp) -> Result<UserId> {
+    /// Adds a user (admins only). Emails are unique (compared in their normalised form).
+    pub async fn add_user(&self, actor: UserId, new: &NewUser, now: Timestamp) -> Result<UserId> {
         let mut tx = self.write().await?;
+        audit::acting(&mut tx, actor)
+            .await?
+            .may_administer("add users")?;
         let email = new.email.to_string();
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(&email)
@@ -70,9 +132,53 @@ impl Store {
         .bind(new.password_hash.as_deref())
         .bind(instant_text(now))
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(|err| {
+            if is_unique_violation(&err) {
+                StoreError::DuplicateUser(email.clone())
+            } else {
+                StoreError::Database(err)
+            }
+        })?;
+        // The password hash is a secret: the log records that there is one, never what.
+        let change = Change {
+            action: AuditAction::Create,
+            entity: AuditEntity::User,
+            entity_id: Some(id),
+            contact: None,
+            before: None,
+            after: Some(json!({
+                "email": email,
+                "name": new.name.trim(),
+                "role": new.role.as_str(),
+                "has_password": new.password_hash.is_some(),
+            })),
+        };
+        audit::record(&mut tx, actor, now, change).await?;
         tx.commit().await?;
         Ok(UserId(id))
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Account> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::UserNotFound(format!("#{id}")))?;
+        account(&row)
+    }
+
+    /// A user by id (`7` or `#7`) or email.
+    pub async fn resolve_user(&self, reference: &str) -> Result<Account> {
+        let wanted = reference.trim();
+        if let Ok(id) = wanted.trim_start_matches('#').parse::<i64>() {
+            return self.user(UserId(id)).await;
+        }
+        match wanted.parse::<EmailAddress>() {
+            Ok(email) => self.user_by_email(&email).await,
+            Err(_) => Err(StoreError::UserNotFound(reference.to_owned())),
+        }
     }
 
     /// Every user, oldest first.
@@ -96,15 +202,20 @@ impl Store {
         account(&row)
     }
 
-    /// Stores a new API token for `user` by the hash of its secret. Returns the token's id.
+    /// Stores a new API token for `user` by the hash of its secret (the user themself or an
+    /// admin). Returns the token's id.
     pub async fn add_api_token(
         &self,
+        actor: UserId,
         user: UserId,
         name: &str,
         token_hash: &str,
         now: Timestamp,
     ) -> Result<i64> {
         let mut tx = self.write().await?;
+        audit::acting(&mut tx, actor)
+            .await?
+            .may_change_own(user, "user's API tokens")?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
              VALUES ($1, $2, $3, $4) RETURNING id",
@@ -115,8 +226,70 @@ impl Store {
         .bind(instant_text(now))
         .fetch_one(&mut *tx)
         .await?;
+        let created = load_api_token(&mut tx, id).await?;
+        let change = Change {
+            action: AuditAction::Create,
+            entity: AuditEntity::ApiToken,
+            entity_id: Some(id),
+            contact: None,
+            before: None,
+            after: Some(token_snapshot(&created)),
+        };
+        audit::record(&mut tx, actor, now, change).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The API tokens `viewer` may see, newest first: their own; an admin sees everyone's.
+    pub async fn api_tokens(&self, viewer: UserId) -> Result<Vec<ApiToken>> {
+        let mut conn = self.pool.acquire().await?;
+        let everyone = audit::acting(&mut conn, viewer)
+            .await?
+            .may_administer("see other users' tokens")
+            .is_ok();
+        let sql = format!("{TOKEN_SELECT} WHERE ($1 IS NULL OR t.user_id = $1) ORDER BY t.id DESC");
+        sqlx::query(&sql)
+            .bind((!everyone).then_some(viewer.0))
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(api_token)
+            .collect()
+    }
+
+    /// Revokes a token (its owner or an admin): from the commit on, it authenticates nobody.
+    /// Revoking twice is harmless and audited once.
+    pub async fn revoke_api_token(
+        &self,
+        actor: UserId,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<ApiToken> {
+        let mut tx = self.write().await?;
+        let before = load_api_token(&mut tx, id).await?;
+        audit::acting(&mut tx, actor)
+            .await?
+            .may_change_own(before.user, "user's API tokens")?;
+        if before.revoked_at.is_some() {
+            return Ok(before);
+        }
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
+            .bind(instant_text(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let after = load_api_token(&mut tx, id).await?;
+        let change = Change {
+            action: AuditAction::Revoke,
+            entity: AuditEntity::ApiToken,
+            entity_id: Some(id),
+            contact: None,
+            before: Some(token_snapshot(&before)),
+            after: Some(token_snapshot(&after)),
+        };
+        audit::record(&mut tx, actor, now, change).await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// The account an unrevoked token (by the hash of its secret) belongs to, or `None`,

@@ -18,6 +18,7 @@ pub struct App {
     pub store: Store,
     /// Where the database is, as given or defaulted (for messages).
     pub location: String,
+    /// Who is acting: `--as`, else the database's first user.
     pub user: User,
     pub tz: TimeZone,
     /// Whether `--tz` (or `RAPPORT_TZ`) chose the zone, rather than the saved setting.
@@ -43,7 +44,10 @@ impl App {
             None => default()?.to_string_lossy().into_owned(),
         };
         let store = Store::open(&location, options).await?;
-        let user = store.local_user().await?;
+        let user = match &global.as_user {
+            Some(reference) => store.resolve_user(reference).await.context("--as")?.user,
+            None => store.local_user().await?,
+        };
         let tz = match global.tz.as_deref().or(user.time_zone.as_deref()) {
             Some(name) => zone(name).with_context(|| "--tz")?,
             None => TimeZone::system(),

@@ -36,6 +36,9 @@ pub struct Global {
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]
     pub json: bool,
+    /// Act as this user (email or id): their agenda, their rights, their name in the audit log [default: the database's first user]
+    #[arg(long = "as", global = true, env = "RAPPORT_USER", value_name = "EMAIL")]
+    pub as_user: Option<String>,
 }
 
 // Parsed once per process; boxing the big variants would buy nothing.
@@ -76,6 +79,8 @@ pub enum Command {
     /// API tokens for the team server
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The audit log: who changed what, when (admins only)
+    Audit(AuditArgs),
     /// Fill an empty database with a large generated book, for benchmarks (docs/benchmarks.md)
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -156,6 +161,9 @@ pub struct ListArgs {
     pub role: Option<String>,
     #[arg(long)]
     pub org: Option<String>,
+    /// Only contacts this user owns: "me", an email or an id
+    #[arg(long)]
+    pub owner: Option<String>,
     /// Include archived contacts
     #[arg(long)]
     pub archived: bool,
@@ -200,6 +208,9 @@ pub struct EditArgs {
     pub add_roles: Vec<String>,
     #[arg(long = "end-role", value_name = "ROLE")]
     pub end_roles: Vec<String>,
+    /// Hand the contact to another user (email or id): its owner or an admin
+    #[arg(long)]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -239,6 +250,9 @@ pub struct LogArgs {
     /// They reached out to us
     #[arg(long)]
     pub inbound: bool,
+    /// Keep the text (summary, needs, next) to yourself: others see only that it happened
+    #[arg(long)]
+    pub private: bool,
 }
 
 #[derive(Debug, Args)]
@@ -382,6 +396,24 @@ pub enum UserCommand {
     },
     /// List users
     List,
+    /// Hand every contact FROM owns to another user, keeping every cadence (admins only)
+    Reassign {
+        /// The leaving user (email or id)
+        from: String,
+        /// Who takes the contacts over (email or id)
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only changes about this contact (its record, touches and follow-ups)
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// At most this many rows, newest first
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -395,6 +427,10 @@ pub enum TokenCommand {
         #[arg(long, default_value = "api")]
         name: String,
     },
+    /// List your API tokens (an admin sees everyone's); never their secrets
+    List,
+    /// Revoke a token by id: it stops working at once
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Args)]

@@ -353,7 +353,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
                     until,
                     reason: (*pick(&mut rng, HOLD_REASONS)).to_owned(),
                 };
-                app.store.hold(id, &hold, app.now).await?;
+                app.store.hold(app.user.id, id, &hold, app.now).await?;
             }
             1..=2 => {
                 let due = today.checked_add(rng.i64(-3..10).days()).unwrap_or(today);
@@ -418,13 +418,14 @@ async fn stories(app: &App) -> Result<()> {
         summary: Some("Met at the logistics summit; project on hold".into()),
         needs: Some("replace the dispatch system before peak season".into()),
         next_approach: Some("ask whether the new budget landed; offer a pilot".into()),
+        private: false,
     };
     app.store.log_touch(app.user.id, id, touch, met).await?;
     let hold = Hold {
         until: today,
         reason: "project on hold until the new budget".into(),
     };
-    app.store.hold(id, &hold, met).await?;
+    app.store.hold(app.user.id, id, &hold, met).await?;
 
     // No immediate need: a decision maker on a quarterly cycle, due again today.
     let sam = NewContact {
@@ -453,6 +454,7 @@ async fn stories(app: &App) -> Result<()> {
         summary: Some("No immediate need; happy with the current setup".into()),
         needs: Some("visibility across their portfolio companies".into()),
         next_approach: Some("share the portfolio reporting case study".into()),
+        private: false,
     };
     app.store.log_touch(app.user.id, id, touch, last).await?;
     Ok(())
@@ -487,6 +489,7 @@ async fn log(
         summary: Some((*pick(rng, SUMMARIES)).to_owned()),
         needs: rng.bool().then(|| (*pick(rng, NEEDS)).to_owned()),
         next_approach: Some((*pick(rng, APPROACHES)).to_owned()),
+        private: false,
     };
     app.store.log_touch(app.user.id, id, touch, at).await?;
     Ok(())

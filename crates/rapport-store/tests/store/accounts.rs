@@ -26,9 +26,10 @@ fn users_are_unique_by_email_and_tokens_find_them_by_hash() {
             role: UserRole::Viewer,
             password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         };
-        let id = store.add_user(&new, now).await.unwrap();
+        let me = store.local_user().await.unwrap().id;
+        let id = store.add_user(me, &new, now).await.unwrap();
         assert!(matches!(
-            store.add_user(&new, now).await,
+            store.add_user(me, &new, now).await,
             Err(StoreError::DuplicateUser(_))
         ));
 
@@ -45,7 +46,7 @@ fn users_are_unique_by_email_and_tokens_find_them_by_hash() {
         assert_eq!(ann.created_at, now);
 
         store
-            .add_api_token(id, "laptop", "ab12", now)
+            .add_api_token(me, id, "laptop", "ab12", now)
             .await
             .unwrap();
         let found = store.account_by_token("ab12", now).await.unwrap().unwrap();

@@ -1,11 +1,12 @@
 //! Concurrent writers to one contact: each reads what the previous one committed, so the
-//! stored schedule always matches a recomputation from scratch.
+//! stored schedule always matches a recomputation from scratch. Concurrent inserts of one
+//! unique value: one lands, the others are duplicates.
 
 use jiff::Timestamp;
 use jiff::civil::date;
 use rapport_core::model::UserId;
-use rapport_core::{Direction, TouchKind};
-use rapport_store::{NewContact, NewTouch, OpenOptions, Store};
+use rapport_core::{Direction, EmailAddress, TouchKind, UserRole};
+use rapport_store::{AuditFilter, NewContact, NewTouch, NewUser, OpenOptions, Store, StoreError};
 
 use crate::runtime;
 use crate::support::Harness;
@@ -37,6 +38,7 @@ async fn write_round(
             summary: Some(format!("writer {writer} round {round}")),
             needs: None,
             next_approach: None,
+            private: false,
         };
         store.log_touch(me, contact, touch, now).await.unwrap();
         let due = date(2026, 2, 1)
@@ -47,7 +49,7 @@ async fn write_round(
             .await
             .unwrap();
         if round % 2 == 0 {
-            store.complete_follow_up(follow_up, now).await.unwrap();
+            store.complete_follow_up(me, follow_up, now).await.unwrap();
         }
     }
 }
@@ -93,6 +95,94 @@ fn concurrent_writes_to_one_contact_leave_a_consistent_schedule() {
         assert_eq!(shown.last_touch_on, Some(latest));
         let open = store.follow_ups(contact, false).await.unwrap();
         assert_eq!(open.len(), WRITERS * ROUNDS / 2);
+        // Every write left its audit row: the contact, then per round a touch, a follow-up
+        // and every other round its completion.
+        let filter = AuditFilter {
+            contact: Some(contact),
+            limit: Some(1000),
+            ..AuditFilter::default()
+        };
+        let audited = store.audit(me, &filter).await.unwrap();
+        assert_eq!(
+            audited.len(),
+            1 + WRITERS * ROUNDS * 2 + WRITERS * ROUNDS / 2
+        );
+        opened.close().await;
+    });
+}
+
+/// Two writers adding the same new email or name at once: the one that loses the race gets
+/// the same `Duplicate…` error the check before the insert gives (a 409), never a database
+/// error (a 500).
+#[test]
+fn racing_inserts_of_one_unique_value_are_duplicates_not_failures() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let me = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        for round in 0..5 {
+            let email: EmailAddress = format!("dana{round}@example.com").parse().unwrap();
+            let contacts: Vec<_> = (0..4)
+                .map(|_| {
+                    let store = store.clone();
+                    let new = NewContact {
+                        name: "Dana".into(),
+                        emails: vec![email.clone()],
+                        ..NewContact::default()
+                    };
+                    tokio::spawn(async move {
+                        store.add_contact(me, new, now, date(2026, 11, 25)).await
+                    })
+                })
+                .collect();
+            let organizations: Vec<_> = (0..4)
+                .map(|_| {
+                    let store = store.clone();
+                    let name = format!("Halcyon {round}");
+                    tokio::spawn(
+                        async move { store.add_organization(me, &name, None, None, now).await },
+                    )
+                })
+                .collect();
+            let users: Vec<_> = (0..4)
+                .map(|_| {
+                    let store = store.clone();
+                    let new = NewUser {
+                        email: email.clone(),
+                        name: "Dana".into(),
+                        role: UserRole::Member,
+                        password_hash: None,
+                    };
+                    tokio::spawn(async move { store.add_user(me, &new, now).await })
+                })
+                .collect();
+            let mut added = 0;
+            for task in contacts {
+                match task.await.unwrap() {
+                    Ok(_) => added += 1,
+                    Err(StoreError::DuplicateEmail { .. }) => {}
+                    Err(other) => panic!("a racing contact insert failed: {other:?}"),
+                }
+            }
+            for task in organizations {
+                match task.await.unwrap() {
+                    Ok(_) => added += 1,
+                    Err(StoreError::DuplicateOrganization(_)) => {}
+                    Err(other) => panic!("a racing organization insert failed: {other:?}"),
+                }
+            }
+            for task in users {
+                match task.await.unwrap() {
+                    Ok(_) => added += 1,
+                    Err(StoreError::DuplicateUser(_)) => {}
+                    Err(other) => panic!("a racing user insert failed: {other:?}"),
+                }
+            }
+            assert_eq!(added, 3, "exactly one of each landed");
+        }
         opened.close().await;
     });
 }

@@ -13,6 +13,7 @@
 mod accounts;
 mod concurrency;
 mod support;
+mod team;
 mod versions;
 
 use jiff::civil::{Date, date};
@@ -320,6 +321,7 @@ async fn apply(store: &Store, me: UserId, model: &mut Model, op: &Op) -> Result<
                 summary: None,
                 needs: None,
                 next_approach: None,
+                private: false,
             };
             let result = store.log_touch(me, model.people[i].id, touch, now).await;
             if model.people[i].archived {
@@ -356,7 +358,7 @@ async fn apply(store: &Store, me: UserId, model: &mut Model, op: &Op) -> Result<
                 until: day(today, *offset),
                 reason: "on hold".into(),
             };
-            let result = store.hold(model.people[i].id, &hold, now).await;
+            let result = store.hold(me, model.people[i].id, &hold, now).await;
             if model.people[i].archived {
                 return refused_as_archived(result, op);
             }
@@ -369,7 +371,7 @@ async fn apply(store: &Store, me: UserId, model: &mut Model, op: &Op) -> Result<
         }
         Op::Unhold { who } => {
             let i = model.pick(*who);
-            let result = store.unhold(model.people[i].id, now).await;
+            let result = store.unhold(me, model.people[i].id, now).await;
             match (model.people[i].hold, model.people[i].archived) {
                 (None, _) => match result {
                     Ok(None) => {}
@@ -410,7 +412,7 @@ async fn apply(store: &Store, me: UserId, model: &mut Model, op: &Op) -> Result<
         }
         Op::Complete { pick } => {
             if model.follow_ups.is_empty() {
-                let result = store.complete_follow_up(FollowUpId(9_999), now).await;
+                let result = store.complete_follow_up(me, FollowUpId(9_999), now).await;
                 return match result {
                     Err(StoreError::FollowUpNotFound(_)) => Ok(()),
                     other => Err(format!("completing a missing follow-up gave {other:?}")),
@@ -419,7 +421,7 @@ async fn apply(store: &Store, me: UserId, model: &mut Model, op: &Op) -> Result<
             // Done ones too: completing twice must be harmless.
             let f = pick % model.follow_ups.len();
             let (done, next) = store
-                .complete_follow_up(model.follow_ups[f].id, now)
+                .complete_follow_up(me, model.follow_ups[f].id, now)
                 .await
                 .map_err(fail)?;
             model.follow_ups[f].done = true;
@@ -434,7 +436,7 @@ async fn apply(store: &Store, me: UserId, model: &mut Model, op: &Op) -> Result<
         }
         Op::Default { scope, cadence } => {
             store
-                .set_cadence_default(*scope, *cadence)
+                .set_cadence_default(me, *scope, *cadence, now)
                 .await
                 .map_err(fail)?;
             model.defaults.set(*scope, *cadence);
@@ -455,7 +457,7 @@ async fn apply(store: &Store, me: UserId, model: &mut Model, op: &Op) -> Result<
                 ..ContactPatch::default()
             };
             let result = store
-                .edit_contact(model.people[i].id, patch, now, today)
+                .edit_contact(me, model.people[i].id, patch, now, today)
                 .await;
             let p = &mut model.people[i];
             match end_role {
@@ -487,7 +489,7 @@ async fn apply(store: &Store, me: UserId, model: &mut Model, op: &Op) -> Result<
         Op::Archive { who, archived } => {
             let i = model.pick(*who);
             store
-                .set_archived(model.people[i].id, *archived, now)
+                .set_archived(me, model.people[i].id, *archived, now)
                 .await
                 .map_err(fail)?;
             model.people[i].archived = *archived;

@@ -135,7 +135,7 @@ impl Harness {
             } => {
                 let mut conn = PgConnection::connect(url).await.unwrap();
                 // Every table that refers to contacts or organizations goes with them.
-                sqlx::query("TRUNCATE contacts, organizations RESTART IDENTITY CASCADE")
+                sqlx::query("TRUNCATE contacts, organizations, audit_log RESTART IDENTITY CASCADE")
                     .execute(&mut conn)
                     .await
                     .unwrap();

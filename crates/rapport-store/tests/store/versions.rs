@@ -36,7 +36,7 @@ fn every_committed_write_and_only_a_committed_write_moves_the_data_version() {
         assert!(after_add > start, "{after_add} > {start}");
 
         store.contact(contact).await.unwrap();
-        store.agenda(me, today, today, 50).await.unwrap();
+        store.agenda(me, me, today, today, 50).await.unwrap();
         assert_eq!(
             store.data_version().await.unwrap(),
             after_add,
@@ -63,7 +63,7 @@ fn every_committed_write_and_only_a_committed_write_moves_the_data_version() {
             until: date(2027, 3, 1),
             reason: "budget freeze".into(),
         };
-        store.hold(contact, &held, now).await.unwrap();
+        store.hold(me, contact, &held, now).await.unwrap();
         let after_hold = store.data_version().await.unwrap();
         assert!(after_hold > before_refusal);
         opened.close().await;

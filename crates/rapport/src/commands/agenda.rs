@@ -14,7 +14,7 @@ pub async fn show(app: &App, days: u16, args: &AgendaArgs) -> Result<()> {
     let through = today.checked_add(i64::from(days).days()).unwrap_or(today);
     let agenda = app
         .store
-        .agenda(app.user.id, today, through, args.limit)
+        .agenda(app.user.id, app.user.id, today, through, args.limit)
         .await?;
     if app.json {
         return print_json(&AgendaView::from(&agenda));

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::app::{App, parse, parse_clearable, print_json};
 use crate::cli::{CadenceCommand, DefaultArgs};
-use crate::views::CadenceView;
+use crate::views::{CadenceDefaultView, CadenceView};
 
 pub async fn run(app: &App, command: CadenceCommand) -> Result<()> {
     match command {
@@ -21,7 +21,7 @@ pub async fn run(app: &App, command: CadenceCommand) -> Result<()> {
                 ..ContactPatch::default()
             };
             app.store
-                .edit_contact(id, patch, app.now, app.today())
+                .edit_contact(app.user.id, id, patch, app.now, app.today())
                 .await?;
             let c = app.store.contact(id).await?;
             if app.json {
@@ -66,14 +66,6 @@ fn scope(args: &DefaultArgs) -> Result<Option<DefaultScope>> {
     })
 }
 
-#[derive(Serialize)]
-struct DefaultView {
-    scope: String,
-    key: String,
-    every: String,
-    description: String,
-}
-
 async fn default(app: &App, args: DefaultArgs) -> Result<()> {
     match (scope(&args)?, &args.cadence) {
         (Some(scope), Some(text)) => {
@@ -81,7 +73,10 @@ async fn default(app: &App, args: DefaultArgs) -> Result<()> {
             if scope == DefaultScope::Fallback && cadence.is_none() {
                 bail!("the fallback cadence cannot be removed: every contact needs a cycle");
             }
-            let moved = app.store.set_cadence_default(scope, cadence).await?;
+            let moved = app
+                .store
+                .set_cadence_default(app.user.id, scope, cadence, app.now)
+                .await?;
             if !app.json {
                 match cadence {
                     Some(c) => println!(
@@ -105,15 +100,7 @@ async fn default(app: &App, args: DefaultArgs) -> Result<()> {
         return print_json(
             &entries
                 .iter()
-                .map(|(scope, c)| {
-                    let (name, key) = scope.parts();
-                    DefaultView {
-                        scope: name.into(),
-                        key: key.into(),
-                        every: c.to_string(),
-                        description: c.describe(),
-                    }
-                })
+                .map(|(scope, c)| CadenceDefaultView::new(*scope, *c))
                 .collect::<Vec<_>>(),
         );
     }

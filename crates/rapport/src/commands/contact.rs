@@ -1,4 +1,4 @@
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use rapport_core::EmailAddress;
 use rapport_core::model::non_blank;
 use rapport_store::{ContactFilter, ContactPatch, NewContact};
@@ -91,6 +91,18 @@ async fn list(app: &App, args: &ListArgs) -> Result<()> {
         Some(reference) => Some(app.store.resolve_organization(reference).await?),
         None => None,
     };
+    let owner = match args.owner.as_deref().map(str::trim) {
+        None => None,
+        Some("me") => Some(app.user.id),
+        Some(reference) => Some(
+            app.store
+                .resolve_user(reference)
+                .await
+                .context("--owner")?
+                .user
+                .id,
+        ),
+    };
     let filter = ContactFilter {
         tag: args.tag.clone(),
         tier: args
@@ -109,7 +121,7 @@ async fn list(app: &App, args: &ListArgs) -> Result<()> {
             .map(|r| parse("--role", r))
             .transpose()?,
         organization,
-        owner: None,
+        owner,
         include_archived: args.archived,
         after: None,
         limit: args.limit,
@@ -149,7 +161,10 @@ async fn show(app: &App, reference: &str, touches: i64) -> Result<()> {
     let id = app.store.resolve_contact(reference).await?;
     let contact = app.store.contact(id).await?;
     let follow_ups = app.store.follow_ups(id, false).await?;
-    let recent = app.store.touches(id, Some(touches.max(0))).await?;
+    let recent = app
+        .store
+        .touches(app.user.id, id, Some(touches.max(0)), None)
+        .await?;
     let view = ContactView::new(&contact, app.today(), &follow_ups, &recent);
     if app.json {
         return print_json(&view);
@@ -265,10 +280,14 @@ async fn edit(app: &App, a: EditArgs) -> Result<()> {
         remove_tags: a.remove_tags.iter().map(|t| t.trim().to_owned()).collect(),
         add_roles: list_of("--role", &a.add_roles)?,
         end_roles: list_of("--end-role", &a.end_roles)?,
+        owner: match &a.owner {
+            Some(reference) => Some(app.store.resolve_user(reference).await?.user.id),
+            None => None,
+        },
         expected_version: None,
     };
     app.store
-        .edit_contact(id, patch, app.now, app.today())
+        .edit_contact(app.user.id, id, patch, app.now, app.today())
         .await?;
     if app.json {
         return show(app, &id.to_string(), 0).await;
@@ -285,7 +304,9 @@ async fn edit(app: &App, a: EditArgs) -> Result<()> {
 
 async fn set_archived(app: &App, reference: &str, archived: bool) -> Result<()> {
     let id = app.store.resolve_contact(reference).await?;
-    app.store.set_archived(id, archived, app.now).await?;
+    app.store
+        .set_archived(app.user.id, id, archived, app.now)
+        .await?;
     if app.json {
         return show(app, &id.to_string(), 0).await;
     }

@@ -2,6 +2,7 @@
 //! (so errors name the flag), call the store, and print text or `--json`.
 
 mod agenda;
+mod audit;
 mod cadence;
 mod contact;
 mod organization;
@@ -47,6 +48,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve(_) => Ok(()),
         Command::User(command) => user::run(&app, command).await,
         Command::Token(command) => user::token(&app, command).await,
+        Command::Audit(args) => audit::show(&app, &args).await,
         Command::Demo(args) => crate::demo::run(&app, &args).await,
         Command::Generate(args) => crate::generate::run(&app, &args).await,
     }

@@ -25,7 +25,7 @@ pub async fn run(app: &App, args: SettingsArgs) -> Result<()> {
             Some(name.to_owned())
         };
         app.store
-            .set_time_zone(app.user.id, saved.as_deref())
+            .set_time_zone(app.user.id, app.user.id, saved.as_deref(), app.now)
             .await?;
     }
     // The zone just saved, else what this run uses (--tz wins over the saved zone, as for

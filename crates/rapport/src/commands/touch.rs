@@ -7,7 +7,8 @@ use crate::app::{App, parse, print_json};
 use crate::cli::{FollowUpCommand, HoldArgs, LogArgs};
 use crate::views::{FollowUpView, HoldView, ScheduleChangeView};
 
-/// "2026-11-20 call (outbound): Discussed Q1 budget · needs: migration · next: send case study"
+/// "2026-11-20 call (outbound): Discussed Q1 budget · needs: migration · next: send case study",
+/// ending in "[private]" for a private touch (whose text only its author gets).
 pub fn one_line(t: &Touch) -> String {
     let mut line = format!("{} {} ({})", t.on, t.kind, t.direction);
     if let Some(summary) = &t.summary {
@@ -18,6 +19,10 @@ pub fn one_line(t: &Touch) -> String {
     }
     if let Some(next) = &t.next_approach {
         line.push_str(&format!(" · next: {next}"));
+    }
+    if t.private {
+        // Its author reads the text; for everyone else it was withheld.
+        line.push_str(" [private]");
     }
     line
 }
@@ -50,6 +55,7 @@ pub async fn log(app: &App, args: LogArgs) -> Result<()> {
         summary: non_blank(args.summary),
         needs: non_blank(args.needs),
         next_approach: non_blank(args.next_approach),
+        private: args.private,
     };
     let (touch_id, next) = app
         .store
@@ -78,7 +84,7 @@ pub async fn hold(app: &App, args: HoldArgs) -> Result<()> {
     let reason = Hold::check_reason(&args.reason).context("--reason")?;
     let contact = app.store.resolve_contact(&args.contact).await?;
     let hold = Hold { until, reason };
-    let next = app.store.hold(contact, &hold, app.now).await?;
+    let next = app.store.hold(app.user.id, contact, &hold, app.now).await?;
     print_change(
         app,
         ScheduleChangeView {
@@ -96,7 +102,7 @@ pub async fn hold(app: &App, args: HoldArgs) -> Result<()> {
 
 pub async fn unhold(app: &App, reference: &str) -> Result<()> {
     let contact = app.store.resolve_contact(reference).await?;
-    let Some(next) = app.store.unhold(contact, app.now).await? else {
+    let Some(next) = app.store.unhold(app.user.id, contact, app.now).await? else {
         bail!("contact #{contact} has no hold");
     };
     print_change(
@@ -131,7 +137,7 @@ pub async fn follow_up(app: &App, command: FollowUpCommand) -> Result<()> {
         FollowUpCommand::Done { id } => {
             let (done, next) = app
                 .store
-                .complete_follow_up(FollowUpId(id), app.now)
+                .complete_follow_up(app.user.id, FollowUpId(id), app.now)
                 .await?;
             print_change(
                 app,

@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{Context, Result, bail};
 use rapport_core::{EmailAddress, UserRole};
 use rapport_server::auth;
-use rapport_server::views::UserView;
+use rapport_server::views::{ApiTokenView, ReassignView, UserView};
 use rapport_store::NewUser;
 use serde::Serialize;
 
@@ -21,6 +21,7 @@ pub async fn run(app: &App, command: UserCommand) -> Result<()> {
     match command {
         UserCommand::Add { email, name, role } => add(app, &email, name, &role).await,
         UserCommand::List => list(app).await,
+        UserCommand::Reassign { from, to } => reassign(app, &from, &to).await,
     }
 }
 
@@ -42,6 +43,7 @@ async fn add(app: &App, email: &str, name: Option<String>, role: &str) -> Result
     let id = app
         .store
         .add_user(
+            app.user.id,
             &NewUser {
                 email: email.clone(),
                 name,
@@ -121,7 +123,7 @@ pub async fn token(app: &App, command: TokenCommand) -> Result<()> {
             let token = auth::new_token()?;
             let id = app
                 .store
-                .add_api_token(account.user.id, name, &token.hash, app.now)
+                .add_api_token(app.user.id, account.user.id, name, &token.hash, app.now)
                 .await?;
             if app.json {
                 return print_json(&TokenView {
@@ -138,5 +140,56 @@ pub async fn token(app: &App, command: TokenCommand) -> Result<()> {
             println!("{}", token.secret);
             Ok(())
         }
+        TokenCommand::List => {
+            let tokens = app.store.api_tokens(app.user.id).await?;
+            if app.json {
+                return print_json(&tokens.iter().map(ApiTokenView::from).collect::<Vec<_>>());
+            }
+            if tokens.is_empty() {
+                println!("No tokens. Create one with: rapport token create --user EMAIL");
+            }
+            for t in &tokens {
+                let state = match (t.revoked_at, t.last_used_at) {
+                    (Some(at), _) => format!("revoked {at}"),
+                    (None, Some(at)) => format!("last used {at}"),
+                    (None, None) => "never used".to_owned(),
+                };
+                println!("#{:<4} {:<20} {}  {state}", t.id, t.name, t.user_email);
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { id } => {
+            let revoked = app.store.revoke_api_token(app.user.id, id, app.now).await?;
+            if app.json {
+                return print_json(&ApiTokenView::from(&revoked));
+            }
+            println!(
+                "Revoked token #{id} '{}' of {}: it no longer works.",
+                revoked.name, revoked.user_email
+            );
+            Ok(())
+        }
     }
+}
+
+/// A leaving seller's whole book to another user, cadences and schedules untouched.
+async fn reassign(app: &App, from: &str, to: &str) -> Result<()> {
+    let from = app.store.resolve_user(from).await.context("FROM")?;
+    let to = app.store.resolve_user(to).await.context("--to")?;
+    let moved = app
+        .store
+        .reassign_contacts(app.user.id, from.user.id, to.user.id, app.now)
+        .await?;
+    if app.json {
+        return print_json(&ReassignView {
+            from: from.user.id.0,
+            to: to.user.id.0,
+            moved,
+        });
+    }
+    println!(
+        "Reassigned {moved} contacts from {} to {}; every cadence and next touch kept.",
+        from.user.email, to.user.email
+    );
+    Ok(())
 }

@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod docs;
+mod matrix;
 mod server;
+mod team;
 // Shared with the CLI suite; this binary uses only part of it.
 #[allow(dead_code)]
 #[path = "../cli/support.rs"]

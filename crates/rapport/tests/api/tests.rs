@@ -353,6 +353,15 @@ fn the_openapi_document_describes_every_route() {
         "/api/v1/organizations/{id}",
         "/api/v1/contacts/{id}/archive",
         "/api/v1/contacts/{id}/unarchive",
+        "/api/v1/contacts/{id}/cadence",
+        "/api/v1/users",
+        "/api/v1/users/{id}/reassign",
+        "/api/v1/me",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+        "/api/v1/cadence-defaults",
+        "/api/v1/cadence-defaults/{scope}/{key}",
+        "/api/v1/audit",
     ] {
         assert!(paths.contains(&path), "{path} not in {paths:?}");
     }

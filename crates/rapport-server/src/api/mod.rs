@@ -7,15 +7,19 @@ use std::str::FromStr;
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Extension, FromRequest, Path, Query, Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Extension, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use rapport_core::model::{ContactId, FollowUpId, Hold, OrganizationId, UserId, non_blank};
+use rapport_core::model::{
+    ContactId, FollowUpId, Hold, OrganizationId, TouchId, UserId, non_blank,
+};
 use rapport_core::{Direction, EmailAddress, TouchKind, when};
 use rapport_store::{Account, ContactFilter, ContactPatch, NewContact, NewTouch};
 use serde::Deserialize;
@@ -29,8 +33,10 @@ use crate::openapi::CommonResponses;
 use crate::problem::{FieldError, Problem};
 use crate::views::{
     AgendaView, ContactSummaryView, ContactView, FollowUpView, HoldView, OrganizationView,
-    ScheduleChangeView,
+    ScheduleChangeView, TouchView,
 };
+
+mod team;
 
 type ApiResult<T> = Result<T, Problem>;
 
@@ -47,15 +53,33 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts/{id}", get(show_contact).patch(edit_contact))
         .route("/contacts/{id}/archive", post(archive_contact))
         .route("/contacts/{id}/unarchive", post(unarchive_contact))
-        .route("/contacts/{id}/touches", post(log_touch))
+        .route("/contacts/{id}/touches", get(list_touches).post(log_touch))
         .route("/contacts/{id}/hold", put(hold).delete(unhold))
-        .route("/contacts/{id}/follow-ups", post(add_follow_up))
+        .route(
+            "/contacts/{id}/cadence",
+            put(set_cadence).delete(clear_cadence),
+        )
+        .route(
+            "/contacts/{id}/follow-ups",
+            get(list_follow_ups).post(add_follow_up),
+        )
         .route("/follow-ups/{id}/done", post(complete_follow_up))
         .route(
             "/organizations",
             get(list_organizations).post(add_organization),
         )
         .route("/organizations/{id}", get(show_organization))
+        .route("/users", get(team::list_users))
+        .route("/users/{id}/reassign", post(team::reassign))
+        .route("/me", get(team::me).patch(team::edit_me))
+        .route("/tokens", get(team::list_tokens))
+        .route("/tokens/{id}", delete(team::revoke_token))
+        .route("/cadence-defaults", get(team::cadence_defaults))
+        .route(
+            "/cadence-defaults/{scope}/{key}",
+            put(team::set_cadence_default),
+        )
+        .route("/audit", get(team::audit))
 }
 
 #[derive(Debug, OpenApi)]
@@ -67,9 +91,12 @@ pub fn routes() -> Router<AppState> {
             RFC 9457 problem details (application/problem+json)."
     ),
     paths(
-        healthz, readyz, agenda, list_contacts, add_contact, show_contact, edit_contact, archive_contact, unarchive_contact, log_touch, hold,
-        unhold, add_follow_up, complete_follow_up, list_organizations, add_organization,
-        show_organization
+        healthz, readyz, agenda, list_contacts, add_contact, show_contact, edit_contact,
+        archive_contact, unarchive_contact, list_touches, log_touch, hold, unhold, set_cadence,
+        clear_cadence, list_follow_ups, add_follow_up, complete_follow_up, list_organizations,
+        add_organization, show_organization, team::list_users, team::me, team::edit_me,
+        team::list_tokens, team::revoke_token, team::reassign, team::cadence_defaults,
+        team::set_cadence_default, team::audit
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -177,28 +204,56 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     }
 }
 
+/// Query parameters whose rejections are 400 problem details naming the parameter
+/// (`?archived=maybe` → `errors[0].field = "archived"`), rather than axum's plain text.
+#[derive(Debug)]
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(Params(value)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                let text = e.body_text();
+                let detail = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                let field = serde_field(detail).unwrap_or_else(|| "query".into());
+                let message = detail.strip_prefix(&format!("{field}: ")).unwrap_or(detail);
+                Err(Problem::bad_parameter(&field, message))
+            }
+            Err(other) => Err(Problem::bad_parameter("query", other.body_text())),
+        }
+    }
+}
+
+/// The field a serde error names: the path before ": " ("kind: invalid type…"), or the
+/// field in "missing field `name`" / "unknown field `x`".
+fn serde_field(detail: &str) -> Option<String> {
+    detail
+        .split_once(": ")
+        .map(|(path, _)| path.to_owned())
+        .filter(|p| !p.contains(' '))
+        .or_else(|| {
+            detail
+                .split('`')
+                .nth(1)
+                .filter(|_| detail.contains("field `"))
+                .map(str::to_owned)
+        })
+}
+
 fn json_problem(rejection: &JsonRejection) -> Problem {
     match rejection {
         JsonRejection::JsonDataError(e) => {
-            // serde says which field: "missing field `name`", "unknown field `x`", or
-            // "kind: invalid type…"; the path before ':' is the field when there is one.
             let text = e.body_text();
             let detail = text
                 .strip_prefix("Failed to deserialize the JSON body into the target type: ")
                 .unwrap_or(&text)
                 .to_owned();
-            let field = detail
-                .split_once(": ")
-                .map(|(path, _)| path.to_owned())
-                .filter(|p| !p.contains(' '))
-                .or_else(|| {
-                    detail
-                        .split('`')
-                        .nth(1)
-                        .filter(|_| detail.contains("field `"))
-                        .map(str::to_owned)
-                })
-                .unwrap_or_else(|| "body".into());
+            let field = serde_field(&detail).unwrap_or_else(|| "body".into());
             Problem {
                 type_: "urn:rapport:problem:validation".into(),
                 errors: vec![FieldError {
@@ -325,7 +380,48 @@ fn limit(field: &str, text: Option<&str>, default: i64) -> ApiResult<i64> {
     }
 }
 
-fn created<T: serde::Serialize>(location: String, body: T) -> Response {
+impl Fields {
+    /// An `owner` query parameter: `me` or a user id.
+    fn owner(&mut self, account: &Account, text: Option<&str>) -> Option<UserId> {
+        match text.map(str::trim) {
+            None => None,
+            Some("me") => Some(account.user.id),
+            Some(text) => match text.trim_start_matches('#').parse::<i64>() {
+                Ok(id) => Some(UserId(id)),
+                Err(_) => {
+                    self.error("owner", format!("expected 'me' or a user id, got '{text}'"));
+                    None
+                }
+            },
+        }
+    }
+
+    /// A keyset cursor this server gave out: an id.
+    fn cursor(&mut self, text: Option<&str>) -> Option<i64> {
+        let text = text?;
+        match text.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                self.error("cursor", "not a cursor this server gave out");
+                None
+            }
+        }
+    }
+
+    /// Like [`Fields::finish`], for query parameters: a 400 naming every bad one.
+    fn finish_params(mut self) -> ApiResult<()> {
+        if self.errors.is_empty() {
+            return Ok(());
+        }
+        let first = self.errors.remove(0);
+        Err(Problem {
+            errors: std::iter::once(first.clone()).chain(self.errors).collect(),
+            ..Problem::bad_parameter(&first.field, first.message)
+        })
+    }
+}
+
+pub(crate) fn created<T: serde::Serialize>(location: String, body: T) -> Response {
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -340,6 +436,23 @@ pub struct Page<T: ToSchema> {
     pub next_cursor: Option<String>,
 }
 
+impl<T: ToSchema> Page<T> {
+    /// A page from `found`, read with one row more than `limit` to know whether another page
+    /// follows; its cursor is the last row shown.
+    pub(crate) fn cut<R>(mut found: Vec<R>, limit: i64, cursor: impl Fn(&R) -> String) -> Page<T>
+    where
+        T: for<'a> From<&'a R>,
+    {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = found.len() > limit;
+        found.truncate(limit);
+        Page {
+            next_cursor: more.then(|| found.last().map(&cursor)).flatten(),
+            items: found.iter().map(T::from).collect(),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AgendaQuery {
@@ -347,19 +460,23 @@ pub struct AgendaQuery {
     days: Option<String>,
     /// Most entries to return (1–1000, default 50).
     limit: Option<String>,
+    /// `me` (default) or a user id: whose agenda. Another user's agenda is for admins.
+    owner: Option<String>,
 }
 
-/// The acting user's agenda: overdue, due today and upcoming touches, ranked.
+/// An agenda: overdue, due today and upcoming touches, ranked. The acting user's own, or
+/// (admins) another user's with `owner`.
 #[utoipa::path(get, path = "/api/v1/agenda", params(AgendaQuery), responses(
     (status = 200, body = AgendaView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn agenda(
     State(state): State<AppState>,
     Actor(account): Actor,
     seen: Option<Extension<SeenVersion>>,
-    Query(query): Query<AgendaQuery>,
+    Params(query): Params<AgendaQuery>,
 ) -> ApiResult<Response> {
     let days = match query.days.as_deref() {
         None => 0,
@@ -375,12 +492,15 @@ async fn agenda(
             })?,
     };
     let limit = usize::try_from(limit("limit", query.limit.as_deref(), 50)?).unwrap_or(50);
+    let mut fields = Fields::default();
+    let owner = fields.owner(&account, query.owner.as_deref());
+    fields.finish_params()?;
     let moment = Moment::of(&state, &account);
     let today = moment.today();
     let through = today.checked_add(i64::from(days).days()).unwrap_or(today);
     let key = AgendaKey {
         viewer: account.user.id,
-        owner: account.user.id,
+        owner: owner.unwrap_or(account.user.id),
         today,
         through,
         limit,
@@ -392,7 +512,10 @@ async fn agenda(
     let body = match state.agendas.get(&key, version) {
         Some(body) => body,
         None => {
-            let agenda = state.store.agenda(key.owner, today, through, limit).await?;
+            let agenda = state
+                .store
+                .agenda(key.viewer, key.owner, today, through, limit)
+                .await?;
             let body =
                 Bytes::from(serde_json::to_vec(&AgendaView::from(&agenda)).map_err(|e| {
                     tracing::error!(error = %e, "cannot serialise the agenda");
@@ -435,30 +558,11 @@ pub struct ContactQuery {
 async fn list_contacts(
     State(state): State<AppState>,
     Actor(account): Actor,
-    Query(query): Query<ContactQuery>,
+    Params(query): Params<ContactQuery>,
 ) -> ApiResult<Json<Page<ContactSummaryView>>> {
     let mut fields = Fields::default();
-    let owner = match query.owner.as_deref().map(str::trim) {
-        None => None,
-        Some("me") => Some(account.user.id),
-        Some(text) => match text.parse::<i64>() {
-            Ok(id) => Some(UserId(id)),
-            Err(_) => {
-                fields.error("owner", format!("expected 'me' or a user id, got '{text}'"));
-                None
-            }
-        },
-    };
-    let after = match query.cursor.as_deref() {
-        None => None,
-        Some(text) => match text.parse::<i64>() {
-            Ok(id) => Some(ContactId(id)),
-            Err(_) => {
-                fields.error("cursor", "not a cursor this server gave out");
-                None
-            }
-        },
-    };
+    let owner = fields.owner(&account, query.owner.as_deref());
+    let after = fields.cursor(query.cursor.as_deref()).map(ContactId);
     let limit = limit("limit", query.limit.as_deref(), 100)?;
     let filter = ContactFilter {
         tag: non_blank(query.tag),
@@ -472,25 +576,9 @@ async fn list_contacts(
         // One more than asked, to know whether there is a next page.
         limit: Some(limit + 1),
     };
-    if !fields.errors.is_empty() {
-        let first = fields.errors.remove(0);
-        return Err(Problem {
-            errors: std::iter::once(first.clone())
-                .chain(fields.errors)
-                .collect(),
-            ..Problem::bad_parameter(&first.field, first.message)
-        });
-    }
-    let mut found = state.store.list_contacts(&filter).await?;
-    let more = found.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = more
-        .then(|| found.last().map(|c| c.id.to_string()))
-        .flatten();
-    Ok(Json(Page {
-        items: found.iter().map(ContactSummaryView::from).collect(),
-        next_cursor,
-    }))
+    fields.finish_params()?;
+    let found = state.store.list_contacts(&filter).await?;
+    Ok(Json(Page::cut(found, limit, |c| c.id.to_string())))
 }
 
 /// A new contact. Only `name` is required; vocabularies use the CLI's spellings.
@@ -590,7 +678,7 @@ async fn add_contact(
         .store
         .add_contact(account.user.id, new, moment.now, moment.today())
         .await?;
-    let mut response = with_etag(contact_view(&state, id, moment.today()).await?);
+    let mut response = with_etag(contact_view(&state, &account, id, moment.today()).await?);
     *response.status_mut() = StatusCode::CREATED;
     if let Ok(value) = HeaderValue::from_str(&format!("/api/v1/contacts/{id}")) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -598,10 +686,19 @@ async fn add_contact(
     Ok(response)
 }
 
-async fn contact_view(state: &AppState, id: ContactId, today: Date) -> ApiResult<ContactView> {
+/// A contact in full as `viewer` may see it.
+async fn contact_view(
+    state: &AppState,
+    viewer: &Account,
+    id: ContactId,
+    today: Date,
+) -> ApiResult<ContactView> {
     let contact = state.store.contact(id).await?;
     let follow_ups = state.store.follow_ups(id, false).await?;
-    let touches = state.store.touches(id, Some(RECENT_TOUCHES)).await?;
+    let touches = state
+        .store
+        .touches(viewer.user.id, id, Some(RECENT_TOUCHES), None)
+        .await?;
     Ok(ContactView::new(&contact, today, &follow_ups, &touches))
 }
 
@@ -619,7 +716,7 @@ async fn show_contact(
 ) -> ApiResult<Response> {
     let id = ContactId(path_id("id", &id)?);
     let today = Moment::of(&state, &account).today();
-    Ok(with_etag(contact_view(&state, id, today).await?))
+    Ok(with_etag(contact_view(&state, &account, id, today).await?))
 }
 
 /// A contact with its version as a strong ETag (`"3"`), for `If-Match` on the next edit.
@@ -699,6 +796,8 @@ pub struct ContactPatchBody {
     remove_tags: Vec<String>,
     add_roles: Vec<String>,
     end_roles: Vec<String>,
+    /// Hand the contact to another user (an id or email): its owner or an admin.
+    owner: Option<String>,
 }
 
 impl Fields {
@@ -761,6 +860,17 @@ async fn edit_contact(
     let id = ContactId(path_id("id", &id)?);
     let expected = if_match(&headers)?;
     let mut fields = Fields::default();
+    let owner = match body.owner.as_deref() {
+        None => None,
+        Some(reference) => match state.store.resolve_user(reference).await {
+            Ok(found) => Some(found.user.id),
+            Err(rapport_store::StoreError::UserNotFound(_)) => {
+                fields.error("owner", format!("no user {reference}"));
+                None
+            }
+            Err(other) => return Err(other.into()),
+        },
+    };
     let patch = ContactPatch {
         name: body.name.map(|n| one_line_name(&mut fields, "name", &n)),
         title: body.title.map(non_blank),
@@ -781,15 +891,28 @@ async fn edit_contact(
         remove_tags: trimmed(body.remove_tags),
         add_roles: fields.list("add_roles", &body.add_roles),
         end_roles: fields.list("end_roles", &body.end_roles),
+        owner,
         expected_version: Some(expected),
     };
     fields.finish()?;
-    let moment = Moment::of(&state, &account);
+    apply_patch(&state, &account, id, patch).await
+}
+
+/// Applies a patch as `account` and answers with the contact as it is now.
+async fn apply_patch(
+    state: &AppState,
+    account: &Account,
+    id: ContactId,
+    patch: ContactPatch,
+) -> ApiResult<Response> {
+    let moment = Moment::of(state, account);
     state
         .store
-        .edit_contact(id, patch, moment.now, moment.today())
+        .edit_contact(account.user.id, id, patch, moment.now, moment.today())
         .await?;
-    Ok(with_etag(contact_view(&state, id, moment.today()).await?))
+    Ok(with_etag(
+        contact_view(state, account, id, moment.today()).await?,
+    ))
 }
 
 /// Archives a contact: it leaves the agenda; its history is kept. Archiving twice is harmless.
@@ -830,8 +953,13 @@ async fn set_archived(
 ) -> ApiResult<Response> {
     let id = ContactId(path_id("id", &id)?);
     let moment = Moment::of(&state, &account);
-    state.store.set_archived(id, archived, moment.now).await?;
-    Ok(with_etag(contact_view(&state, id, moment.today()).await?))
+    state
+        .store
+        .set_archived(account.user.id, id, archived, moment.now)
+        .await?;
+    Ok(with_etag(
+        contact_view(&state, &account, id, moment.today()).await?,
+    ))
 }
 
 /// A touch to log. `at` defaults to now; a future `at` books the touch.
@@ -847,9 +975,13 @@ pub struct NewTouchBody {
     summary: Option<String>,
     needs: Option<String>,
     next_approach: Option<String>,
+    /// `true`: the text (summary, needs, next approach) is shown to you only; everyone else
+    /// sees that the touch happened.
+    #[serde(default)]
+    private: bool,
 }
 
-/// Logs a touch and moves the contact's cycle on from it.
+/// Logs a touch by the acting user (on any contact) and moves the contact's cycle on.
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/touches", params(("id" = i64, Path)), request_body = NewTouchBody, responses(
     (status = 201, body = ScheduleChangeView),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -891,6 +1023,7 @@ async fn log_touch(
         summary: non_blank(body.summary),
         needs: non_blank(body.needs),
         next_approach: non_blank(body.next_approach),
+        private: body.private,
     };
     let (touch_id, next) = state
         .store
@@ -903,6 +1036,128 @@ async fn log_touch(
             ..ScheduleChangeView::new(contact, next)
         },
     ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TouchQuery {
+    /// Most touches to return (1–1000, default 50).
+    limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// A contact's touches, newest first, a page at a time. A private touch by someone else
+/// comes with `"private": true` and its text withheld.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/touches", params(("id" = i64, Path), TouchQuery), responses(
+    (status = 200, body = Page<TouchView>),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn list_touches(
+    State(state): State<AppState>,
+    Actor(account): Actor,
+    Path(id): Path<String>,
+    Params(query): Params<TouchQuery>,
+) -> ApiResult<Json<Page<TouchView>>> {
+    let contact = ContactId(path_id("id", &id)?);
+    let mut fields = Fields::default();
+    let before = fields.cursor(query.cursor.as_deref()).map(TouchId);
+    fields.finish_params()?;
+    let limit = limit("limit", query.limit.as_deref(), 50)?;
+    // An unknown contact is a 404, not an empty list.
+    state.store.contact(contact).await?;
+    let found = state
+        .store
+        .touches(account.user.id, contact, Some(limit + 1), before)
+        .await?;
+    Ok(Json(Page::cut(found, limit, |t| t.id.to_string())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FollowUpQuery {
+    /// `true` includes done follow-ups.
+    all: Option<bool>,
+}
+
+/// A contact's follow-ups, open ones first by due date.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/follow-ups", params(("id" = i64, Path), FollowUpQuery), responses(
+    (status = 200, body = Page<FollowUpView>),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn list_follow_ups(
+    State(state): State<AppState>,
+    Actor(_): Actor,
+    Path(id): Path<String>,
+    Params(query): Params<FollowUpQuery>,
+) -> ApiResult<Json<Page<FollowUpView>>> {
+    let contact = ContactId(path_id("id", &id)?);
+    state.store.contact(contact).await?;
+    let found = state
+        .store
+        .follow_ups(contact, query.all.unwrap_or(false))
+        .await?;
+    Ok(Json(Page {
+        items: found.iter().map(FollowUpView::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// A contact's own calling cycle.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CadenceBody {
+    /// `30d`, `6w`, `3m`.
+    cadence: String,
+}
+
+/// Sets a contact's own cadence (the owner or an admin); its next touch follows.
+#[utoipa::path(put, path = "/api/v1/contacts/{id}/cadence", params(("id" = i64, Path)), request_body = CadenceBody, responses(
+    (status = 200, body = ContactView, headers(("ETag" = String))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+async fn set_cadence(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+    Body(body): Body<CadenceBody>,
+) -> ApiResult<Response> {
+    let id = ContactId(path_id("id", &id)?);
+    let mut fields = Fields::default();
+    let cadence = fields.parse("cadence", Some(&body.cadence));
+    fields.finish()?;
+    let patch = ContactPatch {
+        cadence: Some(cadence),
+        ..ContactPatch::default()
+    };
+    apply_patch(&state, &account, id, patch).await
+}
+
+/// Clears a contact's own cadence: it inherits from the defaults again.
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}/cadence", params(("id" = i64, Path)), responses(
+    (status = 200, body = ContactView, headers(("ETag" = String))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn clear_cadence(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = ContactId(path_id("id", &id)?);
+    let patch = ContactPatch {
+        cadence: Some(None),
+        ..ContactPatch::default()
+    };
+    apply_patch(&state, &account, id, patch).await
 }
 
 /// "Don't contact before `until`, because `reason`."
@@ -943,7 +1198,12 @@ async fn hold(
     let hold = Hold { until, reason };
     let next = state
         .store
-        .hold(contact, &hold, Moment::of(&state, &account).now)
+        .hold(
+            account.user.id,
+            contact,
+            &hold,
+            Moment::of(&state, &account).now,
+        )
         .await?;
     Ok(Json(ScheduleChangeView {
         hold: Some(HoldView::from(&hold)),
@@ -965,7 +1225,7 @@ async fn unhold(
 ) -> ApiResult<Json<ScheduleChangeView>> {
     let contact = ContactId(path_id("id", &id)?);
     let now = Moment::of(&state, &account).now;
-    let next = match state.store.unhold(contact, now).await? {
+    let next = match state.store.unhold(account.user.id, contact, now).await? {
         Some(next) => next,
         None => state.store.contact(contact).await?.next_touch,
     };
@@ -1042,7 +1302,10 @@ async fn complete_follow_up(
 ) -> ApiResult<Json<FollowUpDoneView>> {
     let id = FollowUpId(path_id("id", &id)?);
     let now = Moment::of(&state, &account).now;
-    let (done, next) = state.store.complete_follow_up(id, now).await?;
+    let (done, next) = state
+        .store
+        .complete_follow_up(account.user.id, id, now)
+        .await?;
     Ok(Json(FollowUpDoneView {
         follow_up: FollowUpView::from(&done),
         schedule: ScheduleChangeView {

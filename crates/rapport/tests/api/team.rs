@@ -1,0 +1,569 @@
+//! The team model end to end: the audit log, private touches, reassigning a book, token
+//! revocation, the acting user on the command line, and query parameters named in errors.
+
+use serde_json::{Value, json};
+
+use crate::server::{Server, TODAY, user_with_token};
+use crate::support::Rapport;
+
+fn id_of(value: &Value) -> i64 {
+    value["id"].as_i64().unwrap()
+}
+
+fn user_id(server: &Server, token: &str) -> i64 {
+    id_of(server.get("/api/v1/me", Some(token)).ok(200))
+}
+
+#[test]
+fn the_audit_log_says_who_changed_what_and_from_what() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let bob = user_with_token(&rapport, "bob@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let bob_id = user_id(&server, &bob);
+    let ann_id = user_id(&server, &ann);
+
+    let created = server.send(
+        "POST",
+        "/api/v1/contacts",
+        Some(&ann),
+        json!({"name": "Dana Whitfield", "tier": "B", "notes": "met at the summit"}),
+    );
+    let id = id_of(created.ok(201));
+    let path = format!("/api/v1/contacts/{id}");
+    server
+        .patch(
+            &path,
+            Some(&ann),
+            created.etag.as_deref(),
+            json!({"tier": "A"}),
+        )
+        .ok(200);
+    server
+        .call("POST", &format!("{path}/archive"), Some(&ann), None)
+        .ok(200);
+    server
+        .call("POST", &format!("{path}/unarchive"), Some(&ann), None)
+        .ok(200);
+    server
+        .send(
+            "PUT",
+            &format!("{path}/hold"),
+            Some(&ann),
+            json!({"until": "2027-03-01", "reason": "budget freeze"}),
+        )
+        .ok(200);
+    server
+        .send(
+            "POST",
+            &format!("/api/v1/users/{ann_id}/reassign"),
+            Some(&ann),
+            json!({"to": "bob@example.com"}),
+        )
+        .ok(200);
+    server
+        .send(
+            "POST",
+            &format!("{path}/touches"),
+            Some(&bob),
+            json!({"kind": "call", "summary": "introduced myself"}),
+        )
+        .ok(201);
+
+    let log = server.get(&format!("/api/v1/audit?contact={id}"), Some(&ann));
+    let entries = log.ok(200)["items"].as_array().unwrap().clone();
+    let actions: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["entity"].as_str().unwrap(),
+                e["actor_email"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("create", "touch", "bob@example.com"),
+            ("reassign", "contact", "ann@example.com"),
+            ("hold", "contact", "ann@example.com"),
+            ("unarchive", "contact", "ann@example.com"),
+            ("archive", "contact", "ann@example.com"),
+            ("update", "contact", "ann@example.com"),
+            ("create", "contact", "ann@example.com"),
+        ],
+        "newest first: {}",
+        log.text
+    );
+    let changes = |entry: &Value| -> Vec<(String, Value, Value)> {
+        entry["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["field"].as_str().unwrap().to_owned(),
+                    c["before"].clone(),
+                    c["after"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        changes(&entries[5]),
+        [("tier".into(), json!("B"), json!("A"))]
+    );
+    assert_eq!(
+        changes(&entries[4]),
+        [("archived".into(), json!(false), json!(true))]
+    );
+    assert_eq!(
+        changes(&entries[2]),
+        [
+            ("hold_reason".into(), Value::Null, json!("budget freeze")),
+            ("hold_until".into(), Value::Null, json!("2027-03-01")),
+        ]
+    );
+    assert_eq!(
+        changes(&entries[1]),
+        [("owner_id".into(), json!(ann_id), json!(bob_id))]
+    );
+    assert_eq!(entries[6]["before"], Value::Null);
+    assert_eq!(entries[6]["after"]["notes"], "met at the summit");
+    assert_eq!(entries[0]["after"]["summary"], "introduced myself");
+
+    // Paging and filters.
+    let first = server.get(&format!("/api/v1/audit?contact={id}&limit=4"), Some(&ann));
+    let cursor = first.ok(200)["next_cursor"].as_str().unwrap().to_owned();
+    let rest = server.get(
+        &format!("/api/v1/audit?contact={id}&limit=4&cursor={cursor}"),
+        Some(&ann),
+    );
+    assert_eq!(rest.ok(200)["items"].as_array().unwrap().len(), 3);
+    assert_eq!(rest.json["next_cursor"], Value::Null);
+    let bobs = server.get(&format!("/api/v1/audit?actor={bob_id}"), Some(&ann));
+    assert_eq!(bobs.ok(200)["items"].as_array().unwrap().len(), 1);
+
+    // Members cannot read it; bad filters name themselves.
+    let refused = server.get("/api/v1/audit", Some(&bob));
+    assert_eq!(
+        refused.problem(403)["detail"],
+        "only an admin may read the audit log"
+    );
+    let bad = server.get("/api/v1/audit?entity=spaceship&actor=x", Some(&ann));
+    bad.problem(400);
+    assert_eq!(bad.fields(), ["entity", "actor"]);
+
+    // The command line shows the same log as a table, with a field-level diff.
+    let table = rapport.ok(&["audit", "--contact", &id.to_string()]);
+    assert!(table.contains("update contact"), "{table}");
+    assert!(table.contains("tier: B → A"), "{table}");
+    assert!(table.contains("owner_id:"), "{table}");
+    assert!(table.contains("bob@example.com  create touch"), "{table}");
+}
+
+#[test]
+fn private_touch_text_is_for_its_author_only() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let bob = user_with_token(&rapport, "bob@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let created = server.send(
+        "POST",
+        "/api/v1/contacts",
+        Some(&ann),
+        json!({"name": "Dana Whitfield"}),
+    );
+    let id = id_of(created.ok(201));
+    let logged = server.send(
+        "POST",
+        &format!("/api/v1/contacts/{id}/touches"),
+        Some(&bob),
+        json!({"kind": "call", "at": "yesterday", "summary": "salary worries",
+               "needs": "a new job", "next_approach": "ask about the offer", "private": true}),
+    );
+    let touch_id = logged.ok(201)["touch_id"].as_i64().unwrap();
+
+    let seen_by = |token: &str| {
+        let contact = server.get(&format!("/api/v1/contacts/{id}"), Some(token));
+        contact.ok(200)["recent_touches"][0].clone()
+    };
+    let by_ann = seen_by(&ann);
+    assert_eq!(by_ann["private"], true);
+    assert_eq!(by_ann["kind"], "call");
+    for field in ["summary", "needs", "next_approach"] {
+        assert_eq!(by_ann[field], Value::Null, "{field} leaked: {by_ann}");
+    }
+    assert_eq!(seen_by(&bob)["summary"], "salary worries");
+    let listed = server.get(&format!("/api/v1/contacts/{id}/touches"), Some(&ann));
+    assert_eq!(listed.ok(200)["items"][0]["id"], touch_id);
+    assert_eq!(listed.json["items"][0]["summary"], Value::Null);
+
+    // The owner's agenda explains the schedule from the touch without its text.
+    let agenda = server.get("/api/v1/agenda?days=366", Some(&ann));
+    let entry = &agenda.ok(200)["entries"][0];
+    assert_eq!(entry["last_touch"]["private"], true);
+    assert_eq!(entry["last_touch"]["summary"], Value::Null);
+    assert!(!agenda.text.contains("salary"), "{}", agenda.text);
+
+    // The audit log, read by admins, keeps a marker instead of the text.
+    let audit = server.get("/api/v1/audit?entity=touch", Some(&ann));
+    assert_eq!(audit.ok(200)["items"][0]["after"]["summary"], "(private)");
+    assert!(!audit.text.contains("salary"), "{}", audit.text);
+
+    // The command line applies the same rule to whoever it acts as.
+    let shown = rapport.ok(&["contact", "show", &id.to_string()]);
+    assert!(shown.contains("call (outbound) [private]"), "{shown}");
+    assert!(!shown.contains("salary"), "{shown}");
+    let own = rapport.ok(&[
+        "--as",
+        "bob@example.com",
+        "contact",
+        "show",
+        &id.to_string(),
+    ]);
+    assert!(own.contains("salary worries"), "{own}");
+    let today = rapport.ok(&["--as", "ann@example.com", "agenda", "--days", "366"]);
+    assert!(
+        today.contains("[private]") && !today.contains("salary"),
+        "{today}"
+    );
+    let logged = rapport.ok(&[
+        "--as",
+        "bob@example.com",
+        "log",
+        &id.to_string(),
+        "--kind",
+        "note",
+        "--summary",
+        "thinking of leaving",
+        "--private",
+    ]);
+    assert!(logged.contains("Logged note"), "{logged}");
+    let touches = server.get(&format!("/api/v1/contacts/{id}/touches"), Some(&ann));
+    assert_eq!(touches.ok(200)["items"][0]["private"], true);
+    assert!(!touches.text.contains("leaving"), "{}", touches.text);
+
+    // The touch list pages, newest first.
+    let path = format!("/api/v1/contacts/{id}/touches?limit=1");
+    let first = server.get(&path, Some(&ann));
+    let cursor = first.ok(200)["next_cursor"].as_str().unwrap().to_owned();
+    let second = server.get(&format!("{path}&cursor={cursor}"), Some(&ann));
+    assert_eq!(second.ok(200)["items"][0]["id"], touch_id);
+    assert_eq!(second.json["next_cursor"], Value::Null);
+}
+
+#[test]
+fn reassigning_a_leaving_sellers_book_keeps_every_cadence() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let bob = user_with_token(&rapport, "bob@example.com", "member");
+    let carl = user_with_token(&rapport, "carl@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let bob_id = user_id(&server, &bob);
+    let carl_id = user_id(&server, &carl);
+    let mut ids = vec![];
+    for (name, cadence) in [("Dana", "30d"), ("Sam", "3m")] {
+        let created = server.send(
+            "POST",
+            "/api/v1/contacts",
+            Some(&bob),
+            json!({"name": name, "cadence": cadence}),
+        );
+        let id = id_of(created.ok(201));
+        server
+            .send(
+                "POST",
+                &format!("/api/v1/contacts/{id}/touches"),
+                Some(&bob),
+                json!({"kind": "call", "at": "2026-11-01T10:00"}),
+            )
+            .ok(201);
+        ids.push(id);
+    }
+    let schedule = |id: i64| {
+        let c = server.get(&format!("/api/v1/contacts/{id}"), Some(&ann));
+        let c = c.ok(200);
+        (
+            c["cadence"].clone(),
+            c["next_touch"]["on"].clone(),
+            c["owner_id"].clone(),
+        )
+    };
+    let before: Vec<_> = ids.iter().map(|id| schedule(*id)).collect();
+
+    let refused = server.send(
+        "POST",
+        &format!("/api/v1/users/{bob_id}/reassign"),
+        Some(&carl),
+        json!({"to": carl_id}),
+    );
+    refused.problem(403);
+    let unknown = server.send(
+        "POST",
+        &format!("/api/v1/users/{bob_id}/reassign"),
+        Some(&ann),
+        json!({"to": "nobody@example.com"}),
+    );
+    assert_eq!(unknown.problem(422)["errors"][0]["field"], "to");
+
+    let moved = server.send(
+        "POST",
+        &format!("/api/v1/users/{bob_id}/reassign"),
+        Some(&ann),
+        json!({"to": "carl@example.com"}),
+    );
+    assert_eq!(moved.ok(200)["moved"], 2);
+    for (id, (cadence, next, owner)) in ids.iter().zip(before) {
+        let (cadence_now, next_now, owner_now) = schedule(*id);
+        assert_eq!((cadence_now, next_now), (cadence, next), "contact {id}");
+        assert_eq!((owner, owner_now), (json!(bob_id), json!(carl_id)));
+    }
+    let carls = server.get("/api/v1/agenda?days=366", Some(&carl));
+    let names: Vec<&str> = carls.ok(200)["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Dana", "Sam"]);
+    let for_admin = server.get(
+        &format!("/api/v1/agenda?days=366&owner={carl_id}"),
+        Some(&ann),
+    );
+    assert_eq!(for_admin.ok(200)["entries"].as_array().unwrap().len(), 2);
+    let bobs = server.get("/api/v1/agenda?days=366", Some(&bob));
+    assert_eq!(bobs.ok(200)["entries"], json!([]));
+
+    // The command line does the same in one command, as an admin.
+    let back = rapport.ok(&[
+        "user",
+        "reassign",
+        "carl@example.com",
+        "--to",
+        "bob@example.com",
+    ]);
+    assert!(back.contains("Reassigned 2 contacts"), "{back}");
+    rapport.fails(
+        &[
+            "--as",
+            "carl@example.com",
+            "user",
+            "reassign",
+            "bob@example.com",
+            "--to",
+            "carl@example.com",
+        ],
+        &["only an admin may reassign"],
+    );
+}
+
+#[test]
+fn a_revoked_token_is_refused_at_once() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let bob = user_with_token(&rapport, "bob@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let tokens = server.get("/api/v1/tokens", Some(&bob));
+    let mine = tokens.ok(200)["items"].as_array().unwrap().clone();
+    assert_eq!(mine.len(), 1, "a member sees their own tokens only");
+    assert!(
+        !tokens.text.contains("hash") && !tokens.text.contains(&bob),
+        "{}",
+        tokens.text
+    );
+    let all = server.get("/api/v1/tokens", Some(&ann));
+    assert_eq!(all.ok(200)["items"].as_array().unwrap().len(), 2);
+    let anns = all.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["user_email"] == "ann@example.com")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    server
+        .call(
+            "DELETE",
+            &format!("/api/v1/tokens/{anns}"),
+            Some(&bob),
+            None,
+        )
+        .problem(403);
+
+    let bobs = id_of(&mine[0]);
+    let revoked = server.call(
+        "DELETE",
+        &format!("/api/v1/tokens/{bobs}"),
+        Some(&bob),
+        None,
+    );
+    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    server.get("/api/v1/me", Some(&bob)).problem(401);
+    let listed = server.get("/api/v1/tokens", Some(&ann));
+    assert!(listed.text.contains("\"revoked\":true"), "{}", listed.text);
+    server
+        .call("DELETE", "/api/v1/tokens/999", Some(&ann), None)
+        .problem(404);
+
+    // The command line lists and revokes too; the secret is never shown again.
+    let listing = rapport.ok(&["token", "list"]);
+    assert!(
+        listing.contains("bob@example.com") && listing.contains("revoked"),
+        "{listing}"
+    );
+    assert!(!listing.contains(&ann), "{listing}");
+    let out = rapport.ok(&["token", "revoke", &anns.to_string()]);
+    assert!(out.contains("Revoked token"), "{out}");
+    server.get("/api/v1/me", Some(&ann)).problem(401);
+}
+
+#[test]
+fn query_parameter_errors_name_the_parameter() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let server = Server::start(&rapport, TODAY);
+    let id = id_of(
+        server
+            .send(
+                "POST",
+                "/api/v1/contacts",
+                Some(&ann),
+                json!({"name": "Dana"}),
+            )
+            .ok(201),
+    );
+    for (path, field) in [
+        ("/api/v1/contacts?archived=maybe".to_owned(), "archived"),
+        ("/api/v1/agenda?days=x".to_owned(), "days"),
+        ("/api/v1/agenda?owner=someone".to_owned(), "owner"),
+        (format!("/api/v1/contacts/{id}/touches?limit=0"), "limit"),
+        (
+            format!("/api/v1/contacts/{id}/touches?cursor=abc"),
+            "cursor",
+        ),
+        (
+            format!("/api/v1/contacts/{id}/follow-ups?all=perhaps"),
+            "all",
+        ),
+        ("/api/v1/audit?entity_id=one".to_owned(), "entity_id"),
+    ] {
+        let reply = server.get(&path, Some(&ann));
+        reply.problem(400);
+        assert_eq!(reply.fields(), [field], "{path}: {}", reply.text);
+    }
+}
+
+#[test]
+fn users_set_their_own_time_zone_and_admins_the_defaults() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let vic = user_with_token(&rapport, "vic@example.com", "viewer");
+    let server = Server::start(&rapport, TODAY);
+    let bad = server.patch(
+        "/api/v1/me",
+        Some(&vic),
+        None,
+        json!({"time_zone": "Mars/Olympus"}),
+    );
+    assert_eq!(bad.problem(422)["errors"][0]["field"], "time_zone");
+    let set = server.patch(
+        "/api/v1/me",
+        Some(&vic),
+        None,
+        json!({"time_zone": "Europe/Paris"}),
+    );
+    assert_eq!(set.ok(200)["time_zone"], "Europe/Paris");
+    let cleared = server.patch("/api/v1/me", Some(&vic), None, json!({"time_zone": null}));
+    assert_eq!(cleared.ok(200)["time_zone"], Value::Null);
+    let users = server.get("/api/v1/users", Some(&vic));
+    assert_eq!(users.ok(200)["items"].as_array().unwrap().len(), 3);
+
+    let defaults = server.get("/api/v1/cadence-defaults", Some(&vic));
+    assert_eq!(defaults.ok(200)["items"][0]["scope"], "fallback");
+    let set = server.send(
+        "PUT",
+        "/api/v1/cadence-defaults/stage/engaged",
+        Some(&ann),
+        json!({"cadence": "2w"}),
+    );
+    assert_eq!(set.ok(200)["every"], "2w");
+    let listed = server.get("/api/v1/cadence-defaults", Some(&ann));
+    assert!(
+        listed.text.contains("\"key\":\"engaged\""),
+        "{}",
+        listed.text
+    );
+    let wrong = server.send(
+        "PUT",
+        "/api/v1/cadence-defaults/tier/Z",
+        Some(&ann),
+        json!({"cadence": "nope"}),
+    );
+    wrong.problem(422);
+    assert_eq!(wrong.fields(), ["scope", "cadence"]);
+    let fallback = server.send(
+        "PUT",
+        "/api/v1/cadence-defaults/fallback/all",
+        Some(&ann),
+        json!({"cadence": null}),
+    );
+    assert_eq!(fallback.problem(422)["errors"][0]["field"], "cadence");
+}
+
+#[test]
+fn the_command_line_acts_as_the_user_it_is_told() {
+    let rapport = Rapport::new();
+    user_with_token(&rapport, "bob@example.com", "member");
+    user_with_token(&rapport, "vic@example.com", "viewer");
+    let dana = rapport.add("Dana Whitfield", &[]);
+    rapport.fails(
+        &["--as", "nobody@example.com", "today"],
+        &["--as", "no user nobody@example.com"],
+    );
+    let bobs = rapport.json(&["--as", "bob@example.com", "contact", "add", "Sam Okoro"]);
+    assert_eq!(bobs["owner_id"], 2);
+    let today = rapport.ok(&["--as", "bob@example.com", "agenda", "--days", "7"]);
+    assert!(
+        today.contains("Sam Okoro") && !today.contains("Dana"),
+        "{today}"
+    );
+    let listed = rapport.ok(&["contact", "list", "--owner", "bob@example.com"]);
+    assert!(
+        listed.contains("Sam Okoro") && !listed.contains("Dana"),
+        "{listed}"
+    );
+    rapport.fails(
+        &[
+            "--as",
+            "bob@example.com",
+            "contact",
+            "edit",
+            &dana.to_string(),
+            "--tier",
+            "A",
+        ],
+        &["only the owner or an admin may change this contact"],
+    );
+    rapport.fails(
+        &["--as", "vic@example.com", "log", "Sam", "--kind", "call"],
+        &["a viewer can read but not change records"],
+    );
+    // Members log activity on anyone's contact; it is audited as theirs.
+    rapport.ok(&[
+        "--as",
+        "bob@example.com",
+        "log",
+        &dana.to_string(),
+        "--kind",
+        "call",
+    ]);
+    let audit = rapport.json(&["audit", "--contact", &dana.to_string()]);
+    assert_eq!(audit[0]["actor_email"], "bob@example.com");
+    assert_eq!(audit[0]["entity"], "touch");
+    rapport.fails(
+        &["--as", "bob@example.com", "audit"],
+        &["only an admin may read the audit log"],
+    );
+}
