@@ -268,9 +268,12 @@ async fn migrate(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
 
 /// The instant as stored: UTC, whole seconds, fixed width, so text order is time order.
 pub(crate) fn instant_text(at: Timestamp) -> String {
-    Timestamp::from_second(at.as_second())
-        .unwrap_or(at)
-        .to_string()
+    stored_instant(at).to_string()
+}
+
+/// The instant as it reads back once stored: cut to whole seconds.
+pub(crate) fn stored_instant(at: Timestamp) -> Timestamp {
+    Timestamp::from_second(at.as_second()).unwrap_or(at)
 }
 
 /// Maps a user-facing location to a backend and a sqlx URL.

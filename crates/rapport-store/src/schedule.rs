@@ -5,8 +5,6 @@
 //! one of those facts ends by calling [`reschedule`], so the indexed `next_touch_on` column the
 //! agenda scans is never stale.
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use rapport_core::model::{ContactId, UserId};
 use rapport_core::{
@@ -15,6 +13,7 @@ use rapport_core::{
 };
 use serde_json::json;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 
 use crate::audit::{self, Change};
 use crate::error::{Result, StoreError};
@@ -100,44 +99,40 @@ async fn reschedule_batch(
     from: i64,
     to: i64,
 ) -> Result<Vec<(bool, NextTouch)>> {
-    let role_rows = sqlx::query(
-        "SELECT contact_id, role FROM contact_roles \
-         WHERE until IS NULL AND contact_id >= $1 AND contact_id <= $2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
-    for row in &role_rows {
-        roles
-            .entry(rows::int(row, "contact_id")?)
-            .or_default()
-            .push(rows::parsed(row, "role")?);
-    }
-
-    let contacts = sqlx::query(
+    // One row per contact and active role (one row with a NULL role for a contact without
+    // any), in id order, so a contact's roles arrive together.
+    let found = sqlx::query(
         "SELECT c.id, c.cadence, c.tier, c.stage, c.horizon, c.added_on, c.last_touch_on, \
                 c.hold_until, c.effective_cadence, c.cadence_source, c.next_touch_on, \
-                c.next_touch_source, \
+                c.next_touch_source, r.role, \
                 (SELECT MIN(f.due_on) FROM follow_ups f \
                   WHERE f.contact_id = c.id AND f.done_at IS NULL) AS follow_up_on \
-         FROM contacts c WHERE c.id >= $1 AND c.id <= $2",
+         FROM contacts c \
+         LEFT JOIN contact_roles r ON r.contact_id = c.id AND r.until IS NULL \
+         WHERE c.id >= $1 AND c.id <= $2 ORDER BY c.id",
     )
     .bind(from)
     .bind(to)
     .fetch_all(&mut *conn)
     .await?;
+    let mut contacts: Vec<(&AnyRow, Vec<Role>)> = Vec::new();
+    for row in &found {
+        let role: Option<Role> = rows::opt_parsed(row, "role")?;
+        let id = rows::int(row, "id")?;
+        match contacts.last_mut() {
+            Some((first, roles)) if rows::int(first, "id")? == id => roles.extend(role),
+            _ => contacts.push((row, role.into_iter().collect())),
+        }
+    }
 
     let mut schedules = Vec::with_capacity(contacts.len());
-    for row in &contacts {
+    for (row, active_roles) in &contacts {
         let id = rows::int(row, "id")?;
-        let active_roles = roles.get(&id).map_or(&[][..], Vec::as_slice);
         let (cadence, source) = defaults.resolve(&CadenceProfile {
             explicit: rows::opt_parsed(row, "cadence")?,
             tier: rows::opt_parsed(row, "tier")?,
             stage: rows::opt_parsed(row, "stage")?,
-            active_roles,
+            active_roles: active_roles.as_slice(),
             horizon: rows::opt_parsed(row, "horizon")?,
         });
         let next = next_touch(&ScheduleInput {

@@ -11,7 +11,7 @@ use crate::audit::{self, Change, follow_up_snapshot, touch_snapshot};
 use crate::contacts::{contact_to_change, record_contact_change};
 use crate::error::{Result, StoreError};
 use crate::schedule::{lock_contact, reschedule};
-use crate::{Store, instant_text, rows};
+use crate::{Store, instant_text, rows, stored_instant};
 
 #[derive(Debug, Clone)]
 pub struct NewTouch {
@@ -49,12 +49,6 @@ async fn load_follow_up(conn: &mut AnyConnection, id: FollowUpId) -> Result<Foll
     follow_up(&row)
 }
 
-async fn load_touch(conn: &mut AnyConnection, id: TouchId) -> Result<Touch> {
-    let sql = format!("SELECT {} FROM touches WHERE id = $1", rows::TOUCH_COLUMNS);
-    let row = sqlx::query(&sql).bind(id.0).fetch_one(&mut *conn).await?;
-    rows::touch(&row)
-}
-
 /// Locks the contact (see [`lock_contact`]) and fails unless it is active: archived contacts
 /// take no new activity. The contact's version moves on: what it shows is about to change.
 async fn lock_active(conn: &mut AnyConnection, contact: ContactId) -> Result<()> {
@@ -89,9 +83,9 @@ impl Store {
         .bind(touch.direction.as_str())
         .bind(instant_text(touch.at))
         .bind(touch.on.to_string())
-        .bind(touch.summary)
-        .bind(touch.needs)
-        .bind(touch.next_approach)
+        .bind(touch.summary.as_deref())
+        .bind(touch.needs.as_deref())
+        .bind(touch.next_approach.as_deref())
         .bind(instant_text(now))
         .bind(i64::from(touch.private))
         .fetch_one(&mut *tx)
@@ -115,7 +109,20 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let next = reschedule(&mut tx, contact).await?;
-        let logged = load_touch(&mut tx, TouchId(id)).await?;
+        // The touch as it now reads from the database, for the audit row.
+        let logged = Touch {
+            id: TouchId(id),
+            contact,
+            author,
+            kind: touch.kind,
+            direction: touch.direction,
+            at: stored_instant(touch.at),
+            on: touch.on,
+            summary: touch.summary,
+            needs: touch.needs,
+            next_approach: touch.next_approach,
+            private: touch.private,
+        };
         let change = Change {
             action: AuditAction::Create,
             entity: AuditEntity::Touch,
