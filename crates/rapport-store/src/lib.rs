@@ -12,9 +12,12 @@ mod agenda;
 mod bulk;
 mod contacts;
 mod error;
+mod insights;
 mod organizations;
 mod rows;
 mod schedule;
+mod search;
+mod sessions;
 mod touches;
 mod users;
 
@@ -32,6 +35,8 @@ pub use bulk::{
 };
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
+pub use insights::TouchWith;
+pub use sessions::{LoginFailures, NewSession, Session};
 pub use touches::NewTouch;
 pub use users::{Account, NewUser};
 

@@ -12,6 +12,8 @@
 
 mod accounts;
 mod concurrency;
+mod search;
+mod sessions;
 mod support;
 
 use jiff::civil::{Date, date};
