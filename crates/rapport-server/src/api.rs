@@ -53,6 +53,10 @@ pub fn routes() -> Router<AppState> {
             get(list_organizations).post(add_organization),
         )
         .route("/organizations/{id}", get(show_organization))
+        .route(
+            "/session",
+            post(crate::session::create).delete(crate::session::delete),
+        )
 }
 
 #[derive(Debug, OpenApi)]
@@ -66,7 +70,7 @@ pub fn routes() -> Router<AppState> {
     paths(
         healthz, readyz, agenda, list_contacts, add_contact, show_contact, edit_contact, archive_contact, unarchive_contact, log_touch, hold,
         unhold, add_follow_up, complete_follow_up, list_organizations, add_organization,
-        show_organization
+        show_organization, crate::session::create, crate::session::delete
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth),
@@ -133,7 +137,12 @@ pub async fn problem_for_bare_errors(response: Response) -> Response {
             v.as_bytes()
                 .starts_with(crate::problem::CONTENT_TYPE.as_bytes())
         });
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    // Web pages answer their errors as HTML pages of their own.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_page {
         return response;
     }
     let detail = match status {
@@ -226,12 +235,12 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
 
 /// Collects every bad field of a request, so one answer names them all.
 #[derive(Debug, Default)]
-struct Fields {
-    errors: Vec<FieldError>,
+pub(crate) struct Fields {
+    pub(crate) errors: Vec<FieldError>,
 }
 
 impl Fields {
-    fn error(&mut self, field: &str, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError {
             field: field.into(),
             message: message.into(),
@@ -239,7 +248,11 @@ impl Fields {
     }
 
     /// The value, or `None` with the error recorded against `field`.
-    fn check<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+    pub(crate) fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(e) => {
@@ -249,7 +262,7 @@ impl Fields {
         }
     }
 
-    fn parse<T>(&mut self, field: &str, text: Option<&str>) -> Option<T>
+    pub(crate) fn parse<T>(&mut self, field: &str, text: Option<&str>) -> Option<T>
     where
         T: FromStr,
         T::Err: std::fmt::Display,
@@ -258,7 +271,7 @@ impl Fields {
         self.check(field, result)
     }
 
-    fn date(&mut self, field: &str, text: &str, today: Date) -> Option<Date> {
+    pub(crate) fn date(&mut self, field: &str, text: &str, today: Date) -> Option<Date> {
         self.check(field, when::parse_date(text, today))
     }
 
@@ -274,13 +287,13 @@ impl Fields {
 /// Who, where and when for one request: the acting user's zone (unless `--tz` overrides it)
 /// and the server's clock.
 #[derive(Debug)]
-struct Moment {
-    now: jiff::Timestamp,
-    tz: TimeZone,
+pub(crate) struct Moment {
+    pub(crate) now: jiff::Timestamp,
+    pub(crate) tz: TimeZone,
 }
 
 impl Moment {
-    fn of(state: &AppState, account: &Account) -> Moment {
+    pub(crate) fn of(state: &AppState, account: &Account) -> Moment {
         let tz = state.tz.clone().unwrap_or_else(|| {
             account
                 .user
@@ -295,7 +308,7 @@ impl Moment {
         }
     }
 
-    fn today(&self) -> Date {
+    pub(crate) fn today(&self) -> Date {
         when::today(self.now, &self.tz)
     }
 }

@@ -9,7 +9,9 @@
 mod api;
 pub mod auth;
 pub mod problem;
+pub mod session;
 pub mod views;
+mod web;
 
 use std::future::Future;
 use std::time::Duration;
@@ -51,13 +53,16 @@ impl Clock {
     }
 }
 
-/// What every request handler shares: the store, the clock and an optional time zone that
-/// overrides each user's own (`--tz`).
+/// What every request handler shares: the store, the clock, an optional time zone that
+/// overrides each user's own (`--tz`), and whether cookies must be `Secure`.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
     pub clock: Clock,
     pub tz: Option<TimeZone>,
+    /// Mark session cookies `Secure` whatever the request says (`--secure-cookies`): the
+    /// server sits behind TLS.
+    pub secure_cookies: bool,
 }
 
 /// The whole application: API routes, health checks and the middleware every request passes
@@ -68,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(api::readyz))
         .route("/api/openapi.json", get(api::openapi))
         .nest("/api/v1", api::routes())
+        .merge(web::routes())
         .fallback(api::not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -108,7 +114,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // The peer's address reaches handlers (`session::ClientAddress`) to count failed logins.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

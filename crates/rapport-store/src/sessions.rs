@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rapport_core::EmailAddress;
 use rapport_core::model::UserId;
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::users::{ACCOUNT_COLUMNS, Account, account, account_columns_of};
 use crate::{Store, instant_text, rows};
 
@@ -50,6 +50,34 @@ impl Store {
         let hash = rows::opt_text(&row, "password_hash")?;
         hash.map(|hash| account(&row).map(|a| (a, hash)))
             .transpose()
+    }
+
+    /// Gives a user a password login under `email` (the demo's owner, for one). Refused when
+    /// another user has that email.
+    pub async fn set_password_login(
+        &self,
+        user: UserId,
+        email: &EmailAddress,
+        password_hash: &str,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND id <> $2")
+                .bind(email.to_string())
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if taken.is_some() {
+            return Err(StoreError::DuplicateUser(email.to_string()));
+        }
+        sqlx::query("UPDATE users SET email = $1, password_hash = $2 WHERE id = $3")
+            .bind(email.to_string())
+            .bind(password_hash)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Starts a session after a successful login. In the same transaction the user's failed

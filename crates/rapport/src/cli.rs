@@ -64,7 +64,7 @@ pub enum Command {
     Today(AgendaArgs),
     /// Overdue, due and upcoming touches for the next N days
     Agenda(AgendaWindowArgs),
-    /// Fill a database with realistic demo data and show today's agenda
+    /// Fill a database with realistic demo data, show today's agenda, and open the web UI on it
     Demo(DemoArgs),
     /// Show or change settings (time zone)
     Settings(SettingsArgs),
@@ -324,6 +324,12 @@ pub struct DemoArgs {
     /// Random seed, for the same demo every time
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Where the web UI listens; port 0 lets the system choose
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub bind: String,
+    /// Only fill the database and show today's agenda; do not start the web UI
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 #[derive(Debug, Args)]
@@ -356,6 +362,10 @@ pub struct ServeArgs {
         value_name = "ADDR"
     )]
     pub bind: String,
+    /// Mark session cookies Secure: the server sits behind TLS (set automatically for requests
+    /// a proxy forwards with X-Forwarded-Proto: https)
+    #[arg(long, env = "RAPPORT_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Subcommand)]

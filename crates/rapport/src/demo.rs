@@ -7,7 +7,8 @@ use anyhow::Result;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use rapport_core::model::Hold;
 use rapport_core::{
-    Cadence, CadenceUnit, Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind, when,
+    Cadence, CadenceUnit, Direction, EmailAddress, Horizon, ProspectKind, Role, Stage, Tier,
+    TouchKind, when,
 };
 use rapport_store::{ContactFilter, NewContact, NewTouch};
 
@@ -243,7 +244,14 @@ fn pick<'a, T>(rng: &mut fastrand::Rng, items: &'a [T]) -> &'a T {
     &items[rng.usize(..items.len())]
 }
 
-pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
+/// The demo's login: the owner of the demo's contacts. The password is public on purpose: a
+/// demo database holds made-up people, and the demo listens on 127.0.0.1 unless told otherwise.
+pub const DEMO_EMAIL: &str = "demo@rapport.test";
+pub const DEMO_PASSWORD: &str = "rapport-demo";
+
+/// Fills an empty database with the demo and shows today's agenda. Returns whether it filled
+/// it (false: the database had contacts already, and nothing was written).
+pub async fn run(app: &App, args: &DemoArgs) -> Result<bool> {
     let existing = app
         .store
         .list_contacts(&ContactFilter {
@@ -256,7 +264,8 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
         // Running the README's command twice must work: the second time, the demo is already
         // there (or this is someone's real database), so nothing is written.
         eprintln!("This database already has contacts; no demo data added. Today's agenda:");
-        return crate::commands::show_today(app, &AgendaArgs { limit: 50 }).await;
+        crate::commands::show_today(app, &AgendaArgs { limit: 50 }).await?;
+        return Ok(false);
     }
     let mut rng = fastrand::Rng::with_seed(args.seed);
     let today = app.today();
@@ -387,7 +396,25 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
         "\nTo explore the demo: export RAPPORT_DATABASE_URL={}",
         app.location
     );
-    Ok(())
+    Ok(true)
+}
+
+/// Makes the demo's owner able to log in to the web UI, on a database the demo filled (now,
+/// or on an earlier run). Returns false for any other database: a well-known password must
+/// never be added to someone's real data.
+pub async fn ensure_login(app: &App, filled: bool) -> Result<bool> {
+    let email: EmailAddress = DEMO_EMAIL.parse()?;
+    if app.user.email == DEMO_EMAIL {
+        return Ok(true);
+    }
+    if !filled {
+        return Ok(false);
+    }
+    let hash = rapport_server::auth::hash_password(DEMO_PASSWORD)?;
+    app.store
+        .set_password_login(app.user.id, &email, &hash)
+        .await?;
+    Ok(true)
 }
 
 /// The stories from the product design, due today so the first agenda tells them.

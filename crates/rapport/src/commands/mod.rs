@@ -13,7 +13,7 @@ mod user;
 use anyhow::Result;
 
 use crate::app::{self, App};
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ServeArgs};
 
 pub async fn run(cli: Cli) -> Result<()> {
     let Cli { global, command } = cli;
@@ -29,7 +29,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         anyhow::bail!("generate: name the new database with --db PATH|URL");
     }
     if let Command::Serve(args) = &command {
-        return serve::run(&global, args).await;
+        return serve::run(&global, args, default_file, None).await;
     }
     let app = App::open(&global, || app::data_file(default_file)).await?;
     match command {
@@ -47,7 +47,30 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve(_) => Ok(()),
         Command::User(command) => user::run(&app, command).await,
         Command::Token(command) => user::token(&app, command).await,
-        Command::Demo(args) => crate::demo::run(&app, &args).await,
+        Command::Demo(args) => {
+            let filled = crate::demo::run(&app, &args).await?;
+            if args.no_serve || app.json {
+                return Ok(());
+            }
+            if !crate::demo::ensure_login(&app, filled).await? {
+                eprintln!(
+                    "\nThis database was not made by `rapport demo`, so no demo login was added; \
+                     to open it in the browser, add a user and run `rapport serve`."
+                );
+                return Ok(());
+            }
+            app.store.close().await;
+            let serve = ServeArgs {
+                bind: args.bind,
+                secure_cookies: false,
+            };
+            let greeting = format!(
+                "Open it in your browser and log in as {} with the password {}",
+                crate::demo::DEMO_EMAIL,
+                crate::demo::DEMO_PASSWORD
+            );
+            serve::run(&global, &serve, default_file, Some(&greeting)).await
+        }
         Command::Generate(args) => crate::generate::run(&app, &args).await,
     }
 }

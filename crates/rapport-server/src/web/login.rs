@@ -1,0 +1,101 @@
+//! `/login` and `/logout`: the password form, sharing the API's login (rate limit included).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Chrome, OwnForm, WebError, WebResult, local_path, page};
+use crate::AppState;
+use crate::session::{self, ClientAddress, LoginError};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    next: String,
+    email: String,
+    /// The message shown by the field it is about (the password, for wrong credentials).
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn form(Query(query): Query<NextQuery>) -> WebResult<Response> {
+    page(
+        &LoginPage {
+            chrome: Chrome::anonymous("Log in"),
+            next: local_path(query.next.as_deref()).to_owned(),
+            email: String::new(),
+            error: None,
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> WebResult<Response> {
+    let secure = session::is_secure(&state, &headers);
+    let next = local_path(form.next.as_deref()).to_owned();
+    let (status, message) =
+        match session::log_in(&state, &form.email, &form.password, &client, secure).await {
+            Ok(logged_in) => {
+                let mut response = Redirect::to(&next).into_response();
+                response
+                    .headers_mut()
+                    .insert(header::SET_COOKIE, logged_in.set_cookie);
+                return Ok(response);
+            }
+            Err(err @ LoginError::BadCredentials) => (StatusCode::UNAUTHORIZED, err.to_string()),
+            Err(err @ LoginError::TooManyFailures { .. }) => {
+                (StatusCode::TOO_MANY_REQUESTS, err.to_string())
+            }
+            Err(LoginError::Store(err)) => return Err(WebError::Store(err)),
+            Err(err) => {
+                tracing::error!(error = %err, "login failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the server could not check the password; it has been logged".to_owned(),
+                )
+            }
+        };
+    page(
+        &LoginPage {
+            chrome: Chrome::anonymous("Log in"),
+            next,
+            email: form.email,
+            error: Some(message),
+        },
+        status,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OwnForm { .. }: OwnForm<LogoutForm>,
+) -> WebResult<Response> {
+    let clear = session::log_out(&state, &headers).await?;
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(header::SET_COOKIE, clear);
+    Ok(response)
+}
