@@ -6,8 +6,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod server;
+mod sessions;
 // Shared with the CLI suite; this binary uses only part of it.
 #[allow(dead_code)]
 #[path = "../cli/support.rs"]
 mod support;
 mod tests;
+mod web;
