@@ -53,6 +53,7 @@ pub async fn submit(
 ) -> WebResult<Response> {
     let secure = session::is_secure(&state, &headers);
     let next = local_path(form.next.as_deref()).to_owned();
+    let mut retry_after = None;
     let (status, message) =
         match session::log_in(&state, &form.email, &form.password, &client, secure).await {
             Ok(logged_in) => {
@@ -63,7 +64,12 @@ pub async fn submit(
                 return Ok(response);
             }
             Err(err @ LoginError::BadCredentials) => (StatusCode::UNAUTHORIZED, err.to_string()),
-            Err(err @ LoginError::TooManyFailures { .. }) => {
+            Err(
+                err @ LoginError::TooManyFailures {
+                    retry_after_seconds,
+                },
+            ) => {
+                retry_after = Some(retry_after_seconds);
                 (StatusCode::TOO_MANY_REQUESTS, err.to_string())
             }
             Err(LoginError::Store(err)) => return Err(WebError::Store(err)),
@@ -75,7 +81,7 @@ pub async fn submit(
                 )
             }
         };
-    page(
+    let mut response = page(
         &LoginPage {
             chrome: Chrome::anonymous("Log in"),
             next,
@@ -83,7 +89,13 @@ pub async fn submit(
             error: Some(message),
         },
         status,
-    )
+    )?;
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, seconds.into());
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]

@@ -147,3 +147,14 @@ fn five_failed_logins_lock_the_email_and_the_address_for_a_while() {
     // The same address trying another email is refused too.
     log_in(&server, "bob@example.com", "guess").0.problem(429);
 }
+
+#[test]
+fn the_openapi_document_describes_login_and_logout() {
+    let rapport = Rapport::new();
+    let server = Server::start(&rapport, TODAY);
+    let doc = server.get("/api/openapi.json", None);
+    let session = &doc.ok(200)["paths"]["/api/v1/session"];
+    assert!(session["post"].is_object(), "{session}");
+    assert!(session["delete"].is_object(), "{session}");
+    assert!(session["post"]["responses"]["429"].is_object());
+}

@@ -171,3 +171,35 @@ fn a_viewer_sees_pages_but_cannot_post_forms() {
     );
     assert_eq!(reply.status, 403);
 }
+
+#[test]
+fn the_login_form_says_when_too_many_attempts_failed() {
+    let rapport = Rapport::new();
+    user_with_token(&rapport, "ann@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let attempt = |password: &str| {
+        server.request(
+            "POST",
+            "/login",
+            &[],
+            Body::Form(vec![
+                ("email", "ann@example.com".to_owned()),
+                ("password", password.to_owned()),
+            ]),
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("guess").status, 401);
+    }
+    let locked = attempt(PASSWORD);
+    assert_eq!(locked.status, 429);
+    assert!(
+        locked
+            .text
+            .contains("too many failed logins; try again in 15 minutes"),
+        "{}",
+        locked.text
+    );
+    assert!(locked.header("set-cookie").is_none());
+    assert!(locked.header("retry-after").is_some());
+}
