@@ -214,7 +214,9 @@ fn a_database_from_a_newer_version_is_refused() {
     let r = Rapport::new();
     r.add("Ada Lovelace", &[]);
     let version = r.json(&["settings"])["schema_version"].as_i64().unwrap();
-    assert_eq!(version, 2);
+    // 0004 (sessions); 0003 is the audit log's, on another branch.
+    assert_eq!(version, 4);
+    let applied = r.db.count("SELECT COUNT(*) FROM _sqlx_migrations");
     r.db.record_migration(99_990_101_000_000, "from the future");
     let known = format!("knows up to {version}");
     for args in [
@@ -235,7 +237,7 @@ fn a_database_from_a_newer_version_is_refused() {
     assert_eq!(r.db.count("SELECT COUNT(*) FROM contacts"), 1);
     assert_eq!(
         r.db.count("SELECT COUNT(*) FROM _sqlx_migrations"),
-        version + 1,
+        applied + 1,
         "no migration ran"
     );
 }

@@ -80,7 +80,7 @@ fn every_read_command_speaks_json() {
 
     let settings = r.json(&["settings"]);
     assert_eq!(s(&settings["user"]), "me@localhost");
-    assert_eq!(settings["schema_version"], 2);
+    assert_eq!(settings["schema_version"], 4);
 
     // Writes answer in JSON too.
     let added = r.json(&["contact", "add", "Grace"]);
