@@ -203,3 +203,76 @@ fn the_login_form_says_when_too_many_attempts_failed() {
     assert!(locked.header("set-cookie").is_none());
     assert!(locked.header("retry-after").is_some());
 }
+
+#[test]
+fn the_other_pages_show_what_the_store_knows() {
+    let rapport = Rapport::new();
+    let token = user_with_token(&rapport, "ann@example.com", "admin");
+    let server = Server::start(&rapport, TODAY);
+    // Ann's own contact and touch: the dashboard is about the signed-in user's contacts.
+    server
+        .send(
+            "POST",
+            "/api/v1/contacts",
+            Some(&token),
+            serde_json::json!({"name": "Dana Whitfield", "organization": "Halcyon Freight", "tier": "A"}),
+        )
+        .ok(201);
+    server
+        .send(
+            "POST",
+            "/api/v1/contacts/1/touches",
+            Some(&token),
+            serde_json::json!({"kind": "call", "summary": "Replace the dispatch system"}),
+        )
+        .ok(201);
+    let cookie = form_login(&server, "ann@example.com");
+    let get = |path: &str| {
+        let reply = server.request("GET", path, &[("Cookie", &cookie)], Body::Empty);
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        reply.text
+    };
+    let organization = get("/organizations/1");
+    assert!(organization.contains("Halcyon Freight") && organization.contains("Dana Whitfield"));
+    assert!(organization.contains("Replace the dispatch system"));
+    let results = get("/search?q=DISPATCH&partial=results");
+    assert!(results.starts_with("<ul class=\"hits\">") || results.contains("Dana Whitfield"));
+    assert!(!results.contains("<html"), "a fragment, not a page");
+    let options = get("/search?q=dana&partial=options");
+    assert!(
+        options.contains("<option value=\"#1 Dana Whitfield\">"),
+        "{options}"
+    );
+    let dashboard = get("/dashboard");
+    assert!(dashboard.contains("<svg class=\"chart bars adherence\""));
+    assert!(dashboard.contains("1 of 1 touches on time"), "{dashboard}");
+
+    let settings = get("/settings");
+    assert!(settings.contains("tier A"));
+    let csrf = csrf_of(&settings);
+    let set = server.request(
+        "POST",
+        "/settings/cadence",
+        &[("Cookie", &cookie)],
+        Body::Form(vec![
+            ("csrf", csrf.clone()),
+            ("scope", "tier".to_owned()),
+            ("key", "A".to_owned()),
+            ("cadence", "2w".to_owned()),
+        ]),
+    );
+    assert_eq!(set.status, 303, "{}", set.text);
+    let contact = get("/contacts/1");
+    assert!(contact.contains("every 2 weeks (from tier A)"), "{contact}");
+    let bad = server.request(
+        "POST",
+        "/settings/time-zone",
+        &[("Cookie", &cookie)],
+        Body::Form(vec![
+            ("csrf", csrf),
+            ("time_zone", "Mars/Olympus".to_owned()),
+        ]),
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.text.contains("id=\"tz-error\""));
+}
