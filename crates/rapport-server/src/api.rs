@@ -64,8 +64,9 @@ pub fn routes() -> Router<AppState> {
     info(
         title = "Rapport",
         description = "The relationship-first CRM's team API. Every /api/v1 route takes \
-            `Authorization: Bearer <token>` (create one with `rapport token create`). Errors are \
-            RFC 9457 problem details (application/problem+json)."
+            `Authorization: Bearer <token>` (create one with `rapport token create`), or the \
+            session cookie from POST /api/v1/session with `X-CSRF-Token` on unsafe methods. \
+            Errors are RFC 9457 problem details (application/problem+json)."
     ),
     paths(
         healthz, readyz, agenda, list_contacts, add_contact, show_contact, edit_contact, archive_contact, unarchive_contact, log_touch, hold,
