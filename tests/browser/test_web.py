@@ -93,7 +93,12 @@ def test_the_quick_log_shortcut(page, server):
     dialog = page.locator("dialog#quick-log")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Contact")).to_be_focused()
-    page.keyboard.type("Sam Okoro")
+    page.keyboard.type("Okor", delay=30)
+    # Suggestions arrive as you type: "#id Name", which the server takes as the contact.
+    expect(dialog.locator("#ql-options option")).to_have_count(1)
+    suggestion = dialog.locator("#ql-options option").first.get_attribute("value")
+    assert suggestion.endswith(" Sam Okoro"), suggestion
+    dialog.get_by_label("Contact").fill(suggestion)
     page.keyboard.press("Tab")
     dialog.get_by_label("Kind").select_option("meeting")
     dialog.get_by_label("Summary").fill("Coffee; they are reviewing vendors in spring")
@@ -131,3 +136,13 @@ def test_a_form_post_without_the_csrf_token_is_refused(page, server):
     assert refused.status == 403
     page.goto(server.base + "/contacts/1")
     expect(page.locator("dd.hold")).to_have_count(0)
+
+
+def test_the_dashboard_draws_its_charts(page, server):
+    log_in(page, server.base)
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    for kind in ["adherence", "weekly", "overdue"]:
+        expect(page.locator(f"svg.chart.{kind} rect").first).to_be_visible()
+    expect(page.locator("svg.chart.weekly rect")).to_have_count(12)
+    screenshot(page, "dashboard-desktop")
