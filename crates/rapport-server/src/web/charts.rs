@@ -82,8 +82,8 @@ pub struct Timeline {
     pub zero_y: f64,
     /// Date labels along the bottom.
     pub ticks: Vec<(f64, String)>,
-    /// The next touch, on the due line.
-    pub next: Option<(f64, String)>,
+    /// The next touch, on the due line: where, and its `<title>`.
+    pub next: (f64, String),
     /// How many days the top edge stands for.
     pub span_days: i64,
 }
@@ -137,10 +137,10 @@ impl Timeline {
             dots,
             zero_y,
             ticks,
-            next: Some((
+            next: (
                 x_of(next_due),
                 format!("next touch due {}", short_date(next_due)),
-            )),
+            ),
             span_days,
         }
     }

@@ -45,12 +45,17 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
+/// Logs in from the form. There is no session yet, so no CSRF token to check: a cross-site
+/// form (logging the victim into someone else's account) is refused by its `Origin` instead.
 pub async fn submit(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> WebResult<Response> {
+    if !same_origin(&headers) {
+        return Err(WebError::BadCsrf);
+    }
     let secure = session::is_secure(&state, &headers);
     let next = local_path(form.next.as_deref()).to_owned();
     let mut retry_after = None;
@@ -110,4 +115,46 @@ pub async fn logout(
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(header::SET_COOKIE, clear);
     Ok(response)
+}
+
+/// Whether the request's `Origin`, when the browser sends one, names this server's host.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    matches!((origin_host, host), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn a_login_form_from_another_site_is_told_apart() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        assert!(
+            same_origin(&headers),
+            "no Origin: not a browser form, or an old one"
+        );
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
+        assert!(same_origin(&headers));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!same_origin(&headers));
+        headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&headers));
+    }
 }
