@@ -1,7 +1,7 @@
 //! Rapport's team server: the REST API under `/api/v1`, its OpenAPI 3.1 document at
 //! `/api/openapi.json`, health checks, API-token and session authentication, RFC 9457 errors
-//! and the web UI (`web`), over the same store and domain core as the CLI. Also home of the JSON wire format (`views`), which
-//! the CLI's `--json` shares.
+//! and the web UI (`web`), over the same store and domain core as the CLI. Also home of the
+//! JSON wire format (`views`), which the CLI's `--json` shares.
 //!
 //! The server keeps no state of its own outside the database: any number of instances can
 //! serve one PostgreSQL.
