@@ -249,9 +249,9 @@ fn pick<'a, T>(rng: &mut fastrand::Rng, items: &'a [T]) -> &'a T {
 pub const DEMO_EMAIL: &str = "demo@rapport.test";
 pub const DEMO_PASSWORD: &str = "rapport-demo";
 
-/// Fills an empty database with the demo and shows today's agenda. Returns whether it filled
-/// it (false: the database had contacts already, and nothing was written).
-pub async fn run(app: &App, args: &DemoArgs) -> Result<bool> {
+/// Fills an empty database with the demo, makes its owner the demo login, and shows today's
+/// agenda. A database with contacts already is left alone.
+pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
     let existing = app
         .store
         .list_contacts(&ContactFilter {
@@ -264,8 +264,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<bool> {
         // Running the README's command twice must work: the second time, the demo is already
         // there (or this is someone's real database), so nothing is written.
         eprintln!("This database already has contacts; no demo data added. Today's agenda:");
-        crate::commands::show_today(app, &AgendaArgs { limit: 50 }).await?;
-        return Ok(false);
+        return crate::commands::show_today(app, &AgendaArgs { limit: 50 }).await;
     }
     let mut rng = fastrand::Rng::with_seed(args.seed);
     let today = app.today();
@@ -386,6 +385,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<bool> {
         }
     }
     stories(app).await?;
+    give_login(app).await?;
     eprintln!(
         "Demo data: {} contacts at {} organizations, a year of touches.",
         args.contacts + 2,
@@ -396,25 +396,32 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<bool> {
         "\nTo explore the demo: export RAPPORT_DATABASE_URL={}",
         app.location
     );
-    Ok(true)
+    Ok(())
 }
 
-/// Makes the demo's owner able to log in to the web UI, on a database the demo filled (now,
-/// or on an earlier run). Returns false for any other database: a well-known password must
+/// Whether the demo's login is there to serve this database with: the demo made it (it has
+/// the login), or it is the demo's own file (`is_demo_file`) from a Rapport that did not make
+/// logins yet, which gets one now. Any other database is refused: a well-known password must
 /// never be added to someone's real data.
-pub async fn ensure_login(app: &App, filled: bool) -> Result<bool> {
-    let email: EmailAddress = DEMO_EMAIL.parse()?;
+pub async fn ensure_login(app: &App, is_demo_file: bool) -> Result<bool> {
     if app.user.email == DEMO_EMAIL {
         return Ok(true);
     }
-    if !filled {
+    if !is_demo_file {
         return Ok(false);
     }
+    give_login(app).await?;
+    Ok(true)
+}
+
+/// The demo's owner (the local user) becomes the demo login.
+async fn give_login(app: &App) -> Result<()> {
+    let email: EmailAddress = DEMO_EMAIL.parse()?;
     let hash = rapport_server::auth::hash_password(DEMO_PASSWORD)?;
     app.store
         .set_password_login(app.user.id, &email, &hash)
         .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// The stories from the product design, due today so the first agenda tells them.

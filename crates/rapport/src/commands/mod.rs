@@ -48,11 +48,14 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User(command) => user::run(&app, command).await,
         Command::Token(command) => user::token(&app, command).await,
         Command::Demo(args) => {
-            let filled = crate::demo::run(&app, &args).await?;
+            crate::demo::run(&app, &args).await?;
             if args.no_serve || app.json {
                 return Ok(());
             }
-            if !crate::demo::ensure_login(&app, filled).await? {
+            // The demo's own file (no --db) only ever holds the demo, whichever version of
+            // Rapport filled it.
+            let demo_file = global.db.is_none();
+            if !crate::demo::ensure_login(&app, demo_file).await? {
                 eprintln!(
                     "\nThis database was not made by `rapport demo`, so no demo login was added; \
                      to open it in the browser, add a user and run `rapport serve`."
