@@ -404,7 +404,8 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
 /// logins yet, which gets one now. Any other database is refused: a well-known password must
 /// never be added to someone's real data.
 pub async fn ensure_login(app: &App, is_demo_file: bool) -> Result<bool> {
-    if app.user.email == DEMO_EMAIL {
+    // Read again: `run` may have just given the login.
+    if app.store.local_user().await?.email == DEMO_EMAIL {
         return Ok(true);
     }
     if !is_demo_file {
