@@ -9,6 +9,7 @@ pub mod access;
 pub mod agenda;
 pub mod cadence;
 pub mod email;
+pub mod punctuality;
 pub mod schedule;
 pub mod vocab;
 pub mod when;

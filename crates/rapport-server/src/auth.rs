@@ -5,13 +5,15 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use rapport_store::Account;
+use rapport_store::{Account, Authenticated};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::problem::Problem;
+use crate::session;
 
 /// Every token starts with this, so a leaked one is easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "rap_";
@@ -32,11 +34,17 @@ pub struct NewToken {
 }
 
 pub fn new_token() -> Result<NewToken, SecretError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| SecretError::Random(e.to_string()))?;
-    let secret = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
+    let secret = format!("{TOKEN_PREFIX}{}", random_secret()?);
     let hash = token_hash(&secret);
     Ok(NewToken { secret, hash })
+}
+
+/// 32 random bytes from the operating system, as 64 hex characters: the secret part of API
+/// tokens, session cookies and CSRF tokens.
+pub fn random_secret() -> Result<String, SecretError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| SecretError::Random(e.to_string()))?;
+    Ok(hex::encode(bytes))
 }
 
 /// The hex SHA-256 of a token, as stored.
@@ -72,7 +80,10 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeenVersion(pub i64);
 
-/// The user a request acts as, from its `Authorization: Bearer` token.
+/// The user a request acts as: from its `Authorization: Bearer` token, else from its session
+/// cookie — and then an unsafe method (POST, PUT, PATCH, DELETE) must carry the session's CSRF
+/// token in `X-CSRF-Token`, else 403. Bearer requests need no CSRF token: a browser never adds
+/// that header on its own.
 #[derive(Debug, Clone)]
 pub struct Actor(pub Account);
 
@@ -80,29 +91,45 @@ impl FromRequestParts<AppState> for Actor {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            Problem::unauthorized("send an API token: Authorization: Bearer <token>")
-        })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| {
-                let (scheme, token) = value.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                Problem::unauthorized("the Authorization header must be: Bearer <token>")
-            })?;
-        let found = state
-            .store
-            .account_by_token(&token_hash(token), state.clock.now())
-            .await?
-            .ok_or_else(|| Problem::unauthorized("the API token is unknown or revoked"))?;
-        tracing::Span::current().record("user_id", found.account.user.id.0);
-        parts.extensions.insert(SeenVersion(found.data_version));
-        Ok(Actor(found.account))
+        let account = match parts.headers.get(AUTHORIZATION) {
+            Some(header) => {
+                let found = bearer_account(header, state).await?;
+                parts.extensions.insert(SeenVersion(found.data_version));
+                found.account
+            }
+            None => {
+                let session = session::current(state, &parts.headers)
+                    .await?
+                    .ok_or_else(|| {
+                        Problem::unauthorized(
+                            "send an API token (Authorization: Bearer <token>) or log in \
+                             (POST /api/v1/session)",
+                        )
+                    })?;
+                session::check_csrf_header(&parts.method, &parts.headers, &session)?;
+                session.account
+            }
+        };
+        tracing::Span::current().record("user_id", account.user.id.0);
+        Ok(Actor(account))
     }
+}
+
+async fn bearer_account(header: &HeaderValue, state: &AppState) -> Result<Authenticated, Problem> {
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            let (scheme, token) = value.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| Problem::unauthorized("the Authorization header must be: Bearer <token>"))?;
+    state
+        .store
+        .account_by_token(&token_hash(token), state.clock.now())
+        .await?
+        .ok_or_else(|| Problem::unauthorized("the API token is unknown or revoked"))
 }
 
 /// An actor whose role may change records; a viewer gets 403.

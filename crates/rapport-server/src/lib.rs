@@ -1,7 +1,7 @@
 //! Rapport's team server: the REST API under `/api/v1`, its OpenAPI 3.1 document at
-//! `/api/openapi.json` (browsable at `/api/docs`), health checks, API-token authentication and RFC 9457 errors, over the
-//! same store and domain core as the CLI. Also home of the JSON wire format (`views`), which
-//! the CLI's `--json` shares.
+//! `/api/openapi.json` (browsable at `/api/docs`), health checks, API-token and session
+//! authentication, RFC 9457 errors and the web UI (`web`), over the same store and domain core
+//! as the CLI. Also home of the JSON wire format (`views`), which the CLI's `--json` shares.
 //!
 //! The server keeps no state of its own outside the database: any number of instances can
 //! serve one PostgreSQL.
@@ -11,7 +11,9 @@ mod api;
 pub mod auth;
 mod openapi;
 pub mod problem;
+pub mod session;
 pub mod views;
+mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -59,21 +61,26 @@ impl Clock {
 }
 
 /// What every request handler shares: the store, the clock, an optional time zone that
-/// overrides each user's own (`--tz`), and agenda answers that are still current.
+/// overrides each user's own (`--tz`), whether cookies must be `Secure`, and agenda answers
+/// that are still current.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
     pub clock: Clock,
     pub tz: Option<TimeZone>,
+    /// Mark session cookies `Secure` whatever the request says (`--secure-cookies`): the
+    /// server sits behind TLS.
+    pub secure_cookies: bool,
     agendas: Arc<AgendaCache>,
 }
 
 impl AppState {
-    pub fn new(store: Store, clock: Clock, tz: Option<TimeZone>) -> AppState {
+    pub fn new(store: Store, clock: Clock, tz: Option<TimeZone>, secure_cookies: bool) -> AppState {
         AppState {
             store,
             clock,
             tz,
+            secure_cookies,
             agendas: Arc::default(),
         }
     }
@@ -89,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         // binary (the crate's `vendored` feature), so the page asks no outside host for anything.
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
         .nest("/api/v1", api::routes())
+        .merge(web::routes())
         .fallback(api::not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -129,7 +137,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // The peer's address reaches handlers (`session::ClientAddress`) to count failed logins.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -10,6 +10,7 @@ use rapport_core::{
     ProspectKind, Role, Stage, Tier,
 };
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 
 use crate::audit::{self, Change, contact_snapshot};
 use crate::error::{Candidate, Result, StoreError, is_unique_violation};
@@ -75,6 +76,28 @@ pub struct ContactFilter {
     /// Keyset pagination: only contacts listed after this one (in name order, then id).
     pub after: Option<ContactId>,
     pub limit: Option<i64>,
+}
+
+/// What a contact list reads, from `contacts c LEFT JOIN organizations o`.
+pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.name, o.name AS organization, c.tier, \
+    c.stage, c.next_touch_on, c.next_touch_source, c.archived_at, \
+    (SELECT MIN(e.email) FROM contact_emails e WHERE e.contact_id = c.id) AS email";
+
+/// One line of a contact list, from a row of [`SUMMARY_COLUMNS`].
+pub(crate) fn contact_summary(row: &AnyRow) -> Result<ContactSummary> {
+    Ok(ContactSummary {
+        id: ContactId(rows::int(row, "id")?),
+        name: rows::text(row, "name")?,
+        organization: rows::opt_text(row, "organization")?,
+        email: rows::opt_text(row, "email")?,
+        tier: rows::opt_parsed(row, "tier")?,
+        stage: rows::opt_parsed(row, "stage")?,
+        next_touch: NextTouch {
+            on: rows::date(row, "next_touch_on")?,
+            source: rows::parsed(row, "next_touch_source")?,
+        },
+        archived: rows::opt_text(row, "archived_at")?.is_some(),
+    })
 }
 
 /// The lowercase form names are matched on.
@@ -536,9 +559,7 @@ impl Store {
             format!("WHERE {}", conditions.join(" AND "))
         };
         let sql = format!(
-            "SELECT c.id, c.name, o.name AS organization, c.tier, c.stage, c.next_touch_on, \
-                c.next_touch_source, c.archived_at, \
-                (SELECT MIN(e.email) FROM contact_emails e WHERE e.contact_id = c.id) AS email \
+            "SELECT {SUMMARY_COLUMNS} \
              FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
              {where_sql} ORDER BY c.name_key, c.id LIMIT {}",
             filter.limit.unwrap_or(i64::MAX).max(0)
@@ -551,24 +572,7 @@ impl Store {
             };
         }
         let found = query.fetch_all(&self.pool).await?;
-        found
-            .iter()
-            .map(|row| {
-                Ok(ContactSummary {
-                    id: ContactId(rows::int(row, "id")?),
-                    name: rows::text(row, "name")?,
-                    organization: rows::opt_text(row, "organization")?,
-                    email: rows::opt_text(row, "email")?,
-                    tier: rows::opt_parsed(row, "tier")?,
-                    stage: rows::opt_parsed(row, "stage")?,
-                    next_touch: NextTouch {
-                        on: rows::date(row, "next_touch_on")?,
-                        source: rows::parsed(row, "next_touch_source")?,
-                    },
-                    archived: rows::opt_text(row, "archived_at")?.is_some(),
-                })
-            })
-            .collect()
+        found.iter().map(contact_summary).collect()
     }
 }
 

@@ -13,9 +13,12 @@ mod audit;
 mod bulk;
 mod contacts;
 mod error;
+mod insights;
 mod organizations;
 mod rows;
 mod schedule;
+mod search;
+mod sessions;
 mod touches;
 mod users;
 
@@ -35,6 +38,8 @@ pub use bulk::{
 };
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
+pub use insights::TouchWith;
+pub use sessions::{LoginFailures, NewSession, Session};
 pub use touches::NewTouch;
 pub use users::{Account, ApiToken, Authenticated, NewUser};
 

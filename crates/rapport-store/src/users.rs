@@ -96,15 +96,25 @@ async fn load_api_token(conn: &mut sqlx::AnyConnection, id: i64) -> Result<ApiTo
     api_token(&row)
 }
 
-const ACCOUNT_COLUMNS: &str = "id, email, name, time_zone, role, password_hash, created_at";
+pub(crate) const ACCOUNT_COLUMNS: &str =
+    "id, email, name, time_zone, role, password_hash, created_at";
 
-fn account(row: &AnyRow) -> Result<Account> {
+pub(crate) fn account(row: &AnyRow) -> Result<Account> {
     Ok(Account {
         user: rows::user(row)?,
         role: rows::parsed(row, "role")?,
         has_password: rows::opt_text(row, "password_hash")?.is_some(),
         created_at: rows::instant(row, "created_at")?,
     })
+}
+
+/// `u.id, u.email, …`: the account columns read through a join.
+pub(crate) fn account_columns_of(alias: &str) -> String {
+    ACCOUNT_COLUMNS
+        .split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Store {
@@ -304,11 +314,7 @@ impl Store {
             "SELECT t.id AS token_id, t.last_used_at, {}, ({DATA_VERSION}) AS data_version \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-            ACCOUNT_COLUMNS
-                .split(", ")
-                .map(|c| format!("u.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            account_columns_of("u")
         );
         let Some(row) = sqlx::query(&sql)
             .bind(token_hash)

@@ -67,7 +67,7 @@ pub enum Command {
     Today(AgendaArgs),
     /// Overdue, due and upcoming touches for the next N days
     Agenda(AgendaWindowArgs),
-    /// Fill a database with realistic demo data and show today's agenda
+    /// Fill a database with realistic demo data, show today's agenda, and open the web UI on it
     Demo(DemoArgs),
     /// Show or change settings (time zone)
     Settings(SettingsArgs),
@@ -338,6 +338,12 @@ pub struct DemoArgs {
     /// Random seed, for the same demo every time
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Where the web UI listens; port 0 lets the system choose
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub bind: String,
+    /// Only fill the database and show today's agenda; do not start the web UI
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 #[derive(Debug, Args)]
@@ -360,6 +366,10 @@ pub struct GenerateArgs {
     pub verify: bool,
 }
 
+/// Database connections a server opens at most, unless told otherwise (docs/benchmarks.md:
+/// on SQLite, more connections than this write slower and hold more memory).
+pub const DEFAULT_SERVER_CONNECTIONS: u32 = 8;
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 lets the system choose (the first line printed says which)
@@ -375,11 +385,15 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "RAPPORT_CONNECTIONS",
-        default_value_t = 8,
+        default_value_t = DEFAULT_SERVER_CONNECTIONS,
         value_parser = clap::value_parser!(u32).range(1..=1000),
         value_name = "N"
     )]
     pub connections: u32,
+    /// Mark session cookies Secure: the server sits behind TLS (set automatically for requests
+    /// a proxy forwards with X-Forwarded-Proto: https)
+    #[arg(long, env = "RAPPORT_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Subcommand)]

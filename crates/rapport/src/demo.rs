@@ -7,7 +7,8 @@ use anyhow::Result;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use rapport_core::model::Hold;
 use rapport_core::{
-    Cadence, CadenceUnit, Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind, when,
+    Cadence, CadenceUnit, Direction, EmailAddress, Horizon, ProspectKind, Role, Stage, Tier,
+    TouchKind, when,
 };
 use rapport_store::{ContactFilter, NewContact, NewTouch};
 
@@ -243,6 +244,13 @@ fn pick<'a, T>(rng: &mut fastrand::Rng, items: &'a [T]) -> &'a T {
     &items[rng.usize(..items.len())]
 }
 
+/// The demo's login: the owner of the demo's contacts. The password is public on purpose: a
+/// demo database holds made-up people, and the demo listens on 127.0.0.1 unless told otherwise.
+pub const DEMO_EMAIL: &str = "demo@rapport.test";
+pub const DEMO_PASSWORD: &str = "rapport-demo";
+
+/// Fills an empty database with the demo, makes its owner the demo login, and shows today's
+/// agenda. A database with contacts already is left alone.
 pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
     let existing = app
         .store
@@ -377,6 +385,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
         }
     }
     stories(app).await?;
+    give_login(app).await?;
     eprintln!(
         "Demo data: {} contacts at {} organizations, a year of touches.",
         args.contacts + 2,
@@ -387,6 +396,32 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
         "\nTo explore the demo: export RAPPORT_DATABASE_URL={}",
         app.location
     );
+    Ok(())
+}
+
+/// Whether the demo's login is there to serve this database with: the demo made it (it has
+/// the login), or it is the demo's own file (`is_demo_file`) from a Rapport that did not make
+/// logins yet, which gets one now. Any other database is refused: a well-known password must
+/// never be added to someone's real data.
+pub async fn ensure_login(app: &App, is_demo_file: bool) -> Result<bool> {
+    // Read again: `run` may have just given the login.
+    if app.store.local_user().await?.email == DEMO_EMAIL {
+        return Ok(true);
+    }
+    if !is_demo_file {
+        return Ok(false);
+    }
+    give_login(app).await?;
+    Ok(true)
+}
+
+/// The demo's owner (the local user) becomes the demo login.
+async fn give_login(app: &App) -> Result<()> {
+    let email: EmailAddress = DEMO_EMAIL.parse()?;
+    let hash = rapport_server::auth::hash_password(DEMO_PASSWORD)?;
+    app.store
+        .set_password_login(app.user.id, &email, &hash)
+        .await?;
     Ok(())
 }
 

@@ -21,7 +21,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     // A command is one request: one thread. The server answers many at once.
-    let mut builder = if matches!(cli.command, cli::Command::Serve(_)) {
+    let serves = match &cli.command {
+        cli::Command::Serve(_) => true,
+        cli::Command::Demo(args) => !args.no_serve && !cli.global.json,
+        _ => false,
+    };
+    let mut builder = if serves {
         tokio::runtime::Builder::new_multi_thread()
     } else {
         tokio::runtime::Builder::new_current_thread()

@@ -80,6 +80,10 @@ pub fn routes() -> Router<AppState> {
             put(team::set_cadence_default),
         )
         .route("/audit", get(team::audit))
+        .route(
+            "/session",
+            post(crate::session::create).delete(crate::session::delete),
+        )
 }
 
 #[derive(Debug, OpenApi)]
@@ -87,8 +91,9 @@ pub fn routes() -> Router<AppState> {
     info(
         title = "Rapport",
         description = "The relationship-first CRM's team API. Every /api/v1 route takes \
-            `Authorization: Bearer <token>` (create one with `rapport token create`). Errors are \
-            RFC 9457 problem details (application/problem+json)."
+            `Authorization: Bearer <token>` (create one with `rapport token create`), or the \
+            session cookie from POST /api/v1/session with `X-CSRF-Token` on unsafe methods. \
+            Errors are RFC 9457 problem details (application/problem+json)."
     ),
     paths(
         healthz, readyz, agenda, list_contacts, add_contact, show_contact, edit_contact,
@@ -96,7 +101,7 @@ pub fn routes() -> Router<AppState> {
         clear_cadence, list_follow_ups, add_follow_up, complete_follow_up, list_organizations,
         add_organization, show_organization, team::list_users, team::me, team::edit_me,
         team::list_tokens, team::revoke_token, team::reassign, team::cadence_defaults,
-        team::set_cadence_default, team::audit
+        team::set_cadence_default, team::audit, crate::session::create, crate::session::delete
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -159,7 +164,12 @@ pub async fn problem_for_bare_errors(response: Response) -> Response {
             v.as_bytes()
                 .starts_with(crate::problem::CONTENT_TYPE.as_bytes())
         });
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    // Web pages answer their errors as HTML pages of their own.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_page {
         return response;
     }
     let detail = match status {
@@ -280,12 +290,12 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
 
 /// Collects every bad field of a request, so one answer names them all.
 #[derive(Debug, Default)]
-struct Fields {
-    errors: Vec<FieldError>,
+pub(crate) struct Fields {
+    pub(crate) errors: Vec<FieldError>,
 }
 
 impl Fields {
-    fn error(&mut self, field: &str, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError {
             field: field.into(),
             message: message.into(),
@@ -293,7 +303,11 @@ impl Fields {
     }
 
     /// The value, or `None` with the error recorded against `field`.
-    fn check<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+    pub(crate) fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(e) => {
@@ -303,7 +317,7 @@ impl Fields {
         }
     }
 
-    fn parse<T>(&mut self, field: &str, text: Option<&str>) -> Option<T>
+    pub(crate) fn parse<T>(&mut self, field: &str, text: Option<&str>) -> Option<T>
     where
         T: FromStr,
         T::Err: std::fmt::Display,
@@ -312,7 +326,7 @@ impl Fields {
         self.check(field, result)
     }
 
-    fn date(&mut self, field: &str, text: &str, today: Date) -> Option<Date> {
+    pub(crate) fn date(&mut self, field: &str, text: &str, today: Date) -> Option<Date> {
         self.check(field, when::parse_date(text, today))
     }
 
@@ -328,13 +342,13 @@ impl Fields {
 /// Who, where and when for one request: the acting user's zone (unless `--tz` overrides it)
 /// and the server's clock.
 #[derive(Debug)]
-struct Moment {
-    now: jiff::Timestamp,
-    tz: TimeZone,
+pub(crate) struct Moment {
+    pub(crate) now: jiff::Timestamp,
+    pub(crate) tz: TimeZone,
 }
 
 impl Moment {
-    fn of(state: &AppState, account: &Account) -> Moment {
+    pub(crate) fn of(state: &AppState, account: &Account) -> Moment {
         let tz = state.tz.clone().unwrap_or_else(|| {
             account
                 .user
@@ -349,7 +363,7 @@ impl Moment {
         }
     }
 
-    fn today(&self) -> Date {
+    pub(crate) fn today(&self) -> Date {
         when::today(self.now, &self.tz)
     }
 }

@@ -12,6 +12,8 @@
 
 mod accounts;
 mod concurrency;
+mod search;
+mod sessions;
 mod support;
 mod team;
 mod versions;

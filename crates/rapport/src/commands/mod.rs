@@ -14,7 +14,7 @@ mod user;
 use anyhow::Result;
 
 use crate::app::{self, App};
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ServeArgs};
 
 pub async fn run(cli: Cli) -> Result<()> {
     let Cli { global, command } = cli;
@@ -30,7 +30,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         anyhow::bail!("generate: name the new database with --db PATH|URL");
     }
     if let Command::Serve(args) = &command {
-        return serve::run(&global, args).await;
+        return serve::run(&global, args, default_file, None).await;
     }
     let app = App::open(&global, || app::data_file(default_file)).await?;
     match command {
@@ -49,7 +49,34 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User(command) => user::run(&app, command).await,
         Command::Token(command) => user::token(&app, command).await,
         Command::Audit(args) => audit::show(&app, &args).await,
-        Command::Demo(args) => crate::demo::run(&app, &args).await,
+        Command::Demo(args) => {
+            crate::demo::run(&app, &args).await?;
+            if args.no_serve || app.json {
+                return Ok(());
+            }
+            // The demo's own file (no --db) only ever holds the demo, whichever version of
+            // Rapport filled it.
+            let demo_file = global.db.is_none();
+            if !crate::demo::ensure_login(&app, demo_file).await? {
+                eprintln!(
+                    "\nThis database was not made by `rapport demo`, so no demo login was added; \
+                     to open it in the browser, add a user and run `rapport serve`."
+                );
+                return Ok(());
+            }
+            app.store.close().await;
+            let serve = ServeArgs {
+                bind: args.bind,
+                secure_cookies: false,
+                connections: crate::cli::DEFAULT_SERVER_CONNECTIONS,
+            };
+            let greeting = format!(
+                "Open it in your browser and log in as {} with the password {}",
+                crate::demo::DEMO_EMAIL,
+                crate::demo::DEMO_PASSWORD
+            );
+            serve::run(&global, &serve, default_file, Some(&greeting)).await
+        }
         Command::Generate(args) => crate::generate::run(&app, &args).await,
     }
 }

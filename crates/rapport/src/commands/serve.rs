@@ -8,11 +8,18 @@ use tokio::net::TcpListener;
 use crate::app::{self, App};
 use crate::cli::{Global, ServeArgs};
 
-pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
+/// Serves the database `--db` names (else `default_file` in the data directory). `greeting`
+/// is printed after the address, for a person reading the terminal.
+pub async fn run(
+    global: &Global,
+    args: &ServeArgs,
+    default_file: &str,
+    greeting: Option<&str>,
+) -> Result<()> {
     rapport_server::init_logging();
     let app = App::open_with(
         global,
-        || app::data_file("rapport.db"),
+        || app::data_file(default_file),
         OpenOptions {
             max_connections: args.connections,
         },
@@ -28,6 +35,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
         },
         // --tz overrides every user's own zone; otherwise each request uses its user's.
         global.tz.is_some().then(|| app.tz.clone()),
+        args.secure_cookies,
     );
     let listener = TcpListener::bind(&args.bind)
         .await
@@ -35,6 +43,9 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
     let address = listener.local_addr().context("--bind")?;
     // The first line on stdout, so scripts and tests can learn a port chosen by the system.
     println!("listening on http://{address}");
+    if let Some(greeting) = greeting {
+        println!("{greeting}");
+    }
     tracing::info!(%address, backend = ?app.store.backend(), "serving");
     rapport_server::serve(listener, state, rapport_server::shutdown_signal())
         .await

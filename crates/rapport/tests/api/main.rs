@@ -8,9 +8,11 @@
 mod docs;
 mod matrix;
 mod server;
+mod sessions;
 mod team;
 // Shared with the CLI suite; this binary uses only part of it.
 #[allow(dead_code)]
 #[path = "../cli/support.rs"]
 mod support;
 mod tests;
+mod web;

@@ -88,6 +88,8 @@ impl Server {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_idle_connections(0)
+            // Redirects are answers the web tests look at, not something to follow.
+            .max_redirects(0)
             .timeout_global(Some(Duration::from_secs(20)))
             .build()
             .into();
@@ -151,6 +153,39 @@ impl Server {
         reply(method, path, result)
     }
 
+    /// A request with any headers (a session cookie, a CSRF token) and an optional JSON or
+    /// form (`application/x-www-form-urlencoded`) body.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Body) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let result = match body {
+            Body::Empty => self.agent.run(request.body(()).unwrap()),
+            Body::Json(json) => self.agent.run(
+                request
+                    .header("Content-Type", "application/json")
+                    .body(json.to_string())
+                    .unwrap(),
+            ),
+            Body::Form(pairs) => {
+                let encoded = pairs
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                self.agent.run(
+                    request
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .body(encoded)
+                        .unwrap(),
+                )
+            }
+        };
+        reply(method, path, result)
+    }
+
     /// Sends SIGTERM and waits for the process; returns whether it exited cleanly.
     pub fn terminate(mut self) -> bool {
         let pid = self.child.id().to_string();
@@ -168,6 +203,26 @@ impl Server {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// What a [`Server::request`] sends.
+#[derive(Debug)]
+pub enum Body {
+    Empty,
+    Json(Value),
+    Form(Vec<(&'static str, String)>),
+}
+
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn reply(
@@ -193,9 +248,11 @@ fn reply(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let headers = response.headers().clone();
     let text = response.body_mut().read_to_string().unwrap();
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
     Reply {
+        headers,
         status,
         content_type,
         etag,
@@ -221,6 +278,7 @@ impl Drop for Server {
 
 #[derive(Debug)]
 pub struct Reply {
+    pub headers: ureq::http::HeaderMap,
     pub status: u16,
     pub content_type: String,
     pub etag: Option<String>,
@@ -230,6 +288,11 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// A response header's value, if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
     /// Asserts an RFC 9457 problem with this status; returns its body.
     pub fn problem(&self, status: u16) -> &Value {
         assert_eq!(self.status, status, "{}", self.text);

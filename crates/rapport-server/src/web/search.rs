@@ -1,0 +1,100 @@
+//! `/search?q=`: contacts by a fragment of their name, email, organization, notes or touches.
+//! With `partial=1` (what the page's script asks for as you type) only the results list is
+//! sent, to be swapped into the page; without JavaScript the form submits and the whole page
+//! comes back.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use rapport_core::agenda::days_phrase;
+use serde::Deserialize;
+
+use super::{Chrome, SignedIn, WebResult, page, short_date};
+use crate::AppState;
+
+/// The most results one search shows.
+const MAX_RESULTS: i64 = 50;
+
+#[derive(Debug)]
+pub struct Hit {
+    pub id: i64,
+    pub name: String,
+    pub organization: Option<String>,
+    pub email: Option<String>,
+    pub next_touch: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    chrome: Chrome,
+    query: String,
+    hits: Vec<Hit>,
+}
+
+#[derive(Template)]
+#[template(path = "search_results.html")]
+struct SearchResults {
+    query: String,
+    hits: Vec<Hit>,
+}
+
+#[derive(Template)]
+#[template(path = "search_options.html")]
+struct SearchOptions {
+    hits: Vec<Hit>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    /// `results`: the results list only; `options`: `<option>`s for the quick log's
+    /// contact suggestions.
+    partial: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(query): Query<SearchQuery>,
+) -> WebResult<Response> {
+    let today = user.today();
+    let hits = state
+        .store
+        .search_contacts(user.user(), &query.q, MAX_RESULTS)
+        .await?
+        .into_iter()
+        .map(|c| Hit {
+            id: c.id.0,
+            name: c.name,
+            organization: c.organization,
+            email: c.email,
+            next_touch: format!(
+                "{} ({})",
+                short_date(c.next_touch.on),
+                days_phrase(today, c.next_touch.on)
+            ),
+        })
+        .collect();
+    let query_text = query.q.trim().to_owned();
+    match query.partial.as_deref() {
+        Some("results") => page(
+            &SearchResults {
+                query: query_text,
+                hits,
+            },
+            StatusCode::OK,
+        ),
+        Some("options") => page(&SearchOptions { hits }, StatusCode::OK),
+        _ => page(
+            &SearchPage {
+                chrome: user.chrome("Search"),
+                query: query_text,
+                hits,
+            },
+            StatusCode::OK,
+        ),
+    }
+}

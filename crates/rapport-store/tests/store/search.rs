@@ -1,0 +1,279 @@
+//! Search by any fragment, and the reads behind the dashboard and organization pages.
+
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use rapport_core::model::{ContactId, UserId};
+use rapport_core::{Direction, Tier, TouchKind, UserRole};
+use rapport_store::{NewContact, NewTouch, NewUser, Store};
+
+use crate::runtime;
+use crate::support::Harness;
+
+fn noon(day: Date) -> Timestamp {
+    day.at(12, 0, 0, 0).in_tz("UTC").unwrap().timestamp()
+}
+
+async fn touch(store: &Store, owner: UserId, contact: ContactId, on: Date, summary: &str) {
+    logged(store, owner, contact, on, summary, false).await;
+}
+
+async fn logged(
+    store: &Store,
+    owner: UserId,
+    contact: ContactId,
+    on: Date,
+    summary: &str,
+    private: bool,
+) {
+    store
+        .log_touch(
+            owner,
+            contact,
+            NewTouch {
+                kind: TouchKind::Call,
+                direction: Direction::Outbound,
+                at: noon(on),
+                on,
+                summary: Some(summary.into()),
+                needs: Some("Replace the DISPATCH system".into()),
+                next_approach: None,
+                private,
+            },
+            noon(on),
+        )
+        .await
+        .unwrap();
+}
+
+#[test]
+fn search_finds_contacts_by_any_fragment_ignoring_case() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let owner = store.local_user().await.unwrap().id;
+        let added = date(2026, 1, 5);
+        let add =
+            |name: &str, org: Option<&str>, email: Option<&str>, notes: Option<&str>| NewContact {
+                name: name.into(),
+                organization: org.map(Into::into),
+                emails: email.map(|e| e.parse().unwrap()).into_iter().collect(),
+                notes: notes.map(Into::into),
+                ..NewContact::default()
+            };
+        let dana = store
+            .add_contact(
+                owner,
+                add("Dana Whitfield", Some("Halcyon Freight"), None, None),
+                noon(added),
+                added,
+            )
+            .await
+            .unwrap();
+        let sam = store
+            .add_contact(
+                owner,
+                add(
+                    "Sam Okafor",
+                    None,
+                    Some("sam@northwind.example"),
+                    Some("Met at the 50% off fair"),
+                ),
+                noon(added),
+                added,
+            )
+            .await
+            .unwrap();
+        store
+            .add_contact(owner, add("Lee Park", None, None, None), noon(added), added)
+            .await
+            .unwrap();
+        touch(
+            store,
+            owner,
+            dana,
+            date(2026, 2, 1),
+            "Budget frozen until March",
+        )
+        .await;
+
+        let ids = |found: Vec<rapport_core::model::ContactSummary>| {
+            found.into_iter().map(|c| c.id).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(store.search_contacts(owner, "whitf", 10).await.unwrap()),
+            vec![dana]
+        );
+        assert_eq!(
+            ids(store.search_contacts(owner, "HALCYON", 10).await.unwrap()),
+            vec![dana]
+        );
+        assert_eq!(
+            ids(store.search_contacts(owner, "northwind", 10).await.unwrap()),
+            vec![sam]
+        );
+        assert_eq!(
+            ids(store.search_contacts(owner, "50%", 10).await.unwrap()),
+            vec![sam]
+        );
+        assert_eq!(
+            ids(store.search_contacts(owner, "frozen", 10).await.unwrap()),
+            vec![dana]
+        );
+        assert_eq!(
+            ids(store.search_contacts(owner, "dispatch", 10).await.unwrap()),
+            vec![dana]
+        );
+        assert!(
+            store
+                .search_contacts(owner, "0%_", 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "wildcards are literal"
+        );
+        assert!(
+            store
+                .search_contacts(owner, "  ", 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.search_contacts(owner, "a", 2).await.unwrap().len(), 2);
+
+        // A private touch's text finds the contact for its author only.
+        logged(
+            store,
+            owner,
+            sam,
+            date(2026, 2, 2),
+            "Quiet merger talks",
+            true,
+        )
+        .await;
+        let bob = colleague(store, owner).await;
+        assert_eq!(
+            ids(store.search_contacts(owner, "merger", 10).await.unwrap()),
+            vec![sam]
+        );
+        assert!(
+            store
+                .search_contacts(bob, "merger", 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "someone else's private text is not searched"
+        );
+        opened.close().await;
+    });
+}
+
+#[test]
+fn punctuality_overdue_counts_and_organization_touches() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let owner = store.local_user().await.unwrap().id;
+        let added = date(2026, 1, 1);
+        let new = |name: &str, tier: Option<Tier>| NewContact {
+            name: name.into(),
+            organization: Some("Halcyon Freight".into()),
+            tier,
+            cadence: Some("30d".parse().unwrap()),
+            ..NewContact::default()
+        };
+        let dana = store
+            .add_contact(owner, new("Dana", Some(Tier::A)), noon(added), added)
+            .await
+            .unwrap();
+        let sam = store
+            .add_contact(owner, new("Sam", None), noon(added), added)
+            .await
+            .unwrap();
+        // Dana: first touch late (due on the day added), second early, third late.
+        touch(store, owner, dana, date(2026, 1, 3), "hello").await;
+        touch(store, owner, dana, date(2026, 1, 30), "again").await;
+        touch(store, owner, dana, date(2026, 3, 15), "late").await;
+
+        let timings = store
+            .touch_punctuality(owner, date(2026, 1, 20))
+            .await
+            .unwrap();
+        let mut pairs: Vec<(Date, Date)> = timings.iter().map(|t| (t.due, t.on)).collect();
+        pairs.sort();
+        assert_eq!(
+            pairs,
+            vec![
+                (date(2026, 2, 2), date(2026, 1, 30)),
+                (date(2026, 3, 1), date(2026, 3, 15)),
+            ],
+            "touches before `since` count only as the previous touch"
+        );
+
+        let overdue = store
+            .overdue_by_tier(owner, date(2026, 4, 20))
+            .await
+            .unwrap();
+        assert_eq!(overdue, vec![(Some(Tier::A), 1), (None, 1)]);
+        assert!(
+            store
+                .overdue_by_tier(owner, date(2026, 1, 1))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let org = store.contact(sam).await.unwrap().organization.unwrap().id;
+        let latest = store.organization_touches(owner, org, 2).await.unwrap();
+        assert_eq!(
+            latest
+                .iter()
+                .map(|t| (t.contact_name.as_str(), t.touch.summary.as_deref()))
+                .collect::<Vec<_>>(),
+            vec![("Dana", Some("late")), ("Dana", Some("again"))]
+        );
+        logged(
+            store,
+            owner,
+            sam,
+            date(2026, 3, 20),
+            "pricing, privately",
+            true,
+        )
+        .await;
+        let bob = colleague(store, owner).await;
+        let seen = |touches: Vec<rapport_store::TouchWith>| {
+            touches
+                .into_iter()
+                .map(|t| (t.touch.private, t.touch.summary))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            seen(store.organization_touches(owner, org, 1).await.unwrap()),
+            vec![(true, Some("pricing, privately".to_owned()))]
+        );
+        assert_eq!(
+            seen(store.organization_touches(bob, org, 1).await.unwrap()),
+            vec![(true, None)],
+            "the touch shows, its text does not"
+        );
+        opened.close().await;
+    });
+}
+
+/// A member of the team besides the local owner.
+async fn colleague(store: &Store, admin: UserId) -> UserId {
+    let new = NewUser {
+        email: "bob@example.com".parse().unwrap(),
+        name: "Bob".into(),
+        role: UserRole::Member,
+        password_hash: None,
+    };
+    store
+        .add_user(admin, &new, noon(date(2026, 1, 1)))
+        .await
+        .unwrap()
+}

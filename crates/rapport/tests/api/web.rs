@@ -1,0 +1,278 @@
+//! The web pages over HTTP (the browser suite in tests/browser drives them in Chromium):
+//! login by form, pages behind the session, CSRF on every form, security headers.
+
+use crate::server::{Body, Server, TODAY, user_with_token};
+use crate::sessions::PASSWORD;
+use crate::support::Rapport;
+
+/// Logs in through the form; returns the `Cookie` header.
+fn form_login(server: &Server, email: &str) -> String {
+    let reply = server.request(
+        "POST",
+        "/login",
+        &[],
+        Body::Form(vec![
+            ("email", email.to_owned()),
+            ("password", PASSWORD.to_owned()),
+            ("next", "/".to_owned()),
+        ]),
+    );
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    assert_eq!(reply.header("location"), Some("/"));
+    reply
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned()
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a form with a CSRF field") + marker.len();
+    html[start..start + 64].to_owned()
+}
+
+#[test]
+fn pages_need_a_login_and_forms_need_the_csrf_token() {
+    let rapport = Rapport::new();
+    user_with_token(&rapport, "ann@example.com", "admin");
+    rapport.ok(&["contact", "add", "Dana Whitfield", "--tier", "A"]);
+    let server = Server::start(&rapport, TODAY);
+
+    let anonymous = server.request("GET", "/contacts/1", &[], Body::Empty);
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(
+        anonymous.header("location"),
+        Some("/login?next=/contacts/1")
+    );
+    let login = server.request("GET", "/login", &[], Body::Empty);
+    assert_eq!(login.status, 200);
+    assert!(
+        login
+            .text
+            .contains("<form method=\"post\" action=\"/login\"")
+    );
+    assert_eq!(
+        login.header("content-security-policy"),
+        Some(
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
+             form-action 'self'; base-uri 'none'"
+        )
+    );
+    assert_eq!(login.header("x-content-type-options"), Some("nosniff"));
+
+    let bad = server.request(
+        "POST",
+        "/login",
+        &[],
+        Body::Form(vec![
+            ("email", "ann@example.com".to_owned()),
+            ("password", "wrong".to_owned()),
+        ]),
+    );
+    assert_eq!(bad.status, 401);
+    assert!(
+        bad.text.contains("the email or the password is not right"),
+        "{}",
+        bad.text
+    );
+
+    let cookie = form_login(&server, "ann@example.com");
+    let page = server.request("GET", "/contacts/1", &[("Cookie", &cookie)], Body::Empty);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("Dana Whitfield"));
+    let csrf = csrf_of(&page.text);
+
+    let hold = |csrf: Option<&str>| {
+        let mut form = vec![
+            ("until", "2027-03-01".to_owned()),
+            ("reason", "budget".to_owned()),
+            ("back", "/contacts/1".to_owned()),
+        ];
+        if let Some(csrf) = csrf {
+            form.push(("csrf", csrf.to_owned()));
+        }
+        server.request(
+            "POST",
+            "/contacts/1/hold",
+            &[("Cookie", &cookie)],
+            Body::Form(form),
+        )
+    };
+    assert_eq!(hold(None).status, 403);
+    assert_eq!(hold(Some("0000")).status, 403);
+    let held = hold(Some(&csrf));
+    assert_eq!(held.status, 303, "{}", held.text);
+    assert_eq!(held.header("location"), Some("/contacts/1?held=1"));
+    let after = server.request(
+        "GET",
+        "/contacts/1?held=1",
+        &[("Cookie", &cookie)],
+        Body::Empty,
+    );
+    assert!(
+        after
+            .text
+            .contains("Put on hold: Dana Whitfield. Next touch: Mon 1 Mar 2027"),
+        "{}",
+        after.text
+    );
+}
+
+#[test]
+fn a_bad_form_is_answered_with_the_error_next_to_its_field() {
+    let rapport = Rapport::new();
+    user_with_token(&rapport, "ann@example.com", "member");
+    rapport.ok(&["contact", "add", "Dana Whitfield"]);
+    let server = Server::start(&rapport, TODAY);
+    let cookie = form_login(&server, "ann@example.com");
+    let page = server.request("GET", "/", &[("Cookie", &cookie)], Body::Empty);
+    let csrf = csrf_of(&page.text);
+    let reply = server.request(
+        "POST",
+        "/contacts/1/hold",
+        &[("Cookie", &cookie)],
+        Body::Form(vec![
+            ("csrf", csrf),
+            ("until", "2020-01-01".to_owned()),
+            ("reason", " ".to_owned()),
+        ]),
+    );
+    assert_eq!(reply.status, 422);
+    assert!(
+        reply.text.contains("id=\"hold-until-error\""),
+        "{}",
+        reply.text
+    );
+    assert!(reply.text.contains("a hold must end after today"));
+    assert!(reply.text.contains("id=\"hold-reason-error\""));
+}
+
+#[test]
+fn a_viewer_sees_pages_but_cannot_post_forms() {
+    let rapport = Rapport::new();
+    user_with_token(&rapport, "vic@example.com", "viewer");
+    rapport.ok(&["contact", "add", "Dana Whitfield"]);
+    let server = Server::start(&rapport, TODAY);
+    let cookie = form_login(&server, "vic@example.com");
+    let page = server.request("GET", "/contacts/1", &[("Cookie", &cookie)], Body::Empty);
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.text.contains("action=\"/contacts/1/touches\""),
+        "no write forms"
+    );
+    let csrf = csrf_of(&page.text);
+    let reply = server.request(
+        "POST",
+        "/contacts/1/touches",
+        &[("Cookie", &cookie)],
+        Body::Form(vec![("csrf", csrf), ("kind", "call".to_owned())]),
+    );
+    assert_eq!(reply.status, 403);
+}
+
+#[test]
+fn the_login_form_says_when_too_many_attempts_failed() {
+    let rapport = Rapport::new();
+    user_with_token(&rapport, "ann@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let attempt = |password: &str| {
+        server.request(
+            "POST",
+            "/login",
+            &[],
+            Body::Form(vec![
+                ("email", "ann@example.com".to_owned()),
+                ("password", password.to_owned()),
+            ]),
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("guess").status, 401);
+    }
+    let locked = attempt(PASSWORD);
+    assert_eq!(locked.status, 429);
+    assert!(
+        locked
+            .text
+            .contains("too many failed logins; try again in 15 minutes"),
+        "{}",
+        locked.text
+    );
+    assert!(locked.header("set-cookie").is_none());
+    assert!(locked.header("retry-after").is_some());
+}
+
+#[test]
+fn the_other_pages_show_what_the_store_knows() {
+    let rapport = Rapport::new();
+    let token = user_with_token(&rapport, "ann@example.com", "admin");
+    let server = Server::start(&rapport, TODAY);
+    // Ann's own contact and touch: the dashboard is about the signed-in user's contacts.
+    server
+        .send(
+            "POST",
+            "/api/v1/contacts",
+            Some(&token),
+            serde_json::json!({"name": "Dana Whitfield", "organization": "Halcyon Freight", "tier": "A"}),
+        )
+        .ok(201);
+    server
+        .send(
+            "POST",
+            "/api/v1/contacts/1/touches",
+            Some(&token),
+            serde_json::json!({"kind": "call", "summary": "Replace the dispatch system"}),
+        )
+        .ok(201);
+    let cookie = form_login(&server, "ann@example.com");
+    let get = |path: &str| {
+        let reply = server.request("GET", path, &[("Cookie", &cookie)], Body::Empty);
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        reply.text
+    };
+    let organization = get("/organizations/1");
+    assert!(organization.contains("Halcyon Freight") && organization.contains("Dana Whitfield"));
+    assert!(organization.contains("Replace the dispatch system"));
+    let results = get("/search?q=DISPATCH&partial=results");
+    assert!(results.starts_with("<ul class=\"hits\">") || results.contains("Dana Whitfield"));
+    assert!(!results.contains("<html"), "a fragment, not a page");
+    let options = get("/search?q=dana&partial=options");
+    assert!(
+        options.contains("<option value=\"#1 Dana Whitfield\">"),
+        "{options}"
+    );
+    let dashboard = get("/dashboard");
+    assert!(dashboard.contains("<svg class=\"chart bars adherence\""));
+    assert!(dashboard.contains("1 of 1 touches on time"), "{dashboard}");
+
+    let settings = get("/settings");
+    assert!(settings.contains("tier A"));
+    let csrf = csrf_of(&settings);
+    let set = server.request(
+        "POST",
+        "/settings/cadence",
+        &[("Cookie", &cookie)],
+        Body::Form(vec![
+            ("csrf", csrf.clone()),
+            ("scope", "tier".to_owned()),
+            ("key", "A".to_owned()),
+            ("cadence", "2w".to_owned()),
+        ]),
+    );
+    assert_eq!(set.status, 303, "{}", set.text);
+    let contact = get("/contacts/1");
+    assert!(contact.contains("every 2 weeks (from tier A)"), "{contact}");
+    let bad = server.request(
+        "POST",
+        "/settings/time-zone",
+        &[("Cookie", &cookie)],
+        Body::Form(vec![
+            ("csrf", csrf),
+            ("time_zone", "Mars/Olympus".to_owned()),
+        ]),
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.text.contains("id=\"tz-error\""));
+}

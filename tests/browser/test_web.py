@@ -1,0 +1,148 @@
+"""A seller's morning in the web UI, in headless Chromium: log in, work the agenda, hold a
+contact and see them come back, search, the quick-log shortcut, and the phone-sized screen."""
+
+import re
+
+from playwright.sync_api import expect
+
+from conftest import Server, log_in, screenshot
+
+
+def row(page, name):
+    return page.locator("li.row").filter(has=page.get_by_role("link", name=name, exact=True))
+
+
+def section(page, key):
+    return page.locator(f"section.agenda.{key}")
+
+
+def test_log_in_and_see_the_agenda_with_its_reasons(page, server):
+    page.goto(server.base + "/contacts/1")
+    expect(page).to_have_url(re.compile(r"/login\?next=/contacts/1$"))
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_label("Email").fill("demo@rapport.test")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#login-error")).to_contain_text("the email or the password is not right")
+
+    log_in(page, server.base)
+    expect(page.get_by_role("heading", name=re.compile("^Today"))).to_be_visible()
+    dana = row(page, "Dana Whitfield")
+    expect(dana).to_be_visible()
+    # Dana's hold ended today: she is back with the reason and the needs discussed.
+    expect(dana.locator(".why")).to_contain_text("project on hold until the new budget")
+    expect(dana.locator(".context")).to_contain_text("replace the dispatch system")
+    screenshot(page, "today-desktop")
+
+
+def test_logging_a_touch_moves_the_contact_out_of_today(page, server):
+    log_in(page, server.base)
+    dana = row(page, "Dana Whitfield")
+    expect(section(page, "today").locator("li.row", has_text="Dana Whitfield")).to_have_count(1)
+    dana.get_by_text("Log a touch").click()
+    dana.get_by_label("Kind").select_option("call")
+    dana.get_by_label("Summary").fill("Budget landed; pilot in January")
+    dana.get_by_label("Needs discussed").fill("dispatch for two depots")
+    dana.get_by_role("button", name="Save touch").click()
+    expect(page.locator("#notice")).to_contain_text("Logged a touch with Dana Whitfield. Next touch:")
+    expect(page.locator("#notice")).to_contain_text("2026")  # a date, not an empty promise
+    for key in ["overdue", "today"]:
+        expect(section(page, key).locator("li.row", has_text="Dana Whitfield")).to_have_count(0)
+    page.goto(server.base + "/search?q=Budget+landed")
+    expect(page.locator("#search-results")).to_contain_text("Dana Whitfield")
+
+
+def test_a_hold_brings_the_contact_back_on_its_day(page, db, server):
+    log_in(page, server.base)
+    sam = row(page, "Sam Okoro")
+    expect(sam).to_be_visible()
+    sam.get_by_text("Put on hold").click()
+    sam.get_by_label("Until").fill("2026-12-10")
+    sam.get_by_label("Reason").fill("waiting for the new fiscal year")
+    sam.get_by_role("button", name="Hold").click()
+    expect(page.locator("#notice")).to_contain_text("Put on hold: Sam Okoro. Next touch: Thu 10 Dec 2026")
+    expect(row(page, "Sam Okoro")).to_have_count(0)
+
+    server.stop()
+    later = Server(db, "2026-12-10T09:00:00Z")
+    try:
+        log_in(page, later.base)
+        back = section(page, "today").locator("li.row", has_text="Sam Okoro")
+        expect(back).to_have_count(1)
+        expect(back.locator(".why")).to_contain_text("waiting for the new fiscal year")
+        expect(back.locator(".context")).to_contain_text("portfolio")
+    finally:
+        later.stop()
+
+
+def test_search_finds_a_contact_by_a_fragment_of_a_note(page, server):
+    log_in(page, server.base)
+    page.goto(server.base + "/search")
+    page.get_by_label(re.compile("^Name, email")).press_sequentially("dispatch sys", delay=30)
+    results = page.locator("#search-results")
+    expect(results).to_contain_text("Dana Whitfield")
+    expect(page).to_have_url(re.compile(r"q=dispatch(%20|\+)sys"))
+    results.get_by_role("link", name="Dana Whitfield").click()
+    expect(page.get_by_role("heading", name="Dana Whitfield", level=1)).to_be_visible()
+    expect(page.locator("svg.timeline circle")).to_have_count(1)
+    screenshot(page, "contact-desktop")
+
+
+def test_the_quick_log_shortcut(page, server):
+    log_in(page, server.base)
+    page.keyboard.press("l")
+    dialog = page.locator("dialog#quick-log")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Contact")).to_be_focused()
+    page.keyboard.type("Okor", delay=30)
+    # Suggestions arrive as you type: "#id Name", which the server takes as the contact.
+    expect(dialog.locator("#ql-options option")).to_have_count(1)
+    suggestion = dialog.locator("#ql-options option").first.get_attribute("value")
+    assert suggestion.endswith(" Sam Okoro"), suggestion
+    dialog.get_by_label("Contact").fill(suggestion)
+    page.keyboard.press("Tab")
+    dialog.get_by_label("Kind").select_option("meeting")
+    dialog.get_by_label("Summary").fill("Coffee; they are reviewing vendors in spring")
+    dialog.get_by_label("Summary").press("Enter")
+    expect(page.locator("#notice")).to_contain_text("Logged a touch with Sam Okoro. Next touch:")
+    # Typing in a field is typing, not a shortcut.
+    page.locator("#top-q").click()
+    page.keyboard.type("l")
+    expect(dialog).to_be_hidden()
+
+
+def test_a_phone_sized_screen(browser, server):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    try:
+        log_in(page, server.base)
+        expect(row(page, "Dana Whitfield")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the page scrolls sideways: {width}px wide"
+        screenshot(page, "today-phone")
+        page.goto(server.base + "/contacts/1")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        screenshot(page, "contact-phone")
+    finally:
+        context.close()
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(page, server):
+    log_in(page, server.base)
+    refused = page.request.post(
+        server.base + "/contacts/1/hold",
+        form={"until": "2027-01-10", "reason": "forged"},
+        max_redirects=0,
+    )
+    assert refused.status == 403
+    page.goto(server.base + "/contacts/1")
+    expect(page.locator("dd.hold")).to_have_count(0)
+
+
+def test_the_dashboard_draws_its_charts(page, server):
+    log_in(page, server.base)
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    for kind in ["adherence", "weekly", "overdue"]:
+        expect(page.locator(f"svg.chart.{kind} rect").first).to_be_visible()
+    expect(page.locator("svg.chart.weekly rect")).to_have_count(12)
+    screenshot(page, "dashboard-desktop")
