@@ -451,9 +451,9 @@ pub struct ReassignView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FieldChangeView {
     pub field: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub before: serde_json::Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub after: serde_json::Value,
 }
 
