@@ -243,6 +243,31 @@ fn bad_input_is_a_problem_naming_each_field() {
     let missing = server.send("POST", "/api/v1/contacts", t, json!({"emails": []}));
     missing.problem(422);
     assert_eq!(missing.fields(), ["name"]);
+    // A body is an object: the fields in order as an array are not taken for one.
+    for (method, path, body) in [
+        ("POST", "/api/v1/contacts", json!(["Dana"])),
+        ("PUT", "/api/v1/cadence-defaults/tier/A", json!([null])),
+    ] {
+        let array = server.send(method, path, t, body);
+        array.problem(422);
+        assert!(
+            array.text.contains("expected a JSON object"),
+            "{}",
+            array.text
+        );
+    }
+    let defaults = server.get("/api/v1/cadence-defaults", t);
+    let tier_a = defaults.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["scope"] == "tier" && d["key"] == "A")
+        .cloned();
+    assert_eq!(
+        tier_a.map(|d| d["every"].clone()),
+        Some(json!("30d")),
+        "tier A keeps its default"
+    );
 
     let id = server
         .send("POST", "/api/v1/contacts", t, json!({"name": "Dana"}))
