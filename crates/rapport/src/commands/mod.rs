@@ -2,8 +2,11 @@
 //! (so errors name the flag), call the store, and print text or `--json`.
 
 mod agenda;
+mod backup;
 mod cadence;
 mod contact;
+mod export;
+mod import;
 mod organization;
 mod serve;
 mod settings;
@@ -31,6 +34,11 @@ pub async fn run(cli: Cli) -> Result<()> {
     if let Command::Serve(args) = &command {
         return serve::run(&global, args).await;
     }
+    if let Command::Restore(args) = &command {
+        // Not through the store: the database being replaced must have no connection open.
+        let location = app::location(&global, || app::data_file(default_file))?;
+        return backup::restore(&location, args).await;
+    }
     let app = App::open(&global, || app::data_file(default_file)).await?;
     match command {
         Command::Contact(command) => contact::run(&app, command).await,
@@ -49,6 +57,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Token(command) => user::token(&app, command).await,
         Command::Demo(args) => crate::demo::run(&app, &args).await,
         Command::Generate(args) => crate::generate::run(&app, &args).await,
+        Command::Export(args) => export::run(&app, &args).await,
+        Command::Import(args) => import::run(&app, &args).await,
+        Command::Backup(args) => backup::backup(&app, &args).await,
+        // Run above, without opening the store.
+        Command::Restore(_) => Ok(()),
     }
 }
 
