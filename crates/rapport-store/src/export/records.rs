@@ -4,7 +4,8 @@
 //!
 //! Values are the stored text (dates `YYYY-MM-DD`, instants `YYYY-MM-DDTHH:MM:SSZ`,
 //! vocabularies in their lowercase spelling). Secrets are never part of it: users come
-//! without password hashes, API tokens not at all.
+//! without password hashes, API tokens not at all. A field the import does not know is an
+//! error, never silently dropped.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,7 @@ pub enum Record {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserRecord {
     pub id: i64,
     pub email: String,
@@ -47,6 +49,7 @@ pub struct UserRecord {
 
 /// `scope` is `fallback` (with `key` ""), `tier`, `stage`, `role` or `horizon`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CadenceDefaultRecord {
     pub scope: String,
     pub key: String,
@@ -54,6 +57,7 @@ pub struct CadenceDefaultRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrganizationRecord {
     pub id: i64,
     pub owner_id: i64,
@@ -65,6 +69,7 @@ pub struct OrganizationRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactRecord {
     pub id: i64,
     pub owner_id: i64,
@@ -100,6 +105,7 @@ pub struct ContactRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RoleRecord {
     pub id: i64,
     pub role: String,
@@ -109,6 +115,7 @@ pub struct RoleRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScheduleRecord {
     pub effective_cadence: String,
     pub cadence_source: String,
@@ -119,6 +126,7 @@ pub struct ScheduleRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TouchRecord {
     pub id: i64,
     pub contact_id: i64,
@@ -135,6 +143,7 @@ pub struct TouchRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FollowUpRecord {
     pub id: i64,
     pub contact_id: i64,

@@ -283,6 +283,13 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
             ],
         ),
         (
+            edited(first_contact, &|c| c["titel"] = "typo".into()),
+            vec![
+                format!("line {}:", first_contact + 1),
+                "unknown field `titel`".into(),
+            ],
+        ),
+        (
             edited(touch, &|t| t["contact_id"] = 999.into()),
             vec![
                 format!("line {}:", touch + 1),
