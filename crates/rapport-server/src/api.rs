@@ -56,6 +56,7 @@ pub fn routes() -> Router<AppState> {
             get(list_organizations).post(add_organization),
         )
         .route("/organizations/{id}", get(show_organization))
+        .route("/export", get(crate::export::export))
 }
 
 #[derive(Debug, OpenApi)]
@@ -69,7 +70,7 @@ pub fn routes() -> Router<AppState> {
     paths(
         healthz, readyz, agenda, list_contacts, add_contact, show_contact, edit_contact, archive_contact, unarchive_contact, log_touch, hold,
         unhold, add_follow_up, complete_follow_up, list_organizations, add_organization,
-        show_organization
+        show_organization, crate::export::export
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod docs;
+mod export;
 mod server;
 // Shared with the CLI suite; this binary uses only part of it.
 #[allow(dead_code)]

@@ -353,6 +353,7 @@ fn the_openapi_document_describes_every_route() {
         "/api/v1/organizations/{id}",
         "/api/v1/contacts/{id}/archive",
         "/api/v1/contacts/{id}/unarchive",
+        "/api/v1/export",
     ] {
         assert!(paths.contains(&path), "{path} not in {paths:?}");
     }
