@@ -28,6 +28,7 @@ const CHUNKS_IN_FLIGHT: usize = 16;
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `json` (everything, JSON Lines; the default), `csv` or `vcard` (contacts)
+    #[param(pattern = "^(json|csv|vcard)$")]
     format: Option<String>,
 }
 
