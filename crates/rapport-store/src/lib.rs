@@ -347,18 +347,13 @@ fn connection_url(location: &str) -> Result<(Backend, String)> {
             reason: format!("cannot create folder {}: {e}", parent.display()),
         })?;
     }
-    Ok((Backend::Sqlite, sqlite_url(path, "rwc")))
-}
-
-/// A sqlx URL for a SQLite file, opened in `mode` (`ro`, `rw`, `rwc`).
-fn sqlite_url(path: &str, mode: &str) -> String {
     // sqlx percent-decodes the file name, so characters that mean something in a URL are
     // encoded first.
     let encoded = path
         .replace('%', "%25")
         .replace('?', "%3F")
         .replace('#', "%23");
-    format!("sqlite://{encoded}?mode={mode}")
+    Ok((Backend::Sqlite, format!("sqlite://{encoded}?mode=rwc")))
 }
 
 /// The location without a password, for messages and logs.
@@ -413,6 +408,20 @@ mod tests {
             connection_url("postgres://:::"),
             Err(StoreError::BadUrl { .. })
         ));
+    }
+
+    #[test]
+    fn sqlite_locations_name_their_file() {
+        let file = |location: &str| sqlite_file(location).unwrap();
+        assert_eq!(file("/tmp/a b.db"), Some(PathBuf::from("/tmp/a b.db")));
+        assert_eq!(
+            file("sqlite:///tmp/x.db?mode=ro"),
+            Some(PathBuf::from("/tmp/x.db"))
+        );
+        assert_eq!(file("sqlite:rel.db"), Some(PathBuf::from("rel.db")));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://u@localhost/db"), None);
+        assert!(sqlite_file("mysql://x").is_err());
     }
 
     #[test]
