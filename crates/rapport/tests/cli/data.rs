@@ -595,6 +595,13 @@ fn restore_refuses_what_is_not_a_rapport_database_and_a_database_in_use() {
     r.fails(&["restore", &text], &["not a Rapport SQLite database"]);
     let missing = dir.path().join("missing.db");
     r.fails(&["restore", missing.to_str().unwrap()], &["no such file"]);
+    let future = Rapport::new();
+    future.add("From The Future", &[]);
+    future.db.record_migration(999, "from a newer Rapport");
+    r.fails(
+        &["restore", future.db.url()],
+        &["newer version of Rapport", "schema version 999"],
+    );
     assert_eq!(r.snapshot(), before);
 
     let backup = dir.path().join("backup.db");
