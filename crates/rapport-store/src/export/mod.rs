@@ -44,13 +44,12 @@ pub struct ExportSummary {
     pub records: u64,
 }
 
-/// The record types that have ids, in dump order (cadence defaults have none and come
-/// whole, after the users).
+/// The tables read a row per record (contacts come with their child rows, cadence defaults
+/// whole: they have no ids).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Table {
     Users,
     Organizations,
-    Contacts,
     Touches,
     FollowUps,
 }
@@ -79,34 +78,33 @@ impl Store {
                     summary.records += 1;
                     write_json_line(&mut out, &record)
                 };
+                // The order of `Record`'s variants: everything after what it refers to.
                 snapshot.each(Table::Users, &mut emit).await?;
                 for default in snapshot.cadence_defaults().await? {
                     emit(Record::CadenceDefault(default))?;
                 }
-                for table in [
-                    Table::Organizations,
-                    Table::Contacts,
-                    Table::Touches,
-                    Table::FollowUps,
-                ] {
-                    snapshot.each(table, &mut emit).await?;
-                }
+                snapshot.each(Table::Organizations, &mut emit).await?;
+                snapshot
+                    .each_contact(|contact| emit(Record::Contact(contact)))
+                    .await?;
+                snapshot.each(Table::Touches, &mut emit).await?;
+                snapshot.each(Table::FollowUps, &mut emit).await?;
             }
             ExportFormat::Csv => {
                 let mut writer = csv::ContactWriter::new(&mut out)?;
                 snapshot
-                    .each(Table::Contacts, |record| {
+                    .each_contact(|contact| {
                         summary.records += 1;
-                        writer.write(contact(record)?)
+                        writer.write(contact)
                     })
                     .await?;
                 writer.finish()?;
             }
             ExportFormat::Vcard => {
                 snapshot
-                    .each(Table::Contacts, |record| {
+                    .each_contact(|contact| {
                         summary.records += 1;
-                        vcard::write_card(&mut out, contact(record)?).map_err(StoreError::Output)
+                        vcard::write_card(&mut out, contact).map_err(StoreError::Output)
                     })
                     .await?;
             }
@@ -114,15 +112,6 @@ impl Store {
         out.flush().map_err(StoreError::Output)?;
         snapshot.tx.commit().await?;
         Ok(summary)
-    }
-}
-
-fn contact(record: Record) -> Result<ContactRecord> {
-    match record {
-        Record::Contact(contact) => Ok(contact),
-        other => Err(StoreError::Corrupt(format!(
-            "expected a contact, read {other:?}"
-        ))),
     }
 }
 
@@ -181,54 +170,37 @@ impl Snapshot {
     ) -> Result<()> {
         let mut after = 0;
         loop {
-            let page = self.page(table, after).await?;
+            let page = self.page(table.page_sql(), after).await?;
             let Some(last) = page.last() else {
                 return Ok(());
             };
             after = rows::int(last, "id")?;
-            let records = match table {
-                Table::Contacts => self.contacts(&page).await?,
-                _ => page
-                    .iter()
-                    .map(|row| record(table, row))
-                    .collect::<Result<_>>()?,
-            };
-            for record in records {
-                emit(record)?;
+            for row in &page {
+                emit(table.record(row)?)?;
             }
         }
     }
 
-    async fn page(&mut self, table: Table, after: i64) -> Result<Vec<AnyRow>> {
-        let sql = match table {
-            Table::Users => {
-                "SELECT id, email, name, role, time_zone, created_at FROM users \
-                 WHERE id > $1 ORDER BY id LIMIT $2"
+    /// Every contact, in id order, a page at a time.
+    async fn each_contact(
+        &mut self,
+        mut emit: impl FnMut(ContactRecord) -> Result<()>,
+    ) -> Result<()> {
+        let mut after = 0;
+        loop {
+            let page = self.page(CONTACTS_PAGE, after).await?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            after = rows::int(last, "id")?;
+            for contact in self.contacts(&page).await? {
+                emit(contact)?;
             }
-            Table::Organizations => {
-                "SELECT id, owner_id, name, domain, tier, created_at, updated_at \
-                 FROM organizations WHERE id > $1 ORDER BY id LIMIT $2"
-            }
-            Table::Contacts => {
-                "SELECT c.id, c.owner_id, c.name, c.title, c.organization_id, \
-                        o.name AS organization, c.notes, c.tier, c.stage, c.horizon, \
-                        c.prospect_kind, c.cadence, c.added_on, c.hold_until, c.hold_reason, \
-                        c.archived_at, c.version, c.created_at, c.updated_at, \
-                        c.effective_cadence, c.cadence_source, c.next_touch_on, \
-                        c.next_touch_source, c.last_touch_id, c.last_touch_on \
-                 FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
-                 WHERE c.id > $1 ORDER BY c.id LIMIT $2"
-            }
-            Table::Touches => {
-                "SELECT id, contact_id, author_id, kind, direction, occurred_at, occurred_on, \
-                        summary, needs, next_approach, created_at \
-                 FROM touches WHERE id > $1 ORDER BY id LIMIT $2"
-            }
-            Table::FollowUps => {
-                "SELECT id, contact_id, owner_id, due_on, body, done_at, created_at \
-                 FROM follow_ups WHERE id > $1 ORDER BY id LIMIT $2"
-            }
-        };
+        }
+    }
+
+    /// The rows of `sql` (a page query: `id > $1 … LIMIT $2`) after id `after`.
+    async fn page(&mut self, sql: &str, after: i64) -> Result<Vec<AnyRow>> {
         Ok(sqlx::query(sql)
             .bind(after)
             .bind(PAGE)
@@ -238,7 +210,7 @@ impl Snapshot {
 
     /// A page of contacts with their emails, phones, tags and roles (one query each for the
     /// page's id range).
-    async fn contacts(&mut self, page: &[AnyRow]) -> Result<Vec<Record>> {
+    async fn contacts(&mut self, page: &[AnyRow]) -> Result<Vec<ContactRecord>> {
         let (Some(first), Some(last)) = (page.first(), page.last()) else {
             return Ok(vec![]);
         };
@@ -287,7 +259,7 @@ impl Snapshot {
         page.iter()
             .map(|row| {
                 let id = rows::int(row, "id")?;
-                Ok(Record::Contact(ContactRecord {
+                Ok(ContactRecord {
                     id,
                     owner_id: rows::int(row, "owner_id")?,
                     name: rows::text(row, "name")?,
@@ -319,7 +291,7 @@ impl Snapshot {
                         last_touch_id: rows::opt_int(row, "last_touch_id")?,
                         last_touch_on: rows::opt_text(row, "last_touch_on")?,
                     }),
-                }))
+                })
             })
             .collect()
     }
@@ -342,52 +314,80 @@ impl Snapshot {
     }
 }
 
-/// A row of a table without child rows, as its record.
-fn record(table: Table, row: &AnyRow) -> Result<Record> {
-    Ok(match table {
-        Table::Users => Record::User(UserRecord {
-            id: rows::int(row, "id")?,
-            email: rows::text(row, "email")?,
-            name: rows::text(row, "name")?,
-            role: rows::text(row, "role")?,
-            time_zone: rows::opt_text(row, "time_zone")?,
-            created_at: rows::text(row, "created_at")?,
-        }),
-        Table::Organizations => Record::Organization(OrganizationRecord {
-            id: rows::int(row, "id")?,
-            owner_id: rows::int(row, "owner_id")?,
-            name: rows::text(row, "name")?,
-            domain: rows::opt_text(row, "domain")?,
-            tier: rows::opt_text(row, "tier")?,
-            created_at: rows::text(row, "created_at")?,
-            updated_at: rows::text(row, "updated_at")?,
-        }),
-        Table::Touches => Record::Touch(TouchRecord {
-            id: rows::int(row, "id")?,
-            contact_id: rows::int(row, "contact_id")?,
-            author_id: rows::int(row, "author_id")?,
-            kind: rows::text(row, "kind")?,
-            direction: rows::text(row, "direction")?,
-            occurred_at: rows::text(row, "occurred_at")?,
-            occurred_on: rows::text(row, "occurred_on")?,
-            summary: rows::opt_text(row, "summary")?,
-            needs: rows::opt_text(row, "needs")?,
-            next_approach: rows::opt_text(row, "next_approach")?,
-            created_at: rows::text(row, "created_at")?,
-        }),
-        Table::FollowUps => Record::FollowUp(FollowUpRecord {
-            id: rows::int(row, "id")?,
-            contact_id: rows::int(row, "contact_id")?,
-            owner_id: rows::int(row, "owner_id")?,
-            due_on: rows::text(row, "due_on")?,
-            text: rows::text(row, "body")?,
-            done_at: rows::opt_text(row, "done_at")?,
-            created_at: rows::text(row, "created_at")?,
-        }),
-        Table::Contacts => {
-            return Err(StoreError::Corrupt(
-                "contacts are read with their child rows".into(),
-            ));
+/// A contacts page, with the organization's name for the per-contact formats.
+const CONTACTS_PAGE: &str = "SELECT c.id, c.owner_id, c.name, c.title, c.organization_id, \
+        o.name AS organization, c.notes, c.tier, c.stage, c.horizon, c.prospect_kind, \
+        c.cadence, c.added_on, c.hold_until, c.hold_reason, c.archived_at, c.version, \
+        c.created_at, c.updated_at, c.effective_cadence, c.cadence_source, c.next_touch_on, \
+        c.next_touch_source, c.last_touch_id, c.last_touch_on \
+    FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
+    WHERE c.id > $1 ORDER BY c.id LIMIT $2";
+
+impl Table {
+    fn page_sql(self) -> &'static str {
+        match self {
+            Table::Users => {
+                "SELECT id, email, name, role, time_zone, created_at FROM users \
+                 WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+            Table::Organizations => {
+                "SELECT id, owner_id, name, domain, tier, created_at, updated_at \
+                 FROM organizations WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+            Table::Touches => {
+                "SELECT id, contact_id, author_id, kind, direction, occurred_at, occurred_on, \
+                        summary, needs, next_approach, created_at \
+                 FROM touches WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+            Table::FollowUps => {
+                "SELECT id, contact_id, owner_id, due_on, body, done_at, created_at \
+                 FROM follow_ups WHERE id > $1 ORDER BY id LIMIT $2"
+            }
         }
-    })
+    }
+
+    /// One row of [`Table::page_sql`], as its record.
+    fn record(self, row: &AnyRow) -> Result<Record> {
+        Ok(match self {
+            Table::Users => Record::User(UserRecord {
+                id: rows::int(row, "id")?,
+                email: rows::text(row, "email")?,
+                name: rows::text(row, "name")?,
+                role: rows::text(row, "role")?,
+                time_zone: rows::opt_text(row, "time_zone")?,
+                created_at: rows::text(row, "created_at")?,
+            }),
+            Table::Organizations => Record::Organization(OrganizationRecord {
+                id: rows::int(row, "id")?,
+                owner_id: rows::int(row, "owner_id")?,
+                name: rows::text(row, "name")?,
+                domain: rows::opt_text(row, "domain")?,
+                tier: rows::opt_text(row, "tier")?,
+                created_at: rows::text(row, "created_at")?,
+                updated_at: rows::text(row, "updated_at")?,
+            }),
+            Table::Touches => Record::Touch(TouchRecord {
+                id: rows::int(row, "id")?,
+                contact_id: rows::int(row, "contact_id")?,
+                author_id: rows::int(row, "author_id")?,
+                kind: rows::text(row, "kind")?,
+                direction: rows::text(row, "direction")?,
+                occurred_at: rows::text(row, "occurred_at")?,
+                occurred_on: rows::text(row, "occurred_on")?,
+                summary: rows::opt_text(row, "summary")?,
+                needs: rows::opt_text(row, "needs")?,
+                next_approach: rows::opt_text(row, "next_approach")?,
+                created_at: rows::text(row, "created_at")?,
+            }),
+            Table::FollowUps => Record::FollowUp(FollowUpRecord {
+                id: rows::int(row, "id")?,
+                contact_id: rows::int(row, "contact_id")?,
+                owner_id: rows::int(row, "owner_id")?,
+                due_on: rows::text(row, "due_on")?,
+                text: rows::text(row, "body")?,
+                done_at: rows::opt_text(row, "done_at")?,
+                created_at: rows::text(row, "created_at")?,
+            }),
+        })
+    }
 }
