@@ -9,6 +9,7 @@
 mod agenda_cache;
 mod api;
 pub mod auth;
+mod export;
 mod openapi;
 pub mod problem;
 pub mod session;

@@ -155,6 +155,7 @@ impl From<StoreError> for Problem {
             StoreError::AmbiguousContact { .. }
             | StoreError::DuplicateOrganization(_)
             | StoreError::DuplicateUser(_)
+            | StoreError::NotEmpty
             | StoreError::Archived(_) => conflict(err.to_string()),
             StoreError::VersionMismatch { .. } => Problem {
                 type_: "urn:rapport:problem:stale-version".into(),
@@ -164,11 +165,20 @@ impl From<StoreError> for Problem {
                 type_: "urn:rapport:problem:validation".into(),
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, message)
             },
+            StoreError::Import { .. } => Problem {
+                type_: "urn:rapport:problem:validation".into(),
+                ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, err.to_string())
+            },
             StoreError::BadUrl { .. }
             | StoreError::Unreachable { .. }
             | StoreError::NewerSchema { .. }
             | StoreError::Migration(_)
             | StoreError::Corrupt(_)
+            | StoreError::Output(_)
+            | StoreError::File { .. }
+            | StoreError::FileExists { .. }
+            | StoreError::NotRapportDatabase { .. }
+            | StoreError::InUse
             | StoreError::Database(_) => {
                 tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "store failure");
                 Problem::internal()

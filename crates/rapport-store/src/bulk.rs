@@ -32,7 +32,7 @@ use sqlx::{Any, AnyConnection, Connection, Executor};
 
 use crate::error::{Result, StoreError};
 use crate::schedule::load_defaults;
-use crate::{Backend, Store, instant_text};
+use crate::{Backend, Store, instant_text, move_sequences_past_ids};
 
 /// A user (an owner of contacts) to load. The migration's local owner (id 1) already exists.
 #[derive(Debug, Clone)]
@@ -654,13 +654,12 @@ impl BulkLoader {
         let finishing = Instant::now();
         match self.backend {
             Backend::Postgres => {
-                for table in ["users", "organizations", "contacts", "touches"] {
-                    let sql = format!(
-                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                         (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
-                    );
-                    self.conn.execute(sql.as_str()).await?;
-                }
+                move_sequences_past_ids(
+                    &mut self.conn,
+                    self.backend,
+                    &["users", "organizations", "contacts", "touches"],
+                )
+                .await?;
                 self.conn.execute("ANALYZE").await?;
             }
             Backend::Sqlite => {

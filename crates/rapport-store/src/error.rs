@@ -80,6 +80,31 @@ pub enum StoreError {
     Forbidden(#[from] Forbidden),
     #[error("{0}")]
     Invalid(String),
+    #[error("line {line}: {problem}")]
+    Import { line: u64, problem: String },
+    #[error(
+        "this database is not empty; an import keeps the file's ids, so it goes into a new \
+         database"
+    )]
+    NotEmpty,
+    #[error("cannot write the export")]
+    Output(#[source] std::io::Error),
+    #[error("{path}: {action}")]
+    File {
+        path: String,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} already exists")]
+    FileExists { path: String },
+    #[error("{path} is not a Rapport SQLite database: {reason}")]
+    NotRapportDatabase { path: String, reason: String },
+    #[error(
+        "the database is in use by another process (is `rapport serve` running?); stop it, \
+         then restore"
+    )]
+    InUse,
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
     #[error("database error")]

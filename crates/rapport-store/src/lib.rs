@@ -10,9 +10,12 @@
 
 mod agenda;
 mod audit;
+mod backup;
 mod bulk;
 mod contacts;
 mod error;
+mod export;
+mod import;
 mod insights;
 mod organizations;
 mod rows;
@@ -22,7 +25,7 @@ mod sessions;
 mod touches;
 mod users;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,12 +35,15 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
 pub use audit::{AuditEntry, AuditFilter, FieldChange, PRIVATE_MARKER};
+pub use backup::restore_sqlite;
 pub use bulk::{
     BulkContact, BulkFollowUp, BulkLoader, BulkOrganization, BulkRows, BulkStats, BulkTouch,
     BulkUser, schedule_of,
 };
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
+pub use export::{EXPORT_RIGHT, ExportFormat, ExportSummary};
+pub use import::ImportSummary;
 pub use insights::TouchWith;
 pub use sessions::{LoginFailures, NewSession, Session};
 pub use touches::NewTouch;
@@ -247,10 +253,39 @@ fn migrator(backend: Backend) -> &'static Migrator {
     }
 }
 
+/// The newest schema version this build knows.
+pub(crate) fn known_schema_version(backend: Backend) -> i64 {
+    migrator(backend)
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Moves PostgreSQL's identity sequences of `tables` past the largest id each holds, after
+/// rows were inserted with their ids given (SQLite picks the next rowid from the table).
+pub(crate) async fn move_sequences_past_ids(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    tables: &[&str],
+) -> Result<()> {
+    if backend == Backend::Postgres {
+        for table in tables {
+            // The table names are this crate's constants, never input.
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            );
+            conn.execute(sql.as_str()).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Brings the schema up to date, refusing a database written by a newer version.
 async fn migrate(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
     let migrator = migrator(backend);
-    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    let known = known_schema_version(backend);
     // A fresh database has no migrations table yet; that is not an error.
     let (found, applied): (Option<i64>, i64) =
         sqlx::query_as("SELECT MAX(version), COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
@@ -281,8 +316,14 @@ pub(crate) fn stored_instant(at: Timestamp) -> Timestamp {
     Timestamp::from_second(at.as_second()).unwrap_or(at)
 }
 
-/// Maps a user-facing location to a backend and a sqlx URL.
-fn connection_url<'a>(location: &'a str) -> Result<(Backend, String)> {
+/// What a user-facing location names.
+enum Location<'a> {
+    Postgres(&'a str),
+    SqliteMemory,
+    SqliteFile(&'a str),
+}
+
+fn parse_location<'a>(location: &'a str) -> Result<Location<'a>> {
     let bad = |reason: &str| StoreError::BadUrl {
         url: redact(location),
         reason: reason.into(),
@@ -296,7 +337,7 @@ fn connection_url<'a>(location: &'a str) -> Result<(Backend, String)> {
             .parse()
             .map_err(|e: sqlx::Error| bad(&e.to_string()))?;
         drop(parsed);
-        return Ok((Backend::Postgres, trimmed.to_owned()));
+        return Ok(Location::Postgres(trimmed));
     }
     // A URL may carry parameters after '?' (we set our own); a plain path is taken whole.
     let url_path = |rest: &'a str| rest.split('?').next().unwrap_or(rest);
@@ -311,18 +352,36 @@ fn connection_url<'a>(location: &'a str) -> Result<(Backend, String)> {
     } else {
         trimmed
     };
-    if path.is_empty() {
-        return Err(bad("no file name"));
+    match path {
+        "" => Err(bad("no file name")),
+        ":memory:" => Ok(Location::SqliteMemory),
+        path => Ok(Location::SqliteFile(path)),
     }
-    if path == ":memory:" {
-        return Ok((Backend::Sqlite, "sqlite::memory:".into()));
-    }
+}
+
+/// The SQLite file a location names; `None` for PostgreSQL or an in-memory database.
+pub fn sqlite_file(location: &str) -> Result<Option<PathBuf>> {
+    Ok(match parse_location(location)? {
+        Location::SqliteFile(path) => Some(PathBuf::from(path)),
+        Location::Postgres(_) | Location::SqliteMemory => None,
+    })
+}
+
+/// Maps a user-facing location to a backend and a sqlx URL.
+fn connection_url(location: &str) -> Result<(Backend, String)> {
+    let path = match parse_location(location)? {
+        Location::Postgres(url) => return Ok((Backend::Postgres, url.to_owned())),
+        Location::SqliteMemory => return Ok((Backend::Sqlite, "sqlite::memory:".into())),
+        Location::SqliteFile(path) => path,
+    };
     if let Some(parent) = Path::new(path)
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| bad(&format!("cannot create folder {}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(|e| StoreError::BadUrl {
+            url: redact(location),
+            reason: format!("cannot create folder {}: {e}", parent.display()),
+        })?;
     }
     // sqlx percent-decodes the file name, so characters that mean something in a URL are
     // encoded first.
@@ -385,6 +444,20 @@ mod tests {
             connection_url("postgres://:::"),
             Err(StoreError::BadUrl { .. })
         ));
+    }
+
+    #[test]
+    fn sqlite_locations_name_their_file() {
+        let file = |location: &str| sqlite_file(location).unwrap();
+        assert_eq!(file("/tmp/a b.db"), Some(PathBuf::from("/tmp/a b.db")));
+        assert_eq!(
+            file("sqlite:///tmp/x.db?mode=ro"),
+            Some(PathBuf::from("/tmp/x.db"))
+        );
+        assert_eq!(file("sqlite:rel.db"), Some(PathBuf::from("rel.db")));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://u@localhost/db"), None);
+        assert!(sqlite_file("mysql://x").is_err());
     }
 
     #[test]

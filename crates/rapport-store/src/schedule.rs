@@ -263,7 +263,7 @@ impl Store {
     }
 }
 
-async fn reschedule_everyone(conn: &mut AnyConnection) -> Result<u64> {
+pub(crate) async fn reschedule_everyone(conn: &mut AnyConnection) -> Result<u64> {
     let defaults = load_defaults(conn).await?;
     let bounds: (Option<i64>, Option<i64>) =
         sqlx::query_as("SELECT MIN(id), MAX(id) FROM contacts")

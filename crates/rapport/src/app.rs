@@ -39,10 +39,7 @@ impl App {
         default: impl FnOnce() -> Result<PathBuf>,
         options: OpenOptions,
     ) -> Result<App> {
-        let location = match &global.db {
-            Some(location) => location.clone(),
-            None => default()?.to_string_lossy().into_owned(),
-        };
+        let location = location(global, default)?;
         let store = Store::open(&location, options).await?;
         let user = match &global.as_user {
             Some(reference) => store.resolve_user(reference).await.context("--as")?.user,
@@ -100,6 +97,14 @@ pub fn zone(name: &str) -> Result<TimeZone> {
 }
 
 /// `<platform data dir>/rapport/<file>`: ~/.local/share/rapport on Linux.
+/// Where the database is: `--db`, else `default`.
+pub fn location(global: &Global, default: impl FnOnce() -> Result<PathBuf>) -> Result<String> {
+    Ok(match &global.db {
+        Some(location) => location.clone(),
+        None => default()?.to_string_lossy().into_owned(),
+    })
+}
+
 pub fn data_file(file: &str) -> Result<PathBuf> {
     let dir = dirs::data_dir()
         .ok_or_else(|| anyhow!("cannot find a data directory for this user; pass --db PATH"))?;

@@ -81,9 +81,51 @@ pub enum Command {
     Token(TokenCommand),
     /// The audit log: who changed what, when (admins only)
     Audit(AuditArgs),
+    /// Write everything out: a full JSON dump, or contacts as CSV or vCard
+    Export(ExportArgs),
+    /// Load a JSON dump (from `rapport export --format json`) into a new, empty database
+    Import(ImportArgs),
+    /// Copy the SQLite database to FILE, consistently, even while it is in use
+    Backup(BackupArgs),
+    /// Replace the SQLite database with a backup (stop `rapport serve` first)
+    Restore(RestoreArgs),
     /// Fill an empty database with a large generated book, for benchmarks (docs/benchmarks.md)
     #[command(hide = true)]
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// json (everything, JSON Lines; `rapport import` reads it back), csv or vcard (contacts)
+    #[arg(long, default_value = "json")]
+    pub format: String,
+    /// Write to FILE (replaced only once the export is complete) [default: standard output]
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A dump written by `rapport export --format json`
+    pub file: std::path::PathBuf,
+    /// The file's format; json is the one there is so far
+    #[arg(long, default_value = "json")]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy
+    pub file: std::path::PathBuf,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A backup written by `rapport backup`
+    pub file: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]

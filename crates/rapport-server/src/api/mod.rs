@@ -84,6 +84,7 @@ pub fn routes() -> Router<AppState> {
             "/session",
             post(crate::session::create).delete(crate::session::delete),
         )
+        .route("/export", get(crate::export::export))
 }
 
 #[derive(Debug, OpenApi)]
@@ -101,7 +102,8 @@ pub fn routes() -> Router<AppState> {
         clear_cadence, list_follow_ups, add_follow_up, complete_follow_up, list_organizations,
         add_organization, show_organization, team::list_users, team::me, team::edit_me,
         team::list_tokens, team::revoke_token, team::reassign, team::cadence_defaults,
-        team::set_cadence_default, team::audit, crate::session::create, crate::session::delete
+        team::set_cadence_default, team::audit, crate::session::create, crate::session::delete,
+        crate::export::export
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),

@@ -3,8 +3,11 @@
 
 mod agenda;
 mod audit;
+mod backup;
 mod cadence;
 mod contact;
+mod export;
+mod import;
 mod organization;
 mod serve;
 mod settings;
@@ -31,6 +34,11 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
     if let Command::Serve(args) = &command {
         return serve::run(&global, args, default_file, None).await;
+    }
+    if let Command::Restore(args) = &command {
+        // Not through the store: the database being replaced must have no connection open.
+        let location = app::location(&global, || app::data_file(default_file))?;
+        return backup::restore(&location, args).await;
     }
     let app = App::open(&global, || app::data_file(default_file)).await?;
     match command {
@@ -78,6 +86,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             serve::run(&global, &serve, default_file, Some(&greeting)).await
         }
         Command::Generate(args) => crate::generate::run(&app, &args).await,
+        Command::Export(args) => export::run(&app, &args).await,
+        Command::Import(args) => import::run(&app, &args).await,
+        Command::Backup(args) => backup::backup(&app, &args).await,
+        // Run above, without opening the store.
+        Command::Restore(_) => Ok(()),
     }
 }
 

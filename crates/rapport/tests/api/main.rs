@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod docs;
+mod export;
 mod matrix;
 mod server;
 mod sessions;

@@ -387,6 +387,7 @@ fn the_openapi_document_describes_every_route() {
         "/api/v1/cadence-defaults",
         "/api/v1/cadence-defaults/{scope}/{key}",
         "/api/v1/audit",
+        "/api/v1/export",
     ] {
         assert!(paths.contains(&path), "{path} not in {paths:?}");
     }

@@ -11,6 +11,7 @@
 mod agenda;
 mod cadence;
 mod contacts;
+mod data;
 mod errors;
 mod json;
 mod stories;

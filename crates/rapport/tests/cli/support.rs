@@ -6,8 +6,9 @@
 //! when done. An unreachable server fails the test; nothing is ever skipped.
 
 use std::cell::RefCell;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -175,6 +176,35 @@ impl TestDb {
         });
     }
 
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite { .. })
+    }
+
+    /// See [`stale_schedules`].
+    pub fn stale_schedules(&self) -> u64 {
+        stale_schedules(&self.url)
+    }
+
+    /// Runs one statement directly on the database, behind Rapport's back.
+    pub fn execute(&self, sql: &str) {
+        block_on(async {
+            match &self.backend {
+                Backend::Sqlite { .. } => {
+                    let mut conn = sqlx::SqliteConnection::connect(&self.sqlite_url())
+                        .await
+                        .unwrap();
+                    sqlx::query(sql).execute(&mut conn).await.unwrap();
+                    conn.close().await.unwrap();
+                }
+                Backend::Postgres { .. } => {
+                    let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                    sqlx::query(sql).execute(&mut conn).await.unwrap();
+                    conn.close().await.unwrap();
+                }
+            }
+        });
+    }
+
     fn sqlite_url(&self) -> String {
         format!("sqlite://{}", self.url)
     }
@@ -220,6 +250,20 @@ impl Drop for TestDb {
     }
 }
 
+/// How many contacts' stored schedule or last touch the store finds stale in the database at
+/// `location` (`Store::reschedule_all`, `Store::stale_last_touches`): 0 when consistent.
+pub fn stale_schedules(location: &str) -> u64 {
+    block_on(async {
+        let store = rapport_store::Store::open(location, Default::default())
+            .await
+            .unwrap();
+        let stale = store.reschedule_all().await.unwrap()
+            + u64::try_from(store.stale_last_touches().await.unwrap()).unwrap();
+        store.close().await;
+        stale
+    })
+}
+
 /// `admin_url` with its database name replaced by `name`, keeping any query string.
 fn with_database(admin_url: &str, name: &str) -> String {
     let (base, query) = match admin_url.split_once('?') {
@@ -245,6 +289,31 @@ pub struct Run {
 /// Runs `rapport` with the given global flags and arguments, from `cwd` if given. Inherited
 /// Rapport settings are removed so the machine running the tests cannot change the outcome.
 pub fn rapport_raw(globals: &[&str], args: &[&str], cwd: Option<&Path>) -> Run {
+    let mut command = rapport_command(globals, args);
+    if let Some(dir) = cwd {
+        command.current_dir(dir);
+    }
+    finished(command.output().expect("cannot run the rapport binary"))
+}
+
+/// [`rapport_raw`] with `input` on standard input (how `user add` reads a password).
+pub fn rapport_with_input(globals: &[&str], args: &[&str], input: &str) -> Run {
+    let mut child = rapport_command(globals, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run the rapport binary");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    finished(child.wait_with_output().unwrap())
+}
+
+fn rapport_command(globals: &[&str], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rapport"));
     command
         .args(globals)
@@ -252,10 +321,10 @@ pub fn rapport_raw(globals: &[&str], args: &[&str], cwd: Option<&Path>) -> Run {
         .env_remove("RAPPORT_DATABASE_URL")
         .env_remove("RAPPORT_NOW")
         .env_remove("RAPPORT_TZ");
-    if let Some(dir) = cwd {
-        command.current_dir(dir);
-    }
-    let output = command.output().expect("cannot run the rapport binary");
+    command
+}
+
+fn finished(output: std::process::Output) -> Run {
     Run {
         success: output.status.success(),
         code: output.status.code(),
@@ -330,6 +399,17 @@ impl Rapport {
             &["--db", self.db.url(), "--now", &now, "--tz", &tz],
             args,
             None,
+        )
+    }
+
+    /// [`Rapport::run`] with `input` on standard input.
+    pub fn run_with_input(&self, input: &str, args: &[&str]) -> Run {
+        let now = self.now.borrow().clone();
+        let tz = self.tz.borrow().clone();
+        rapport_with_input(
+            &["--db", self.db.url(), "--now", &now, "--tz", &tz],
+            args,
+            input,
         )
     }
 

@@ -1,0 +1,163 @@
+//! One row per contact, for spreadsheets and other tools, with the column names they
+//! commonly recognise. Several values in one cell (emails, phones, tags, roles) are joined
+//! with "; ".
+
+use std::io;
+
+use super::records::ContactRecord;
+use crate::error::{Result, StoreError};
+
+/// How a contact fills one column.
+type Cell = fn(&ContactRecord) -> String;
+
+/// The columns, in order: the header's name and how a contact fills it. The one list of them.
+const COLUMNS: &[(&str, Cell)] = &[
+    ("id", |c| c.id.to_string()),
+    ("name", |c| c.name.clone()),
+    ("title", |c| text(&c.title)),
+    ("organization", |c| text(&c.organization)),
+    ("emails", |c| c.emails.join("; ")),
+    ("phones", |c| c.phones.join("; ")),
+    ("tags", |c| c.tags.join("; ")),
+    ("roles", |c| {
+        // The roles held now; ended ones are history, kept in the JSON dump.
+        let held: Vec<&str> = c
+            .roles
+            .iter()
+            .filter(|r| r.until.is_none())
+            .map(|r| r.role.as_str())
+            .collect();
+        held.join("; ")
+    }),
+    ("tier", |c| text(&c.tier)),
+    ("stage", |c| text(&c.stage)),
+    ("horizon", |c| text(&c.horizon)),
+    ("prospect_kind", |c| text(&c.prospect_kind)),
+    ("cadence", |c| {
+        schedule(c, |s| Some(s.effective_cadence.clone()))
+    }),
+    ("next_touch", |c| {
+        schedule(c, |s| Some(s.next_touch_on.clone()))
+    }),
+    ("last_touch", |c| schedule(c, |s| s.last_touch_on.clone())),
+    ("hold_until", |c| text(&c.hold_until)),
+    ("hold_reason", |c| text(&c.hold_reason)),
+    ("archived_at", |c| text(&c.archived_at)),
+    ("added_on", |c| c.added_on.clone()),
+    ("notes", |c| text(&c.notes)),
+];
+
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
+}
+
+fn schedule(
+    contact: &ContactRecord,
+    field: fn(&super::records::ScheduleRecord) -> Option<String>,
+) -> String {
+    contact
+        .schedule
+        .as_ref()
+        .and_then(field)
+        .unwrap_or_default()
+}
+
+pub(super) struct ContactWriter<W: io::Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: io::Write> ContactWriter<W> {
+    /// Starts the file with its header row.
+    pub(super) fn new(out: W) -> Result<ContactWriter<W>> {
+        let mut out = csv::Writer::from_writer(out);
+        out.write_record(COLUMNS.iter().map(|(name, _)| *name))
+            .map_err(output)?;
+        Ok(ContactWriter { out })
+    }
+
+    pub(super) fn write(&mut self, contact: ContactRecord) -> Result<()> {
+        self.out
+            .write_record(COLUMNS.iter().map(|(_, value)| value(&contact)))
+            .map_err(output)
+    }
+
+    pub(super) fn finish(mut self) -> Result<()> {
+        self.out.flush().map_err(StoreError::Output)
+    }
+}
+
+fn output(err: csv::Error) -> StoreError {
+    StoreError::Output(err.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::records::RoleRecord;
+
+    fn contact() -> ContactRecord {
+        ContactRecord {
+            id: 7,
+            owner_id: 1,
+            name: "Dana \"D\" Whitfield".into(),
+            title: Some("Head of Ops, EMEA".into()),
+            organization_id: Some(3),
+            organization: Some("Halcyon Freight".into()),
+            notes: Some("two lines\nof notes".into()),
+            tier: Some("A".into()),
+            stage: None,
+            horizon: None,
+            prospect_kind: None,
+            cadence: None,
+            added_on: "2026-01-02".into(),
+            hold_until: None,
+            hold_reason: None,
+            archived_at: None,
+            version: 1,
+            created_at: "2026-01-02T10:00:00Z".into(),
+            updated_at: "2026-01-02T10:00:00Z".into(),
+            emails: vec!["dana@halcyon.example".into(), "d@home.example".into()],
+            phones: vec![],
+            tags: vec!["logistics".into()],
+            roles: vec![
+                RoleRecord {
+                    id: 1,
+                    role: "prospect".into(),
+                    since: "2026-01-02".into(),
+                    until: Some("2026-02-01".into()),
+                },
+                RoleRecord {
+                    id: 2,
+                    role: "customer".into(),
+                    since: "2026-02-01".into(),
+                    until: None,
+                },
+            ],
+            schedule: None,
+        }
+    }
+
+    #[test]
+    fn a_contact_is_one_quoted_row_under_the_header() {
+        let mut buffer = Vec::new();
+        let mut writer = ContactWriter::new(&mut buffer).unwrap();
+        writer.write(contact()).unwrap();
+        writer.finish().unwrap();
+        let text = String::from_utf8(buffer).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header[..4], ["id", "name", "title", "organization"]);
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 1);
+        let cell = |name: &str| {
+            let at = header.iter().position(|h| h == name).unwrap();
+            rows[0][at].to_owned()
+        };
+        assert_eq!(cell("name"), "Dana \"D\" Whitfield");
+        assert_eq!(cell("title"), "Head of Ops, EMEA");
+        assert_eq!(cell("emails"), "dana@halcyon.example; d@home.example");
+        assert_eq!(cell("roles"), "customer", "ended roles are not listed");
+        assert_eq!(cell("notes"), "two lines\nof notes");
+        assert_eq!(cell("next_touch"), "");
+    }
+}

@@ -1,0 +1,405 @@
+//! Getting the book out: the full JSON Lines dump (which [`crate::import`] reads back), and
+//! one-row-per-contact CSV and vCard 4.0 for other tools.
+//!
+//! Every export reads one consistent snapshot (a read transaction: SQLite's WAL snapshot,
+//! PostgreSQL's `REPEATABLE READ`), so a write landing meanwhile is either wholly in it or not
+//! at all. It pages through each table by id and writes each page before reading the next:
+//! the book is never held in memory whole.
+
+mod csv;
+pub(crate) mod records;
+mod vcard;
+
+use std::collections::HashMap;
+use std::io::{self, BufWriter, Write as _};
+
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+use crate::error::{Result, StoreError};
+use crate::{Backend, Store, audit, instant_text, rows};
+use rapport_core::model::UserId;
+use records::{
+    CadenceDefaultRecord, ContactRecord, EXPORT_FORMAT, FollowUpRecord, Header, OrganizationRecord,
+    Record, RoleRecord, ScheduleRecord, TouchRecord, UserRecord,
+};
+
+/// What exporting needs, as the refusal names it.
+pub const EXPORT_RIGHT: &str = "export the whole book";
+
+/// Rows read per query.
+const PAGE: i64 = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Everything, as JSON Lines: a header, then one record per line.
+    Json,
+    /// One row per contact, with a header row.
+    Csv,
+    /// One vCard 4.0 per contact.
+    Vcard,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExportSummary {
+    /// Records (JSON: every line after the header) or contacts (CSV, vCard).
+    pub records: u64,
+}
+
+/// The tables read a row per record (contacts come with their child rows, cadence defaults
+/// whole: they have no ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Table {
+    Users,
+    Organizations,
+    Touches,
+    FollowUps,
+}
+
+impl Store {
+    /// Writes the whole book to `out` in `format`, from one consistent snapshot. `now` is the
+    /// export's time, for the dump's header. Admins only: the dump holds everything, private
+    /// touch text included, whoever owns it.
+    pub async fn export(
+        &self,
+        actor: UserId,
+        format: ExportFormat,
+        now: Timestamp,
+        out: impl io::Write,
+    ) -> Result<ExportSummary> {
+        let mut conn = self.pool.acquire().await?;
+        audit::acting(&mut conn, actor)
+            .await?
+            .may_administer(EXPORT_RIGHT)?;
+        drop(conn);
+        let mut snapshot = Snapshot::begin(self).await?;
+        let mut out = BufWriter::new(out);
+        let mut summary = ExportSummary::default();
+        match format {
+            ExportFormat::Json => {
+                let header = Header {
+                    rapport_export: EXPORT_FORMAT,
+                    schema_version: snapshot.schema_version().await?,
+                    exported_at: instant_text(now),
+                };
+                write_json_line(&mut out, &header)?;
+                let mut emit = |record: Record| {
+                    summary.records += 1;
+                    write_json_line(&mut out, &record)
+                };
+                // The order of `Record`'s variants: everything after what it refers to.
+                snapshot.each(Table::Users, &mut emit).await?;
+                for default in snapshot.cadence_defaults().await? {
+                    emit(Record::CadenceDefault(default))?;
+                }
+                snapshot.each(Table::Organizations, &mut emit).await?;
+                snapshot
+                    .each_contact(|contact| emit(Record::Contact(contact)))
+                    .await?;
+                snapshot.each(Table::Touches, &mut emit).await?;
+                snapshot.each(Table::FollowUps, &mut emit).await?;
+            }
+            ExportFormat::Csv => {
+                let mut writer = csv::ContactWriter::new(&mut out)?;
+                snapshot
+                    .each_contact(|contact| {
+                        summary.records += 1;
+                        writer.write(contact)
+                    })
+                    .await?;
+                writer.finish()?;
+            }
+            ExportFormat::Vcard => {
+                snapshot
+                    .each_contact(|contact| {
+                        summary.records += 1;
+                        vcard::write_card(&mut out, contact).map_err(StoreError::Output)
+                    })
+                    .await?;
+            }
+        }
+        out.flush().map_err(StoreError::Output)?;
+        snapshot.tx.commit().await?;
+        Ok(summary)
+    }
+}
+
+fn write_json_line(out: &mut impl io::Write, value: &impl serde::Serialize) -> Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(|e| StoreError::Output(e.into()))?;
+    out.write_all(b"\n").map_err(StoreError::Output)
+}
+
+/// One read transaction that every page of an export comes from.
+struct Snapshot {
+    tx: Transaction<'static, Any>,
+}
+
+impl Snapshot {
+    async fn begin(store: &Store) -> Result<Snapshot> {
+        let mut tx = store.pool.begin().await?;
+        if store.backend == Backend::Postgres {
+            // Read Committed would let each page see later commits; SQLite's read transaction
+            // is a snapshot already.
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(Snapshot { tx })
+    }
+
+    async fn schema_version(&mut self) -> Result<i64> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&mut *self.tx)
+                .await?;
+        Ok(version.unwrap_or(0))
+    }
+
+    async fn cadence_defaults(&mut self) -> Result<Vec<CadenceDefaultRecord>> {
+        let rows =
+            sqlx::query("SELECT scope, key, cadence FROM cadence_defaults ORDER BY scope, key")
+                .fetch_all(&mut *self.tx)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CadenceDefaultRecord {
+                    scope: rows::text(row, "scope")?,
+                    key: rows::text(row, "key")?,
+                    cadence: rows::text(row, "cadence")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every record of `table`, in id order, a page at a time.
+    async fn each(
+        &mut self,
+        table: Table,
+        mut emit: impl FnMut(Record) -> Result<()>,
+    ) -> Result<()> {
+        let mut after = 0;
+        loop {
+            let page = self.page(table.page_sql(), after).await?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            after = rows::int(last, "id")?;
+            for row in &page {
+                emit(table.record(row)?)?;
+            }
+        }
+    }
+
+    /// Every contact, in id order, a page at a time.
+    async fn each_contact(
+        &mut self,
+        mut emit: impl FnMut(ContactRecord) -> Result<()>,
+    ) -> Result<()> {
+        let mut after = 0;
+        loop {
+            let page = self.page(CONTACTS_PAGE, after).await?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            after = rows::int(last, "id")?;
+            for contact in self.contacts(&page).await? {
+                emit(contact)?;
+            }
+        }
+    }
+
+    /// The rows of `sql` (a page query: `id > $1 … LIMIT $2`) after id `after`.
+    async fn page(&mut self, sql: &str, after: i64) -> Result<Vec<AnyRow>> {
+        Ok(sqlx::query(sql)
+            .bind(after)
+            .bind(PAGE)
+            .fetch_all(&mut *self.tx)
+            .await?)
+    }
+
+    /// A page of contacts with their emails, phones, tags and roles (one query each for the
+    /// page's id range).
+    async fn contacts(&mut self, page: &[AnyRow]) -> Result<Vec<ContactRecord>> {
+        let (Some(first), Some(last)) = (page.first(), page.last()) else {
+            return Ok(vec![]);
+        };
+        let range = (rows::int(first, "id")?, rows::int(last, "id")?);
+        let mut emails = self
+            .texts(
+                "SELECT contact_id, email AS value FROM contact_emails \
+                 WHERE contact_id >= $1 AND contact_id <= $2 ORDER BY contact_id, position",
+                range,
+            )
+            .await?;
+        let mut phones = self
+            .texts(
+                "SELECT contact_id, phone AS value FROM contact_phones \
+                 WHERE contact_id >= $1 AND contact_id <= $2 ORDER BY contact_id, position",
+                range,
+            )
+            .await?;
+        let mut tags = self
+            .texts(
+                "SELECT contact_id, tag AS value FROM contact_tags \
+                 WHERE contact_id >= $1 AND contact_id <= $2 ORDER BY contact_id, tag",
+                range,
+            )
+            .await?;
+        let role_rows = sqlx::query(
+            "SELECT id, contact_id, role, since, until FROM contact_roles \
+             WHERE contact_id >= $1 AND contact_id <= $2 ORDER BY contact_id, id",
+        )
+        .bind(range.0)
+        .bind(range.1)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut roles: HashMap<i64, Vec<RoleRecord>> = HashMap::new();
+        for row in &role_rows {
+            roles
+                .entry(rows::int(row, "contact_id")?)
+                .or_default()
+                .push(RoleRecord {
+                    id: rows::int(row, "id")?,
+                    role: rows::text(row, "role")?,
+                    since: rows::text(row, "since")?,
+                    until: rows::opt_text(row, "until")?,
+                });
+        }
+        page.iter()
+            .map(|row| {
+                let id = rows::int(row, "id")?;
+                Ok(ContactRecord {
+                    id,
+                    owner_id: rows::int(row, "owner_id")?,
+                    name: rows::text(row, "name")?,
+                    title: rows::opt_text(row, "title")?,
+                    organization_id: rows::opt_int(row, "organization_id")?,
+                    organization: rows::opt_text(row, "organization")?,
+                    notes: rows::opt_text(row, "notes")?,
+                    tier: rows::opt_text(row, "tier")?,
+                    stage: rows::opt_text(row, "stage")?,
+                    horizon: rows::opt_text(row, "horizon")?,
+                    prospect_kind: rows::opt_text(row, "prospect_kind")?,
+                    cadence: rows::opt_text(row, "cadence")?,
+                    added_on: rows::text(row, "added_on")?,
+                    hold_until: rows::opt_text(row, "hold_until")?,
+                    hold_reason: rows::opt_text(row, "hold_reason")?,
+                    archived_at: rows::opt_text(row, "archived_at")?,
+                    version: rows::int(row, "version")?,
+                    created_at: rows::text(row, "created_at")?,
+                    updated_at: rows::text(row, "updated_at")?,
+                    emails: emails.remove(&id).unwrap_or_default(),
+                    phones: phones.remove(&id).unwrap_or_default(),
+                    tags: tags.remove(&id).unwrap_or_default(),
+                    roles: roles.remove(&id).unwrap_or_default(),
+                    schedule: Some(ScheduleRecord {
+                        effective_cadence: rows::text(row, "effective_cadence")?,
+                        cadence_source: rows::text(row, "cadence_source")?,
+                        next_touch_on: rows::text(row, "next_touch_on")?,
+                        next_touch_source: rows::text(row, "next_touch_source")?,
+                        last_touch_id: rows::opt_int(row, "last_touch_id")?,
+                        last_touch_on: rows::opt_text(row, "last_touch_on")?,
+                    }),
+                })
+            })
+            .collect()
+    }
+
+    /// `(contact_id, value)` rows, grouped by contact in the query's order.
+    async fn texts(&mut self, sql: &str, range: (i64, i64)) -> Result<HashMap<i64, Vec<String>>> {
+        let found = sqlx::query(sql)
+            .bind(range.0)
+            .bind(range.1)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let mut grouped: HashMap<i64, Vec<String>> = HashMap::new();
+        for row in &found {
+            grouped
+                .entry(rows::int(row, "contact_id")?)
+                .or_default()
+                .push(rows::text(row, "value")?);
+        }
+        Ok(grouped)
+    }
+}
+
+/// A contacts page, with the organization's name for the per-contact formats.
+const CONTACTS_PAGE: &str = "SELECT c.id, c.owner_id, c.name, c.title, c.organization_id, \
+        o.name AS organization, c.notes, c.tier, c.stage, c.horizon, c.prospect_kind, \
+        c.cadence, c.added_on, c.hold_until, c.hold_reason, c.archived_at, c.version, \
+        c.created_at, c.updated_at, c.effective_cadence, c.cadence_source, c.next_touch_on, \
+        c.next_touch_source, c.last_touch_id, c.last_touch_on \
+    FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
+    WHERE c.id > $1 ORDER BY c.id LIMIT $2";
+
+impl Table {
+    fn page_sql(self) -> &'static str {
+        match self {
+            Table::Users => {
+                "SELECT id, email, name, role, time_zone, created_at FROM users \
+                 WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+            Table::Organizations => {
+                "SELECT id, owner_id, name, domain, tier, created_at, updated_at \
+                 FROM organizations WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+            Table::Touches => {
+                "SELECT id, contact_id, author_id, kind, direction, occurred_at, occurred_on, \
+                        summary, needs, next_approach, private, created_at \
+                 FROM touches WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+            Table::FollowUps => {
+                "SELECT id, contact_id, owner_id, due_on, body, done_at, created_at \
+                 FROM follow_ups WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+        }
+    }
+
+    /// One row of [`Table::page_sql`], as its record.
+    fn record(self, row: &AnyRow) -> Result<Record> {
+        Ok(match self {
+            Table::Users => Record::User(UserRecord {
+                id: rows::int(row, "id")?,
+                email: rows::text(row, "email")?,
+                name: rows::text(row, "name")?,
+                role: rows::text(row, "role")?,
+                time_zone: rows::opt_text(row, "time_zone")?,
+                created_at: rows::text(row, "created_at")?,
+            }),
+            Table::Organizations => Record::Organization(OrganizationRecord {
+                id: rows::int(row, "id")?,
+                owner_id: rows::int(row, "owner_id")?,
+                name: rows::text(row, "name")?,
+                domain: rows::opt_text(row, "domain")?,
+                tier: rows::opt_text(row, "tier")?,
+                created_at: rows::text(row, "created_at")?,
+                updated_at: rows::text(row, "updated_at")?,
+            }),
+            Table::Touches => Record::Touch(TouchRecord {
+                id: rows::int(row, "id")?,
+                contact_id: rows::int(row, "contact_id")?,
+                author_id: rows::int(row, "author_id")?,
+                kind: rows::text(row, "kind")?,
+                direction: rows::text(row, "direction")?,
+                occurred_at: rows::text(row, "occurred_at")?,
+                occurred_on: rows::text(row, "occurred_on")?,
+                summary: rows::opt_text(row, "summary")?,
+                needs: rows::opt_text(row, "needs")?,
+                next_approach: rows::opt_text(row, "next_approach")?,
+                private: rows::int(row, "private")? != 0,
+                created_at: rows::text(row, "created_at")?,
+            }),
+            Table::FollowUps => Record::FollowUp(FollowUpRecord {
+                id: rows::int(row, "id")?,
+                contact_id: rows::int(row, "contact_id")?,
+                owner_id: rows::int(row, "owner_id")?,
+                due_on: rows::text(row, "due_on")?,
+                text: rows::text(row, "body")?,
+                done_at: rows::opt_text(row, "done_at")?,
+                created_at: rows::text(row, "created_at")?,
+            }),
+        })
+    }
+}

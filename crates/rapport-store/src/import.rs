@@ -1,0 +1,458 @@
+//! Loading a JSON dump (see [`crate::export`]) into an empty database, keeping every id.
+//!
+//! The whole file is one write transaction: a bad line rolls everything back, and the error
+//! names the line and the problem. Every value goes through the domain's own parser (and is
+//! stored in its canonical spelling), and every reference must point at a record earlier in
+//! the file, which is the order the export writes them in.
+//!
+//! What the scheduling engine derives — each contact's last touch and next touch — is not
+//! taken from the file: it is computed again from the imported facts before commit, so an
+//! imported book is consistent by construction.
+
+use std::collections::HashSet;
+use std::fmt::Display;
+use std::io;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use rapport_core::{
+    Cadence, DefaultScope, Direction, EmailAddress, Horizon, ProspectKind, Role, Stage, Tier,
+    TouchKind, UserRole,
+};
+use sqlx::AnyConnection;
+
+use crate::contacts::name_key;
+use crate::error::{Result, StoreError};
+use crate::export::records::{
+    CadenceDefaultRecord, ContactRecord, EXPORT_FORMAT, FollowUpRecord, Header, OrganizationRecord,
+    Record, TouchRecord, UserRecord,
+};
+use crate::schedule::reschedule_everyone;
+use crate::{Store, instant_text, known_schema_version, move_sequences_past_ids};
+
+/// What an import wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    pub users: u64,
+    pub organizations: u64,
+    pub contacts: u64,
+    pub touches: u64,
+    pub follow_ups: u64,
+}
+
+/// The tables whose ids an import sets, which PostgreSQL's identity sequences must move past.
+const IDENTITY_TABLES: &[&str] = &[
+    "users",
+    "organizations",
+    "contacts",
+    "contact_roles",
+    "touches",
+    "follow_ups",
+];
+
+impl Store {
+    /// Loads a JSON Lines dump into this database, which must be empty (as a new database
+    /// is: the local owner and the default cadences, which the dump's own replace). One
+    /// transaction: on any error nothing is written.
+    pub async fn import_json(&self, input: impl io::BufRead) -> Result<ImportSummary> {
+        let mut tx = self.write().await?;
+        refuse_unless_empty(&mut tx).await?;
+        // The new database's seeded rows give way to the dump's.
+        sqlx::query("DELETE FROM cadence_defaults")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM users").execute(&mut *tx).await?;
+        let known_schema = known_schema_version(self.backend);
+
+        let mut importer = Importer::default();
+        let mut lines = input.lines();
+        let header = match lines.next() {
+            Some(line) => line.map_err(|e| at_line(1, e.to_string()))?,
+            None => return Err(at_line(1, "the file is empty".into())),
+        };
+        check_header(&header, known_schema).map_err(|problem| at_line(1, problem))?;
+        for (number, line) in (2..).zip(lines) {
+            let line = line.map_err(|e| at_line(number, e.to_string()))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record: Record =
+                serde_json::from_str(&line).map_err(|e| at_line(number, e.to_string()))?;
+            importer
+                .insert(&mut tx, record)
+                .await
+                .map_err(|err| match err {
+                    StoreError::Invalid(problem) => at_line(number, problem),
+                    StoreError::Database(err) => {
+                        at_line(number, format!("the database refused it: {err}"))
+                    }
+                    other => other,
+                })?;
+        }
+        if importer.users.is_empty() {
+            return Err(StoreError::Invalid(
+                "the file has no users; a Rapport export always has at least one".into(),
+            ));
+        }
+
+        // Each contact's last touch is the latest of its touches, by time then id.
+        sqlx::query(
+            "UPDATE contacts SET \
+               last_touch_id = (SELECT t.id FROM touches t WHERE t.contact_id = contacts.id \
+                                ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
+               last_touch_on = (SELECT t.occurred_on FROM touches t \
+                                WHERE t.contact_id = contacts.id \
+                                ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        reschedule_everyone(&mut tx).await?;
+        move_sequences_past_ids(&mut tx, self.backend, IDENTITY_TABLES).await?;
+        tx.commit().await?;
+        Ok(importer.summary)
+    }
+}
+
+fn at_line(line: u64, problem: String) -> StoreError {
+    StoreError::Import { line, problem }
+}
+
+/// Anything but what a new database holds is refused: an import keeps the dump's ids, and
+/// merging two books is not what it does.
+async fn refuse_unless_empty(conn: &mut AnyConnection) -> Result<()> {
+    let (records, users, secrets): (i64, i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM (SELECT 1 FROM organizations LIMIT 1) o) \
+         + (SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) c) \
+         + (SELECT COUNT(*) FROM (SELECT 1 FROM touches LIMIT 1) t) \
+         + (SELECT COUNT(*) FROM (SELECT 1 FROM follow_ups LIMIT 1) f), \
+           (SELECT COUNT(*) FROM users), \
+           (SELECT COUNT(*) FROM users WHERE password_hash IS NOT NULL) \
+         + (SELECT COUNT(*) FROM api_tokens)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if records > 0 || users > 1 || secrets > 0 {
+        return Err(StoreError::NotEmpty);
+    }
+    Ok(())
+}
+
+fn check_header(line: &str, known_schema: i64) -> Result<(), String> {
+    let header: Header = serde_json::from_str(line).map_err(|e| {
+        format!(
+            "not a Rapport JSON export (the first line must be its header, \
+             {{\"rapport_export\": {EXPORT_FORMAT}, …}}): {e}"
+        )
+    })?;
+    if header.rapport_export != EXPORT_FORMAT {
+        return Err(format!(
+            "export format {} is not one this version reads (it reads {EXPORT_FORMAT})",
+            header.rapport_export
+        ));
+    }
+    if header.schema_version > known_schema {
+        return Err(format!(
+            "exported from schema version {}, newer than this version of Rapport knows \
+             ({known_schema}); upgrade Rapport to import it",
+            header.schema_version
+        ));
+    }
+    Ok(())
+}
+
+/// The ids seen so far, which later records may refer to, and the counts.
+#[derive(Default)]
+struct Importer {
+    users: HashSet<i64>,
+    organizations: HashSet<i64>,
+    contacts: HashSet<i64>,
+    summary: ImportSummary,
+}
+
+impl Importer {
+    /// Inserts one record. A problem with its values is `StoreError::Invalid`.
+    async fn insert(&mut self, conn: &mut AnyConnection, record: Record) -> Result<()> {
+        match record {
+            Record::User(user) => self.user(conn, user).await,
+            Record::CadenceDefault(default) => cadence_default(conn, default).await,
+            Record::Organization(organization) => self.organization(conn, organization).await,
+            Record::Contact(contact) => self.contact(conn, contact).await,
+            Record::Touch(touch) => self.touch(conn, touch).await,
+            Record::FollowUp(follow_up) => self.follow_up(conn, follow_up).await,
+        }
+    }
+
+    async fn user(&mut self, conn: &mut AnyConnection, user: UserRecord) -> Result<()> {
+        let time_zone = user
+            .time_zone
+            .map(|zone| match TimeZone::get(&zone) {
+                Ok(_) => Ok(zone),
+                Err(e) => Err(invalid(format!("time_zone '{zone}': {e}"))),
+            })
+            .transpose()?;
+        sqlx::query(
+            "INSERT INTO users (id, email, name, role, time_zone, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(user.id)
+        .bind(required("email", &user.email)?)
+        .bind(user.name)
+        .bind(vocabulary::<UserRole>("role", &user.role)?)
+        .bind(time_zone)
+        .bind(instant("created_at", &user.created_at)?)
+        .execute(&mut *conn)
+        .await?;
+        self.users.insert(user.id);
+        self.summary.users += 1;
+        Ok(())
+    }
+
+    async fn organization(
+        &mut self,
+        conn: &mut AnyConnection,
+        organization: OrganizationRecord,
+    ) -> Result<()> {
+        known(&self.users, "owner_id", "user", organization.owner_id)?;
+        let name = required("name", &organization.name)?;
+        let key = name_key(&name);
+        sqlx::query(
+            "INSERT INTO organizations (id, owner_id, name, name_key, domain, tier, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(organization.id)
+        .bind(organization.owner_id)
+        .bind(name)
+        .bind(key)
+        .bind(organization.domain)
+        .bind(optional(vocabulary::<Tier>, "tier", organization.tier)?)
+        .bind(instant("created_at", &organization.created_at)?)
+        .bind(instant("updated_at", &organization.updated_at)?)
+        .execute(&mut *conn)
+        .await?;
+        self.organizations.insert(organization.id);
+        self.summary.organizations += 1;
+        Ok(())
+    }
+
+    async fn contact(&mut self, conn: &mut AnyConnection, contact: ContactRecord) -> Result<()> {
+        known(&self.users, "owner_id", "user", contact.owner_id)?;
+        if let Some(organization) = contact.organization_id {
+            known(
+                &self.organizations,
+                "organization_id",
+                "organization",
+                organization,
+            )?;
+        }
+        let name = required("name", &contact.name)?;
+        let key = name_key(&name);
+        let added_on = date("added_on", &contact.added_on)?;
+        // The four schedule columns are derived before commit (`reschedule_everyone`); until
+        // then they hold placeholders.
+        sqlx::query(
+            "INSERT INTO contacts (id, owner_id, name, name_key, title, organization_id, notes, \
+               tier, stage, horizon, prospect_kind, cadence, effective_cadence, cadence_source, \
+               added_on, hold_until, hold_reason, next_touch_on, next_touch_source, archived_at, \
+               version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', '', $13, $14, $15, \
+                     $13, '', $16, $17, $18, $19)",
+        )
+        .bind(contact.id)
+        .bind(contact.owner_id)
+        .bind(name)
+        .bind(key)
+        .bind(contact.title)
+        .bind(contact.organization_id)
+        .bind(contact.notes)
+        .bind(optional(vocabulary::<Tier>, "tier", contact.tier)?)
+        .bind(optional(vocabulary::<Stage>, "stage", contact.stage)?)
+        .bind(optional(vocabulary::<Horizon>, "horizon", contact.horizon)?)
+        .bind(optional(
+            vocabulary::<ProspectKind>,
+            "prospect_kind",
+            contact.prospect_kind,
+        )?)
+        .bind(optional(vocabulary::<Cadence>, "cadence", contact.cadence)?)
+        .bind(added_on)
+        .bind(optional(date, "hold_until", contact.hold_until)?)
+        .bind(contact.hold_reason)
+        .bind(optional(instant, "archived_at", contact.archived_at)?)
+        .bind(contact.version)
+        .bind(instant("created_at", &contact.created_at)?)
+        .bind(instant("updated_at", &contact.updated_at)?)
+        .execute(&mut *conn)
+        .await?;
+        for (position, email) in contact.emails.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO contact_emails (contact_id, email, position) VALUES ($1, $2, $3)",
+            )
+            .bind(contact.id)
+            .bind(vocabulary::<EmailAddress>("emails", email)?)
+            .bind(position as i64)
+            .execute(&mut *conn)
+            .await?;
+        }
+        for (position, phone) in contact.phones.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO contact_phones (contact_id, phone, position) VALUES ($1, $2, $3)",
+            )
+            .bind(contact.id)
+            .bind(required("phones", phone)?)
+            .bind(position as i64)
+            .execute(&mut *conn)
+            .await?;
+        }
+        for tag in &contact.tags {
+            sqlx::query("INSERT INTO contact_tags (contact_id, tag) VALUES ($1, $2)")
+                .bind(contact.id)
+                .bind(required("tags", tag)?)
+                .execute(&mut *conn)
+                .await?;
+        }
+        for role in contact.roles {
+            sqlx::query(
+                "INSERT INTO contact_roles (id, contact_id, role, since, until) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(role.id)
+            .bind(contact.id)
+            .bind(vocabulary::<Role>("roles.role", &role.role)?)
+            .bind(date("roles.since", &role.since)?)
+            .bind(optional(date, "roles.until", role.until)?)
+            .execute(&mut *conn)
+            .await?;
+        }
+        self.contacts.insert(contact.id);
+        self.summary.contacts += 1;
+        Ok(())
+    }
+
+    async fn touch(&mut self, conn: &mut AnyConnection, touch: TouchRecord) -> Result<()> {
+        known(&self.contacts, "contact_id", "contact", touch.contact_id)?;
+        known(&self.users, "author_id", "user", touch.author_id)?;
+        sqlx::query(
+            "INSERT INTO touches (id, contact_id, author_id, kind, direction, occurred_at, \
+               occurred_on, summary, needs, next_approach, created_at, private) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(touch.id)
+        .bind(touch.contact_id)
+        .bind(touch.author_id)
+        .bind(vocabulary::<TouchKind>("kind", &touch.kind)?)
+        .bind(vocabulary::<Direction>("direction", &touch.direction)?)
+        .bind(instant("occurred_at", &touch.occurred_at)?)
+        .bind(date("occurred_on", &touch.occurred_on)?)
+        .bind(touch.summary)
+        .bind(touch.needs)
+        .bind(touch.next_approach)
+        .bind(instant("created_at", &touch.created_at)?)
+        .bind(i64::from(touch.private))
+        .execute(&mut *conn)
+        .await?;
+        self.summary.touches += 1;
+        Ok(())
+    }
+
+    async fn follow_up(
+        &mut self,
+        conn: &mut AnyConnection,
+        follow_up: FollowUpRecord,
+    ) -> Result<()> {
+        known(
+            &self.contacts,
+            "contact_id",
+            "contact",
+            follow_up.contact_id,
+        )?;
+        known(&self.users, "owner_id", "user", follow_up.owner_id)?;
+        sqlx::query(
+            "INSERT INTO follow_ups (id, contact_id, owner_id, due_on, body, done_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(follow_up.id)
+        .bind(follow_up.contact_id)
+        .bind(follow_up.owner_id)
+        .bind(date("due_on", &follow_up.due_on)?)
+        .bind(required("text", &follow_up.text)?)
+        .bind(optional(instant, "done_at", follow_up.done_at)?)
+        .bind(instant("created_at", &follow_up.created_at)?)
+        .execute(&mut *conn)
+        .await?;
+        self.summary.follow_ups += 1;
+        Ok(())
+    }
+}
+
+async fn cadence_default(conn: &mut AnyConnection, default: CadenceDefaultRecord) -> Result<()> {
+    let scope = DefaultScope::from_parts(&default.scope, &default.key).ok_or_else(|| {
+        invalid(format!(
+            "scope '{}' with key '{}' is not a cadence default",
+            default.scope, default.key
+        ))
+    })?;
+    let (scope, key) = scope.parts();
+    sqlx::query("INSERT INTO cadence_defaults (scope, key, cadence) VALUES ($1, $2, $3)")
+        .bind(scope)
+        .bind(key)
+        .bind(vocabulary::<Cadence>("cadence", &default.cadence)?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn invalid(problem: String) -> StoreError {
+    StoreError::Invalid(problem)
+}
+
+fn known(seen: &HashSet<i64>, field: &str, what: &str, id: i64) -> Result<()> {
+    if seen.contains(&id) {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "{field}: no {what} #{id} earlier in the file"
+        )))
+    }
+}
+
+fn required(field: &str, value: &str) -> Result<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(invalid(format!("{field}: empty")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// A value of a domain type, in its canonical spelling.
+fn vocabulary<T>(field: &str, value: &str) -> Result<String>
+where
+    T: FromStr + Display,
+    T::Err: Display,
+{
+    value
+        .parse::<T>()
+        .map(|parsed| parsed.to_string())
+        .map_err(|e| invalid(format!("{field}: {e}")))
+}
+
+fn date(field: &str, value: &str) -> Result<String> {
+    vocabulary::<Date>(field, value)
+}
+
+/// An instant, as the store keeps them (UTC, whole seconds).
+fn instant(field: &str, value: &str) -> Result<String> {
+    value
+        .parse::<Timestamp>()
+        .map(instant_text)
+        .map_err(|e| invalid(format!("{field}: '{value}': {e}")))
+}
+
+fn optional(
+    parse: impl Fn(&str, &str) -> Result<String>,
+    field: &str,
+    value: Option<String>,
+) -> Result<Option<String>> {
+    value.map(|v| parse(field, &v)).transpose()
+}

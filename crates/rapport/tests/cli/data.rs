@@ -1,0 +1,660 @@
+//! Getting data out and back: the JSON dump round trip, CSV and vCard, backup and restore.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::support::{Rapport, TempDir, rapport_raw, stale_schedules};
+
+/// A book with every kind of record: two users (one with a password and a token, which the
+/// dump must leave out), organizations, a contact with several emails, phones, tags, a role
+/// that ended and a hold, a contact with its own cadence, a booked meeting and follow-ups
+/// open and done, an archived contact, one never touched, backdated touches, and default
+/// cadences changed, added and removed. Returns the id of the open follow-up.
+fn full_book(r: &Rapport) -> i64 {
+    let added = r.run_with_input(
+        "a long enough password\n",
+        &[
+            "user",
+            "add",
+            "sam@team.example",
+            "--name",
+            "Sam Seller",
+            "--role",
+            "member",
+        ],
+    );
+    assert!(added.success, "user add: {}", added.stderr);
+    r.ok(&["token", "create", "--user", "sam@team.example"]);
+    r.ok(&["settings", "--time-zone", "Europe/Paris"]);
+    r.ok(&[
+        "org",
+        "add",
+        "Halcyon Freight",
+        "--domain",
+        "halcyon.example",
+        "--tier",
+        "A",
+    ]);
+    let dana = r
+        .add(
+            "Dana Whitfield",
+            &[
+                "--email",
+                "dana@halcyon.example",
+                "--email",
+                "d.whitfield@home.example",
+                "--phone",
+                "+44 20 7946 0000",
+                "--org",
+                "Halcyon Freight",
+                "--title",
+                "Head of Operations, EMEA",
+                "--tag",
+                "logistics",
+                "--tag",
+                "summit-2026",
+                "--tier",
+                "A",
+                "--stage",
+                "engaged",
+                "--horizon",
+                "lifetime",
+                "--kind",
+                "seasoned",
+                "--role",
+                "prospect",
+                "--role",
+                "champion",
+                "--notes",
+                "Met at the summit;\nprefers calls — café at 9, \"not email\"",
+            ],
+        )
+        .to_string();
+    r.ok(&["contact", "edit", &dana, "--end-role", "prospect"]);
+    r.ok(&[
+        "log",
+        &dana,
+        "--kind",
+        "event",
+        "--summary",
+        "Met at the summit",
+        "--needs",
+        "replace the dispatch system",
+        "--next",
+        "ask whether the budget landed",
+        "--at",
+        "2026-10-01T09:30",
+    ]);
+    r.ok(&[
+        "log",
+        &dana,
+        "--kind",
+        "call",
+        "--inbound",
+        "--at",
+        "2026-11-20",
+    ]);
+    r.ok(&[
+        "hold",
+        &dana,
+        "--until",
+        "2027-03-01",
+        "--reason",
+        "project on hold until the new budget",
+    ]);
+    let sam = r
+        .add(
+            "Sam Okoro",
+            &[
+                "--email",
+                "sam@northwind.example",
+                "--cadence",
+                "3m",
+                "--org",
+                "Northwind",
+            ],
+        )
+        .to_string();
+    let open = r.json(&[
+        "follow-up",
+        "add",
+        &sam,
+        "--due",
+        "2026-12-04",
+        "send the proposal",
+    ]);
+    let done = r.json(&["follow-up", "add", &sam, "--due", "2026-11-30", "call back"]);
+    r.ok(&["follow-up", "done", &done["follow_up_id"].to_string()]);
+    r.ok(&["log", &sam, "--kind", "meeting", "--at", "2026-12-10T10:00"]);
+    r.ok(&[
+        "log",
+        &sam,
+        "--kind",
+        "call",
+        "--at",
+        "2026-11-20",
+        "--private",
+        "--summary",
+        "pricing, between us",
+    ]);
+    let gone = r.add("Old Contact", &["--tier", "D"]).to_string();
+    r.ok(&["log", &gone, "--kind", "email", "--at", "2026-06-01"]);
+    r.ok(&["contact", "archive", &gone]);
+    r.add(
+        "Never Touched",
+        &["--stage", "acquainted", "--role", "referrer"],
+    );
+    r.ok(&["cadence", "default", "--tier", "A", "14d"]);
+    r.ok(&["cadence", "default", "--role", "referrer", "45d"]);
+    r.ok(&["cadence", "default", "--tier", "D", "none"]);
+    r.ok(&["cadence", "default", "--fallback", "2m"]);
+    open["follow_up_id"].as_i64().unwrap()
+}
+
+/// The dump of `r`, as `export --format json` prints it.
+fn dump(r: &Rapport) -> String {
+    r.ok(&["export", "--format", "json"])
+}
+
+fn write(dir: &TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn types(dump: &str) -> Vec<String> {
+    dump.lines()
+        .skip(1)
+        .map(|line| {
+            let record: Value = serde_json::from_str(line).unwrap();
+            record["type"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn a_full_book_round_trips_through_export_and_import() {
+    let source = Rapport::new();
+    let open_follow_up = full_book(&source);
+    let dir = TempDir::new();
+    let file = dir.path().join("book.jsonl");
+    let file = file.to_str().unwrap();
+    let said = source.ok(&["export", "--format", "json", "--output", file]);
+    assert!(said.starts_with("exported "), "{said}");
+    let exported = std::fs::read_to_string(file).unwrap();
+    assert_eq!(exported, dump(&source), "--output writes what stdout shows");
+
+    let header: Value = serde_json::from_str(exported.lines().next().unwrap()).unwrap();
+    assert_eq!(header["rapport_export"], 1);
+    assert_eq!(header["exported_at"], "2026-11-25T12:00:00Z");
+    let types = types(&exported);
+    let count = |t: &str| types.iter().filter(|x| *x == t).count();
+    assert_eq!(
+        [
+            count("user"),
+            count("organization"),
+            count("contact"),
+            count("touch"),
+            count("follow_up"),
+            count("cadence_default")
+        ],
+        [2, 2, 4, 5, 2, 5]
+    );
+    assert!(
+        exported.contains("\"private\":true") && exported.contains("pricing, between us"),
+        "a private touch is dumped whole, flag and text: the dump is an admin's backup"
+    );
+    for secret in ["password", "argon2", "token", "hash"] {
+        assert!(!exported.contains(secret), "the dump holds no '{secret}'");
+    }
+
+    let target = Rapport::new();
+    let said = target.ok(&["import", file]);
+    assert_eq!(
+        said.trim(),
+        "imported 2 users, 2 organizations, 4 contacts, 5 touches, 2 follow-ups"
+    );
+    assert_eq!(
+        dump(&target),
+        exported,
+        "export → import → export is identical"
+    );
+    assert_eq!(target.snapshot(), source.snapshot());
+    assert_eq!(target.db.stale_schedules(), 0);
+
+    // The imported book carries on: new ids follow the imported ones, and the follow-up is
+    // closed by the id it had.
+    assert_eq!(target.add("After Import", &[]), 5);
+    target.ok(&["follow-up", "done", &open_follow_up.to_string()]);
+    let sam = target.show("sam@northwind.example");
+    assert!(
+        sam["follow_ups"].as_array().unwrap().is_empty(),
+        "no open follow-up left: {sam}"
+    );
+}
+
+#[test]
+fn only_an_admin_exports_the_book() {
+    let r = Rapport::new();
+    full_book(&r);
+    let added = r.run_with_input(
+        "a long enough password\n",
+        &["user", "add", "mo@team.example", "--role", "member"],
+    );
+    assert!(added.success, "{}", added.stderr);
+    for format in ["json", "csv", "vcard"] {
+        r.fails(
+            &["--as", "mo@team.example", "export", "--format", format],
+            &["only an admin", "export the whole book"],
+        );
+    }
+}
+
+#[test]
+fn import_refuses_a_database_that_is_not_empty() {
+    let source = Rapport::new();
+    source.add("Dana Whitfield", &["--email", "dana@halcyon.example"]);
+    let dir = TempDir::new();
+    let file = write(&dir, "book.jsonl", &dump(&source));
+
+    let target = Rapport::new();
+    target.add("Someone Else", &[]);
+    let before = target.snapshot();
+    target.fails(&["import", &file], &["book.jsonl", "not empty"]);
+    assert_eq!(target.snapshot(), before, "nothing written");
+
+    // A user of its own (with a password) is data too.
+    let with_user = Rapport::new();
+    let added = with_user.run_with_input(
+        "a long enough password\n",
+        &["user", "add", "ann@team.example", "--role", "admin"],
+    );
+    assert!(added.success, "{}", added.stderr);
+    with_user.fails(&["import", &file], &["not empty"]);
+    assert_eq!(with_user.db.count("SELECT COUNT(*) FROM contacts"), 0);
+}
+
+#[test]
+fn a_bad_line_names_its_number_and_writes_nothing() {
+    let source = Rapport::new();
+    let dana = source
+        .add("Dana Whitfield", &["--email", "dana@halcyon.example"])
+        .to_string();
+    source.add("Sam Okoro", &["--email", "sam@northwind.example"]);
+    source.ok(&["log", &dana, "--kind", "call"]);
+    let good = dump(&source);
+    let lines: Vec<&str> = good.lines().collect();
+    let find = |kind: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(&format!("\"type\":\"{kind}\"")))
+            .unwrap()
+    };
+    let (first_contact, touch) = (find("contact"), find("touch"));
+    let edited = |at: usize, edit: &dyn Fn(&mut Value)| {
+        let mut all: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+        let mut record: Value = serde_json::from_str(&all[at]).unwrap();
+        edit(&mut record);
+        all[at] = record.to_string();
+        all.join("\n") + "\n"
+    };
+    let replaced = |at: usize, text: &str| {
+        let mut all: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+        all[at] = text.to_owned();
+        all.join("\n") + "\n"
+    };
+    let cases: Vec<(String, Vec<String>)> = vec![
+        (
+            edited(first_contact, &|c| c["tier"] = "Z".into()),
+            vec![
+                format!("line {}:", first_contact + 1),
+                "tier: unknown tier 'Z'".into(),
+            ],
+        ),
+        (
+            edited(first_contact, &|c| c["titel"] = "typo".into()),
+            vec![
+                format!("line {}:", first_contact + 1),
+                "unknown field `titel`".into(),
+            ],
+        ),
+        (
+            edited(touch, &|t| t["contact_id"] = 999.into()),
+            vec![
+                format!("line {}:", touch + 1),
+                "contact_id: no contact #999 earlier in the file".into(),
+            ],
+        ),
+        (
+            edited(first_contact + 1, &|c| {
+                c["emails"] = serde_json::json!(["dana@halcyon.example"])
+            }),
+            vec![
+                format!("line {}:", first_contact + 2),
+                "the database refused it".into(),
+            ],
+        ),
+        (
+            edited(touch, &|t| t["occurred_at"] = "yesterday-ish".into()),
+            vec![format!("line {}:", touch + 1), "occurred_at".into()],
+        ),
+        (
+            replaced(touch, "{not json"),
+            vec![format!("line {}:", touch + 1)],
+        ),
+        (
+            replaced(
+                0,
+                r#"{"rapport_export":2,"schema_version":1,"exported_at":"x"}"#,
+            ),
+            vec!["line 1:".into(), "export format 2".into()],
+        ),
+        (
+            replaced(0, "name,email"),
+            vec!["line 1:".into(), "not a Rapport JSON export".into()],
+        ),
+        (
+            replaced(
+                0,
+                r#"{"rapport_export":1,"schema_version":999,"exported_at":"x"}"#,
+            ),
+            vec!["line 1:".into(), "newer than this version".into()],
+        ),
+    ];
+    let dir = TempDir::new();
+    for (case, (text, wanted)) in cases.iter().enumerate() {
+        let target = Rapport::new();
+        // Opened once, so "nothing written" compares with what a new database holds.
+        let fresh = target.snapshot();
+        let file = write(&dir, &format!("case{case}.jsonl"), text);
+        let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        target.fails(&["import", &file], &wanted);
+        assert_eq!(target.snapshot(), fresh, "case {case}: nothing written");
+        assert_eq!(
+            target
+                .db
+                .count("SELECT COUNT(*) FROM users WHERE email = 'me@localhost'"),
+            1,
+            "case {case}: the new database's owner is still there"
+        );
+        assert_eq!(
+            target.db.count("SELECT COUNT(*) FROM cadence_defaults"),
+            5,
+            "case {case}: the default cadences are still there"
+        );
+    }
+}
+
+#[test]
+fn export_to_a_file_appears_whole_or_not_at_all() {
+    let r = Rapport::new();
+    r.add("Dana Whitfield", &["--email", "dana@halcyon.example"]);
+    r.add("Sam Okoro", &[]);
+    let dir = TempDir::new();
+    let file = write(&dir, "contacts.csv", "an older export\n");
+
+    let said = r.ok(&["export", "--format", "csv", "--output", &file]);
+    assert!(said.contains("exported 2 contacts to"), "{said}");
+    assert_eq!(
+        dir.entries(),
+        ["contacts.csv"],
+        "no temporary file left behind"
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("id,name,title,organization,emails,"),
+        "{text}"
+    );
+
+    // A folder that does not exist: an error, and no file.
+    let missing = dir.path().join("missing").join("book.jsonl");
+    r.fails(
+        &["export", "--output", missing.to_str().unwrap()],
+        &["--output"],
+    );
+    assert!(!missing.exists());
+    r.fails(
+        &["export", "--format", "xml"],
+        &["--format", "xml", "json, csv, vcard"],
+    );
+
+    // A failure half-way (an unreadable contact, after the first was written): the previous
+    // file stays as it was. Only SQLite lets a column hold a value of the wrong type.
+    if r.db.is_sqlite() {
+        r.db.execute("UPDATE contacts SET version = 'not a number' WHERE id = 2");
+        r.fails(&["export", "--output", &file], &["version"]);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+        assert_eq!(
+            dir.entries(),
+            ["contacts.csv"],
+            "no temporary file left behind"
+        );
+    }
+}
+
+#[test]
+fn contacts_export_as_csv_and_vcard() {
+    let r = Rapport::new();
+    let dana = r.add(
+        "Dana Whitfield",
+        &[
+            "--email",
+            "dana@halcyon.example",
+            "--email",
+            "d@home.example",
+            "--org",
+            "Halcyon Freight",
+            "--title",
+            "Head of Operations, EMEA",
+            "--tag",
+            "logistics",
+            "--tag",
+            "summit-2026",
+            "--role",
+            "prospect",
+            "--role",
+            "champion",
+            "--notes",
+            "Met at the summit;\nprefers calls",
+        ],
+    );
+    r.ok(&[
+        "contact",
+        "edit",
+        &dana.to_string(),
+        "--end-role",
+        "prospect",
+    ]);
+    r.ok(&[
+        "log",
+        &dana.to_string(),
+        "--kind",
+        "call",
+        "--at",
+        "2026-11-20",
+    ]);
+    r.add("Cher", &[]);
+
+    let csv = r.ok(&["export", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let cell = |row: usize, name: &str| {
+        let at = header.iter().position(|h| h == name).unwrap();
+        rows[row][at].to_owned()
+    };
+    assert_eq!(cell(0, "name"), "Dana Whitfield");
+    assert_eq!(cell(0, "title"), "Head of Operations, EMEA");
+    assert_eq!(cell(0, "organization"), "Halcyon Freight");
+    assert_eq!(cell(0, "emails"), "dana@halcyon.example; d@home.example");
+    assert_eq!(cell(0, "tags"), "logistics; summit-2026");
+    assert_eq!(cell(0, "roles"), "champion");
+    assert_eq!(cell(0, "last_touch"), "2026-11-20");
+    let shown = r.show(&dana.to_string());
+    assert_eq!(
+        cell(0, "next_touch"),
+        shown["next_touch"]["on"].as_str().unwrap()
+    );
+    assert_eq!(cell(0, "notes"), "Met at the summit;\nprefers calls");
+    assert_eq!(cell(1, "name"), "Cher");
+
+    let vcf = r.ok(&["export", "--format", "vcard"]);
+    assert_eq!(vcf.matches("BEGIN:VCARD\r\nVERSION:4.0\r\n").count(), 2);
+    assert_eq!(vcf.matches("END:VCARD\r\n").count(), 2);
+    for expected in [
+        "FN:Dana Whitfield\r\n",
+        "N:Whitfield;Dana;;;\r\n",
+        "ORG:Halcyon Freight\r\n",
+        "TITLE:Head of Operations\\, EMEA\r\n",
+        "EMAIL:dana@halcyon.example\r\nEMAIL:d@home.example\r\n",
+        "NOTE:Met at the summit\\;\\nprefers calls\r\n",
+        "CATEGORIES:logistics,summit-2026\r\n",
+        "FN:Cher\r\nN:;Cher;;;\r\n",
+    ] {
+        assert!(vcf.contains(expected), "{expected:?} not in:\n{vcf}");
+    }
+}
+
+/// A `rapport log` loop on `db` in other processes, until `count` touches are logged.
+fn log_touches(db: String, contact: String, count: usize) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for n in 0..count {
+            let run = rapport_raw(
+                &["--db", &db, "--tz", "UTC"],
+                &[
+                    "log",
+                    &contact,
+                    "--kind",
+                    "call",
+                    "--summary",
+                    &format!("call {n}"),
+                ],
+                None,
+            );
+            assert!(run.success, "log: {}", run.stderr);
+        }
+    })
+}
+
+fn touches_in(db: &str) -> usize {
+    let run = rapport_raw(
+        &["--db", db],
+        &["--json", "contact", "show", "1", "--touches", "1000"],
+        None,
+    );
+    assert!(run.success, "{}", run.stderr);
+    let shown: Value = serde_json::from_str(&run.stdout).unwrap();
+    shown["recent_touches"].as_array().unwrap().len()
+}
+
+#[test]
+fn backup_of_a_live_database_is_consistent_and_restore_brings_it_back() {
+    let r = Rapport::new();
+    let dir = TempDir::new();
+    let backup = dir.path().join("backup.db");
+    let backup = backup.to_str().unwrap();
+    if !r.db.is_sqlite() {
+        r.fails(
+            &["backup", backup],
+            &["PostgreSQL", "rapport export --format json", "pg_dump"],
+        );
+        r.fails(&["restore", backup], &["pg_dump"]);
+        assert!(!Path::new(backup).exists());
+        return;
+    }
+    let dana = r.add("Dana Whitfield", &["--tier", "A"]).to_string();
+    let writer = log_touches(r.db.url().to_owned(), dana.clone(), 40);
+    let mut taken = vec![];
+    // Backups for as long as the other processes write (and at least one).
+    while taken.is_empty() || !writer.is_finished() {
+        let file = dir.path().join(format!("live-{}.db", taken.len()));
+        let file = file.to_str().unwrap().to_owned();
+        r.ok(&["backup", &file]);
+        taken.push(file);
+    }
+    writer.join().unwrap();
+    let mut counts = vec![];
+    for file in &taken {
+        assert_eq!(stale_schedules(file), 0, "{file}: a consistent schedule");
+        counts.push(touches_in(file));
+    }
+    assert!(
+        counts.iter().any(|n| *n < 40) && counts.iter().all(|n| *n <= 40),
+        "backups taken while touches were being logged: {counts:?}"
+    );
+
+    r.ok(&["backup", backup]);
+    r.fails(&["backup", backup], &["already exists", "--force"]);
+    r.ok(&["backup", backup, "--force"]);
+    r.add("Added After The Backup", &[]);
+    assert_eq!(r.all_contacts().as_array().unwrap().len(), 2);
+
+    let said = r.ok(&["restore", backup]);
+    assert!(said.starts_with("restored "), "{said}");
+    let names: Vec<Value> = r
+        .all_contacts()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].clone())
+        .collect();
+    assert_eq!(names, ["Dana Whitfield"]);
+    assert_eq!(touches_in(r.db.url()), 40);
+    assert_eq!(r.db.stale_schedules(), 0);
+    assert_eq!(
+        dir.entries()
+            .iter()
+            .filter(|e| e.ends_with(".partial"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn restore_refuses_what_is_not_a_rapport_database_and_a_database_in_use() {
+    let r = Rapport::new();
+    if !r.db.is_sqlite() {
+        return; // PostgreSQL's refusal is in the backup test.
+    }
+    r.add("Dana Whitfield", &[]);
+    let before = r.snapshot();
+    let dir = TempDir::new();
+    let text = write(&dir, "notes.txt", "not a database at all, just some text\n");
+    r.fails(&["restore", &text], &["not a Rapport SQLite database"]);
+    let missing = dir.path().join("missing.db");
+    r.fails(&["restore", missing.to_str().unwrap()], &["no such file"]);
+    let future = Rapport::new();
+    future.add("From The Future", &[]);
+    future.db.record_migration(999, "from a newer Rapport");
+    r.fails(
+        &["restore", future.db.url()],
+        &["newer version of Rapport", "schema version 999"],
+    );
+    assert_eq!(r.snapshot(), before);
+
+    let backup = dir.path().join("backup.db");
+    let backup = backup.to_str().unwrap();
+    r.ok(&["backup", backup]);
+    let mut server = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["--db", r.db.url(), "serve", "--bind", "127.0.0.1:0"])
+        .env_remove("RAPPORT_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("listening on"), "{first}");
+    let refused = r.run(&["restore", backup]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(!refused.success);
+    assert!(refused.stderr.contains("in use"), "{}", refused.stderr);
+    assert_eq!(r.snapshot(), before);
+}
