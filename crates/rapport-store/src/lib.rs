@@ -26,7 +26,6 @@ mod touches;
 mod users;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -77,21 +76,17 @@ impl Default for OpenOptions {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite takes one writer at a time. Writers of this process wait their turn here, in
-    /// order, rather than in SQLite's busy handler, which sleeps and retries (seconds of tail
-    /// latency under load). Other processes still meet the busy timeout.
-    sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The current data version (see [`Store::data_version`]), as a query any read can embed.
 pub(crate) const DATA_VERSION: &str = "SELECT version FROM data_version WHERE id = 1";
 
 /// One write transaction: it lands whole or not at all. On SQLite it takes the write lock up
-/// front (`BEGIN IMMEDIATE`), so two writers queue instead of failing half-way through. Its
-/// commit also moves the data version on, so every reader learns that something changed.
+/// front (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of failing
+/// half-way through. Its commit also moves the data version on, so every reader learns that
+/// something changed.
 pub(crate) struct Write {
     tx: Transaction<'static, Any>,
-    _queue: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Write {
@@ -153,11 +148,7 @@ impl Store {
             .connect(&url)
             .await
             .map_err(unreachable)?;
-        Ok(Store {
-            pool,
-            backend,
-            sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
-        })
+        Ok(Store { pool, backend })
     }
 
     pub fn backend(&self) -> Backend {
@@ -179,14 +170,11 @@ impl Store {
 
     /// A write transaction; see [`Write`].
     async fn write(&self) -> Result<Write> {
-        let (queue, tx) = match self.backend {
-            Backend::Sqlite => {
-                let turn = Arc::clone(&self.sqlite_writer).lock_owned().await;
-                (Some(turn), self.pool.begin_with("BEGIN IMMEDIATE").await?)
-            }
-            Backend::Postgres => (None, self.pool.begin().await?),
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(Write { tx, _queue: queue })
+        Ok(Write { tx })
     }
 
     /// A number that changes whenever any write transaction commits, on any process sharing
