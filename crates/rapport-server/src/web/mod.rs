@@ -64,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::show))
         .route("/settings/time-zone", post(settings::set_time_zone))
         .route("/settings/cadence", post(settings::set_cadence_default))
+        .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/assets/{file}", get(assets::serve))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -1,8 +1,9 @@
 //! `/settings`: the user's time zone; the default calling cycles (by tier, stage, role,
-//! horizon, and the fallback), which admins may change; and, for admins, the users.
+//! horizon, and the fallback), which admins may change; API tokens (one's own; an admin sees
+//! and may revoke everyone's); and, for admins, the users.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::tz::TimeZone;
@@ -10,7 +11,7 @@ use rapport_core::{Cadence, DefaultScope, Horizon, Role, Stage, Tier, UserRole, 
 use serde::Deserialize;
 
 use super::contact::FormEcho;
-use super::{Chrome, OwnForm, SignedIn, WebError, WebForm, WebResult, page};
+use super::{Chrome, OwnForm, SignedIn, WebError, WebForm, WebResult, page, short_date};
 use crate::AppState;
 use crate::api::Fields;
 
@@ -31,6 +32,16 @@ pub struct UserRow {
     pub role: &'static str,
 }
 
+#[derive(Debug)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub owner: String,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "settings.html")]
 struct SettingsPage {
@@ -41,6 +52,7 @@ struct SettingsPage {
     is_admin: bool,
     defaults: Vec<DefaultRow>,
     users: Vec<UserRow>,
+    tokens: Vec<TokenRow>,
     echo: FormEcho,
 }
 
@@ -89,6 +101,21 @@ async fn render(
     } else {
         vec![]
     };
+    let day = |at: jiff::Timestamp| short_date(when::today(at, &user.moment.tz));
+    let tokens = state
+        .store
+        .api_tokens(user.user())
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            owner: t.user_email,
+            created: day(t.created_at),
+            last_used: t.last_used_at.map_or_else(|| "never".to_owned(), day),
+            revoked: t.revoked_at.map(day),
+        })
+        .collect();
     let account = &user.session.account;
     page(
         &SettingsPage {
@@ -110,6 +137,7 @@ async fn render(
                 })
                 .collect(),
             users,
+            tokens,
             echo,
         },
         status,
@@ -194,4 +222,24 @@ pub async fn set_cadence_default(
 /// Where the error about one default's cycle is shown.
 fn cadence_field(scope: &str, key: &str) -> String {
     format!("cadence.{scope}.{key}")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {}
+
+/// Revokes an API token: one's own, or (admins) anyone's. From the commit on it authenticates
+/// nobody.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    OwnForm { user, .. }: OwnForm<RevokeForm>,
+) -> WebResult<Response> {
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| WebError::NotFound(format!("no token '{id}'")))?;
+    state
+        .store
+        .revoke_api_token(user.user(), id, user.moment.now)
+        .await?;
+    Ok(Redirect::to("/settings?saved=1").into_response())
 }

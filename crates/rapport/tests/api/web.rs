@@ -275,4 +275,26 @@ fn the_other_pages_show_what_the_store_knows() {
     );
     assert_eq!(bad.status, 422);
     assert!(bad.text.contains("id=\"tz-error\""));
+
+    // API tokens: listed (never their secret) and revoked from the page; the token then
+    // authenticates nobody.
+    let settings = get("/settings");
+    assert!(
+        settings.contains("ann@example.com") && settings.contains(">api<"),
+        "{settings}"
+    );
+    assert!(
+        !settings.contains(&token),
+        "a token's secret is never shown again"
+    );
+    assert_eq!(server.get("/api/v1/me", Some(&token)).status, 200);
+    let revoke = server.request(
+        "POST",
+        "/settings/tokens/1/revoke",
+        &[("Cookie", &cookie)],
+        Body::Form(vec![("csrf", csrf_of(&settings))]),
+    );
+    assert_eq!(revoke.status, 303, "{}", revoke.text);
+    assert!(get("/settings").contains("revoked "));
+    server.get("/api/v1/me", Some(&token)).problem(401);
 }
