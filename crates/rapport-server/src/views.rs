@@ -8,7 +8,10 @@ use rapport_core::model::ContactId;
 use rapport_core::model::{
     Agenda, AgendaEntry, Contact, ContactSummary, FollowUp, Hold, Organization, Touch,
 };
+use rapport_core::model::{Competitor, Opportunity};
+use rapport_core::opportunity::{Bucket, BucketTotal, CloseMove, Timeline, forecast};
 use rapport_core::{Cadence, CadenceSource, NextTouch};
+use rapport_store::RelationshipRules;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -37,7 +40,7 @@ impl CadenceView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NextTouchView {
     pub on: String,
-    /// `first-touch`, `cadence`, `hold` or `follow-up`.
+    /// `first-touch`, `cadence`, `hold`, `follow-up` or `renewal`.
     pub source: String,
     pub why: String,
 }
@@ -172,6 +175,8 @@ impl ContactView {
             last_touch_on: c.last_touch_on,
             hold: c.hold.as_ref().map(|h| (h.until, h.reason.as_str())),
             follow_up: open.map(|f| (f.due_on, f.text.as_str())),
+            // The profile names no competitor; the agenda entry does.
+            renewal: None,
         };
         ContactView {
             id: c.id.0,
@@ -301,6 +306,8 @@ pub struct AgendaEntryView {
     pub hold: Option<HoldView>,
     pub last_touch: Option<TouchView>,
     pub follow_ups: Vec<FollowUpView>,
+    /// The incumbent whose contract renewal brought the contact back (source `renewal`).
+    pub competitor: Option<CompetitorView>,
 }
 
 impl AgendaEntryView {
@@ -320,6 +327,7 @@ impl AgendaEntryView {
             hold: e.hold.as_ref().map(HoldView::from),
             last_touch: e.last_touch.as_ref().map(TouchView::from),
             follow_ups: e.open_follow_ups.iter().map(FollowUpView::from).collect(),
+            competitor: e.renewal.as_ref().map(CompetitorView::from),
         }
     }
 }
@@ -525,4 +533,174 @@ impl CadenceDefaultView {
             description: cadence.describe(),
         }
     }
+}
+
+/// An opportunity: secondary to the relationship, on one contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpportunityView {
+    pub id: i64,
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub organization: Option<OrganizationRefView>,
+    pub title: String,
+    /// Whole units of the team's currency.
+    pub value: i64,
+    pub opened_on: String,
+    /// The stated window: `30`, `60`, `90` or `later` (days); null when a date was given.
+    pub timeline: Option<String>,
+    /// The day it is expected to close by: the date given or the end of the window; null for
+    /// `later`.
+    pub close_by: Option<String>,
+    /// `open`, `won` or `lost`.
+    pub outcome: String,
+    pub closed_on: Option<String>,
+    pub close_reason: Option<String>,
+}
+
+impl From<&Opportunity> for OpportunityView {
+    fn from(o: &Opportunity) -> Self {
+        OpportunityView {
+            id: o.id.0,
+            contact_id: o.contact.0,
+            contact_name: o.contact_name.clone(),
+            organization: o.organization.as_ref().map(|org| OrganizationRefView {
+                id: org.id.0,
+                name: org.name.clone(),
+            }),
+            title: o.title.clone(),
+            value: o.value,
+            opened_on: o.opened_on.to_string(),
+            timeline: match o.expected.timeline {
+                Timeline::Within(window) => Some(window.to_string()),
+                Timeline::By(_) => None,
+            },
+            close_by: o.expected.close_by().map(|d| d.to_string()),
+            outcome: o.outcome.to_string(),
+            closed_on: o.closed.as_ref().map(|(on, _)| on.to_string()),
+            close_reason: o.closed.as_ref().and_then(|(_, why)| why.clone()),
+        }
+    }
+}
+
+/// Where closing a deal one way moves the contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CloseMoveView {
+    pub stage: String,
+    pub role: Option<String>,
+    pub cadence: String,
+    /// "stage customer, role customer, every month".
+    pub description: String,
+}
+
+impl From<&CloseMove> for CloseMoveView {
+    fn from(m: &CloseMove) -> Self {
+        CloseMoveView {
+            stage: m.stage.to_string(),
+            role: m.role.map(|r| r.to_string()),
+            cadence: m.cadence.to_string(),
+            description: m.describe(),
+        }
+    }
+}
+
+/// The team's relationship rules: won → retention, lost → nurture, and how many days before
+/// a competitor's renewal its account comes back on the agenda.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelationshipRulesView {
+    pub won: CloseMoveView,
+    pub lost: CloseMoveView,
+    pub renewal_lead_days: u16,
+}
+
+impl From<&RelationshipRules> for RelationshipRulesView {
+    fn from(r: &RelationshipRules) -> Self {
+        RelationshipRulesView {
+            won: CloseMoveView::from(&r.close.won),
+            lost: CloseMoveView::from(&r.close.lost),
+            renewal_lead_days: r.renewal_lead.days(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastBucketView {
+    /// `30`, `60`, `90` or `later`.
+    pub bucket: String,
+    /// "≤30 days" (past-due open deals count here), "31–60 days", "61–90 days", "later".
+    pub label: String,
+    pub count: u64,
+    pub value: i64,
+}
+
+impl From<&BucketTotal> for ForecastBucketView {
+    fn from(t: &BucketTotal) -> Self {
+        ForecastBucketView {
+            bucket: t.bucket.as_str().to_owned(),
+            label: t.bucket.label().to_owned(),
+            count: t.count,
+            value: t.value,
+        }
+    }
+}
+
+/// The 30/60/90-day forecast of open opportunities, counted from today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastView {
+    pub today: String,
+    pub buckets: Vec<ForecastBucketView>,
+    /// The open opportunities, each with its bucket.
+    pub open: Vec<ForecastEntryView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastEntryView {
+    pub bucket: String,
+    #[serde(flatten)]
+    pub opportunity: OpportunityView,
+}
+
+impl ForecastView {
+    pub fn new(today: Date, open: &[Opportunity]) -> Self {
+        let totals = forecast(today, open.iter().map(|o| (o.expected, o.value, o.outcome)));
+        ForecastView {
+            today: today.to_string(),
+            buckets: totals.iter().map(ForecastBucketView::from).collect(),
+            open: open
+                .iter()
+                .map(|o| ForecastEntryView {
+                    bucket: Bucket::of(today, o.expected.close_by()).as_str().to_owned(),
+                    opportunity: OpportunityView::from(o),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An organization's incumbent competitor.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompetitorView {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    pub renews_on: Option<String>,
+    pub dissatisfactions: Vec<String>,
+}
+
+impl From<&Competitor> for CompetitorView {
+    fn from(c: &Competitor) -> Self {
+        CompetitorView {
+            id: c.id.0,
+            organization_id: c.organization.0,
+            name: c.name.clone(),
+            renews_on: c.renews_on.map(|d| d.to_string()),
+            dissatisfactions: c.dissatisfactions.clone(),
+        }
+    }
+}
+
+/// What closing an opportunity answers: the opportunity, and where its contact went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosedOpportunityView {
+    pub opportunity: OpportunityView,
+    pub schedule: ScheduleChangeView,
 }

@@ -14,6 +14,7 @@ mod bulk;
 mod contacts;
 mod error;
 mod organizations;
+mod relationships;
 mod rows;
 mod schedule;
 mod touches;
@@ -35,6 +36,9 @@ pub use bulk::{
 };
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
+pub use relationships::{
+    CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
+};
 pub use touches::NewTouch;
 pub use users::{Account, ApiToken, Authenticated, NewUser};
 

@@ -36,6 +36,7 @@ use crate::views::{
     ScheduleChangeView, TouchView,
 };
 
+mod relationships;
 mod team;
 
 type ApiResult<T> = Result<T, Problem>;
@@ -80,6 +81,24 @@ pub fn routes() -> Router<AppState> {
             put(team::set_cadence_default),
         )
         .route("/audit", get(team::audit))
+        .route("/opportunities", get(relationships::list_opportunities))
+        .route(
+            "/contacts/{id}/opportunities",
+            post(relationships::add_opportunity),
+        )
+        .route(
+            "/opportunities/{id}/close",
+            post(relationships::close_opportunity),
+        )
+        .route("/forecast", get(relationships::forecast))
+        .route(
+            "/relationship-rules",
+            get(relationships::rules).patch(relationships::change_rules),
+        )
+        .route(
+            "/organizations/{id}/competitors",
+            get(relationships::list_competitors).post(relationships::record_competitor),
+        )
 }
 
 #[derive(Debug, OpenApi)]
@@ -96,7 +115,10 @@ pub fn routes() -> Router<AppState> {
         clear_cadence, list_follow_ups, add_follow_up, complete_follow_up, list_organizations,
         add_organization, show_organization, team::list_users, team::me, team::edit_me,
         team::list_tokens, team::revoke_token, team::reassign, team::cadence_defaults,
-        team::set_cadence_default, team::audit
+        team::set_cadence_default, team::audit, relationships::list_opportunities,
+        relationships::add_opportunity, relationships::close_opportunity,
+        relationships::forecast, relationships::rules, relationships::change_rules,
+        relationships::list_competitors, relationships::record_competitor
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),

@@ -5,6 +5,7 @@ mod agenda;
 mod audit;
 mod cadence;
 mod contact;
+mod opportunity;
 mod organization;
 mod serve;
 mod settings;
@@ -41,6 +42,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Unhold { contact } => touch::unhold(&app, &contact).await,
         Command::FollowUp(command) => touch::follow_up(&app, command).await,
         Command::Cadence(command) => cadence::run(&app, command).await,
+        Command::Opportunity(command) => opportunity::run(&app, command).await,
+        Command::Forecast(args) => opportunity::forecast(&app, &args).await,
         Command::Today(args) => agenda::show(&app, 0, &args).await,
         Command::Agenda(args) => agenda::show(&app, args.days, &args.agenda).await,
         Command::Settings(args) => settings::run(&app, args).await,

@@ -12,6 +12,7 @@ mod agenda;
 mod cadence;
 mod contacts;
 mod errors;
+mod intel;
 mod json;
 mod stories;
 mod support;

@@ -1,0 +1,449 @@
+//! Relationship intelligence from the command line: opportunities and the forecast, the close
+//! rule (won → retention, lost → nurture), competitors' renewals on the agenda. Dates are
+//! worked out by hand in the comments.
+
+use crate::support::{Rapport, entry, s};
+
+/// DESIGN.md: "A lost deal: the contact moves to a nurture cycle and keeps showing up."
+#[test]
+fn intel_the_lost_deal_goes_to_nurture_and_keeps_showing_up() {
+    let r = Rapport::new();
+    r.at("2026-11-25");
+    let lena = r.add(
+        "Lena Park",
+        &["--org", "Orbit Labs", "--tier", "A", "--role", "prospect"],
+    );
+    r.ok(&[
+        "log",
+        "Lena",
+        "--kind",
+        "call",
+        "--summary",
+        "Demo of the fleet module",
+    ]);
+    // Tier A: every 30 days from 2026-11-25.
+    assert_eq!(s(&r.show("Lena")["next_touch"]["on"]), "2026-12-25");
+
+    // "Within 60 days", said on 2026-11-25: by 2027-01-24 (5 + 31 + 24 days).
+    let opened = r.json(&[
+        "opportunity",
+        "add",
+        "Lena",
+        "--title",
+        "Fleet telematics",
+        "--value",
+        "40000",
+        "--timeline",
+        "60",
+    ]);
+    assert_eq!(s(&opened["close_by"]), "2027-01-24");
+    assert_eq!(s(&opened["outcome"]), "open");
+    assert_eq!(s(&opened["organization"]["name"]), "Orbit Labs");
+    let id = opened["id"].to_string();
+
+    let closed = r.at("2026-12-10").json(&[
+        "opportunity",
+        "close",
+        &id,
+        "--lost",
+        "--reason",
+        "chose a cheaper vendor",
+    ]);
+    assert_eq!(s(&closed["opportunity"]["outcome"]), "lost");
+    assert_eq!(s(&closed["opportunity"]["closed_on"]), "2026-12-10");
+    assert_eq!(
+        s(&closed["opportunity"]["close_reason"]),
+        "chose a cheaper vendor"
+    );
+    // The default lost rule: stage engaged, a 3-month nurture cycle of her own, which beats
+    // her tier's 30 days: 2026-11-25 + 3 months.
+    assert_eq!(s(&closed["schedule"]["next_touch_on"]), "2027-02-25");
+    let shown = r.show("Lena");
+    assert_eq!(s(&shown["stage"]), "engaged");
+    assert_eq!(s(&shown["cadence"]["every"]), "3m");
+    assert_eq!(shown["cadence_is_own"], true);
+    assert_eq!(shown["archived"], false);
+
+    // Never out of sight: off the agenda until the nurture touch is due, then on it…
+    assert!(r.at("2027-02-24").today().is_empty());
+    let due = r.at("2027-02-25").json(&["today"]);
+    let lena_due = entry(&due, lena).expect("Lena is due on 2027-02-25");
+    assert_eq!(
+        s(&lena_due["why"]),
+        "quarterly cycle (set on the contact), last touch 92 days ago"
+    );
+    // …and again a quarter after the next touch, and the one after that.
+    r.ok(&[
+        "log",
+        "Lena",
+        "--kind",
+        "content-shared",
+        "--summary",
+        "Sent the TCO guide",
+    ]);
+    assert!(r.at("2027-05-24").today().is_empty());
+    assert!(entry(&r.at("2027-05-25").json(&["today"]), lena).is_some());
+    r.ok(&["log", "Lena", "--kind", "email"]);
+    assert!(entry(&r.at("2027-08-25").json(&["today"]), lena).is_some());
+}
+
+#[test]
+fn intel_a_won_deal_moves_the_contact_into_retention() {
+    let r = Rapport::new();
+    r.at("2026-11-25");
+    r.add("Sam Ortiz", &["--role", "prospect"]);
+    r.ok(&["log", "Sam", "--kind", "meeting"]);
+    let id = r.ok(&[
+        "opportunity",
+        "add",
+        "Sam",
+        "--title",
+        "Pilot",
+        "--value",
+        "12000",
+        "--close-by",
+        "2026-12-20",
+    ]);
+    let text = r.at("2026-12-01").ok(&[
+        "opportunity",
+        "close",
+        id.trim(),
+        "--won",
+        "--reason",
+        "pilot approved",
+    ]);
+    // The rule is said as it is applied.
+    assert!(
+        text.contains("Sam Ortiz moves to stage customer, role customer, every month"),
+        "{text}"
+    );
+    let shown = r.show("Sam");
+    assert_eq!(s(&shown["stage"]), "customer");
+    let roles: Vec<(&str, &str)> = shown["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (s(&r["role"]), s(&r["since"])))
+        .collect();
+    assert!(roles.contains(&("customer", "2026-12-01")), "{roles:?}");
+    assert!(roles.contains(&("prospect", "2026-11-25")), "{roles:?}");
+    // Retention: a month after the last touch.
+    assert_eq!(s(&shown["next_touch"]["on"]), "2026-12-25");
+    assert_eq!(s(&shown["next_touch"]["source"]), "cadence");
+}
+
+#[test]
+fn intel_the_forecast_buckets_open_deals_by_expected_close_from_today() {
+    let r = Rapport::new();
+    r.at("2026-11-25");
+    for name in ["Ann Able", "Ben Baker", "Cy Cole"] {
+        r.add(name, &[]);
+    }
+    let add = |who: &str, value: &str, when: &[&str]| {
+        let mut args = vec![
+            "opportunity",
+            "add",
+            who,
+            "--title",
+            "Deal",
+            "--value",
+            value,
+        ];
+        args.extend_from_slice(when);
+        r.ok(&args).trim().to_owned()
+    };
+    add("Ann", "10000", &["--timeline", "30"]); // by 2026-12-25: 30 days
+    add("Ben", "25000", &["--close-by", "2027-01-09"]); // 45 days
+    add("Cy", "40000", &["--timeline", "90"]); // by 2027-02-23: 90 days
+    add("Cy", "5000", &["--timeline", "later"]); // no date: later
+    let won = add("Ben", "7000", &["--close-by", "2027-01-01"]); // 37 days, but won below
+    r.ok(&["opportunity", "close", &won, "--won"]);
+
+    let buckets = |at: &str| -> Vec<(String, u64, i64)> {
+        r.at(at).json(&["forecast"])["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                (
+                    s(&b["bucket"]).to_owned(),
+                    b["count"].as_u64().unwrap(),
+                    b["value"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let row = |b: &str, n: u64, v: i64| (b.to_owned(), n, v);
+    assert_eq!(
+        buckets("2026-11-25"),
+        [
+            row("30", 1, 10_000),
+            row("60", 1, 25_000),
+            row("90", 1, 40_000),
+            row("later", 1, 5_000)
+        ]
+    );
+    // 35 days on: Ann's is past due (still ≤30), Ben's 10 days out, Cy's 55 days out.
+    assert_eq!(
+        buckets("2026-12-30"),
+        [
+            row("30", 2, 35_000),
+            row("60", 1, 40_000),
+            row("90", 0, 0),
+            row("later", 1, 5_000)
+        ]
+    );
+    let text = r.at("2026-11-25").ok(&["forecast"]);
+    assert!(text.contains("≤30 days"), "{text}");
+    assert!(text.contains("10000"), "{text}");
+}
+
+#[test]
+fn intel_the_close_rule_is_shown_and_changed_in_settings() {
+    let r = Rapport::new();
+    let rules = r.ok(&["forecast", "--rules"]);
+    assert!(
+        rules.contains("won  → retention: stage customer, role customer, every month"),
+        "{rules}"
+    );
+    assert!(
+        rules.contains("lost → nurture:   stage engaged, every 3 months"),
+        "{rules}"
+    );
+    assert!(rules.contains("90 days before"), "{rules}");
+
+    // A bad value is refused, naming its flag, and nothing changes.
+    let before = r.json(&["forecast", "--rules"]);
+    r.fails(
+        &[
+            "settings",
+            "--lost-cadence",
+            "2m",
+            "--lost-stage",
+            "nowhere",
+        ],
+        &["--lost-stage", "unknown lifecycle stage 'nowhere'"],
+    );
+    r.fails(
+        &["settings", "--renewal-lead", "0"],
+        &["--renewal-lead", "1 to 730 days"],
+    );
+    assert_eq!(r.json(&["forecast", "--rules"]), before);
+    assert_eq!(
+        r.db.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'relationship_setting'"),
+        0
+    );
+
+    let changed = r.json(&[
+        "settings",
+        "--lost-stage",
+        "acquainted",
+        "--lost-role",
+        "prospect",
+        "--lost-cadence",
+        "2m",
+        "--won-role",
+        "none",
+    ]);
+    let rules = &changed["relationship_rules"];
+    assert_eq!(
+        s(&rules["lost"]["description"]),
+        "stage acquainted, role prospect, every 2 months"
+    );
+    assert_eq!(rules["won"]["role"], serde_json::Value::Null);
+    assert_eq!(rules["renewal_lead_days"], 90);
+    assert_eq!(
+        r.db.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'relationship_setting'"),
+        1
+    );
+
+    // The changed rule is the one applied.
+    r.add("Kim Lowe", &[]);
+    r.ok(&["log", "Kim", "--kind", "call"]);
+    let id = r.ok(&[
+        "opportunity",
+        "add",
+        "Kim",
+        "--title",
+        "X",
+        "--value",
+        "1",
+        "--timeline",
+        "30",
+    ]);
+    r.ok(&["opportunity", "close", id.trim(), "--lost"]);
+    let kim = r.show("Kim");
+    assert_eq!(s(&kim["stage"]), "acquainted");
+    assert_eq!(s(&kim["cadence"]["every"]), "2m");
+    assert_eq!(s(&kim["next_touch"]["on"]), "2027-01-25");
+}
+
+/// DESIGN.md: "A seasoned prospect unhappy with a competitor whose contract renews in May
+/// shows up on the agenda ahead of the renewal."
+#[test]
+fn intel_the_seasoned_prospect_surfaces_ahead_of_the_competitors_renewal() {
+    let r = Rapport::new();
+    r.at("2026-11-25");
+    let dana = r.add(
+        "Dana Whitfield",
+        &[
+            "--org",
+            "Halcyon Freight",
+            "--kind",
+            "seasoned",
+            "--role",
+            "prospect",
+        ],
+    );
+    let ed = r.add("Ed Stone", &["--org", "Northwind"]);
+    r.ok(&[
+        "log",
+        "Dana",
+        "--kind",
+        "event",
+        "--needs",
+        "replace the dispatch system",
+    ]);
+    r.ok(&["log", "Ed", "--kind", "call"]);
+    // The fallback quarter: both due 2027-02-25.
+    assert_eq!(s(&r.show("Dana")["next_touch"]["on"]), "2027-02-25");
+
+    let recorded = r.json(&[
+        "org",
+        "competitor",
+        "Halcyon",
+        "--name",
+        "Globex",
+        "--renews",
+        "2027-05-01",
+        "--dissatisfaction",
+        "slow support",
+        "--dissatisfaction",
+        "price rises every year",
+    ]);
+    assert_eq!(s(&recorded["renews_on"]), "2027-05-01");
+    // 90 days before 2027-05-01 (30 + 31 + 28 + 1 back): 2027-01-31, ahead of her cycle.
+    let shown = r.show("Dana");
+    assert_eq!(s(&shown["next_touch"]["on"]), "2027-01-31");
+    assert_eq!(s(&shown["next_touch"]["source"]), "renewal");
+    assert_eq!(s(&r.show("Ed")["next_touch"]["on"]), "2027-02-25");
+    let org = r.json(&["org", "show", "Halcyon"]);
+    assert_eq!(s(&org["competitors"][0]["name"]), "Globex");
+
+    // The lead time is the team's: 30 days opens the watch on 2027-04-01, after her cycle.
+    r.ok(&["settings", "--renewal-lead", "30"]);
+    assert_eq!(s(&r.show("Dana")["next_touch"]["source"]), "cadence");
+    r.ok(&["settings", "--renewal-lead", "90"]);
+    assert_eq!(s(&r.show("Dana")["next_touch"]["on"]), "2027-01-31");
+
+    assert!(r.at("2027-01-30").today().is_empty());
+    let agenda = r.at("2027-01-31").json(&["today"]);
+    let due = entry(&agenda, dana).expect("Dana surfaces ahead of the renewal");
+    assert_eq!(s(&due["next_touch_source"]), "renewal");
+    assert_eq!(
+        s(&due["why"]),
+        "Globex's contract renews 2027-05-01 (in 90 days); unhappy with: slow support; price rises every year"
+    );
+    assert_eq!(s(&due["competitor"]["name"]), "Globex");
+    assert!(entry(&agenda, ed).is_none());
+    let text = r.ok(&["today"]);
+    assert!(
+        text.contains("Globex's contract renews 2027-05-01"),
+        "{text}"
+    );
+
+    // The call in the lead time answers it; her cycle runs on from there.
+    r.ok(&[
+        "log",
+        "Dana",
+        "--kind",
+        "call",
+        "--summary",
+        "Globex renewal: wants a proposal",
+    ]);
+    let after = r.show("Dana");
+    assert_eq!(s(&after["next_touch"]["on"]), "2027-04-30");
+    assert_eq!(s(&after["next_touch"]["source"]), "cadence");
+    assert!(r.db.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'competitor'") == 1);
+}
+
+#[test]
+fn intel_refused_opportunity_writes_change_nothing() {
+    let r = Rapport::new();
+    r.add("Ola Berg", &[]);
+    let id = r.ok(&[
+        "opportunity",
+        "add",
+        "Ola",
+        "--title",
+        "Deal",
+        "--value",
+        "500",
+        "--timeline",
+        "90",
+    ]);
+    let id = id.trim();
+    r.ok(&["opportunity", "close", id, "--lost"]);
+    let before = (r.snapshot(), r.json(&["opportunity", "list"]));
+    let audit_rows = r.db.count("SELECT COUNT(*) FROM audit_log");
+
+    r.fails(
+        &["opportunity", "close", id, "--won"],
+        &[&format!("opportunity #{id} is already lost")],
+    );
+    r.fails(
+        &["opportunity", "close", "99", "--won"],
+        &["no opportunity #99"],
+    );
+    r.fails(
+        &[
+            "opportunity",
+            "add",
+            "Ola",
+            "--title",
+            "Deal",
+            "--value=-5",
+            "--timeline",
+            "30",
+        ],
+        &["--value", "cannot be negative"],
+    );
+    r.fails(
+        &[
+            "opportunity",
+            "add",
+            "Ola",
+            "--title",
+            "Deal",
+            "--value",
+            "5",
+            "--timeline",
+            "45",
+        ],
+        &["--timeline", "unknown buying timeline '45'"],
+    );
+    r.fails(
+        &["org", "competitor", "Nowhere Inc", "--name", "Globex"],
+        &["no organization matches 'Nowhere Inc'"],
+    );
+    r.ok(&["contact", "archive", "Ola"]);
+    let before = (r.snapshot(), before.1);
+    let audit_rows = audit_rows + 1;
+    r.fails(
+        &[
+            "opportunity",
+            "add",
+            "Ola",
+            "--title",
+            "Deal",
+            "--value",
+            "5",
+            "--timeline",
+            "30",
+        ],
+        &["archived"],
+    );
+
+    assert_eq!((r.snapshot(), r.json(&["opportunity", "list"])), before);
+    assert_eq!(r.db.count("SELECT COUNT(*) FROM audit_log"), audit_rows);
+}
