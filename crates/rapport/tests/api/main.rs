@@ -7,6 +7,7 @@
 
 mod docs;
 mod matrix;
+mod relationships;
 mod server;
 mod team;
 // Shared with the CLI suite; this binary uses only part of it.
