@@ -140,6 +140,8 @@ pub struct Contact {
     pub phones: Vec<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
+    /// Where they came from: "introduced by Ann Lee", "LinkedIn", "logistics summit".
+    pub source: Option<String>,
     pub roles: Vec<RoleSpan>,
     pub tier: Option<Tier>,
     pub stage: Option<Stage>,

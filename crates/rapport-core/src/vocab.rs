@@ -169,6 +169,7 @@ vocabulary! {
         Opportunity => "opportunity",
         Competitor => "competitor",
         RelationshipSetting => "relationship_setting",
+        Introduction => "introduction",
     }
 }
 

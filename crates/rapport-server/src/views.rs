@@ -9,9 +9,10 @@ use rapport_core::model::{
     Agenda, AgendaEntry, Contact, ContactSummary, FollowUp, Hold, Organization, Touch,
 };
 use rapport_core::model::{Competitor, Opportunity};
+use rapport_core::network::Reach;
 use rapport_core::opportunity::{Bucket, BucketTotal, CloseMove, Timeline, forecast};
 use rapport_core::{Cadence, CadenceSource, NextTouch};
-use rapport_store::RelationshipRules;
+use rapport_store::{Neighbour, Network, RelationshipRules};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -142,6 +143,8 @@ pub struct ContactView {
     pub phones: Vec<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
+    /// Where they came from.
+    pub source: Option<String>,
     pub roles: Vec<RoleView>,
     pub tier: Option<String>,
     pub stage: Option<String>,
@@ -191,6 +194,7 @@ impl ContactView {
             phones: c.phones.clone(),
             tags: c.tags.clone(),
             notes: c.notes.clone(),
+            source: c.source.clone(),
             roles: c
                 .roles
                 .iter()
@@ -703,4 +707,69 @@ impl From<&Competitor> for CompetitorView {
 pub struct ClosedOpportunityView {
     pub opportunity: OpportunityView,
     pub schedule: ScheduleChangeView,
+}
+
+/// One person in a contact's lead network, and what came of them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeighbourView {
+    pub contact_id: i64,
+    pub name: String,
+    pub introduced_on: String,
+    pub touches: u64,
+    /// A client now: the customer role, the customer or advocate stage, or a won deal.
+    pub client: bool,
+    pub won_value: i64,
+}
+
+impl From<&Neighbour> for NeighbourView {
+    fn from(n: &Neighbour) -> Self {
+        NeighbourView {
+            contact_id: n.contact.0,
+            name: n.name.clone(),
+            introduced_on: n.introduced_on.to_string(),
+            touches: n.outcome.touches,
+            client: n.outcome.client,
+            won_value: n.outcome.won_value,
+        }
+    }
+}
+
+/// A contact's neighbourhood in the lead network: who introduced them, whom they introduced,
+/// what that added up to, and whether they are a connector (brought clients, never bought).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NetworkView {
+    pub contact_id: i64,
+    pub name: String,
+    pub source: Option<String>,
+    pub client: bool,
+    pub connector: bool,
+    pub introduced_by: Vec<NeighbourView>,
+    pub introduced: Vec<NeighbourView>,
+    pub introduced_count: u64,
+    pub clients_brought: u64,
+    pub touches_with_introduced: u64,
+    pub won_value_brought: i64,
+    /// "introduced 3: 2 became clients, 5 touches, 52000 won".
+    pub summary: String,
+}
+
+impl From<&Network> for NetworkView {
+    fn from(n: &Network) -> Self {
+        let outcomes: Vec<_> = n.introduced.iter().map(|i| i.outcome).collect();
+        let reach = Reach::of(&outcomes);
+        NetworkView {
+            contact_id: n.contact.0,
+            name: n.name.clone(),
+            source: n.source.clone(),
+            client: n.client,
+            connector: reach.is_connector(n.client),
+            introduced_by: n.introduced_by.iter().map(NeighbourView::from).collect(),
+            introduced: n.introduced.iter().map(NeighbourView::from).collect(),
+            introduced_count: reach.introduced,
+            clients_brought: reach.clients,
+            touches_with_introduced: reach.touches,
+            won_value_brought: reach.won_value,
+            summary: reach.describe(),
+        }
+    }
 }

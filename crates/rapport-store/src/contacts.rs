@@ -27,6 +27,8 @@ pub struct NewContact {
     pub title: Option<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
+    /// Where they came from.
+    pub source: Option<String>,
     pub tier: Option<Tier>,
     pub stage: Option<Stage>,
     pub horizon: Option<Horizon>,
@@ -42,6 +44,7 @@ pub struct ContactPatch {
     pub title: Option<Option<String>>,
     pub organization: Option<Option<String>>,
     pub notes: Option<Option<String>>,
+    pub source: Option<Option<String>>,
     pub tier: Option<Option<Tier>>,
     pub stage: Option<Option<Stage>>,
     pub horizon: Option<Option<Horizon>>,
@@ -116,9 +119,10 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO contacts (owner_id, name, name_key, title, organization_id, notes, tier, \
                 stage, horizon, prospect_kind, cadence, effective_cadence, cadence_source, \
-                added_on, next_touch_on, next_touch_source, version, created_at, updated_at) \
+                added_on, next_touch_on, next_touch_source, version, created_at, updated_at, \
+                source) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '1d', 'default', $12, $12, \
-                'first-touch', 1, $13, $13) \
+                'first-touch', 1, $13, $13, $14) \
              RETURNING id",
         )
         .bind(owner.0)
@@ -134,6 +138,7 @@ impl Store {
         .bind(new.cadence.map(|c| c.to_string()))
         .bind(today.to_string())
         .bind(&stamp)
+        .bind(new.source.as_deref())
         .fetch_one(&mut *tx)
         .await?;
         let contact = ContactId(id);
@@ -258,7 +263,8 @@ impl Store {
         let updated = sqlx::query(
             "UPDATE contacts SET name = $1, name_key = $2, title = $3, organization_id = $4, \
                 notes = $5, tier = $6, stage = $7, horizon = $8, prospect_kind = $9, \
-                cadence = $10, updated_at = $11, owner_id = $12, version = version + 1 \
+                cadence = $10, updated_at = $11, owner_id = $12, version = version + 1, \
+                source = $15 \
              WHERE id = $13 AND version = $14",
         )
         .bind(name.trim())
@@ -290,6 +296,7 @@ impl Store {
         .bind(owner.0)
         .bind(id.0)
         .bind(current.version)
+        .bind(patch.source.unwrap_or_else(|| current.source.clone()))
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -706,6 +713,7 @@ pub(crate) async fn load_contact(conn: &mut AnyConnection, id: ContactId) -> Res
         phones,
         tags,
         notes: rows::opt_text(&row, "notes")?,
+        source: rows::opt_text(&row, "source")?,
         roles,
         tier: rows::opt_parsed(&row, "tier")?,
         stage: rows::opt_parsed(&row, "stage")?,

@@ -13,6 +13,7 @@ mod audit;
 mod bulk;
 mod contacts;
 mod error;
+mod network;
 mod organizations;
 mod relationships;
 mod rows;
@@ -36,6 +37,7 @@ pub use bulk::{
 };
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
+pub use network::{Neighbour, Network};
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
 };

@@ -66,6 +66,10 @@ pub enum Command {
     /// Opportunities: open, list and close deals (secondary to the relationship)
     #[command(subcommand)]
     Opportunity(OpportunityCommand),
+    /// Record that A introduced B (the lead network); A becomes a referrer
+    Intro(IntroArgs),
+    /// A contact's lead network: who introduced them, whom they introduced, what came of it
+    Network { contact: String },
     /// The 30/60/90-day forecast of open opportunities; --rules shows the close rule
     Forecast(ForecastArgs),
     /// Who to contact today, and why
@@ -127,6 +131,9 @@ pub struct ContactFields {
     pub roles: Vec<String>,
     #[arg(long)]
     pub notes: Option<String>,
+    /// Where they came from ("LinkedIn", "logistics summit"); `rapport intro` sets it too
+    #[arg(long)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,6 +194,9 @@ pub struct EditArgs {
     pub org: Option<String>,
     #[arg(long)]
     pub notes: Option<String>,
+    /// Where they came from; "none" clears it
+    #[arg(long)]
+    pub source: Option<String>,
     #[arg(long)]
     pub tier: Option<String>,
     #[arg(long)]
@@ -295,6 +305,17 @@ pub struct OpportunityCloseArgs {
     /// Why it was won or lost
     #[arg(long)]
     pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IntroArgs {
+    /// Who made the introduction
+    pub introducer: String,
+    /// Who was introduced
+    pub introduced: String,
+    /// When (default: today)
+    #[arg(long)]
+    pub on: Option<String>,
 }
 
 #[derive(Debug, Args)]

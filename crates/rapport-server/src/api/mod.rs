@@ -91,6 +91,8 @@ pub fn routes() -> Router<AppState> {
             post(relationships::close_opportunity),
         )
         .route("/forecast", get(relationships::forecast))
+        .route("/introductions", post(relationships::introduce))
+        .route("/contacts/{id}/network", get(relationships::network))
         .route(
             "/relationship-rules",
             get(relationships::rules).patch(relationships::change_rules),
@@ -118,7 +120,8 @@ pub fn routes() -> Router<AppState> {
         team::set_cadence_default, team::audit, relationships::list_opportunities,
         relationships::add_opportunity, relationships::close_opportunity,
         relationships::forecast, relationships::rules, relationships::change_rules,
-        relationships::list_competitors, relationships::record_competitor
+        relationships::list_competitors, relationships::record_competitor,
+        relationships::introduce, relationships::network
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -618,6 +621,8 @@ pub struct NewContactBody {
     #[serde(default)]
     tags: Vec<String>,
     notes: Option<String>,
+    /// Where they came from ("LinkedIn", "introduced by Ann Lee").
+    source: Option<String>,
     /// A, B, C or D.
     tier: Option<String>,
     stage: Option<String>,
@@ -687,6 +692,7 @@ async fn add_contact(
             .filter(|t| !t.is_empty())
             .collect(),
         notes: non_blank(body.notes),
+        source: non_blank(body.source),
         tier: fields.parse("tier", body.tier.as_deref()),
         stage: fields.parse("stage", body.stage.as_deref()),
         horizon: fields.parse("horizon", body.horizon.as_deref()),
@@ -794,6 +800,10 @@ pub struct ContactPatchBody {
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
     notes: Option<Option<String>>,
+    /// Where they came from, or null to clear.
+    #[serde(deserialize_with = "clearable")]
+    #[schema(value_type = Option<String>)]
+    source: Option<Option<String>>,
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
     tier: Option<Option<String>>,
@@ -900,6 +910,7 @@ async fn edit_contact(
             .organization
             .map(|o| non_blank(o).map(|name| one_line_name(&mut fields, "organization", &name))),
         notes: body.notes.map(non_blank),
+        source: body.source.map(non_blank),
         tier: fields.clearable("tier", body.tier),
         stage: fields.clearable("stage", body.stage),
         horizon: fields.clearable("horizon", body.horizon),

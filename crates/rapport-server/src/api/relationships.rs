@@ -1,5 +1,6 @@
 //! Relationship intelligence: opportunities and the 30/60/90 forecast, closing a deal (which
-//! moves the contact by the team's rule), incumbent competitors and the rules themselves.
+//! moves the contact by the team's rule), incumbent competitors, the lead network and the
+//! rules themselves.
 //! Who may do what is the store's access rules: a contact's owner (or an admin) opens and
 //! closes its opportunities, anyone who writes records competitors, admins change the rules.
 
@@ -18,8 +19,8 @@ use crate::AppState;
 use crate::auth::{Actor, Writer};
 use crate::problem::Problem;
 use crate::views::{
-    ClosedOpportunityView, CompetitorView, ForecastView, OpportunityView, RelationshipRulesView,
-    ScheduleChangeView,
+    ClosedOpportunityView, CompetitorView, ForecastView, NetworkView, OpportunityView,
+    RelationshipRulesView, ScheduleChangeView,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -362,4 +363,69 @@ pub(super) async fn record_competitor(
         .record_competitor(account.user.id, organization, update, moment.now)
         .await?;
     Ok(Json(CompetitorView::from(&recorded)))
+}
+
+/// Who introduced whom: two contact ids, and the day (default: today).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntroductionBody {
+    introducer: i64,
+    introduced: i64,
+    /// `2026-11-01`, `yesterday`…
+    on: Option<String>,
+}
+
+/// Records an introduction (anyone who writes: it is activity). The introducer takes on the
+/// referrer role; the introduced contact's empty source becomes "introduced by …". Answers
+/// the introducer's network.
+#[utoipa::path(post, path = "/api/v1/introductions", request_body = IntroductionBody, responses(
+    (status = 201, body = NetworkView, headers(("Location" = String))),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub(super) async fn introduce(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Body(body): Body<IntroductionBody>,
+) -> ApiResult<Response> {
+    let moment = Moment::of(&state, &account);
+    let mut fields = Fields::default();
+    let on = match body.on.as_deref() {
+        Some(day) => fields.date("on", day, moment.today()),
+        None => Some(moment.today()),
+    };
+    fields.finish()?;
+    let Some(on) = on else {
+        return Err(Problem::internal());
+    };
+    let (introducer, introduced) = (ContactId(body.introducer), ContactId(body.introduced));
+    state
+        .store
+        .introduce(account.user.id, introducer, introduced, on, moment.now)
+        .await?;
+    let network = state.store.network(introducer).await?;
+    Ok(created(
+        format!("/api/v1/contacts/{introducer}/network"),
+        NetworkView::from(&network),
+    ))
+}
+
+/// A contact's lead network: who introduced them, whom they introduced and what came of it
+/// (touches, clients, won value), and whether they are a connector.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/network", params(("id" = i64, Path)), responses(
+    (status = 200, body = NetworkView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub(super) async fn network(
+    State(state): State<AppState>,
+    Actor(_): Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<NetworkView>> {
+    let contact = ContactId(path_id("id", &id)?);
+    Ok(Json(NetworkView::from(
+        &state.store.network(contact).await?,
+    )))
 }

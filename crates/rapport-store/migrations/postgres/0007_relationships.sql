@@ -54,3 +54,15 @@ INSERT INTO relationship_settings (key, value) VALUES
     ('lost_role', ''),
     ('lost_cadence', '3m'),
     ('renewal_lead_days', '90');
+
+-- The lead network: where a contact came from, and who introduced whom.
+ALTER TABLE contacts ADD COLUMN source TEXT;
+CREATE TABLE introductions (
+    introducer_id BIGINT NOT NULL REFERENCES contacts (id),
+    introduced_id BIGINT NOT NULL REFERENCES contacts (id),
+    introduced_on TEXT NOT NULL,
+    author_id BIGINT NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (introducer_id, introduced_id)
+);
+CREATE INDEX introductions_introduced ON introductions (introduced_id);

@@ -5,6 +5,7 @@ mod agenda;
 mod audit;
 mod cadence;
 mod contact;
+mod network;
 mod opportunity;
 mod organization;
 mod serve;
@@ -43,6 +44,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::FollowUp(command) => touch::follow_up(&app, command).await,
         Command::Cadence(command) => cadence::run(&app, command).await,
         Command::Opportunity(command) => opportunity::run(&app, command).await,
+        Command::Intro(args) => network::intro(&app, &args).await,
+        Command::Network { contact } => network::show(&app, &contact).await,
         Command::Forecast(args) => opportunity::forecast(&app, &args).await,
         Command::Today(args) => agenda::show(&app, 0, &args).await,
         Command::Agenda(args) => agenda::show(&app, args.days, &args.agenda).await,

@@ -283,3 +283,52 @@ fn a_competitors_renewal_brings_the_account_onto_the_agenda() {
         "Globex's contract renews 2027-05-01 (in 90 days); unhappy with: slow support; price rises"
     );
 }
+
+#[test]
+fn introductions_build_the_network_over_http() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let vic = user_with_token(&rapport, "vic@example.com", "viewer");
+    let carla = rapport.add("Carla Connector", &[]);
+    let ben = rapport.add("Ben Baker", &["--stage", "customer"]);
+    let server = Server::start(&rapport, TODAY);
+    let body = json!({"introducer": carla, "introduced": ben, "on": "2026-11-01"});
+    server
+        .send("POST", "/api/v1/introductions", Some(&vic), body.clone())
+        .problem(403);
+    let bad = server.send(
+        "POST",
+        "/api/v1/introductions",
+        Some(&ann),
+        json!({"introducer": carla, "introduced": ben, "on": "whenever"}),
+    );
+    assert_eq!(bad.fields(), ["on"]);
+    server
+        .send(
+            "POST",
+            "/api/v1/introductions",
+            Some(&ann),
+            json!({"introducer": carla, "introduced": 99}),
+        )
+        .problem(404);
+    let path = format!("/api/v1/contacts/{carla}/network");
+    assert_eq!(
+        server.get(&path, Some(&vic)).ok(200)["introduced"],
+        json!([])
+    );
+
+    let made = server.send("POST", "/api/v1/introductions", Some(&ann), body.clone());
+    let network = made.ok(201);
+    assert_eq!(network["connector"], true);
+    assert_eq!(network["introduced"][0]["introduced_on"], "2026-11-01");
+    assert_eq!(
+        network["summary"],
+        "introduced 1: 1 became a client, 0 touches, 0 won"
+    );
+    server
+        .send("POST", "/api/v1/introductions", Some(&ann), body)
+        .problem(422);
+    let ben_now = server.get(&format!("/api/v1/contacts/{ben}"), Some(&vic));
+    assert_eq!(ben_now.ok(200)["source"], "introduced by Carla Connector");
+    assert_eq!(server.get(&path, Some(&vic)).ok(200)["client"], false);
+}

@@ -447,3 +447,89 @@ fn intel_refused_opportunity_writes_change_nothing() {
     assert_eq!((r.snapshot(), r.json(&["opportunity", "list"])), before);
     assert_eq!(r.db.count("SELECT COUNT(*) FROM audit_log"), audit_rows);
 }
+
+/// DESIGN.md: "A connector who never buys but introduced three clients is visible as such."
+#[test]
+fn intel_the_connector_who_never_buys_is_visible_as_such() {
+    let r = Rapport::new();
+    r.at("2026-11-25");
+    r.ok(&["cadence", "default", "--role", "referrer", "6w"]);
+    let carla = r.add("Carla Connector", &[]);
+    for name in ["Ben Baker", "Dee Dunn", "Eve East"] {
+        r.add(name, &[]);
+    }
+    r.add("Fay Frost", &["--source", "LinkedIn"]);
+    r.ok(&["intro", "Carla", "Ben"]);
+    r.ok(&["intro", "Carla", "Dee", "--on", "2026-11-01"]);
+    r.ok(&["intro", "Carla", "Eve"]);
+    r.ok(&["intro", "Carla", "Fay"]);
+
+    // What came of them: Ben won a deal, Dee is at the customer stage, Eve holds the
+    // customer role, Fay was only touched.
+    let deal = r.ok(&[
+        "opportunity",
+        "add",
+        "Ben",
+        "--title",
+        "Rollout",
+        "--value",
+        "40000",
+        "--timeline",
+        "30",
+    ]);
+    r.ok(&["opportunity", "close", deal.trim(), "--won"]);
+    r.ok(&["contact", "edit", "Dee", "--stage", "customer"]);
+    r.ok(&["contact", "edit", "Eve", "--role", "customer"]);
+    r.ok(&["log", "Ben", "--kind", "call"]);
+    r.ok(&["log", "Fay", "--kind", "call"]);
+    r.ok(&["log", "Fay", "--kind", "email", "--inbound"]);
+
+    let network = r.json(&["network", "Carla"]);
+    assert_eq!(network["connector"], true);
+    assert_eq!(network["client"], false);
+    assert_eq!(network["introduced_count"], 4);
+    assert_eq!(network["clients_brought"], 3);
+    assert_eq!(network["touches_with_introduced"], 3);
+    assert_eq!(network["won_value_brought"], 40000);
+    assert_eq!(
+        s(&network["summary"]),
+        "introduced 4: 3 became clients, 3 touches, 40000 won"
+    );
+    // Earliest introduction first.
+    assert_eq!(s(&network["introduced"][0]["name"]), "Dee Dunn");
+    let text = r.ok(&["network", "Carla"]);
+    assert!(
+        text.contains("connector: brings clients, never bought"),
+        "{text}"
+    );
+
+    // A referrer now, with the referrer cadence of her own role.
+    let shown = r.show("Carla");
+    assert_eq!(s(&shown["cadence"]["source"]), "role:referrer");
+    assert_eq!(s(&shown["cadence"]["every"]), "6w");
+    let referrers = r.json(&["contact", "list", "--role", "referrer"]);
+    assert_eq!(referrers[0]["id"], carla);
+    // Where the others came from: set by the introduction unless already known.
+    assert_eq!(s(&r.show("Ben")["source"]), "introduced by Carla Connector");
+    assert_eq!(s(&r.show("Fay")["source"]), "LinkedIn");
+    let ben = r.json(&["network", "Ben"]);
+    assert_eq!(s(&ben["introduced_by"][0]["name"]), "Carla Connector");
+    assert_eq!(ben["client"], true);
+
+    // Refusals write nothing.
+    let audit_rows = r.db.count("SELECT COUNT(*) FROM audit_log");
+    r.fails(
+        &["intro", "Carla", "Carla"],
+        &["cannot introduce themselves"],
+    );
+    r.fails(
+        &["intro", "Carla", "Ben"],
+        &["Carla Connector introducing Ben Baker is already recorded"],
+    );
+    assert_eq!(r.db.count("SELECT COUNT(*) FROM audit_log"), audit_rows);
+    assert_eq!(r.db.count("SELECT COUNT(*) FROM introductions"), 4);
+
+    // Once she buys herself she is a client, no longer a connector.
+    r.ok(&["contact", "edit", "Carla", "--role", "customer"]);
+    assert_eq!(r.json(&["network", "Carla"])["connector"], false);
+}
