@@ -9,6 +9,7 @@ pub mod access;
 pub mod agenda;
 pub mod cadence;
 pub mod email;
+pub mod health;
 pub mod network;
 pub mod opportunity;
 pub mod renewal;

@@ -4,6 +4,7 @@
 
 use jiff::civil::Date;
 use rapport_core::agenda::{self, AgendaFacts};
+use rapport_core::health::Health;
 use rapport_core::model::ContactId;
 use rapport_core::model::{
     Agenda, AgendaEntry, Contact, ContactSummary, FollowUp, Hold, Organization, Touch,
@@ -12,7 +13,7 @@ use rapport_core::model::{Competitor, Opportunity};
 use rapport_core::network::Reach;
 use rapport_core::opportunity::{Bucket, BucketTotal, CloseMove, Timeline, forecast};
 use rapport_core::{Cadence, CadenceSource, NextTouch};
-use rapport_store::{Neighbour, Network, RelationshipRules};
+use rapport_store::{ContactHealth, Neighbour, Network, OrganizationHealth, RelationshipRules};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -770,6 +771,94 @@ impl From<&Network> for NetworkView {
             touches_with_introduced: reach.touches,
             won_value_brought: reach.won_value,
             summary: reach.describe(),
+        }
+    }
+}
+
+/// One part of a health score.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthPartView {
+    /// `recency`, `frequency`, `reciprocity`; for an organization `people` and `breadth`.
+    pub name: String,
+    pub points: u32,
+    pub max: u32,
+    pub reason: String,
+}
+
+/// An explainable health score out of 100: the parts say where the points came from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthView {
+    pub score: u32,
+    /// Fewer touches lately than in the span before.
+    pub falling: bool,
+    /// The parts' reasons in one line.
+    pub explanation: String,
+    pub parts: Vec<HealthPartView>,
+}
+
+impl From<&Health> for HealthView {
+    fn from(h: &Health) -> Self {
+        HealthView {
+            score: h.score,
+            falling: h.falling,
+            explanation: h.explain(),
+            parts: h
+                .parts
+                .iter()
+                .map(|p| HealthPartView {
+                    name: p.name.to_owned(),
+                    points: p.points,
+                    max: p.max,
+                    reason: p.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A contact's health, and why a valuable relationship is at risk (empty when it is not).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactHealthView {
+    pub contact_id: i64,
+    pub name: String,
+    pub organization: Option<String>,
+    /// The contact's tier, else their organization's.
+    pub tier: Option<String>,
+    pub next_touch_on: String,
+    pub health: HealthView,
+    pub risks: Vec<String>,
+}
+
+impl From<&ContactHealth> for ContactHealthView {
+    fn from(c: &ContactHealth) -> Self {
+        ContactHealthView {
+            contact_id: c.contact.0,
+            name: c.name.clone(),
+            organization: c.organization.clone(),
+            tier: c.tier.map(|t| t.to_string()),
+            next_touch_on: c.next_touch_on.to_string(),
+            health: HealthView::from(&c.health),
+            risks: c.risks.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// An organization's health: its people's average, scaled by breadth.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationHealthView {
+    pub organization_id: i64,
+    pub name: String,
+    pub health: HealthView,
+    pub people: Vec<ContactHealthView>,
+}
+
+impl From<&OrganizationHealth> for OrganizationHealthView {
+    fn from(o: &OrganizationHealth) -> Self {
+        OrganizationHealthView {
+            organization_id: o.organization.0,
+            name: o.name.clone(),
+            health: HealthView::from(&o.health),
+            people: o.people.iter().map(ContactHealthView::from).collect(),
         }
     }
 }

@@ -13,6 +13,7 @@ mod audit;
 mod bulk;
 mod contacts;
 mod error;
+mod health;
 mod network;
 mod organizations;
 mod relationships;
@@ -37,6 +38,7 @@ pub use bulk::{
 };
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
+pub use health::{ContactHealth, OrganizationHealth};
 pub use network::{Neighbour, Network};
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,

@@ -70,6 +70,11 @@ pub enum Command {
     Intro(IntroArgs),
     /// A contact's lead network: who introduced them, whom they introduced, what came of it
     Network { contact: String },
+    /// Relationship health, explained: a contact's, or an organization's with --org
+    Health(HealthArgs),
+    /// Valuable relationships (tier A/B) that are overdue, falling or single-threaded
+    #[command(name = "at-risk")]
+    AtRisk,
     /// The 30/60/90-day forecast of open opportunities; --rules shows the close rule
     Forecast(ForecastArgs),
     /// Who to contact today, and why
@@ -316,6 +321,17 @@ pub struct IntroArgs {
     /// When (default: today)
     #[arg(long)]
     pub on: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("whose").required(true)))]
+pub struct HealthArgs {
+    /// A contact
+    #[arg(group = "whose")]
+    pub contact: Option<String>,
+    /// An organization, instead of a contact
+    #[arg(long, group = "whose")]
+    pub org: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -92,6 +92,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/forecast", get(relationships::forecast))
         .route("/introductions", post(relationships::introduce))
+        .route("/contacts/{id}/health", get(relationships::contact_health))
+        .route(
+            "/organizations/{id}/health",
+            get(relationships::organization_health),
+        )
+        .route("/at-risk", get(relationships::at_risk))
         .route("/contacts/{id}/network", get(relationships::network))
         .route(
             "/relationship-rules",
@@ -121,7 +127,8 @@ pub fn routes() -> Router<AppState> {
         relationships::add_opportunity, relationships::close_opportunity,
         relationships::forecast, relationships::rules, relationships::change_rules,
         relationships::list_competitors, relationships::record_competitor,
-        relationships::introduce, relationships::network
+        relationships::introduce, relationships::network, relationships::contact_health,
+        relationships::organization_health, relationships::at_risk
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),

@@ -1,6 +1,6 @@
 //! Relationship intelligence: opportunities and the 30/60/90 forecast, closing a deal (which
-//! moves the contact by the team's rule), incumbent competitors, the lead network and the
-//! rules themselves.
+//! moves the contact by the team's rule), incumbent competitors, the lead network,
+//! relationship health and the at-risk list, and the rules themselves.
 //! Who may do what is the store's access rules: a contact's owner (or an admin) opens and
 //! closes its opportunities, anyone who writes records competitors, admins change the rules.
 
@@ -19,8 +19,8 @@ use crate::AppState;
 use crate::auth::{Actor, Writer};
 use crate::problem::Problem;
 use crate::views::{
-    ClosedOpportunityView, CompetitorView, ForecastView, NetworkView, OpportunityView,
-    RelationshipRulesView, ScheduleChangeView,
+    ClosedOpportunityView, CompetitorView, ContactHealthView, ForecastView, NetworkView,
+    OpportunityView, OrganizationHealthView, RelationshipRulesView, ScheduleChangeView,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -428,4 +428,58 @@ pub(super) async fn network(
     Ok(Json(NetworkView::from(
         &state.store.network(contact).await?,
     )))
+}
+
+/// A contact's health on the acting user's today, every part explained, with why it is at
+/// risk if it is a valuable relationship (tier A/B) that is overdue, falling or
+/// single-threaded.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/health", params(("id" = i64, Path)), responses(
+    (status = 200, body = ContactHealthView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub(super) async fn contact_health(
+    State(state): State<AppState>,
+    Actor(account): Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ContactHealthView>> {
+    let contact = ContactId(path_id("id", &id)?);
+    let today = Moment::of(&state, &account).today();
+    let health = state.store.contact_health(contact, today).await?;
+    Ok(Json(ContactHealthView::from(&health)))
+}
+
+/// An organization's health: its people's average, scaled by breadth (how many we know).
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/health", params(("id" = i64, Path)), responses(
+    (status = 200, body = OrganizationHealthView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub(super) async fn organization_health(
+    State(state): State<AppState>,
+    Actor(account): Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrganizationHealthView>> {
+    let organization = OrganizationId(path_id("id", &id)?);
+    let today = Moment::of(&state, &account).today();
+    let health = state.store.organization_health(organization, today).await?;
+    Ok(Json(OrganizationHealthView::from(&health)))
+}
+
+/// The at-risk list: valuable relationships (tier A/B, the contact's or its organization's)
+/// that are overdue, falling or single-threaded, each with its reasons; most reasons first.
+#[utoipa::path(get, path = "/api/v1/at-risk", responses(
+    (status = 200, body = Page<ContactHealthView>),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+pub(super) async fn at_risk(
+    State(state): State<AppState>,
+    Actor(account): Actor,
+) -> ApiResult<Json<Page<ContactHealthView>>> {
+    let today = Moment::of(&state, &account).today();
+    let found = state.store.at_risk(today).await?;
+    Ok(Json(Page {
+        items: found.iter().map(ContactHealthView::from).collect(),
+        next_cursor: None,
+    }))
 }

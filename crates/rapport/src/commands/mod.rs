@@ -5,6 +5,7 @@ mod agenda;
 mod audit;
 mod cadence;
 mod contact;
+mod health;
 mod network;
 mod opportunity;
 mod organization;
@@ -46,6 +47,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Opportunity(command) => opportunity::run(&app, command).await,
         Command::Intro(args) => network::intro(&app, &args).await,
         Command::Network { contact } => network::show(&app, &contact).await,
+        Command::Health(args) => health::show(&app, &args).await,
+        Command::AtRisk => health::at_risk(&app).await,
         Command::Forecast(args) => opportunity::forecast(&app, &args).await,
         Command::Today(args) => agenda::show(&app, 0, &args).await,
         Command::Agenda(args) => agenda::show(&app, args.days, &args.agenda).await,

@@ -121,6 +121,16 @@ fn endpoints() -> Vec<Endpoint> {
         read(|_| "/api/v1/tokens".into(), Rule::Anyone),
         read(|_| "/api/v1/cadence-defaults".into(), Rule::Anyone),
         read(|_| "/api/v1/audit".into(), Rule::Admins),
+        read(
+            |t| format!("/api/v1/contacts/{}/network", t.contact),
+            Rule::Anyone,
+        ),
+        read(
+            |t| format!("/api/v1/contacts/{}/health", t.contact),
+            Rule::Anyone,
+        ),
+        read(|_| "/api/v1/organizations/1/health".into(), Rule::Anyone),
+        read(|_| "/api/v1/at-risk".into(), Rule::Anyone),
         read(|_| "/api/v1/opportunities".into(), Rule::Anyone),
         read(|_| "/api/v1/forecast".into(), Rule::Anyone),
         read(|_| "/api/v1/relationship-rules".into(), Rule::Anyone),

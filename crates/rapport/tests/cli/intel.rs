@@ -533,3 +533,73 @@ fn intel_the_connector_who_never_buys_is_visible_as_such() {
     r.ok(&["contact", "edit", "Carla", "--role", "customer"]);
     assert_eq!(r.json(&["network", "Carla"])["connector"], false);
 }
+
+/// DESIGN.md / issue 6: "an account that goes single-threaded or cold appears on the at-risk
+/// list before anyone notices by hand".
+#[test]
+fn intel_single_threaded_and_cold_accounts_appear_on_the_at_risk_list() {
+    let r = Rapport::new();
+    r.at("2026-11-25");
+    r.ok(&["org", "add", "Acme", "--tier", "A"]);
+    let ann = r.add("Ann Acme", &["--org", "Acme"]);
+    r.add("Bo Acme", &["--org", "Acme"]);
+    let cleo = r.add("Cleo Cold", &["--tier", "B", "--cadence", "30d"]);
+    r.add("Dan Calm", &["--tier", "C", "--cadence", "30d"]);
+    for who in ["Ann", "Bo", "Cleo", "Dan"] {
+        r.ok(&["log", who, "--kind", "call"]);
+    }
+    let ids = |list: &serde_json::Value| -> Vec<i64> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["contact_id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(ids(&r.json(&["at-risk"])), Vec::<i64>::new());
+
+    // Bo leaves Acme's book: Ann is now the only thread.
+    r.at("2026-12-01").ok(&["contact", "archive", "Bo"]);
+    let risky = r.json(&["at-risk"]);
+    assert_eq!(ids(&risky), [ann]);
+    assert_eq!(
+        risky[0]["risks"],
+        serde_json::json!(["single-threaded: the only contact at Acme"])
+    );
+
+    // 41 days after the calls, Cleo (tier B, 30-day cycle) has gone cold; Dan too, but he is
+    // tier C and not in the fortress.
+    let risky = r.at("2027-01-05").json(&["at-risk"]);
+    // Cleo: 41/30 − 1 = 37% overdue → 50 × 0.633 = 32, + 25 (steady) + 0 (none inbound) = 57;
+    // Ann: within her 3-month cycle, 50 + 25 + 0 = 75. The less healthy first.
+    assert_eq!(ids(&risky), [cleo, ann]);
+    assert_eq!(
+        risky[0]["risks"],
+        serde_json::json!(["overdue since 2026-12-25 (11 days)"])
+    );
+    let cleo_health = r.json(&["health", "Cleo"]);
+    assert_eq!(cleo_health["health"]["score"], 57);
+    assert_eq!(
+        s(&cleo_health["health"]["explanation"]),
+        "overdue by 37% of cycle; steady or rising: 1 touch in the last 180 days, 0 in the 180 \
+         before; 0 of last 1 touches inbound"
+    );
+    // Acme: Ann's 75, halved for a single thread: 37.5 → 38.
+    let acme = r.json(&["health", "--org", "Acme"]);
+    assert_eq!(acme["health"]["score"], 38);
+    assert_eq!(
+        s(&acme["health"]["explanation"]),
+        "average contact health 75 of 100; one contact at Acme (health × 0.5)"
+    );
+    let text = r.ok(&["at-risk"]);
+    assert!(
+        text.contains("overdue since 2026-12-25 (11 days)"),
+        "{text}"
+    );
+    let text = r.ok(&["health", "Cleo"]);
+    assert!(text.contains("recency"), "{text}");
+    assert!(text.contains("at risk: overdue since 2026-12-25"), "{text}");
+
+    // A touch, and an inbound one at that, takes Cleo off the list.
+    r.ok(&["log", "Cleo", "--kind", "call", "--inbound"]);
+    assert_eq!(ids(&r.json(&["at-risk"])), [ann]);
+}
