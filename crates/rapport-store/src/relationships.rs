@@ -427,8 +427,11 @@ impl Store {
         today: Date,
     ) -> Result<(Opportunity, NextTouch)> {
         let mut tx = self.write().await?;
+        let of_contact = load_opportunity(&mut tx, id).await?.contact;
+        let contact = contact_to_change(&mut tx, actor, of_contact).await?;
+        // Read again under the contact's lock: a concurrent close of the same deal has
+        // committed by now, and this one must see it.
         let before = load_opportunity(&mut tx, id).await?;
-        let contact = contact_to_change(&mut tx, actor, before.contact).await?;
         if before.outcome != Outcome::Open {
             return Err(StoreError::Invalid(format!(
                 "opportunity #{id} is already {}",
