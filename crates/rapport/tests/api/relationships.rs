@@ -332,3 +332,35 @@ fn introductions_build_the_network_over_http() {
     assert_eq!(ben_now.ok(200)["source"], "introduced by Carla Connector");
     assert_eq!(server.get(&path, Some(&vic)).ok(200)["client"], false);
 }
+
+#[test]
+fn health_and_the_at_risk_list_over_http() {
+    let rapport = Rapport::new();
+    let vic = user_with_token(&rapport, "vic@example.com", "viewer");
+    rapport.ok(&["org", "add", "Acme", "--tier", "A"]);
+    let ann = rapport.add("Ann Acme", &["--org", "Acme"]);
+    rapport.ok(&["log", "Ann", "--kind", "call", "--inbound"]);
+    let server = Server::start(&rapport, "2026-12-01");
+    let health = server.get(&format!("/api/v1/contacts/{ann}/health"), Some(&vic));
+    let health = health.ok(200);
+    // Within her quarterly cycle (50), one touch and none before (25), 1 of 1 inbound (25).
+    assert_eq!(health["health"]["score"], 100);
+    assert_eq!(
+        health["risks"],
+        json!(["single-threaded: the only contact at Acme"])
+    );
+    let parts: Vec<&str> = health["health"]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(parts, ["recency", "frequency", "reciprocity"]);
+    let acme = server.get("/api/v1/organizations/1/health", Some(&vic));
+    assert_eq!(acme.ok(200)["health"]["score"], 50);
+    let risky = server.get("/api/v1/at-risk", Some(&vic));
+    assert_eq!(risky.ok(200)["items"][0]["contact_id"], ann);
+    server
+        .get("/api/v1/contacts/99/health", Some(&vic))
+        .problem(404);
+}
