@@ -86,6 +86,14 @@ pub struct Competitor {
     pub dissatisfactions: Vec<String>,
 }
 
+/// A move to a lifecycle stage (`None`: the stage was cleared), the day and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageChange {
+    pub stage: Option<Stage>,
+    pub on: Date,
+    pub reason: Option<String>,
+}
+
 /// A relationship role held over a span of time; `until: None` means it is held now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleSpan {
@@ -145,6 +153,8 @@ pub struct Contact {
     pub roles: Vec<RoleSpan>,
     pub tier: Option<Tier>,
     pub stage: Option<Stage>,
+    /// Every stage change, oldest first.
+    pub stage_history: Vec<StageChange>,
     pub horizon: Option<Horizon>,
     pub prospect_kind: Option<ProspectKind>,
     /// Set on the contact itself; `None` means inherited from the defaults.

@@ -134,6 +134,14 @@ pub struct RoleView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct StageChangeView {
+    /// Null when the stage was cleared.
+    pub stage: Option<String>,
+    pub on: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ContactView {
     pub id: i64,
     pub owner_id: i64,
@@ -149,6 +157,8 @@ pub struct ContactView {
     pub roles: Vec<RoleView>,
     pub tier: Option<String>,
     pub stage: Option<String>,
+    /// Every stage change, oldest first, with the day and why.
+    pub stage_history: Vec<StageChangeView>,
     pub horizon: Option<String>,
     pub prospect_kind: Option<String>,
     pub cadence: CadenceView,
@@ -207,6 +217,15 @@ impl ContactView {
                 .collect(),
             tier: c.tier.map(|t| t.to_string()),
             stage: c.stage.map(|s| s.to_string()),
+            stage_history: c
+                .stage_history
+                .iter()
+                .map(|h| StageChangeView {
+                    stage: h.stage.map(|s| s.to_string()),
+                    on: h.on.to_string(),
+                    reason: h.reason.clone(),
+                })
+                .collect(),
             horizon: c.horizon.map(|h| h.to_string()),
             prospect_kind: c.prospect_kind.map(|k| k.to_string()),
             cadence: CadenceView::new(c.effective_cadence, &c.cadence_source),

@@ -23,7 +23,9 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::audit::{self, Change};
-use crate::contacts::{contact_to_change, name_key, record_contact_change};
+use crate::contacts::{
+    StageMove, contact_to_change, name_key, record_contact_change, record_stage,
+};
 use crate::error::{Result, StoreError, is_unique_violation};
 use crate::schedule::{lock_contact, reschedule, reschedule_everyone};
 use crate::{Store, instant_text, rows};
@@ -479,6 +481,17 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        let why = match reason.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(reason) => format!("{outcome}: {} ({reason})", before.title),
+            None => format!("{outcome}: {}", before.title),
+        };
+        let stage = StageMove {
+            from: contact.stage,
+            to: Some(close_move.stage),
+            on: today,
+            reason: Some(&why),
+        };
+        record_stage(&mut tx, actor, contact.id, stage, now).await?;
         let next = reschedule(&mut tx, contact.id).await?;
         let after = load_opportunity(&mut tx, id).await?;
         let change = Change {

@@ -206,6 +206,9 @@ pub struct EditArgs {
     pub tier: Option<String>,
     #[arg(long)]
     pub stage: Option<String>,
+    /// Why the stage changes (kept in the contact's stage history)
+    #[arg(long, requires = "stage")]
+    pub stage_reason: Option<String>,
     #[arg(long)]
     pub horizon: Option<String>,
     #[arg(long)]

@@ -817,6 +817,8 @@ pub struct ContactPatchBody {
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
     stage: Option<Option<String>>,
+    /// Why the stage changes: kept in the contact's stage history.
+    stage_reason: Option<String>,
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
     horizon: Option<Option<String>>,
@@ -920,6 +922,7 @@ async fn edit_contact(
         source: body.source.map(non_blank),
         tier: fields.clearable("tier", body.tier),
         stage: fields.clearable("stage", body.stage),
+        stage_reason: non_blank(body.stage_reason),
         horizon: fields.clearable("horizon", body.horizon),
         prospect_kind: fields.clearable("prospect_kind", body.prospect_kind),
         cadence: fields.clearable("cadence", body.cadence),

@@ -66,3 +66,16 @@ CREATE TABLE introductions (
     PRIMARY KEY (introducer_id, introduced_id)
 );
 CREATE INDEX introductions_introduced ON introductions (introduced_id);
+
+-- Lifecycle stage changes with the day and why ("lost: Fleet telematics"), shown on the
+-- contact. `stage` is NULL when the stage was cleared.
+CREATE TABLE stage_changes (
+    id INTEGER PRIMARY KEY,
+    contact_id BIGINT NOT NULL REFERENCES contacts (id),
+    stage TEXT,
+    changed_on TEXT NOT NULL,
+    reason TEXT,
+    actor_id BIGINT NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX stage_changes_contact ON stage_changes (contact_id);

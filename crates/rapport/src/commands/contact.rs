@@ -232,6 +232,15 @@ async fn show(app: &App, reference: &str, touches: i64) -> Result<()> {
     for f in &view.follow_ups {
         println!("  follow-up #{} due {}: {}", f.id, f.due_on, f.text);
     }
+    for change in &view.stage_history {
+        let stage = change.stage.as_deref().unwrap_or("(none)");
+        let why = change
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        println!("  stage    {} → {stage}{why}", change.on);
+    }
     if let Some(source) = &view.source {
         println!("  source   {source}");
     }
@@ -266,6 +275,7 @@ async fn edit(app: &App, a: EditArgs) -> Result<()> {
             .stage
             .map(|s| parse_clearable("--stage", &s))
             .transpose()?,
+        stage_reason: non_blank(a.stage_reason),
         horizon: a
             .horizon
             .map(|h| parse_clearable("--horizon", &h))

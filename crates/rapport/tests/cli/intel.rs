@@ -91,7 +91,10 @@ fn intel_the_lost_deal_goes_to_nurture_and_keeps_showing_up() {
 fn intel_a_won_deal_moves_the_contact_into_retention() {
     let r = Rapport::new();
     r.at("2026-11-25");
-    r.add("Sam Ortiz", &["--role", "prospect"]);
+    r.add(
+        "Sam Ortiz",
+        &["--role", "prospect", "--stage", "acquainted"],
+    );
     r.ok(&["log", "Sam", "--kind", "meeting"]);
     let id = r.ok(&[
         "opportunity",
@@ -130,6 +133,33 @@ fn intel_a_won_deal_moves_the_contact_into_retention() {
     // Retention: a month after the last touch.
     assert_eq!(s(&shown["next_touch"]["on"]), "2026-12-25");
     assert_eq!(s(&shown["next_touch"]["source"]), "cadence");
+
+    // The stage history says when and why, the close included.
+    r.at("2027-01-10").ok(&[
+        "contact",
+        "edit",
+        "Sam",
+        "--stage",
+        "advocate",
+        "--stage-reason",
+        "referred two peers",
+    ]);
+    assert_eq!(
+        r.show("Sam")["stage_history"],
+        serde_json::json!([
+            {"stage": "acquainted", "on": "2026-11-25", "reason": null},
+            {"stage": "customer", "on": "2026-12-01", "reason": "won: Pilot (pilot approved)"},
+            {"stage": "advocate", "on": "2027-01-10", "reason": "referred two peers"},
+        ])
+    );
+    let text = r.ok(&["contact", "show", "Sam"]);
+    assert!(
+        text.contains("stage    2026-12-01 → customer: won: Pilot (pilot approved)"),
+        "{text}"
+    );
+    // An edit that leaves the stage as it is adds nothing.
+    r.ok(&["contact", "edit", "Sam", "--title", "COO"]);
+    assert_eq!(r.show("Sam")["stage_history"].as_array().unwrap().len(), 3);
 }
 
 #[test]
