@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use jiff::civil::Date;
 
 use crate::cadence::{Cadence, CadenceSource};
+use crate::model::{Contact, FollowUp};
 use crate::schedule::{NextTouch, NextTouchSource};
 use crate::vocab::Tier;
 
@@ -55,6 +56,35 @@ pub struct AgendaFacts<'a> {
     pub hold: Option<(Date, &'a str)>,
     /// The earliest open follow-up: due day and text.
     pub follow_up: Option<(Date, &'a str)>,
+    /// The competitor renewal that brought the contact back, when that is the source.
+    pub renewal: Option<RenewalContext<'a>>,
+}
+
+/// The incumbent whose contract renewal put an account's contact on the agenda.
+#[derive(Debug, Clone, Copy)]
+pub struct RenewalContext<'a> {
+    pub competitor: &'a str,
+    pub renews_on: Date,
+    /// What the account is unhappy about, one per line.
+    pub dissatisfactions: &'a [String],
+}
+
+impl<'a> AgendaFacts<'a> {
+    /// A contact's facts as its profile shows them, with its earliest open follow-up. The
+    /// profile names no competitor (the agenda entry does), so `renewal` is left out.
+    pub fn of_contact(contact: &'a Contact, open_follow_up: Option<&'a FollowUp>) -> Self {
+        AgendaFacts {
+            next: contact.next_touch,
+            cadence: contact.effective_cadence,
+            cadence_source: &contact.cadence_source,
+            tier: contact.tier,
+            added_on: contact.added_on,
+            last_touch_on: contact.last_touch_on,
+            hold: contact.hold.as_ref().map(|h| (h.until, h.reason.as_str())),
+            follow_up: open_follow_up.map(|f| (f.due_on, f.text.as_str())),
+            renewal: None,
+        }
+    }
 }
 
 impl AgendaFacts<'_> {
@@ -69,14 +99,14 @@ impl AgendaFacts<'_> {
 
 /// How urgent a contact is, for ordering within a section. Explainable on purpose: the share
 /// of its own cycle it is overdue by (30 days late is a lot on a weekly cycle and little on a
-/// yearly one), plus a bonus for valuable tiers, plus a bonus for a promise made (a follow-up)
-/// or a project coming off hold.
+/// yearly one), plus a bonus for valuable tiers, plus a bonus for a promise made (a follow-up),
+/// a competitor's renewal ahead (a window that closes) or a project coming off hold.
 pub fn urgency(today: Date, p: &Priority) -> f64 {
     let late_days = (today - p.next.on).get_days().max(0);
     let overdue_share = f64::from(late_days) / p.cadence.approx_days();
     let tier_bonus = p.tier.map_or(0.0, Tier::urgency_bonus);
     let source_bonus = match p.next.source {
-        NextTouchSource::FollowUp => 0.5,
+        NextTouchSource::FollowUp | NextTouchSource::Renewal => 0.5,
         NextTouchSource::Hold => 0.25,
         NextTouchSource::FirstTouch | NextTouchSource::Cadence => 0.0,
     };
@@ -126,7 +156,26 @@ pub fn explain(today: Date, facts: &AgendaFacts<'_>) -> String {
             Some((due, text)) => format!("follow-up due {}: {text}", days_phrase(today, due)),
             None => "follow-up due".to_owned(),
         },
+        NextTouchSource::Renewal => match facts.renewal {
+            Some(renewal) => renewal_phrase(today, &renewal),
+            None => "ahead of a competitor's contract renewal".to_owned(),
+        },
     }
+}
+
+/// "Globex's contract renews 2027-05-01 (in 90 days); unhappy with: slow support; price".
+fn renewal_phrase(today: Date, renewal: &RenewalContext<'_>) -> String {
+    let mut phrase = format!(
+        "{}'s contract renews {} ({})",
+        renewal.competitor,
+        renewal.renews_on,
+        days_phrase(today, renewal.renews_on)
+    );
+    if !renewal.dissatisfactions.is_empty() {
+        phrase.push_str("; unhappy with: ");
+        phrase.push_str(&renewal.dissatisfactions.join("; "));
+    }
+    phrase
 }
 
 fn hold_phrase(today: Date, until: Date, reason: &str) -> String {
@@ -182,6 +231,7 @@ mod tests {
             last_touch_on: Some(date(2026, 8, 20)),
             hold: None,
             follow_up: None,
+            renewal: None,
         }
     }
 
@@ -279,5 +329,23 @@ mod tests {
             explain(TODAY, &new),
             "new contact, no touch logged yet (added today)"
         );
+        let unhappy = ["slow support".to_owned(), "price rises".to_owned()];
+        let renewal = AgendaFacts {
+            next: NextTouch {
+                on: TODAY,
+                source: NextTouchSource::Renewal,
+            },
+            renewal: Some(RenewalContext {
+                competitor: "Globex",
+                renews_on: date(2027, 2, 23),
+                dissatisfactions: &unhappy,
+            }),
+            ..cadence
+        };
+        assert_eq!(
+            explain(TODAY, &renewal),
+            "Globex's contract renews 2027-02-23 (in 90 days); unhappy with: slow support; price rises"
+        );
+        assert!((urgency(TODAY, &renewal.priority()) - 0.5).abs() < 1e-9);
     }
 }

@@ -9,7 +9,11 @@ pub mod access;
 pub mod agenda;
 pub mod cadence;
 pub mod email;
+pub mod health;
+pub mod network;
+pub mod opportunity;
 pub mod punctuality;
+pub mod renewal;
 pub mod schedule;
 pub mod vocab;
 pub mod when;
@@ -20,7 +24,7 @@ pub use cadence::{
 pub use email::EmailAddress;
 pub use schedule::{NextTouch, NextTouchSource, ScheduleInput, next_touch};
 pub use vocab::{
-    AuditAction, AuditEntity, Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind,
-    UserRole,
+    AuditAction, AuditEntity, BuyingTimeline, Direction, Horizon, Outcome, ProspectKind, Role,
+    Stage, Tier, TouchKind, UserRole,
 };
 pub mod model;

@@ -6,8 +6,9 @@ use jiff::civil::Date;
 use crate::agenda::Section;
 use crate::cadence::{Cadence, CadenceSource};
 use crate::email::EmailAddress;
+use crate::opportunity::Expectation;
 use crate::schedule::NextTouch;
-use crate::vocab::{Direction, Horizon, ProspectKind, Role, Stage, Tier, TouchKind};
+use crate::vocab::{Direction, Horizon, Outcome, ProspectKind, Role, Stage, Tier, TouchKind};
 
 macro_rules! id_type {
     ($($(#[$meta:meta])* $name:ident),+ $(,)?) => {$(
@@ -23,7 +24,15 @@ macro_rules! id_type {
     )+};
 }
 
-id_type!(UserId, ContactId, OrganizationId, TouchId, FollowUpId);
+id_type!(
+    UserId,
+    ContactId,
+    OrganizationId,
+    TouchId,
+    FollowUpId,
+    OpportunityId,
+    CompetitorId
+);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -48,6 +57,41 @@ pub struct Organization {
     pub tier: Option<Tier>,
     pub contact_count: i64,
     pub created_at: Timestamp,
+}
+
+/// A possible deal with a contact (and the organization they were at when it opened).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opportunity {
+    pub id: OpportunityId,
+    pub contact: ContactId,
+    pub contact_name: String,
+    pub organization: Option<OrganizationRef>,
+    pub title: String,
+    /// Whole units of the team's currency.
+    pub value: i64,
+    pub expected: Expectation,
+    pub outcome: Outcome,
+    /// The day it was won or lost, and why.
+    pub closed: Option<(Date, Option<String>)>,
+    pub opened_on: Date,
+}
+
+/// The competitor an organization buys from today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Competitor {
+    pub id: CompetitorId,
+    pub organization: OrganizationId,
+    pub name: String,
+    pub renews_on: Option<Date>,
+    pub dissatisfactions: Vec<String>,
+}
+
+/// A move to a lifecycle stage (`None`: the stage was cleared), the day and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageChange {
+    pub stage: Option<Stage>,
+    pub on: Date,
+    pub reason: Option<String>,
 }
 
 /// A relationship role held over a span of time; `until: None` means it is held now.
@@ -104,9 +148,13 @@ pub struct Contact {
     pub phones: Vec<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
+    /// Where they came from: "introduced by Ann Lee", "LinkedIn", "logistics summit".
+    pub source: Option<String>,
     pub roles: Vec<RoleSpan>,
     pub tier: Option<Tier>,
     pub stage: Option<Stage>,
+    /// Every stage change, oldest first.
+    pub stage_history: Vec<StageChange>,
     pub horizon: Option<Horizon>,
     pub prospect_kind: Option<ProspectKind>,
     /// Set on the contact itself; `None` means inherited from the defaults.
@@ -206,6 +254,8 @@ pub struct AgendaEntry {
     pub hold: Option<Hold>,
     pub last_touch: Option<Touch>,
     pub open_follow_ups: Vec<FollowUp>,
+    /// The competitor whose renewal brought the contact back, when that is the source.
+    pub renewal: Option<Competitor>,
 }
 
 /// A ranked agenda, cut to a length a person can work through, with the full counts.

@@ -24,6 +24,9 @@ pub struct ScheduleInput {
     pub hold_until: Option<Date>,
     /// The earliest open follow-up's due day.
     pub earliest_follow_up: Option<Date>,
+    /// The day a competitor's contract renewal at the contact's organization starts to
+    /// matter ([`crate::renewal::watch_from`]).
+    pub renewal_from: Option<Date>,
 }
 
 /// What set the next touch date.
@@ -37,6 +40,8 @@ pub enum NextTouchSource {
     Hold,
     /// An open follow-up pulled the date in.
     FollowUp,
+    /// A competitor's contract renewal at the organization pulled the date in.
+    Renewal,
 }
 
 impl NextTouchSource {
@@ -46,6 +51,7 @@ impl NextTouchSource {
             NextTouchSource::Cadence => "cadence",
             NextTouchSource::Hold => "hold",
             NextTouchSource::FollowUp => "follow-up",
+            NextTouchSource::Renewal => "renewal",
         }
     }
 }
@@ -65,6 +71,7 @@ impl FromStr for NextTouchSource {
             NextTouchSource::Cadence,
             NextTouchSource::Hold,
             NextTouchSource::FollowUp,
+            NextTouchSource::Renewal,
         ]
         .into_iter()
         .find(|v| v.as_str() == s)
@@ -80,9 +87,11 @@ pub struct NextTouch {
 
 /// The rules, in order:
 /// 1. the cycle: last touch + cadence, or the day added when never touched;
-/// 2. a hold ending on or after that day sets the date to the hold's end, so the contact
-///    comes back with the hold's reason;
-/// 3. an open follow-up due on or before that pulls the date in, hold or not: a dated task
+/// 2. a competitor's renewal lead time starting before that pulls the date in: the account
+///    is worth a call ahead of the renewal, whatever the cycle says;
+/// 3. a hold ending on or after that day sets the date to the hold's end, so the contact
+///    comes back with the hold's reason (a hold is respected, renewal or not);
+/// 4. an open follow-up due on or before that pulls the date in, hold or not: a dated task
 ///    the user set is an explicit promise.
 pub fn next_touch(input: &ScheduleInput) -> NextTouch {
     let mut next = match input.last_touch_on {
@@ -95,6 +104,12 @@ pub fn next_touch(input: &ScheduleInput) -> NextTouch {
             source: NextTouchSource::Cadence,
         },
     };
+    if let Some(from) = input.renewal_from.filter(|from| *from < next.on) {
+        next = NextTouch {
+            on: from,
+            source: NextTouchSource::Renewal,
+        };
+    }
     if let Some(until) = input.hold_until.filter(|until| *until >= next.on) {
         next = NextTouch {
             on: until,
@@ -122,6 +137,7 @@ mod tests {
             last_touch_on: None,
             hold_until: None,
             earliest_follow_up: None,
+            renewal_from: None,
         }
     }
 
@@ -226,8 +242,41 @@ mod tests {
     }
 
     #[test]
+    fn a_renewal_pulls_the_cycle_in_but_respects_a_hold() {
+        // Cycle: 2026-02-01 + 30 days = 2026-03-03; the renewal watch opens on 2026-02-20.
+        let watched = ScheduleInput {
+            last_touch_on: Some(date(2026, 2, 1)),
+            renewal_from: Some(date(2026, 2, 20)),
+            ..input()
+        };
+        assert_eq!(
+            next_touch(&watched),
+            NextTouch {
+                on: date(2026, 2, 20),
+                source: NextTouchSource::Renewal
+            }
+        );
+        let later = ScheduleInput {
+            renewal_from: Some(date(2026, 4, 1)),
+            ..watched
+        };
+        assert_eq!(next_touch(&later).source, NextTouchSource::Cadence);
+        let held = ScheduleInput {
+            hold_until: Some(date(2026, 2, 25)),
+            ..watched
+        };
+        assert_eq!(
+            next_touch(&held),
+            NextTouch {
+                on: date(2026, 2, 25),
+                source: NextTouchSource::Hold
+            }
+        );
+    }
+
+    #[test]
     fn source_round_trips() {
-        for s in ["first-touch", "cadence", "hold", "follow-up"] {
+        for s in ["first-touch", "cadence", "hold", "follow-up", "renewal"] {
             assert_eq!(s.parse::<NextTouchSource>().unwrap().as_str(), s);
         }
     }

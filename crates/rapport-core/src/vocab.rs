@@ -152,6 +152,7 @@ vocabulary! {
         Complete => "complete",
         Reassign => "reassign",
         Revoke => "revoke",
+        Close => "close",
     }
 }
 
@@ -165,6 +166,29 @@ vocabulary! {
         CadenceDefault => "cadence_default",
         User => "user",
         ApiToken => "api_token",
+        Opportunity => "opportunity",
+        Competitor => "competitor",
+        RelationshipSetting => "relationship_setting",
+        Introduction => "introduction",
+    }
+}
+
+vocabulary! {
+    /// How soon a prospect expects to buy, as they say it: within 30, 60 or 90 days, or later.
+    BuyingTimeline, "buying timeline" {
+        Within30 => "30",
+        Within60 => "60",
+        Within90 => "90",
+        Later => "later",
+    }
+}
+
+vocabulary! {
+    /// Where an opportunity stands.
+    Outcome, "outcome" {
+        Open => "open",
+        Won => "won",
+        Lost => "lost",
     }
 }
 

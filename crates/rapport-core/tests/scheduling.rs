@@ -10,7 +10,10 @@
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
 use proptest::prelude::*;
-use rapport_core::{Cadence, CadenceUnit, NextTouchSource, ScheduleInput, next_touch};
+use rapport_core::{Cadence, CadenceUnit, NextTouchSource, ScheduleInput, next_touch, renewal};
+
+/// The renewal lead time the model uses (the default).
+const LEAD: &str = "90";
 
 #[derive(Debug, Clone)]
 enum Event {
@@ -20,6 +23,8 @@ enum Event {
     FollowUp(Date),
     CompleteFollowUp(usize),
     SetCadence(Cadence),
+    /// A competitor's contract at the contact's organization renews on this day.
+    Renewal(Date),
 }
 
 fn day() -> impl Strategy<Value = Date> {
@@ -43,6 +48,7 @@ fn event() -> impl Strategy<Value = Event> {
         1 => day().prop_map(Event::FollowUp),
         1 => any::<usize>().prop_map(Event::CompleteFollowUp),
         1 => cadence().prop_map(Event::SetCadence),
+        1 => day().prop_map(Event::Renewal),
     ]
 }
 
@@ -51,6 +57,7 @@ fn event() -> impl Strategy<Value = Event> {
 struct Contact {
     input: ScheduleInput,
     open_follow_ups: Vec<Date>,
+    renewals: Vec<Date>,
 }
 
 impl Contact {
@@ -62,8 +69,10 @@ impl Contact {
                 last_touch_on: None,
                 hold_until: None,
                 earliest_follow_up: None,
+                renewal_from: None,
             },
             open_follow_ups: vec![],
+            renewals: vec![],
         }
     }
 
@@ -82,8 +91,15 @@ impl Contact {
                 }
             }
             Event::SetCadence(cadence) => self.input.cadence = cadence,
+            Event::Renewal(on) => self.renewals.push(on),
         }
         self.input.earliest_follow_up = self.open_follow_ups.iter().min().copied();
+        self.input.renewal_from = renewal::watch_from(
+            &self.renewals,
+            LEAD.parse().unwrap(),
+            self.input.added_on,
+            self.input.last_touch_on,
+        );
     }
 }
 
@@ -105,14 +121,16 @@ proptest! {
             let next = next_touch(&input);
 
             let cycle = input.last_touch_on.map_or(input.added_on, |l| input.cadence.after(l));
-            let held = input.hold_until.map_or(cycle, |h| h.max(cycle));
+            let watched = input.renewal_from.map_or(cycle, |r| r.min(cycle));
+            let held = input.hold_until.map_or(watched, |h| h.max(watched));
             let expected = input.earliest_follow_up.map_or(held, |f| f.min(held));
             prop_assert_eq!(next.on, expected);
 
             let source_is_consistent = match next.source {
                 NextTouchSource::FirstTouch => input.last_touch_on.is_none() && next.on == input.added_on,
                 NextTouchSource::Cadence => input.last_touch_on.is_some() && next.on == cycle,
-                NextTouchSource::Hold => input.hold_until == Some(next.on) && next.on >= cycle,
+                NextTouchSource::Hold => input.hold_until == Some(next.on) && next.on >= watched,
+                NextTouchSource::Renewal => input.renewal_from == Some(next.on) && next.on < cycle,
                 NextTouchSource::FollowUp => input.earliest_follow_up == Some(next.on),
             };
             prop_assert!(source_is_consistent, "{:?} for {:?}", next, input);
@@ -138,8 +156,10 @@ proptest! {
         contact.apply(&Event::Touch(touch_on));
         let after = next_touch(&contact.input);
 
+        // Only a follow-up or a renewal still ahead of the touch can pull the date in.
         let floor = contact.input.cadence.after(touch_on);
         let floor = contact.input.earliest_follow_up.map_or(floor, |f| f.min(floor));
+        let floor = contact.input.renewal_from.map_or(floor, |r| r.min(floor));
         prop_assert!(after.on >= floor, "after {:?} < floor {}", after, floor);
         if had_touch {
             prop_assert!(after.on >= before.on, "moved back from {:?} to {:?}", before, after);

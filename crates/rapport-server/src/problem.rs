@@ -142,6 +142,7 @@ impl From<StoreError> for Problem {
             StoreError::ContactNotFound(_)
             | StoreError::OrganizationNotFound(_)
             | StoreError::FollowUpNotFound(_)
+            | StoreError::OpportunityNotFound(_)
             | StoreError::TokenNotFound(_)
             | StoreError::UserNotFound(_) => Problem::not_found(err.to_string()),
             StoreError::Forbidden(forbidden) => Problem::from(forbidden),

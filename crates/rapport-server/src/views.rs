@@ -4,11 +4,16 @@
 
 use jiff::civil::Date;
 use rapport_core::agenda::{self, AgendaFacts};
+use rapport_core::health::Health;
 use rapport_core::model::ContactId;
 use rapport_core::model::{
     Agenda, AgendaEntry, Contact, ContactSummary, FollowUp, Hold, Organization, Touch,
 };
+use rapport_core::model::{Competitor, Opportunity};
+use rapport_core::network::Reach;
+use rapport_core::opportunity::{Bucket, BucketTotal, CloseMove, Timeline, forecast};
 use rapport_core::{Cadence, CadenceSource, NextTouch};
+use rapport_store::{ContactHealth, Neighbour, Network, OrganizationHealth, RelationshipRules};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -37,7 +42,7 @@ impl CadenceView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NextTouchView {
     pub on: String,
-    /// `first-touch`, `cadence`, `hold` or `follow-up`.
+    /// `first-touch`, `cadence`, `hold`, `follow-up` or `renewal`.
     pub source: String,
     pub why: String,
 }
@@ -129,6 +134,14 @@ pub struct RoleView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct StageChangeView {
+    /// Null when the stage was cleared.
+    pub stage: Option<String>,
+    pub on: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ContactView {
     pub id: i64,
     pub owner_id: i64,
@@ -139,9 +152,13 @@ pub struct ContactView {
     pub phones: Vec<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
+    /// Where they came from.
+    pub source: Option<String>,
     pub roles: Vec<RoleView>,
     pub tier: Option<String>,
     pub stage: Option<String>,
+    /// Every stage change, oldest first, with the day and why.
+    pub stage_history: Vec<StageChangeView>,
     pub horizon: Option<String>,
     pub prospect_kind: Option<String>,
     pub cadence: CadenceView,
@@ -163,16 +180,7 @@ pub struct ContactView {
 impl ContactView {
     pub fn new(c: &Contact, today: Date, follow_ups: &[FollowUp], touches: &[Touch]) -> Self {
         let open = follow_ups.iter().find(|f| f.done_at.is_none());
-        let facts = AgendaFacts {
-            next: c.next_touch,
-            cadence: c.effective_cadence,
-            cadence_source: &c.cadence_source,
-            tier: c.tier,
-            added_on: c.added_on,
-            last_touch_on: c.last_touch_on,
-            hold: c.hold.as_ref().map(|h| (h.until, h.reason.as_str())),
-            follow_up: open.map(|f| (f.due_on, f.text.as_str())),
-        };
+        let facts = AgendaFacts::of_contact(c, open);
         ContactView {
             id: c.id.0,
             owner_id: c.owner.0,
@@ -186,6 +194,7 @@ impl ContactView {
             phones: c.phones.clone(),
             tags: c.tags.clone(),
             notes: c.notes.clone(),
+            source: c.source.clone(),
             roles: c
                 .roles
                 .iter()
@@ -197,6 +206,15 @@ impl ContactView {
                 .collect(),
             tier: c.tier.map(|t| t.to_string()),
             stage: c.stage.map(|s| s.to_string()),
+            stage_history: c
+                .stage_history
+                .iter()
+                .map(|h| StageChangeView {
+                    stage: h.stage.map(|s| s.to_string()),
+                    on: h.on.to_string(),
+                    reason: h.reason.clone(),
+                })
+                .collect(),
             horizon: c.horizon.map(|h| h.to_string()),
             prospect_kind: c.prospect_kind.map(|k| k.to_string()),
             cadence: CadenceView::new(c.effective_cadence, &c.cadence_source),
@@ -301,6 +319,8 @@ pub struct AgendaEntryView {
     pub hold: Option<HoldView>,
     pub last_touch: Option<TouchView>,
     pub follow_ups: Vec<FollowUpView>,
+    /// The incumbent whose contract renewal brought the contact back (source `renewal`).
+    pub competitor: Option<CompetitorView>,
 }
 
 impl AgendaEntryView {
@@ -320,6 +340,7 @@ impl AgendaEntryView {
             hold: e.hold.as_ref().map(HoldView::from),
             last_touch: e.last_touch.as_ref().map(TouchView::from),
             follow_ups: e.open_follow_ups.iter().map(FollowUpView::from).collect(),
+            competitor: e.renewal.as_ref().map(CompetitorView::from),
         }
     }
 }
@@ -523,6 +544,329 @@ impl CadenceDefaultView {
             key: key.to_owned(),
             every: cadence.to_string(),
             description: cadence.describe(),
+        }
+    }
+}
+
+/// An opportunity: secondary to the relationship, on one contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpportunityView {
+    pub id: i64,
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub organization: Option<OrganizationRefView>,
+    pub title: String,
+    /// Whole units of the team's currency.
+    pub value: i64,
+    pub opened_on: String,
+    /// The stated window: `30`, `60`, `90` or `later` (days); null when a date was given.
+    pub timeline: Option<String>,
+    /// The day it is expected to close by: the date given or the end of the window; null for
+    /// `later`.
+    pub close_by: Option<String>,
+    /// `open`, `won` or `lost`.
+    pub outcome: String,
+    pub closed_on: Option<String>,
+    pub close_reason: Option<String>,
+}
+
+impl From<&Opportunity> for OpportunityView {
+    fn from(o: &Opportunity) -> Self {
+        OpportunityView {
+            id: o.id.0,
+            contact_id: o.contact.0,
+            contact_name: o.contact_name.clone(),
+            organization: o.organization.as_ref().map(|org| OrganizationRefView {
+                id: org.id.0,
+                name: org.name.clone(),
+            }),
+            title: o.title.clone(),
+            value: o.value,
+            opened_on: o.opened_on.to_string(),
+            timeline: match o.expected.timeline {
+                Timeline::Within(window) => Some(window.to_string()),
+                Timeline::By(_) => None,
+            },
+            close_by: o.expected.close_by().map(|d| d.to_string()),
+            outcome: o.outcome.to_string(),
+            closed_on: o.closed.as_ref().map(|(on, _)| on.to_string()),
+            close_reason: o.closed.as_ref().and_then(|(_, why)| why.clone()),
+        }
+    }
+}
+
+/// Where closing a deal one way moves the contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CloseMoveView {
+    pub stage: String,
+    pub role: Option<String>,
+    pub cadence: String,
+    /// "stage customer, role customer, every month".
+    pub description: String,
+}
+
+impl From<&CloseMove> for CloseMoveView {
+    fn from(m: &CloseMove) -> Self {
+        CloseMoveView {
+            stage: m.stage.to_string(),
+            role: m.role.map(|r| r.to_string()),
+            cadence: m.cadence.to_string(),
+            description: m.describe(),
+        }
+    }
+}
+
+/// The team's relationship rules: won → retention, lost → nurture, and how many days before
+/// a competitor's renewal its account comes back on the agenda.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelationshipRulesView {
+    pub won: CloseMoveView,
+    pub lost: CloseMoveView,
+    pub renewal_lead_days: u16,
+}
+
+impl From<&RelationshipRules> for RelationshipRulesView {
+    fn from(r: &RelationshipRules) -> Self {
+        RelationshipRulesView {
+            won: CloseMoveView::from(&r.close.won),
+            lost: CloseMoveView::from(&r.close.lost),
+            renewal_lead_days: r.renewal_lead.days(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastBucketView {
+    /// `30`, `60`, `90` or `later`.
+    pub bucket: String,
+    /// "≤30 days" (past-due open deals count here), "31–60 days", "61–90 days", "later".
+    pub label: String,
+    pub count: u64,
+    pub value: i64,
+}
+
+impl From<&BucketTotal> for ForecastBucketView {
+    fn from(t: &BucketTotal) -> Self {
+        ForecastBucketView {
+            bucket: t.bucket.as_str().to_owned(),
+            label: t.bucket.label().to_owned(),
+            count: t.count,
+            value: t.value,
+        }
+    }
+}
+
+/// The 30/60/90-day forecast of open opportunities, counted from today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastView {
+    pub today: String,
+    pub buckets: Vec<ForecastBucketView>,
+    /// The open opportunities, each with its bucket.
+    pub open: Vec<ForecastEntryView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastEntryView {
+    pub bucket: String,
+    #[serde(flatten)]
+    pub opportunity: OpportunityView,
+}
+
+impl ForecastView {
+    pub fn new(today: Date, open: &[Opportunity]) -> Self {
+        let totals = forecast(today, open.iter().map(|o| (o.expected, o.value, o.outcome)));
+        ForecastView {
+            today: today.to_string(),
+            buckets: totals.iter().map(ForecastBucketView::from).collect(),
+            open: open
+                .iter()
+                .map(|o| ForecastEntryView {
+                    bucket: Bucket::of(today, o.expected.close_by()).as_str().to_owned(),
+                    opportunity: OpportunityView::from(o),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An organization's incumbent competitor.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompetitorView {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    pub renews_on: Option<String>,
+    pub dissatisfactions: Vec<String>,
+}
+
+impl From<&Competitor> for CompetitorView {
+    fn from(c: &Competitor) -> Self {
+        CompetitorView {
+            id: c.id.0,
+            organization_id: c.organization.0,
+            name: c.name.clone(),
+            renews_on: c.renews_on.map(|d| d.to_string()),
+            dissatisfactions: c.dissatisfactions.clone(),
+        }
+    }
+}
+
+/// What closing an opportunity answers: the opportunity, and where its contact went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosedOpportunityView {
+    pub opportunity: OpportunityView,
+    pub schedule: ScheduleChangeView,
+}
+
+/// One person in a contact's lead network, and what came of them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeighbourView {
+    pub contact_id: i64,
+    pub name: String,
+    pub introduced_on: String,
+    pub touches: u64,
+    /// A client now: the customer role, the customer or advocate stage, or a won deal.
+    pub client: bool,
+    pub won_value: i64,
+}
+
+impl From<&Neighbour> for NeighbourView {
+    fn from(n: &Neighbour) -> Self {
+        NeighbourView {
+            contact_id: n.contact.0,
+            name: n.name.clone(),
+            introduced_on: n.introduced_on.to_string(),
+            touches: n.outcome.touches,
+            client: n.outcome.client,
+            won_value: n.outcome.won_value,
+        }
+    }
+}
+
+/// A contact's neighbourhood in the lead network: who introduced them, whom they introduced,
+/// what that added up to, and whether they are a connector (brought clients, never bought).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NetworkView {
+    pub contact_id: i64,
+    pub name: String,
+    pub source: Option<String>,
+    pub client: bool,
+    pub connector: bool,
+    pub introduced_by: Vec<NeighbourView>,
+    pub introduced: Vec<NeighbourView>,
+    pub introduced_count: u64,
+    pub clients_brought: u64,
+    pub touches_with_introduced: u64,
+    pub won_value_brought: i64,
+    /// "introduced 3: 2 became clients, 5 touches, 52000 won".
+    pub summary: String,
+}
+
+impl From<&Network> for NetworkView {
+    fn from(n: &Network) -> Self {
+        let outcomes: Vec<_> = n.introduced.iter().map(|i| i.outcome).collect();
+        let reach = Reach::of(&outcomes);
+        NetworkView {
+            contact_id: n.contact.0,
+            name: n.name.clone(),
+            source: n.source.clone(),
+            client: n.client,
+            connector: reach.is_connector(n.client),
+            introduced_by: n.introduced_by.iter().map(NeighbourView::from).collect(),
+            introduced: n.introduced.iter().map(NeighbourView::from).collect(),
+            introduced_count: reach.introduced,
+            clients_brought: reach.clients,
+            touches_with_introduced: reach.touches,
+            won_value_brought: reach.won_value,
+            summary: reach.describe(),
+        }
+    }
+}
+
+/// One part of a health score.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthPartView {
+    /// `recency`, `frequency`, `reciprocity`; for an organization `people` and `breadth`.
+    pub name: String,
+    pub points: u32,
+    pub max: u32,
+    pub reason: String,
+}
+
+/// An explainable health score out of 100: the parts say where the points came from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthView {
+    pub score: u32,
+    /// Fewer touches lately than in the span before.
+    pub falling: bool,
+    /// The parts' reasons in one line.
+    pub explanation: String,
+    pub parts: Vec<HealthPartView>,
+}
+
+impl From<&Health> for HealthView {
+    fn from(h: &Health) -> Self {
+        HealthView {
+            score: h.score,
+            falling: h.falling,
+            explanation: h.explain(),
+            parts: h
+                .parts
+                .iter()
+                .map(|p| HealthPartView {
+                    name: p.name.to_owned(),
+                    points: p.points,
+                    max: p.max,
+                    reason: p.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A contact's health, and why a valuable relationship is at risk (empty when it is not).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactHealthView {
+    pub contact_id: i64,
+    pub name: String,
+    pub organization: Option<String>,
+    /// The contact's tier, else their organization's.
+    pub tier: Option<String>,
+    pub next_touch_on: String,
+    pub health: HealthView,
+    pub risks: Vec<String>,
+}
+
+impl From<&ContactHealth> for ContactHealthView {
+    fn from(c: &ContactHealth) -> Self {
+        ContactHealthView {
+            contact_id: c.contact.0,
+            name: c.name.clone(),
+            organization: c.organization.clone(),
+            tier: c.tier.map(|t| t.to_string()),
+            next_touch_on: c.next_touch_on.to_string(),
+            health: HealthView::from(&c.health),
+            risks: c.risks.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// An organization's health: its people's average, scaled by breadth.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationHealthView {
+    pub organization_id: i64,
+    pub name: String,
+    pub health: HealthView,
+    pub people: Vec<ContactHealthView>,
+}
+
+impl From<&OrganizationHealth> for OrganizationHealthView {
+    fn from(o: &OrganizationHealth) -> Self {
+        OrganizationHealthView {
+            organization_id: o.organization.0,
+            name: o.name.clone(),
+            health: HealthView::from(&o.health),
+            people: o.people.iter().map(ContactHealthView::from).collect(),
         }
     }
 }

@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use rapport_core::agenda::{self, AgendaFacts, Priority, Section};
-use rapport_core::model::{Agenda, AgendaEntry, ContactId, FollowUp, Hold, UserId};
-use rapport_core::{Cadence, CadenceSource, NextTouch, Tier};
+use rapport_core::agenda::{self, AgendaFacts, Priority, RenewalContext, Section};
+use rapport_core::model::{
+    Agenda, AgendaEntry, Competitor, ContactId, FollowUp, Hold, OrganizationId, UserId,
+};
+use rapport_core::{Cadence, CadenceSource, NextTouch, NextTouchSource, Tier};
 
 use crate::error::{Result, StoreError};
 use crate::{Store, rows};
@@ -16,6 +18,7 @@ struct Due {
     id: ContactId,
     name: String,
     organization: Option<String>,
+    organization_id: Option<OrganizationId>,
     tier: Option<Tier>,
     cadence: Cadence,
     cadence_source: CadenceSource,
@@ -27,7 +30,11 @@ struct Due {
 }
 
 impl Due {
-    fn facts<'a>(&'a self, follow_up: Option<&'a FollowUp>) -> AgendaFacts<'a> {
+    fn facts<'a>(
+        &'a self,
+        follow_up: Option<&'a FollowUp>,
+        renewal: Option<&'a Competitor>,
+    ) -> AgendaFacts<'a> {
         AgendaFacts {
             next: self.next,
             cadence: self.cadence,
@@ -37,12 +44,20 @@ impl Due {
             last_touch_on: self.last_touch_on,
             hold: self.hold.as_ref().map(|h| (h.until, h.reason.as_str())),
             follow_up: follow_up.map(|f| (f.due_on, f.text.as_str())),
+            renewal: renewal.and_then(|c| {
+                Some(RenewalContext {
+                    competitor: &c.name,
+                    renews_on: c.renews_on?,
+                    dissatisfactions: &c.dissatisfactions,
+                })
+            }),
         }
     }
 }
 
 const DUE_COLUMNS: &str = "c.id, c.name, \
     (SELECT o.name FROM organizations o WHERE o.id = c.organization_id) AS organization, \
+    c.organization_id, \
     c.tier, c.effective_cadence, c.cadence_source, c.added_on, c.last_touch_on, \
     c.last_touch_id, c.hold_until, c.hold_reason, c.next_touch_on, c.next_touch_source";
 
@@ -52,6 +67,7 @@ fn due(row: &AnyRow) -> Result<Due> {
         id: ContactId(rows::int(row, "id")?),
         name: rows::text(row, "name")?,
         organization: rows::opt_text(row, "organization")?,
+        organization_id: rows::opt_int(row, "organization_id")?.map(OrganizationId),
         tier: rows::opt_parsed(row, "tier")?,
         cadence: rows::parsed(row, "effective_cadence")?,
         cadence_source: CadenceSource::from_code(&source)
@@ -163,13 +179,24 @@ impl Store {
             .map(|t| (t.contact, t.as_seen_by(viewer)))
             .collect();
 
+        // The competitor behind each entry a renewal brought back: the agenda's context.
+        let mut renewals: HashMap<ContactId, Competitor> = HashMap::new();
+        for d in details.values() {
+            if let (NextTouchSource::Renewal, Some(org)) = (d.next.source, d.organization_id)
+                && let Some(competitor) = self.renewal_behind(org, d.next.on).await?
+            {
+                renewals.insert(d.id, competitor);
+            }
+        }
+
         // In rank order; a contact changed between the two reads shows as it is now.
         let entries = ids
             .iter()
             .filter_map(|id| details.remove(id))
             .map(|d| {
                 let open = follow_ups.remove(&d.id).unwrap_or_default();
-                let facts = d.facts(open.first());
+                let renewal = renewals.remove(&d.id);
+                let facts = d.facts(open.first(), renewal.as_ref());
                 AgendaEntry {
                     contact: d.id,
                     section: Section::of(today, d.next.on),
@@ -184,6 +211,7 @@ impl Store {
                     cadence: d.cadence,
                     cadence_source: d.cadence_source,
                     hold: d.hold,
+                    renewal,
                 }
             })
             .collect();

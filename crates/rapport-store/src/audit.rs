@@ -82,6 +82,7 @@ pub(crate) fn contact_snapshot(c: &Contact) -> Value {
         "phones": c.phones,
         "tags": c.tags,
         "notes": c.notes,
+        "source": c.source,
         "roles": c.active_roles().iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "tier": c.tier.map(|t| t.as_str()),
         "stage": c.stage.map(|s| s.as_str()),

@@ -412,6 +412,8 @@ pub fn schedule_of(
         last_touch_on: contact.last_touch.map(|(_, on)| on),
         hold_until: contact.hold.as_ref().map(|h| h.until),
         earliest_follow_up: contact.earliest_follow_up,
+        // Generated books record no competitors, so no renewal pulls a date in.
+        renewal_from: None,
     });
     (cadence, source, next)
 }

@@ -3,7 +3,8 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rapport_core::model::{
-    Contact, ContactId, ContactSummary, Hold, OrganizationId, OrganizationRef, RoleSpan, UserId,
+    Contact, ContactId, ContactSummary, Hold, OrganizationId, OrganizationRef, RoleSpan,
+    StageChange, UserId,
 };
 use rapport_core::{
     AuditAction, AuditEntity, Cadence, CadenceSource, EmailAddress, Horizon, NextTouch,
@@ -28,6 +29,8 @@ pub struct NewContact {
     pub title: Option<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
+    /// Where they came from.
+    pub source: Option<String>,
     pub tier: Option<Tier>,
     pub stage: Option<Stage>,
     pub horizon: Option<Horizon>,
@@ -43,8 +46,11 @@ pub struct ContactPatch {
     pub title: Option<Option<String>>,
     pub organization: Option<Option<String>>,
     pub notes: Option<Option<String>>,
+    pub source: Option<Option<String>>,
     pub tier: Option<Option<Tier>>,
     pub stage: Option<Option<Stage>>,
+    /// Why the stage changed, recorded in its history.
+    pub stage_reason: Option<String>,
     pub horizon: Option<Option<Horizon>>,
     pub prospect_kind: Option<Option<ProspectKind>>,
     pub cadence: Option<Option<Cadence>>,
@@ -139,9 +145,10 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO contacts (owner_id, name, name_key, title, organization_id, notes, tier, \
                 stage, horizon, prospect_kind, cadence, effective_cadence, cadence_source, \
-                added_on, next_touch_on, next_touch_source, version, created_at, updated_at) \
+                added_on, next_touch_on, next_touch_source, version, created_at, updated_at, \
+                source) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '1d', 'default', $12, $12, \
-                'first-touch', 1, $13, $13) \
+                'first-touch', 1, $13, $13, $14) \
              RETURNING id",
         )
         .bind(owner.0)
@@ -157,6 +164,7 @@ impl Store {
         .bind(new.cadence.map(|c| c.to_string()))
         .bind(today.to_string())
         .bind(&stamp)
+        .bind(new.source.as_deref())
         .fetch_one(&mut *tx)
         .await?;
         let contact = ContactId(id);
@@ -164,6 +172,13 @@ impl Store {
         insert_phones(&mut tx, contact, 0, &new.phones).await?;
         insert_tags(&mut tx, contact, &new.tags).await?;
         start_roles(&mut tx, contact, &new.roles, today).await?;
+        let stage = StageMove {
+            from: None,
+            to: new.stage,
+            on: today,
+            reason: None,
+        };
+        record_stage(&mut tx, owner, contact, stage, now).await?;
         reschedule(&mut tx, contact).await?;
         let after = load_contact(&mut tx, contact).await?;
         let change = Change {
@@ -281,7 +296,8 @@ impl Store {
         let updated = sqlx::query(
             "UPDATE contacts SET name = $1, name_key = $2, title = $3, organization_id = $4, \
                 notes = $5, tier = $6, stage = $7, horizon = $8, prospect_kind = $9, \
-                cadence = $10, updated_at = $11, owner_id = $12, version = version + 1 \
+                cadence = $10, updated_at = $11, owner_id = $12, version = version + 1, \
+                source = $15 \
              WHERE id = $13 AND version = $14",
         )
         .bind(name.trim())
@@ -313,6 +329,7 @@ impl Store {
         .bind(owner.0)
         .bind(id.0)
         .bind(current.version)
+        .bind(patch.source.unwrap_or_else(|| current.source.clone()))
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -400,6 +417,13 @@ impl Store {
             .filter(|r| !active.contains(r))
             .collect();
         start_roles(&mut tx, id, &new_roles, today).await?;
+        let stage = StageMove {
+            from: current.stage,
+            to: patch.stage.unwrap_or(current.stage),
+            on: today,
+            reason: patch.stage_reason.as_deref(),
+        };
+        record_stage(&mut tx, actor, id, stage, now).await?;
 
         reschedule(&mut tx, id).await?;
         record_contact_change(&mut tx, actor, now, AuditAction::Update, &current).await?;
@@ -591,6 +615,41 @@ pub(crate) async fn contact_to_change(
     Ok(current)
 }
 
+/// A contact's lifecycle stage moving, as [`record_stage`] records it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StageMove<'a> {
+    pub from: Option<Stage>,
+    pub to: Option<Stage>,
+    pub on: Date,
+    pub reason: Option<&'a str>,
+}
+
+/// Adds a stage change to the contact's history, if the stage moved at all.
+pub(crate) async fn record_stage(
+    conn: &mut AnyConnection,
+    actor: UserId,
+    contact: ContactId,
+    stage: StageMove<'_>,
+    now: Timestamp,
+) -> Result<()> {
+    if stage.from == stage.to {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO stage_changes (contact_id, stage, changed_on, reason, actor_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(contact.0)
+    .bind(stage.to.map(Stage::as_str))
+    .bind(stage.on.to_string())
+    .bind(stage.reason.map(str::trim).filter(|r| !r.is_empty()))
+    .bind(actor.0)
+    .bind(instant_text(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Records a change to a contact's record: `before` as it was, the contact as it is now.
 pub(crate) async fn record_contact_change(
     conn: &mut AnyConnection,
@@ -665,6 +724,23 @@ pub(crate) async fn load_contact(conn: &mut AnyConnection, id: ContactId) -> Res
     .bind(id.0)
     .fetch_all(&mut *conn)
     .await?;
+    let stage_rows = sqlx::query(
+        "SELECT stage, changed_on, reason FROM stage_changes WHERE contact_id = $1 \
+         ORDER BY changed_on, id",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let stage_history = stage_rows
+        .iter()
+        .map(|r| {
+            Ok(StageChange {
+                stage: rows::opt_parsed(r, "stage")?,
+                on: rows::date(r, "changed_on")?,
+                reason: rows::opt_text(r, "reason")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let role_rows = sqlx::query(
         "SELECT role, since, until FROM contact_roles WHERE contact_id = $1 ORDER BY since, id",
     )
@@ -710,9 +786,11 @@ pub(crate) async fn load_contact(conn: &mut AnyConnection, id: ContactId) -> Res
         phones,
         tags,
         notes: rows::opt_text(&row, "notes")?,
+        source: rows::opt_text(&row, "source")?,
         roles,
         tier: rows::opt_parsed(&row, "tier")?,
         stage: rows::opt_parsed(&row, "stage")?,
+        stage_history,
         horizon: rows::opt_parsed(&row, "horizon")?,
         prospect_kind: rows::opt_parsed(&row, "prospect_kind")?,
         cadence: rows::opt_parsed(&row, "cadence")?,

@@ -1,5 +1,5 @@
 use rapport_core::access::Forbidden;
-use rapport_core::model::{ContactId, FollowUpId};
+use rapport_core::model::{ContactId, FollowUpId, OpportunityId};
 
 /// A contact that matched a reference, listed when a name is ambiguous.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,8 @@ pub enum StoreError {
     DuplicateOrganization(String),
     #[error("no follow-up #{0}")]
     FollowUpNotFound(FollowUpId),
+    #[error("no opportunity #{0}")]
+    OpportunityNotFound(OpportunityId),
     #[error(
         "contact #{contact} changed since you read it (you had version {expected}, it is now \
          at {current}); read it again and reapply your change"

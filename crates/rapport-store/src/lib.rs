@@ -15,9 +15,12 @@ mod bulk;
 mod contacts;
 mod error;
 mod export;
+mod health;
 mod import;
 mod insights;
+mod network;
 mod organizations;
+mod relationships;
 mod rows;
 mod schedule;
 mod search;
@@ -42,8 +45,13 @@ pub use bulk::{
 pub use contacts::{ContactFilter, ContactPatch, NewContact};
 pub use error::{Candidate, Result, StoreError};
 pub use export::{EXPORT_RIGHT, ExportFormat, ExportSummary};
+pub use health::{ContactHealth, OrganizationHealth};
 pub use import::ImportSummary;
 pub use insights::TouchWith;
+pub use network::{Neighbour, Network};
+pub use relationships::{
+    CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
+};
 pub use sessions::{LoginFailures, NewSession, Session};
 pub use touches::NewTouch;
 pub use users::{Account, ApiToken, Authenticated, NewUser};

@@ -15,8 +15,11 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
+use rapport_core::renewal::{self, RenewalLead};
+
 use crate::audit::{self, Change};
 use crate::error::{Result, StoreError};
+use crate::relationships::{load_rules, renewals_of_range};
 use crate::rows;
 use crate::{Backend, Store};
 
@@ -64,6 +67,7 @@ pub(crate) async fn load_defaults(conn: &mut AnyConnection) -> Result<CadenceDef
 pub(crate) async fn reschedule_range(
     conn: &mut AnyConnection,
     defaults: &CadenceDefaults,
+    lead: RenewalLead,
     first: i64,
     last: i64,
 ) -> Result<u64> {
@@ -71,7 +75,7 @@ pub(crate) async fn reschedule_range(
     let mut from = first;
     while from <= last {
         let to = last.min(from.saturating_add(BATCH - 1));
-        let schedules = reschedule_batch(conn, defaults, from, to).await?;
+        let schedules = reschedule_batch(conn, defaults, lead, from, to).await?;
         changed += schedules.iter().filter(|(changed, _)| *changed).count() as u64;
         from = match to.checked_add(1) {
             Some(next) => next,
@@ -84,7 +88,8 @@ pub(crate) async fn reschedule_range(
 /// Brings one contact's stored schedule up to date and returns it.
 pub(crate) async fn reschedule(conn: &mut AnyConnection, contact: ContactId) -> Result<NextTouch> {
     let defaults = load_defaults(conn).await?;
-    let mut schedules = reschedule_batch(conn, &defaults, contact.0, contact.0).await?;
+    let lead = load_rules(conn).await?.renewal_lead;
+    let mut schedules = reschedule_batch(conn, &defaults, lead, contact.0, contact.0).await?;
     schedules
         .pop()
         .map(|(_, next)| next)
@@ -96,9 +101,12 @@ pub(crate) async fn reschedule(conn: &mut AnyConnection, contact: ContactId) -> 
 async fn reschedule_batch(
     conn: &mut AnyConnection,
     defaults: &CadenceDefaults,
+    lead: RenewalLead,
     from: i64,
     to: i64,
 ) -> Result<Vec<(bool, NextTouch)>> {
+    let renewals = renewals_of_range(conn, from, to).await?;
+
     // One row per contact and active role (one row with a NULL role for a contact without
     // any), in id order, so a contact's roles arrive together.
     let found = sqlx::query(
@@ -135,12 +143,16 @@ async fn reschedule_batch(
             active_roles: active_roles.as_slice(),
             horizon: rows::opt_parsed(row, "horizon")?,
         });
+        let added_on = rows::date(row, "added_on")?;
+        let last_touch_on = rows::opt_date(row, "last_touch_on")?;
+        let their_renewals = renewals.get(&id).map_or(&[][..], Vec::as_slice);
         let next = next_touch(&ScheduleInput {
             cadence,
-            added_on: rows::date(row, "added_on")?,
-            last_touch_on: rows::opt_date(row, "last_touch_on")?,
+            added_on,
+            last_touch_on,
             hold_until: rows::opt_date(row, "hold_until")?,
             earliest_follow_up: rows::opt_date(row, "follow_up_on")?,
+            renewal_from: renewal::watch_from(their_renewals, lead, added_on, last_touch_on),
         });
         let stored = (
             rows::text(row, "effective_cadence")?,
@@ -253,7 +265,7 @@ impl Store {
     /// of everyone never writes a schedule computed from facts another writer has since
     /// changed. SQLite's `BEGIN IMMEDIATE` already does; PostgreSQL needs a table lock
     /// (readers are not blocked).
-    async fn lock_all_contacts(&self, conn: &mut AnyConnection) -> Result<()> {
+    pub(crate) async fn lock_all_contacts(&self, conn: &mut AnyConnection) -> Result<()> {
         if self.backend == Backend::Postgres {
             sqlx::query("LOCK TABLE contacts IN EXCLUSIVE MODE")
                 .execute(&mut *conn)
@@ -265,12 +277,13 @@ impl Store {
 
 pub(crate) async fn reschedule_everyone(conn: &mut AnyConnection) -> Result<u64> {
     let defaults = load_defaults(conn).await?;
+    let lead = load_rules(conn).await?.renewal_lead;
     let bounds: (Option<i64>, Option<i64>) =
         sqlx::query_as("SELECT MIN(id), MAX(id) FROM contacts")
             .fetch_one(&mut *conn)
             .await?;
     match bounds {
-        (Some(first), Some(last)) => reschedule_range(conn, &defaults, first, last).await,
+        (Some(first), Some(last)) => reschedule_range(conn, &defaults, lead, first, last).await,
         _ => Ok(0),
     }
 }

@@ -63,6 +63,20 @@ pub enum Command {
     /// Calling cycles: set a contact's cadence or the defaults it inherits
     #[command(subcommand)]
     Cadence(CadenceCommand),
+    /// Opportunities: open, list and close deals (secondary to the relationship)
+    #[command(subcommand)]
+    Opportunity(OpportunityCommand),
+    /// Record that A introduced B (the lead network); A becomes a referrer
+    Intro(IntroArgs),
+    /// A contact's lead network: who introduced them, whom they introduced, what came of it
+    Network { contact: String },
+    /// Relationship health, explained: a contact's, or an organization's with --org
+    Health(HealthArgs),
+    /// Valuable relationships (tier A/B) that are overdue, falling or single-threaded
+    #[command(name = "at-risk")]
+    AtRisk,
+    /// The 30/60/90-day forecast of open opportunities; --rules shows the close rule
+    Forecast(ForecastArgs),
     /// Who to contact today, and why
     Today(AgendaArgs),
     /// Overdue, due and upcoming touches for the next N days
@@ -164,6 +178,9 @@ pub struct ContactFields {
     pub roles: Vec<String>,
     #[arg(long)]
     pub notes: Option<String>,
+    /// Where they came from ("LinkedIn", "logistics summit"); `rapport intro` sets it too
+    #[arg(long)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,10 +241,16 @@ pub struct EditArgs {
     pub org: Option<String>,
     #[arg(long)]
     pub notes: Option<String>,
+    /// Where they came from; "none" clears it
+    #[arg(long)]
+    pub source: Option<String>,
     #[arg(long)]
     pub tier: Option<String>,
     #[arg(long)]
     pub stage: Option<String>,
+    /// Why the stage changes (kept in the contact's stage history)
+    #[arg(long, requires = "stage")]
+    pub stage_reason: Option<String>,
     #[arg(long)]
     pub horizon: Option<String>,
     #[arg(long)]
@@ -267,8 +290,100 @@ pub enum OrganizationCommand {
     },
     /// List organizations
     List,
-    /// Show an organization and the people we know there
+    /// Show an organization, the people we know there and its incumbent competitors
     Show { organization: String },
+    /// Record an incumbent competitor: their contract renewal and what the account dislikes
+    Competitor(CompetitorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompetitorArgs {
+    pub organization: String,
+    /// The competitor's name (an existing one is updated)
+    #[arg(long)]
+    pub name: String,
+    /// When their contract renews: 2027-03-01, 6m…
+    #[arg(long)]
+    pub renews: Option<String>,
+    /// Something the account is unhappy about (repeatable; added to those recorded)
+    #[arg(long = "dissatisfaction", value_name = "TEXT")]
+    pub dissatisfactions: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OpportunityCommand {
+    /// Open an opportunity on a contact; prints its id
+    Add(OpportunityAddArgs),
+    /// List opportunities, newest first
+    List {
+        /// Only this contact's
+        contact: Option<String>,
+        /// Only open ones
+        #[arg(long)]
+        open: bool,
+    },
+    /// Close an opportunity as won or lost; the contact moves by the close rule
+    Close(OpportunityCloseArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("when").required(true)))]
+pub struct OpportunityAddArgs {
+    pub contact: String,
+    #[arg(long)]
+    pub title: String,
+    /// Value in whole units of your currency (e.g. 25000)
+    #[arg(long)]
+    pub value: i64,
+    /// Buying timeline as the prospect says it: 30, 60, 90 (days) or later
+    #[arg(long, group = "when")]
+    pub timeline: Option<String>,
+    /// Or the date it is expected to close: 2027-03-01, 6w…
+    #[arg(long, group = "when")]
+    pub close_by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("outcome").required(true)))]
+pub struct OpportunityCloseArgs {
+    /// The opportunity's id
+    pub id: i64,
+    #[arg(long, group = "outcome")]
+    pub won: bool,
+    #[arg(long, group = "outcome")]
+    pub lost: bool,
+    /// Why it was won or lost
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IntroArgs {
+    /// Who made the introduction
+    pub introducer: String,
+    /// Who was introduced
+    pub introduced: String,
+    /// When (default: today)
+    #[arg(long)]
+    pub on: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("whose").required(true)))]
+pub struct HealthArgs {
+    /// A contact
+    #[arg(group = "whose")]
+    pub contact: Option<String>,
+    /// An organization, instead of a contact
+    #[arg(long, group = "whose")]
+    pub org: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// Show the team's close rule (won → retention, lost → nurture) and renewal lead time
+    #[arg(long)]
+    pub rules: bool,
 }
 
 #[derive(Debug, Args)]
@@ -494,4 +609,25 @@ pub struct SettingsArgs {
     /// Save your time zone (an IANA name such as Europe/Paris, or "system")
     #[arg(long)]
     pub time_zone: Option<String>,
+    /// Close rule (admins): the stage a won deal moves its contact to
+    #[arg(long)]
+    pub won_stage: Option<String>,
+    /// Close rule (admins): the role a won deal gives its contact, or "none"
+    #[arg(long)]
+    pub won_role: Option<String>,
+    /// Close rule (admins): the retention cycle after a win (1m, 6w…)
+    #[arg(long)]
+    pub won_cadence: Option<String>,
+    /// Close rule (admins): the stage a lost deal moves its contact to
+    #[arg(long)]
+    pub lost_stage: Option<String>,
+    /// Close rule (admins): the role a lost deal gives its contact, or "none"
+    #[arg(long)]
+    pub lost_role: Option<String>,
+    /// Close rule (admins): the nurture cycle after a loss (3m…)
+    #[arg(long)]
+    pub lost_cadence: Option<String>,
+    /// Days before a competitor's contract renewal its account comes back on the agenda (admins)
+    #[arg(long, value_name = "DAYS")]
+    pub renewal_lead: Option<String>,
 }

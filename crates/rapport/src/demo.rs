@@ -305,6 +305,7 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
             title: Some((*pick(&mut rng, TITLES)).to_owned()),
             tags: vec![(*pick(&mut rng, TAGS)).to_owned()],
             notes: None,
+            source: None,
             tier: match rng.u8(..10) {
                 0..=1 => Some(Tier::A),
                 2..=4 => Some(Tier::B),

@@ -36,6 +36,7 @@ use crate::views::{
     ScheduleChangeView, TouchView,
 };
 
+mod relationships;
 mod team;
 
 type ApiResult<T> = Result<T, Problem>;
@@ -85,6 +86,32 @@ pub fn routes() -> Router<AppState> {
             post(crate::session::create).delete(crate::session::delete),
         )
         .route("/export", get(crate::export::export))
+        .route("/opportunities", get(relationships::list_opportunities))
+        .route(
+            "/contacts/{id}/opportunities",
+            post(relationships::add_opportunity),
+        )
+        .route(
+            "/opportunities/{id}/close",
+            post(relationships::close_opportunity),
+        )
+        .route("/forecast", get(relationships::forecast))
+        .route("/introductions", post(relationships::introduce))
+        .route("/contacts/{id}/health", get(relationships::contact_health))
+        .route(
+            "/organizations/{id}/health",
+            get(relationships::organization_health),
+        )
+        .route("/at-risk", get(relationships::at_risk))
+        .route("/contacts/{id}/network", get(relationships::network))
+        .route(
+            "/relationship-rules",
+            get(relationships::rules).patch(relationships::change_rules),
+        )
+        .route(
+            "/organizations/{id}/competitors",
+            get(relationships::list_competitors).post(relationships::record_competitor),
+        )
 }
 
 #[derive(Debug, OpenApi)]
@@ -103,7 +130,12 @@ pub fn routes() -> Router<AppState> {
         add_organization, show_organization, team::list_users, team::me, team::edit_me,
         team::list_tokens, team::revoke_token, team::reassign, team::cadence_defaults,
         team::set_cadence_default, team::audit, crate::session::create, crate::session::delete,
-        crate::export::export
+        crate::export::export, relationships::list_opportunities,
+        relationships::add_opportunity, relationships::close_opportunity,
+        relationships::forecast, relationships::rules, relationships::change_rules,
+        relationships::list_competitors, relationships::record_competitor,
+        relationships::introduce, relationships::network, relationships::contact_health,
+        relationships::organization_health, relationships::at_risk
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -638,6 +670,8 @@ pub struct NewContactBody {
     #[serde(default)]
     tags: Vec<String>,
     notes: Option<String>,
+    /// Where they came from ("LinkedIn", "introduced by Ann Lee").
+    source: Option<String>,
     /// A, B, C or D.
     tier: Option<String>,
     stage: Option<String>,
@@ -707,6 +741,7 @@ async fn add_contact(
             .filter(|t| !t.is_empty())
             .collect(),
         notes: non_blank(body.notes),
+        source: non_blank(body.source),
         tier: fields.parse("tier", body.tier.as_deref()),
         stage: fields.parse("stage", body.stage.as_deref()),
         horizon: fields.parse("horizon", body.horizon.as_deref()),
@@ -814,12 +849,18 @@ pub struct ContactPatchBody {
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
     notes: Option<Option<String>>,
+    /// Where they came from, or null to clear.
+    #[serde(deserialize_with = "clearable")]
+    #[schema(value_type = Option<String>)]
+    source: Option<Option<String>>,
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
     tier: Option<Option<String>>,
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
     stage: Option<Option<String>>,
+    /// Why the stage changes: kept in the contact's stage history.
+    stage_reason: Option<String>,
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
     horizon: Option<Option<String>>,
@@ -920,8 +961,10 @@ async fn edit_contact(
             .organization
             .map(|o| non_blank(o).map(|name| one_line_name(&mut fields, "organization", &name))),
         notes: body.notes.map(non_blank),
+        source: body.source.map(non_blank),
         tier: fields.clearable("tier", body.tier),
         stage: fields.clearable("stage", body.stage),
+        stage_reason: non_blank(body.stage_reason),
         horizon: fields.clearable("horizon", body.horizon),
         prospect_kind: fields.clearable("prospect_kind", body.prospect_kind),
         cadence: fields.clearable("cadence", body.cadence),

@@ -139,19 +139,7 @@ async fn render(
     let touches = state.store.touches(user.user(), id, None, None).await?;
     let follow_ups = state.store.follow_ups(id, true).await?;
     let open = follow_ups.iter().find(|f| f.done_at.is_none());
-    let why = agenda::explain(
-        today,
-        &AgendaFacts {
-            next: contact.next_touch,
-            cadence: contact.effective_cadence,
-            cadence_source: &contact.cadence_source,
-            tier: contact.tier,
-            added_on: contact.added_on,
-            last_touch_on: contact.last_touch_on,
-            hold: contact.hold.as_ref().map(|h| (h.until, h.reason.as_str())),
-            follow_up: open.map(|f| (f.due_on, f.text.as_str())),
-        },
-    );
+    let why = agenda::explain(today, &AgendaFacts::of_contact(&contact, open));
     let oldest_first: Vec<_> = touches.iter().rev().map(|t| t.on).collect();
     let history = punctuality::history(contact.added_on, contact.effective_cadence, &oldest_first);
     let join = |roles: Vec<&str>| roles.join(", ");

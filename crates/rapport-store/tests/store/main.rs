@@ -230,6 +230,7 @@ impl Model {
             last_touch_on: p.last_touch_on,
             hold_until: p.hold,
             earliest_follow_up: self.earliest_follow_up(p.id),
+            renewal_from: None,
         });
         (cadence, source, next)
     }

@@ -61,6 +61,7 @@ async fn add(app: &App, contact_name: &str, f: ContactFields) -> Result<()> {
             .filter(|t| !t.is_empty())
             .collect(),
         notes: non_blank(f.notes),
+        source: non_blank(f.source),
         tier: f.tier.map(|t| parse("--tier", &t)).transpose()?,
         stage: f.stage.map(|s| parse("--stage", &s)).transpose()?,
         horizon: f.horizon.map(|h| parse("--horizon", &h)).transpose()?,
@@ -231,6 +232,18 @@ async fn show(app: &App, reference: &str, touches: i64) -> Result<()> {
     for f in &view.follow_ups {
         println!("  follow-up #{} due {}: {}", f.id, f.due_on, f.text);
     }
+    for change in &view.stage_history {
+        let stage = change.stage.as_deref().unwrap_or("(none)");
+        let why = change
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        println!("  stage    {} → {stage}{why}", change.on);
+    }
+    if let Some(source) = &view.source {
+        println!("  source   {source}");
+    }
     if let Some(notes) = &view.notes {
         println!("  notes    {notes}");
     }
@@ -254,11 +267,15 @@ async fn edit(app: &App, a: EditArgs) -> Result<()> {
             Some(o) => Some(Some(name("--org", &o)?)),
         },
         notes: a.notes.map(|n| non_blank(Some(n))),
+        source: a
+            .source
+            .map(|s| non_blank(Some(s)).filter(|s| !s.eq_ignore_ascii_case("none"))),
         tier: a.tier.map(|t| parse_clearable("--tier", &t)).transpose()?,
         stage: a
             .stage
             .map(|s| parse_clearable("--stage", &s))
             .transpose()?,
+        stage_reason: non_blank(a.stage_reason),
         horizon: a
             .horizon
             .map(|h| parse_clearable("--horizon", &h))

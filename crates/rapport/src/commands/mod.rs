@@ -7,7 +7,10 @@ mod backup;
 mod cadence;
 mod contact;
 mod export;
+mod health;
 mod import;
+mod network;
+mod opportunity;
 mod organization;
 mod serve;
 mod settings;
@@ -49,6 +52,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Unhold { contact } => touch::unhold(&app, &contact).await,
         Command::FollowUp(command) => touch::follow_up(&app, command).await,
         Command::Cadence(command) => cadence::run(&app, command).await,
+        Command::Opportunity(command) => opportunity::run(&app, command).await,
+        Command::Intro(args) => network::intro(&app, &args).await,
+        Command::Network { contact } => network::show(&app, &contact).await,
+        Command::Health(args) => health::show(&app, &args).await,
+        Command::AtRisk => health::at_risk(&app).await,
+        Command::Forecast(args) => opportunity::forecast(&app, &args).await,
         Command::Today(args) => agenda::show(&app, 0, &args).await,
         Command::Agenda(args) => agenda::show(&app, args.days, &args.agenda).await,
         Command::Settings(args) => settings::run(&app, args).await,

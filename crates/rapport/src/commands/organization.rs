@@ -1,10 +1,11 @@
 use anyhow::Result;
-use rapport_store::ContactFilter;
+use rapport_core::model::Competitor;
+use rapport_store::{CompetitorUpdate, ContactFilter};
 use serde::Serialize;
 
 use crate::app::{App, parse, print_json};
 use crate::cli::OrganizationCommand;
-use crate::views::{ContactSummaryView, OrganizationView};
+use crate::views::{CompetitorView, ContactSummaryView, OrganizationView};
 
 pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
     match command {
@@ -60,16 +61,19 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
                 ..ContactFilter::default()
             };
             let people = app.store.list_contacts(&filter).await?;
+            let competitors = app.store.competitors(id).await?;
             if app.json {
                 #[derive(Serialize)]
                 struct Shown {
                     #[serde(flatten)]
                     organization: OrganizationView,
                     contacts: Vec<ContactSummaryView>,
+                    competitors: Vec<CompetitorView>,
                 }
                 return print_json(&Shown {
                     organization: OrganizationView::from(&org),
                     contacts: people.iter().map(ContactSummaryView::from).collect(),
+                    competitors: competitors.iter().map(CompetitorView::from).collect(),
                 });
             }
             let tier = org.tier.map(|t| format!(" [tier {t}]")).unwrap_or_default();
@@ -91,7 +95,49 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
                     c.id, c.name, c.next_touch.on, c.next_touch.source
                 );
             }
+            for c in &competitors {
+                println!("  {}", competitor_line(c));
+            }
+            Ok(())
+        }
+        OrganizationCommand::Competitor(args) => {
+            let id = app.store.resolve_organization(&args.organization).await?;
+            let renews_on = args
+                .renews
+                .as_deref()
+                .map(|day| app.date("--renews", day))
+                .transpose()?;
+            if args.name.trim().is_empty() {
+                anyhow::bail!("--name: a competitor needs a name");
+            }
+            let update = CompetitorUpdate {
+                name: args.name,
+                renews_on,
+                dissatisfactions: args.dissatisfactions,
+            };
+            let recorded = app
+                .store
+                .record_competitor(app.user.id, id, update, app.now)
+                .await?;
+            if app.json {
+                return print_json(&CompetitorView::from(&recorded));
+            }
+            println!("{}", competitor_line(&recorded));
             Ok(())
         }
     }
+}
+
+/// "incumbent Globex, renews 2027-05-01; unhappy with: slow support".
+fn competitor_line(c: &Competitor) -> String {
+    let renews = c
+        .renews_on
+        .map(|d| format!(", renews {d}"))
+        .unwrap_or_default();
+    let unhappy = if c.dissatisfactions.is_empty() {
+        String::new()
+    } else {
+        format!("; unhappy with: {}", c.dissatisfactions.join("; "))
+    };
+    format!("incumbent {}{renews}{unhappy}", c.name)
 }

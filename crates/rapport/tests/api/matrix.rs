@@ -121,6 +121,23 @@ fn endpoints() -> Vec<Endpoint> {
         read(|_| "/api/v1/tokens".into(), Rule::Anyone),
         read(|_| "/api/v1/cadence-defaults".into(), Rule::Anyone),
         read(|_| "/api/v1/audit".into(), Rule::Admins),
+        read(
+            |t| format!("/api/v1/contacts/{}/network", t.contact),
+            Rule::Anyone,
+        ),
+        read(
+            |t| format!("/api/v1/contacts/{}/health", t.contact),
+            Rule::Anyone,
+        ),
+        read(|_| "/api/v1/organizations/1/health".into(), Rule::Anyone),
+        read(|_| "/api/v1/at-risk".into(), Rule::Anyone),
+        read(|_| "/api/v1/opportunities".into(), Rule::Anyone),
+        read(|_| "/api/v1/forecast".into(), Rule::Anyone),
+        read(|_| "/api/v1/relationship-rules".into(), Rule::Anyone),
+        read(
+            |_| "/api/v1/organizations/1/competitors".into(),
+            Rule::Anyone,
+        ),
         write(
             "PATCH",
             |t| format!("/api/v1/contacts/{}", t.contact),
@@ -197,6 +214,27 @@ fn endpoints() -> Vec<Endpoint> {
             Some(|_| json!({"name": "Someone New"})),
             Rule::Writers,
             201,
+        ),
+        write(
+            "POST",
+            |t| format!("/api/v1/contacts/{}/opportunities", t.contact),
+            Some(|_| json!({"title": "Pilot", "value": 5000, "timeline": "90"})),
+            Rule::OwnerOrAdmin,
+            201,
+        ),
+        write(
+            "POST",
+            |_| "/api/v1/organizations/1/competitors".into(),
+            Some(|_| json!({"name": "Globex", "renews_on": "2027-05-01"})),
+            Rule::Writers,
+            200,
+        ),
+        write(
+            "PATCH",
+            |_| "/api/v1/relationship-rules".into(),
+            Some(|_| json!({"renewal_lead_days": 90})),
+            Rule::Admins,
+            200,
         ),
         write(
             "PUT",
