@@ -235,6 +235,24 @@ fn touch_of(fields: &mut Fields, user: &SignedIn, form: &TouchForm) -> Option<Ne
     })
 }
 
+/// The contact page again, with a refused form's values and errors beside its fields (422).
+async fn refused(
+    state: &AppState,
+    user: &SignedIn,
+    id: ContactId,
+    echo: FormEcho,
+) -> WebResult<Response> {
+    render(
+        state,
+        user,
+        id,
+        None,
+        echo,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 fn touch_echo(fields: Fields, form: &TouchForm) -> FormEcho {
     FormEcho::new(
         fields,
@@ -264,15 +282,7 @@ pub async fn log_touch(
         }
         _ => {
             let echo = touch_echo(fields, &form);
-            render(
-                &state,
-                &user,
-                id,
-                None,
-                echo,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refused(&state, &user, id, echo).await
         }
     }
 }
@@ -310,15 +320,7 @@ pub async fn hold(
             ("hold.reason", Some(&form.reason)),
         ],
     );
-    render(
-        &state,
-        &user,
-        id,
-        None,
-        echo,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    refused(&state, &user, id, echo).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -369,15 +371,7 @@ pub async fn add_follow_up(
             ("follow_up.text", Some(&form.text)),
         ],
     );
-    render(
-        &state,
-        &user,
-        id,
-        None,
-        echo,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    refused(&state, &user, id, echo).await
 }
 
 pub async fn complete_follow_up(
