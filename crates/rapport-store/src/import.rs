@@ -18,17 +18,19 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use rapport_core::{
-    Cadence, DefaultScope, Direction, EmailAddress, Horizon, ProspectKind, Role, Stage, Tier,
-    TouchKind, UserRole,
+    BuyingTimeline, Cadence, DefaultScope, Direction, EmailAddress, Horizon, Outcome, ProspectKind,
+    Role, Stage, Tier, TouchKind, UserRole,
 };
 use sqlx::AnyConnection;
 
 use crate::contacts::name_key;
 use crate::error::{Result, StoreError};
 use crate::export::records::{
-    CadenceDefaultRecord, ContactRecord, EXPORT_FORMAT, FollowUpRecord, Header, OrganizationRecord,
-    Record, TouchRecord, UserRecord,
+    CadenceDefaultRecord, CompetitorRecord, ContactRecord, EXPORT_FORMAT, FollowUpRecord, Header,
+    IntroductionRecord, OpportunityRecord, OrganizationRecord, Record, RelationshipSettingRecord,
+    StageChangeRecord, TouchRecord, UserRecord,
 };
+use crate::relationships::{canonical_setting, one_line};
 use crate::schedule::reschedule_everyone;
 use crate::{Store, instant_text, known_schema_version, move_sequences_past_ids};
 
@@ -50,6 +52,9 @@ const IDENTITY_TABLES: &[&str] = &[
     "contact_roles",
     "touches",
     "follow_ups",
+    "competitors",
+    "stage_changes",
+    "opportunities",
 ];
 
 impl Store {
@@ -169,6 +174,8 @@ struct Importer {
     users: HashSet<i64>,
     organizations: HashSet<i64>,
     contacts: HashSet<i64>,
+    /// Relationship settings already read: a key given twice is a mistake, not an override.
+    settings: HashSet<String>,
     summary: ImportSummary,
 }
 
@@ -178,10 +185,15 @@ impl Importer {
         match record {
             Record::User(user) => self.user(conn, user).await,
             Record::CadenceDefault(default) => cadence_default(conn, default).await,
+            Record::RelationshipSetting(setting) => self.setting(conn, setting).await,
             Record::Organization(organization) => self.organization(conn, organization).await,
+            Record::Competitor(competitor) => self.competitor(conn, competitor).await,
             Record::Contact(contact) => self.contact(conn, contact).await,
             Record::Touch(touch) => self.touch(conn, touch).await,
             Record::FollowUp(follow_up) => self.follow_up(conn, follow_up).await,
+            Record::StageChange(change) => self.stage_change(conn, change).await,
+            Record::Opportunity(opportunity) => self.opportunity(conn, opportunity).await,
+            Record::Introduction(introduction) => self.introduction(conn, introduction).await,
         }
     }
 
@@ -254,11 +266,11 @@ impl Importer {
         // then they hold placeholders.
         sqlx::query(
             "INSERT INTO contacts (id, owner_id, name, name_key, title, organization_id, notes, \
-               tier, stage, horizon, prospect_kind, cadence, effective_cadence, cadence_source, \
-               added_on, hold_until, hold_reason, next_touch_on, next_touch_source, archived_at, \
-               version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', '', $13, $14, $15, \
-                     $13, '', $16, $17, $18, $19)",
+               source, tier, stage, horizon, prospect_kind, cadence, effective_cadence, \
+               cadence_source, added_on, hold_until, hold_reason, next_touch_on, \
+               next_touch_source, archived_at, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', '', $14, $15, \
+                     $16, $14, '', $17, $18, $19, $20)",
         )
         .bind(contact.id)
         .bind(contact.owner_id)
@@ -267,6 +279,7 @@ impl Importer {
         .bind(contact.title)
         .bind(contact.organization_id)
         .bind(contact.notes)
+        .bind(contact.source)
         .bind(optional(vocabulary::<Tier>, "tier", contact.tier)?)
         .bind(optional(vocabulary::<Stage>, "stage", contact.stage)?)
         .bind(optional(vocabulary::<Horizon>, "horizon", contact.horizon)?)
@@ -386,6 +399,207 @@ impl Importer {
     }
 }
 
+impl Importer {
+    /// A relationship rule replaces the new database's default for its key.
+    async fn setting(
+        &mut self,
+        conn: &mut AnyConnection,
+        setting: RelationshipSettingRecord,
+    ) -> Result<()> {
+        let value = canonical_setting(&setting.key, &setting.value)?;
+        if !self.settings.insert(setting.key.clone()) {
+            return Err(invalid(format!(
+                "key: relationship setting '{}' is given twice",
+                setting.key
+            )));
+        }
+        sqlx::query("UPDATE relationship_settings SET value = $1 WHERE key = $2")
+            .bind(value)
+            .bind(&setting.key)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn competitor(
+        &mut self,
+        conn: &mut AnyConnection,
+        competitor: CompetitorRecord,
+    ) -> Result<()> {
+        known(
+            &self.organizations,
+            "organization_id",
+            "organization",
+            competitor.organization_id,
+        )?;
+        let name = required("name", &competitor.name)?;
+        let key = name_key(&name);
+        // Stored one per line, as `record_competitor` keeps them.
+        let dissatisfactions = competitor
+            .dissatisfactions
+            .iter()
+            .map(|text| match one_line(text) {
+                line if line.is_empty() => Err(invalid("dissatisfactions: an empty one".into())),
+                line => Ok(line),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        sqlx::query(
+            "INSERT INTO competitors (id, organization_id, name, name_key, renews_on, \
+               dissatisfactions, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(competitor.id)
+        .bind(competitor.organization_id)
+        .bind(name)
+        .bind(key)
+        .bind(optional(date, "renews_on", competitor.renews_on)?)
+        .bind(dissatisfactions.join("\n"))
+        .bind(instant("created_at", &competitor.created_at)?)
+        .bind(instant("updated_at", &competitor.updated_at)?)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    async fn stage_change(
+        &mut self,
+        conn: &mut AnyConnection,
+        change: StageChangeRecord,
+    ) -> Result<()> {
+        known(&self.contacts, "contact_id", "contact", change.contact_id)?;
+        known(&self.users, "actor_id", "user", change.actor_id)?;
+        sqlx::query(
+            "INSERT INTO stage_changes (id, contact_id, stage, changed_on, reason, actor_id, \
+               created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(change.id)
+        .bind(change.contact_id)
+        .bind(optional(vocabulary::<Stage>, "stage", change.stage)?)
+        .bind(date("changed_on", &change.changed_on)?)
+        .bind(optional(required, "reason", change.reason)?)
+        .bind(change.actor_id)
+        .bind(instant("created_at", &change.created_at)?)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    async fn opportunity(
+        &mut self,
+        conn: &mut AnyConnection,
+        opportunity: OpportunityRecord,
+    ) -> Result<()> {
+        known(
+            &self.contacts,
+            "contact_id",
+            "contact",
+            opportunity.contact_id,
+        )?;
+        if let Some(organization) = opportunity.organization_id {
+            known(
+                &self.organizations,
+                "organization_id",
+                "organization",
+                organization,
+            )?;
+        }
+        known(&self.users, "author_id", "user", opportunity.author_id)?;
+        if opportunity.value < 0 {
+            return Err(invalid(format!(
+                "value: cannot be negative ({})",
+                opportunity.value
+            )));
+        }
+        // The same shape the store reads back: a timeline or a date, and a close day on
+        // exactly the closed ones.
+        if opportunity.timeline.is_none() && opportunity.expected_close_on.is_none() {
+            return Err(invalid(
+                "timeline: neither a timeline nor an expected_close_on".into(),
+            ));
+        }
+        let outcome = vocabulary::<Outcome>("outcome", &opportunity.outcome)?;
+        let open = outcome == Outcome::Open.as_str();
+        if open != opportunity.closed_on.is_none() {
+            return Err(invalid(format!(
+                "closed_on: an opportunity that is {outcome} {} one",
+                if open { "cannot have" } else { "needs" }
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO opportunities (id, contact_id, organization_id, author_id, title, \
+               value, opened_on, timeline, expected_close_on, outcome, closed_on, close_reason, \
+               created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(opportunity.id)
+        .bind(opportunity.contact_id)
+        .bind(opportunity.organization_id)
+        .bind(opportunity.author_id)
+        .bind(required("title", &opportunity.title)?)
+        .bind(opportunity.value)
+        .bind(date("opened_on", &opportunity.opened_on)?)
+        .bind(optional(
+            vocabulary::<BuyingTimeline>,
+            "timeline",
+            opportunity.timeline,
+        )?)
+        .bind(optional(
+            date,
+            "expected_close_on",
+            opportunity.expected_close_on,
+        )?)
+        .bind(outcome)
+        .bind(optional(date, "closed_on", opportunity.closed_on)?)
+        .bind(optional(
+            required,
+            "close_reason",
+            opportunity.close_reason,
+        )?)
+        .bind(instant("created_at", &opportunity.created_at)?)
+        .bind(instant("updated_at", &opportunity.updated_at)?)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    async fn introduction(
+        &mut self,
+        conn: &mut AnyConnection,
+        introduction: IntroductionRecord,
+    ) -> Result<()> {
+        known(
+            &self.contacts,
+            "introducer_id",
+            "contact",
+            introduction.introducer_id,
+        )?;
+        known(
+            &self.contacts,
+            "introduced_id",
+            "contact",
+            introduction.introduced_id,
+        )?;
+        known(&self.users, "author_id", "user", introduction.author_id)?;
+        if introduction.introducer_id == introduction.introduced_id {
+            return Err(invalid(
+                "introduced_id: a contact cannot introduce themselves".into(),
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO introductions (introducer_id, introduced_id, introduced_on, author_id, \
+               created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(introduction.introducer_id)
+        .bind(introduction.introduced_id)
+        .bind(date("introduced_on", &introduction.introduced_on)?)
+        .bind(introduction.author_id)
+        .bind(instant("created_at", &introduction.created_at)?)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+}
+
 async fn cadence_default(conn: &mut AnyConnection, default: CadenceDefaultRecord) -> Result<()> {
     let scope = DefaultScope::from_parts(&default.scope, &default.key).ok_or_else(|| {
         invalid(format!(
@@ -426,7 +640,7 @@ fn required(field: &str, value: &str) -> Result<String> {
 }
 
 /// A value of a domain type, in its canonical spelling.
-fn vocabulary<T>(field: &str, value: &str) -> Result<String>
+pub(crate) fn vocabulary<T>(field: &str, value: &str) -> Result<String>
 where
     T: FromStr + Display,
     T::Err: Display,

@@ -27,6 +27,7 @@ use crate::contacts::{
     StageMove, contact_to_change, name_key, record_contact_change, record_stage,
 };
 use crate::error::{Result, StoreError, is_unique_violation};
+use crate::import::vocabulary;
 use crate::schedule::{lock_contact, reschedule, reschedule_everyone};
 use crate::{Store, instant_text, rows};
 
@@ -128,6 +129,23 @@ fn rules_snapshot(rules: &RelationshipRules) -> Value {
             .map(|(key, value)| (key.to_owned(), Value::String(value)))
             .collect(),
     )
+}
+
+/// A relationship setting's value in its stored spelling, parsed by the rule its key names:
+/// an import's check, so a dump cannot plant a value `load_rules` would call corrupt. An
+/// unknown key is refused.
+pub(crate) fn canonical_setting(key: &str, value: &str) -> Result<String> {
+    match key {
+        "won_stage" | "lost_stage" => vocabulary::<Stage>(key, value),
+        // An empty role takes no role on.
+        "won_role" | "lost_role" if value.is_empty() => Ok(String::new()),
+        "won_role" | "lost_role" => vocabulary::<Role>(key, value),
+        "won_cadence" | "lost_cadence" => vocabulary::<Cadence>(key, value),
+        "renewal_lead_days" => vocabulary::<RenewalLead>(key, value),
+        _ => Err(StoreError::Invalid(format!(
+            "key: '{key}' is not a relationship setting"
+        ))),
+    }
 }
 
 pub(crate) async fn load_rules(conn: &mut AnyConnection) -> Result<RelationshipRules> {
@@ -287,7 +305,7 @@ fn competitor_snapshot(c: &Competitor) -> Value {
 }
 
 /// One line of stored text per dissatisfaction: a line break inside one would split it.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

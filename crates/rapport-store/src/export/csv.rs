@@ -104,6 +104,7 @@ mod tests {
             organization_id: Some(3),
             organization: Some("Halcyon Freight".into()),
             notes: Some("two lines\nof notes".into()),
+            source: None,
             tier: Some("A".into()),
             stage: None,
             horizon: None,

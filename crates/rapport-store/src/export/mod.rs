@@ -21,8 +21,9 @@ use crate::error::{Result, StoreError};
 use crate::{Backend, Store, audit, instant_text, rows};
 use rapport_core::model::UserId;
 use records::{
-    CadenceDefaultRecord, ContactRecord, EXPORT_FORMAT, FollowUpRecord, Header, OrganizationRecord,
-    Record, RoleRecord, ScheduleRecord, TouchRecord, UserRecord,
+    CadenceDefaultRecord, CompetitorRecord, ContactRecord, EXPORT_FORMAT, FollowUpRecord, Header,
+    IntroductionRecord, OpportunityRecord, OrganizationRecord, Record, RelationshipSettingRecord,
+    RoleRecord, ScheduleRecord, StageChangeRecord, TouchRecord, UserRecord,
 };
 
 /// What exporting needs, as the refusal names it.
@@ -48,14 +49,18 @@ pub struct ExportSummary {
     pub records: u64,
 }
 
-/// The tables read a row per record (contacts come with their child rows, cadence defaults
-/// whole: they have no ids).
+/// The tables read a row per record (contacts come with their child rows; cadence defaults
+/// and relationship settings whole: they are a handful of keyed rows with no ids).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Table {
     Users,
     Organizations,
+    Competitors,
     Touches,
     FollowUps,
+    StageChanges,
+    Opportunities,
+    Introductions,
 }
 
 impl Store {
@@ -94,12 +99,23 @@ impl Store {
                 for default in snapshot.cadence_defaults().await? {
                     emit(Record::CadenceDefault(default))?;
                 }
+                for setting in snapshot.relationship_settings().await? {
+                    emit(Record::RelationshipSetting(setting))?;
+                }
                 snapshot.each(Table::Organizations, &mut emit).await?;
+                snapshot.each(Table::Competitors, &mut emit).await?;
                 snapshot
                     .each_contact(|contact| emit(Record::Contact(contact)))
                     .await?;
-                snapshot.each(Table::Touches, &mut emit).await?;
-                snapshot.each(Table::FollowUps, &mut emit).await?;
+                for table in [
+                    Table::Touches,
+                    Table::FollowUps,
+                    Table::StageChanges,
+                    Table::Opportunities,
+                    Table::Introductions,
+                ] {
+                    snapshot.each(table, &mut emit).await?;
+                }
             }
             ExportFormat::Csv => {
                 let mut writer = csv::ContactWriter::new(&mut out)?;
@@ -173,19 +189,38 @@ impl Snapshot {
             .collect()
     }
 
-    /// Every record of `table`, in id order, a page at a time.
+    /// The relationship rules, by key.
+    async fn relationship_settings(&mut self) -> Result<Vec<RelationshipSettingRecord>> {
+        let rows = sqlx::query("SELECT key, value FROM relationship_settings ORDER BY key")
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RelationshipSettingRecord {
+                    key: rows::text(row, "key")?,
+                    value: rows::text(row, "value")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every record of `table`, in key order, a page at a time.
     async fn each(
         &mut self,
         table: Table,
         mut emit: impl FnMut(Record) -> Result<()>,
     ) -> Result<()> {
-        let mut after = 0;
+        let key = table.key();
+        let mut after = vec![0; key.len()];
         loop {
-            let page = self.page(table.page_sql(), after).await?;
+            let page = self.page(table.page_sql(), &after).await?;
             let Some(last) = page.last() else {
                 return Ok(());
             };
-            after = rows::int(last, "id")?;
+            after = key
+                .iter()
+                .map(|column| rows::int(last, column))
+                .collect::<Result<_>>()?;
             for row in &page {
                 emit(table.record(row)?)?;
             }
@@ -199,7 +234,7 @@ impl Snapshot {
     ) -> Result<()> {
         let mut after = 0;
         loop {
-            let page = self.page(CONTACTS_PAGE, after).await?;
+            let page = self.page(CONTACTS_PAGE, &[after]).await?;
             let Some(last) = page.last() else {
                 return Ok(());
             };
@@ -210,13 +245,14 @@ impl Snapshot {
         }
     }
 
-    /// The rows of `sql` (a page query: `id > $1 … LIMIT $2`) after id `after`.
-    async fn page(&mut self, sql: &str, after: i64) -> Result<Vec<AnyRow>> {
-        Ok(sqlx::query(sql)
-            .bind(after)
-            .bind(PAGE)
-            .fetch_all(&mut *self.tx)
-            .await?)
+    /// The rows of `sql` (a page query: `id > $1 … LIMIT $2`, or with a two-column key
+    /// `… LIMIT $3`) after the key `after`.
+    async fn page(&mut self, sql: &str, after: &[i64]) -> Result<Vec<AnyRow>> {
+        let mut query = sqlx::query(sql);
+        for value in after {
+            query = query.bind(*value);
+        }
+        Ok(query.bind(PAGE).fetch_all(&mut *self.tx).await?)
     }
 
     /// A page of contacts with their emails, phones, tags and roles (one query each for the
@@ -278,6 +314,7 @@ impl Snapshot {
                     organization_id: rows::opt_int(row, "organization_id")?,
                     organization: rows::opt_text(row, "organization")?,
                     notes: rows::opt_text(row, "notes")?,
+                    source: rows::opt_text(row, "source")?,
                     tier: rows::opt_text(row, "tier")?,
                     stage: rows::opt_text(row, "stage")?,
                     horizon: rows::opt_text(row, "horizon")?,
@@ -327,7 +364,7 @@ impl Snapshot {
 
 /// A contacts page, with the organization's name for the per-contact formats.
 const CONTACTS_PAGE: &str = "SELECT c.id, c.owner_id, c.name, c.title, c.organization_id, \
-        o.name AS organization, c.notes, c.tier, c.stage, c.horizon, c.prospect_kind, \
+        o.name AS organization, c.notes, c.source, c.tier, c.stage, c.horizon, c.prospect_kind, \
         c.cadence, c.added_on, c.hold_until, c.hold_reason, c.archived_at, c.version, \
         c.created_at, c.updated_at, c.effective_cadence, c.cadence_source, c.next_touch_on, \
         c.next_touch_source, c.last_touch_id, c.last_touch_on \
@@ -335,6 +372,14 @@ const CONTACTS_PAGE: &str = "SELECT c.id, c.owner_id, c.name, c.title, c.organiz
     WHERE c.id > $1 ORDER BY c.id LIMIT $2";
 
 impl Table {
+    /// The columns a page is ordered and resumed by: the id, or an introduction's pair.
+    fn key(self) -> &'static [&'static str] {
+        match self {
+            Table::Introductions => &["introducer_id", "introduced_id"],
+            _ => &["id"],
+        }
+    }
+
     fn page_sql(self) -> &'static str {
         match self {
             Table::Users => {
@@ -345,6 +390,11 @@ impl Table {
                 "SELECT id, owner_id, name, domain, tier, created_at, updated_at \
                  FROM organizations WHERE id > $1 ORDER BY id LIMIT $2"
             }
+            Table::Competitors => {
+                "SELECT id, organization_id, name, renews_on, dissatisfactions, created_at, \
+                        updated_at \
+                 FROM competitors WHERE id > $1 ORDER BY id LIMIT $2"
+            }
             Table::Touches => {
                 "SELECT id, contact_id, author_id, kind, direction, occurred_at, occurred_on, \
                         summary, needs, next_approach, private, created_at \
@@ -353,6 +403,22 @@ impl Table {
             Table::FollowUps => {
                 "SELECT id, contact_id, owner_id, due_on, body, done_at, created_at \
                  FROM follow_ups WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+            Table::StageChanges => {
+                "SELECT id, contact_id, stage, changed_on, reason, actor_id, created_at \
+                 FROM stage_changes WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+            Table::Opportunities => {
+                "SELECT id, contact_id, organization_id, author_id, title, value, opened_on, \
+                        timeline, expected_close_on, outcome, closed_on, close_reason, \
+                        created_at, updated_at \
+                 FROM opportunities WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+            Table::Introductions => {
+                "SELECT introducer_id, introduced_id, introduced_on, author_id, created_at \
+                 FROM introductions \
+                 WHERE introducer_id > $1 OR (introducer_id = $1 AND introduced_id > $2) \
+                 ORDER BY introducer_id, introduced_id LIMIT $3"
             }
         }
     }
@@ -377,6 +443,18 @@ impl Table {
                 created_at: rows::text(row, "created_at")?,
                 updated_at: rows::text(row, "updated_at")?,
             }),
+            Table::Competitors => Record::Competitor(CompetitorRecord {
+                id: rows::int(row, "id")?,
+                organization_id: rows::int(row, "organization_id")?,
+                name: rows::text(row, "name")?,
+                renews_on: rows::opt_text(row, "renews_on")?,
+                dissatisfactions: rows::text(row, "dissatisfactions")?
+                    .lines()
+                    .map(str::to_owned)
+                    .collect(),
+                created_at: rows::text(row, "created_at")?,
+                updated_at: rows::text(row, "updated_at")?,
+            }),
             Table::Touches => Record::Touch(TouchRecord {
                 id: rows::int(row, "id")?,
                 contact_id: rows::int(row, "contact_id")?,
@@ -398,6 +476,38 @@ impl Table {
                 due_on: rows::text(row, "due_on")?,
                 text: rows::text(row, "body")?,
                 done_at: rows::opt_text(row, "done_at")?,
+                created_at: rows::text(row, "created_at")?,
+            }),
+            Table::StageChanges => Record::StageChange(StageChangeRecord {
+                id: rows::int(row, "id")?,
+                contact_id: rows::int(row, "contact_id")?,
+                stage: rows::opt_text(row, "stage")?,
+                changed_on: rows::text(row, "changed_on")?,
+                reason: rows::opt_text(row, "reason")?,
+                actor_id: rows::int(row, "actor_id")?,
+                created_at: rows::text(row, "created_at")?,
+            }),
+            Table::Opportunities => Record::Opportunity(OpportunityRecord {
+                id: rows::int(row, "id")?,
+                contact_id: rows::int(row, "contact_id")?,
+                organization_id: rows::opt_int(row, "organization_id")?,
+                author_id: rows::int(row, "author_id")?,
+                title: rows::text(row, "title")?,
+                value: rows::int(row, "value")?,
+                opened_on: rows::text(row, "opened_on")?,
+                timeline: rows::opt_text(row, "timeline")?,
+                expected_close_on: rows::opt_text(row, "expected_close_on")?,
+                outcome: rows::text(row, "outcome")?,
+                closed_on: rows::opt_text(row, "closed_on")?,
+                close_reason: rows::opt_text(row, "close_reason")?,
+                created_at: rows::text(row, "created_at")?,
+                updated_at: rows::text(row, "updated_at")?,
+            }),
+            Table::Introductions => Record::Introduction(IntroductionRecord {
+                introducer_id: rows::int(row, "introducer_id")?,
+                introduced_id: rows::int(row, "introduced_id")?,
+                introduced_on: rows::text(row, "introduced_on")?,
+                author_id: rows::int(row, "author_id")?,
                 created_at: rows::text(row, "created_at")?,
             }),
         })

@@ -30,10 +30,15 @@ pub struct Header {
 pub enum Record {
     User(UserRecord),
     CadenceDefault(CadenceDefaultRecord),
+    RelationshipSetting(RelationshipSettingRecord),
     Organization(OrganizationRecord),
+    Competitor(CompetitorRecord),
     Contact(ContactRecord),
     Touch(TouchRecord),
     FollowUp(FollowUpRecord),
+    StageChange(StageChangeRecord),
+    Opportunity(OpportunityRecord),
+    Introduction(IntroductionRecord),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +59,16 @@ pub struct CadenceDefaultRecord {
     pub scope: String,
     pub key: String,
     pub cadence: String,
+}
+
+/// One of the team's relationship rules (`won_stage`, `renewal_lead_days`, …), as stored: a
+/// role that takes none on is "". Absent from dumps made before the rules existed, which
+/// import with the new database's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelationshipSettingRecord {
+    pub key: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +96,9 @@ pub struct ContactRecord {
     #[serde(skip)]
     pub organization: Option<String>,
     pub notes: Option<String>,
+    /// Where they came from. Absent in dumps made before the lead network existed.
+    #[serde(default)]
+    pub source: Option<String>,
     pub tier: Option<String>,
     pub stage: Option<String>,
     pub horizon: Option<String>,
@@ -156,5 +174,66 @@ pub struct FollowUpRecord {
     pub text: String,
     /// When it was marked done; `None` while open.
     pub done_at: Option<String>,
+    pub created_at: String,
+}
+
+/// An incumbent competitor at an organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompetitorRecord {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    pub renews_on: Option<String>,
+    /// One line each, in the order they were recorded.
+    pub dissatisfactions: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One step of a contact's lifecycle history; `stage` is `None` when it was cleared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageChangeRecord {
+    pub id: i64,
+    pub contact_id: i64,
+    pub stage: Option<String>,
+    pub changed_on: String,
+    pub reason: Option<String>,
+    pub actor_id: i64,
+    pub created_at: String,
+}
+
+/// An opportunity: its buying timeline is a window (`timeline`: "30", "60", "90", "later")
+/// stated on `opened_on`, or an `expected_close_on` date. `outcome` is `open`, `won` or
+/// `lost`; a closed one has its `closed_on`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpportunityRecord {
+    pub id: i64,
+    pub contact_id: i64,
+    /// Where the contact was when it was opened.
+    pub organization_id: Option<i64>,
+    pub author_id: i64,
+    pub title: String,
+    pub value: i64,
+    pub opened_on: String,
+    pub timeline: Option<String>,
+    pub expected_close_on: Option<String>,
+    pub outcome: String,
+    pub closed_on: Option<String>,
+    pub close_reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Who introduced whom. Keyed by the pair, so it has no id of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntroductionRecord {
+    pub introducer_id: i64,
+    pub introduced_id: i64,
+    pub introduced_on: String,
+    pub author_id: i64,
     pub created_at: String,
 }

@@ -108,6 +108,7 @@ mod tests {
             organization_id: None,
             organization: None,
             notes: None,
+            source: None,
             tier: None,
             stage: None,
             horizon: None,

@@ -140,12 +140,75 @@ fn full_book(r: &Rapport) -> i64 {
         "--summary",
         "pricing, between us",
     ]);
+    // The relationship data: a stage history with a reason, one deal won and one open, an
+    // incumbent competitor, an introduction, a lead source and a changed team rule.
+    r.ok(&["settings", "--renewal-lead", "60", "--lost-role", "none"]);
+    r.ok(&[
+        "contact",
+        "edit",
+        &dana,
+        "--stage",
+        "customer",
+        "--stage-reason",
+        "signed the pilot",
+    ]);
+    r.ok(&[
+        "opportunity",
+        "add",
+        &dana,
+        "--title",
+        "Dispatch replacement",
+        "--value",
+        "25000",
+        "--timeline",
+        "60",
+    ]);
+    let won = r.ok(&[
+        "opportunity",
+        "add",
+        &sam,
+        "--title",
+        "Northwind pilot",
+        "--value",
+        "4000",
+        "--close-by",
+        "2027-01-15",
+    ]);
+    r.ok(&[
+        "opportunity",
+        "close",
+        won.trim(),
+        "--won",
+        "--reason",
+        "best fit for the fleet",
+    ]);
+    r.ok(&[
+        "org",
+        "competitor",
+        "Halcyon Freight",
+        "--name",
+        "Legacy Dispatch Co",
+        "--renews",
+        "2027-06-30",
+        "--dissatisfaction",
+        "slow support",
+        "--dissatisfaction",
+        "no mobile app",
+    ]);
+    r.ok(&["intro", &dana, &sam, "--on", "2026-11-02"]);
     let gone = r.add("Old Contact", &["--tier", "D"]).to_string();
     r.ok(&["log", &gone, "--kind", "email", "--at", "2026-06-01"]);
     r.ok(&["contact", "archive", &gone]);
     r.add(
         "Never Touched",
-        &["--stage", "acquainted", "--role", "referrer"],
+        &[
+            "--stage",
+            "acquainted",
+            "--role",
+            "referrer",
+            "--source",
+            "summit 2026",
+        ],
     );
     r.ok(&["cadence", "default", "--tier", "A", "14d"]);
     r.ok(&["cadence", "default", "--role", "referrer", "45d"]);
@@ -199,14 +262,28 @@ fn a_full_book_round_trips_through_export_and_import() {
             count("contact"),
             count("touch"),
             count("follow_up"),
-            count("cadence_default")
+            count("cadence_default"),
+            count("relationship_setting"),
+            count("competitor"),
+            count("stage_change"),
+            count("opportunity"),
+            count("introduction"),
         ],
-        [2, 2, 4, 5, 2, 5]
+        [2, 2, 4, 5, 2, 5, 7, 1, 4, 2, 1]
     );
     assert!(
         exported.contains("\"private\":true") && exported.contains("pricing, between us"),
         "a private touch is dumped whole, flag and text: the dump is an admin's backup"
     );
+    for carried in [
+        "\"reason\":\"signed the pilot\"",
+        "\"key\":\"renewal_lead_days\",\"value\":\"60\"",
+        "\"dissatisfactions\":[\"slow support\",\"no mobile app\"]",
+        "\"source\":\"summit 2026\"",
+        "\"close_reason\":\"best fit for the fleet\"",
+    ] {
+        assert!(exported.contains(carried), "the dump carries {carried}");
+    }
     for secret in ["password", "argon2", "token", "hash"] {
         assert!(!exported.contains(secret), "the dump holds no '{secret}'");
     }
@@ -223,11 +300,36 @@ fn a_full_book_round_trips_through_export_and_import() {
         "export → import → export is identical"
     );
     assert_eq!(target.snapshot(), source.snapshot());
+    for view in [
+        &["settings"][..],
+        &["opportunity", "list"],
+        &["org", "show", "Halcyon Freight"],
+    ] {
+        assert_eq!(target.json(view), source.json(view), "{view:?}");
+    }
     assert_eq!(target.db.stale_schedules(), 0);
 
     // The imported book carries on: new ids follow the imported ones, and the follow-up is
     // closed by the id it had.
-    assert_eq!(target.add("After Import", &[]), 5);
+    assert_eq!(target.add("After Import", &["--stage", "engaged"]), 5);
+    let opened = target.ok(&[
+        "opportunity",
+        "add",
+        "5",
+        "--title",
+        "After",
+        "--value",
+        "1",
+        "--timeline",
+        "later",
+    ]);
+    assert_eq!(
+        opened.trim(),
+        "3",
+        "opportunity ids follow the imported ones"
+    );
+    target.ok(&["org", "competitor", "Northwind", "--name", "Rival"]);
+    target.ok(&["contact", "edit", "5", "--stage", "customer"]);
     target.ok(&["follow-up", "done", &open_follow_up.to_string()]);
     let sam = target.show("sam@northwind.example");
     assert!(
@@ -251,6 +353,45 @@ fn only_an_admin_exports_the_book() {
             &["only an admin", "export the whole book"],
         );
     }
+}
+
+#[test]
+fn a_dump_from_before_the_relationship_data_still_imports() {
+    let source = Rapport::new();
+    source.add("Dana Whitfield", &["--source", "summit 2026"]);
+    source.ok(&["settings", "--renewal-lead", "60"]);
+    // What an export wrote before contacts had a source and the relationship records existed.
+    let newer = [
+        "relationship_setting",
+        "competitor",
+        "stage_change",
+        "opportunity",
+        "introduction",
+    ];
+    let old: String = dump(&source)
+        .lines()
+        .filter_map(|line| {
+            let mut record: Value = serde_json::from_str(line).unwrap();
+            let kind = record["type"].as_str().unwrap_or("header").to_owned();
+            if newer.contains(&kind.as_str()) {
+                return None;
+            }
+            if let Some(fields) = record.as_object_mut() {
+                fields.remove("source");
+            }
+            Some(record.to_string() + "\n")
+        })
+        .collect();
+    let dir = TempDir::new();
+    let file = write(&dir, "old.jsonl", &old);
+    let target = Rapport::new();
+    target.ok(&["import", &file]);
+    let imported = dump(&target);
+    assert!(!imported.contains("summit 2026"), "{imported}");
+    assert!(
+        imported.contains("\"key\":\"renewal_lead_days\",\"value\":\"90\""),
+        "the new database's rules stay: {imported}"
+    );
 }
 
 #[test]
@@ -293,7 +434,8 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
             .position(|l| l.contains(&format!("\"type\":\"{kind}\"")))
             .unwrap()
     };
-    let (first_contact, touch) = (find("contact"), find("touch"));
+    let (first_contact, touch, setting) =
+        (find("contact"), find("touch"), find("relationship_setting"));
     let edited = |at: usize, edit: &dyn Fn(&mut Value)| {
         let mut all: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
         let mut record: Value = serde_json::from_str(&all[at]).unwrap();
@@ -340,6 +482,17 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
         (
             edited(touch, &|t| t["occurred_at"] = "yesterday-ish".into()),
             vec![format!("line {}:", touch + 1), "occurred_at".into()],
+        ),
+        (
+            edited(setting, &|s| s["value"] = "whenever".into()),
+            vec![format!("line {}:", setting + 1), "lost_cadence:".into()],
+        ),
+        (
+            edited(setting, &|s| s["key"] = "lunch_break".into()),
+            vec![
+                format!("line {}:", setting + 1),
+                "'lunch_break' is not a relationship setting".into(),
+            ],
         ),
         (
             replaced(touch, "{not json"),
