@@ -37,6 +37,7 @@ pub async fn run(
         global.tz.is_some().then(|| app.tz.clone()),
         args.secure_cookies,
     );
+    let shutdown = rapport_server::shutdown_signal();
     let listener = TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("--bind: cannot listen on {}", args.bind))?;
@@ -47,7 +48,7 @@ pub async fn run(
         println!("{greeting}");
     }
     tracing::info!(%address, backend = ?app.store.backend(), "serving");
-    rapport_server::serve(listener, state, rapport_server::shutdown_signal())
+    rapport_server::serve(listener, state, shutdown)
         .await
         .context("server failed")?;
     app.store.close().await;

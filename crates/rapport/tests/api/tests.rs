@@ -407,6 +407,40 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(server.terminate(), "serve should exit 0 on SIGTERM");
 }
 
+/// The signal handlers are in place before the address is announced: a SIGTERM sent the moment
+/// a script learns the address is a graceful stop, not a kill.
+#[test]
+fn sigterm_right_after_the_address_is_still_graceful() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let rapport = Rapport::new();
+    for _ in 0..5 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+            .args(["--db", rapport.db.url(), "serve", "--bind", "127.0.0.1:0"])
+            .env_remove("RAPPORT_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.starts_with("listening on "), "{first}");
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = child.wait().unwrap();
+        assert!(status.success(), "killed instead of stopped: {status}");
+    }
+}
+
 #[test]
 fn users_and_tokens_keep_no_secret_in_the_clear() {
     let rapport = Rapport::new();
