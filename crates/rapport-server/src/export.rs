@@ -38,7 +38,6 @@ pub struct ExportQuery {
         (String = "text/csv"),
         (String = "text/vcard"),
     )),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]

@@ -9,7 +9,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 /// Errors that can answer any operation, whatever its handler: a malformed path id or query
 /// (400), no or a bad credential (401), an unknown route or record (404), too large a body
 /// (413), and for operations with a body, one that is not JSON (400) or not sent as JSON (415).
-/// A handler's own description of one of these statuses is kept.
+/// Handlers list only the statuses their own rules give (403, 409, 412, 422…); a handler's
+/// own description of a common status is kept.
 #[derive(Debug)]
 pub struct CommonResponses;
 

@@ -543,7 +543,6 @@ pub struct AgendaQuery {
 #[utoipa::path(get, path = "/api/v1/agenda", params(AgendaQuery), responses(
     (status = 200, body = AgendaView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn agenda(
@@ -627,7 +626,6 @@ pub struct ContactQuery {
 #[utoipa::path(get, path = "/api/v1/contacts", params(ContactQuery), responses(
     (status = 200, body = Page<ContactSummaryView>),
     (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn list_contacts(
     State(state): State<AppState>,
@@ -697,7 +695,6 @@ fn one_line_name(fields: &mut Fields, field: &str, text: &str) -> String {
 /// Adds a contact owned by the acting user and schedules its first touch.
 #[utoipa::path(post, path = "/api/v1/contacts", request_body = NewContactBody, responses(
     (status = 201, body = ContactView, headers(("Location" = String), ("ETag" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -783,8 +780,6 @@ async fn contact_view(
 /// touches.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", params(("id" = i64, Path)), responses(
     (status = 200, body = ContactView, headers(("ETag" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn show_contact(
     State(state): State<AppState>,
@@ -925,9 +920,7 @@ fn trimmed(values: Vec<String>) -> Vec<String> {
 ), request_body = ContactPatchBody, responses(
     (status = 200, body = ContactView, headers(("ETag" = String))),
     (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 412, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -1003,9 +996,7 @@ async fn apply_patch(
 /// Archives a contact: it leaves the agenda; its history is kept. Archiving twice is harmless.
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/archive", params(("id" = i64, Path)), responses(
     (status = 200, body = ContactView, headers(("ETag" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn archive_contact(
     state: State<AppState>,
@@ -1018,9 +1009,7 @@ async fn archive_contact(
 /// Brings an archived contact back; its schedule is recomputed.
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/unarchive", params(("id" = i64, Path)), responses(
     (status = 200, body = ContactView, headers(("ETag" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn unarchive_contact(
     state: State<AppState>,
@@ -1069,9 +1058,7 @@ pub struct NewTouchBody {
 /// Logs a touch by the acting user (on any contact) and moves the contact's cycle on.
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/touches", params(("id" = i64, Path)), request_body = NewTouchBody, responses(
     (status = 201, body = ScheduleChangeView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -1137,8 +1124,6 @@ pub struct TouchQuery {
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/touches", params(("id" = i64, Path), TouchQuery), responses(
     (status = 200, body = Page<TouchView>),
     (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn list_touches(
     State(state): State<AppState>,
@@ -1171,8 +1156,6 @@ pub struct FollowUpQuery {
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/follow-ups", params(("id" = i64, Path), FollowUpQuery), responses(
     (status = 200, body = Page<FollowUpView>),
     (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn list_follow_ups(
     State(state): State<AppState>,
@@ -1203,9 +1186,7 @@ pub struct CadenceBody {
 /// Sets a contact's own cadence (the owner or an admin); its next touch follows.
 #[utoipa::path(put, path = "/api/v1/contacts/{id}/cadence", params(("id" = i64, Path)), request_body = CadenceBody, responses(
     (status = 200, body = ContactView, headers(("ETag" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn set_cadence(
@@ -1228,9 +1209,7 @@ async fn set_cadence(
 /// Clears a contact's own cadence: it inherits from the defaults again.
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}/cadence", params(("id" = i64, Path)), responses(
     (status = 200, body = ContactView, headers(("ETag" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn clear_cadence(
     State(state): State<AppState>,
@@ -1257,9 +1236,7 @@ pub struct HoldBody {
 /// Puts a contact on hold (replacing any earlier hold).
 #[utoipa::path(put, path = "/api/v1/contacts/{id}/hold", params(("id" = i64, Path)), request_body = HoldBody, responses(
     (status = 200, body = ScheduleChangeView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -1299,9 +1276,7 @@ async fn hold(
 /// Lifts a contact's hold; it returns to its cycle. Lifting when there is none is harmless.
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}/hold", params(("id" = i64, Path)), responses(
     (status = 200, body = ScheduleChangeView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn unhold(
     State(state): State<AppState>,
@@ -1329,9 +1304,7 @@ pub struct FollowUpBody {
 /// Adds a follow-up; an earlier due date pulls the next touch in.
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/follow-ups", params(("id" = i64, Path)), request_body = FollowUpBody, responses(
     (status = 201, body = ScheduleChangeView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -1376,9 +1349,7 @@ pub struct FollowUpDoneView {
 /// Marks a follow-up done (twice is harmless) and reschedules its contact.
 #[utoipa::path(post, path = "/api/v1/follow-ups/{id}/done", params(("id" = i64, Path)), responses(
     (status = 200, body = FollowUpDoneView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn complete_follow_up(
     State(state): State<AppState>,
@@ -1403,7 +1374,6 @@ async fn complete_follow_up(
 /// Organizations with how many contacts we know at each.
 #[utoipa::path(get, path = "/api/v1/organizations", responses(
     (status = 200, body = Page<OrganizationView>),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn list_organizations(
     State(state): State<AppState>,
@@ -1430,7 +1400,6 @@ pub struct NewOrganizationBody {
 /// Adds an organization (names are unique, ignoring case).
 #[utoipa::path(post, path = "/api/v1/organizations", request_body = NewOrganizationBody, responses(
     (status = 201, body = OrganizationView, headers(("Location" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -1457,8 +1426,6 @@ async fn add_organization(
 /// One organization.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", params(("id" = i64, Path)), responses(
     (status = 200, body = OrganizationView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn show_organization(
     State(state): State<AppState>,

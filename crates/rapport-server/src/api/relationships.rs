@@ -36,7 +36,6 @@ pub struct OpportunityQuery {
 #[utoipa::path(get, path = "/api/v1/opportunities", params(OpportunityQuery), responses(
     (status = 200, body = Page<OpportunityView>),
     (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn list_opportunities(
     State(state): State<AppState>,
@@ -82,9 +81,7 @@ pub struct NewOpportunityBody {
 /// schedule: the relationship comes first.
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/opportunities", params(("id" = i64, Path)), request_body = NewOpportunityBody, responses(
     (status = 201, body = OpportunityView, headers(("Location" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -150,9 +147,7 @@ pub struct CloseBody {
 /// agenda; the answer says when it is due next.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/close", params(("id" = i64, Path)), request_body = CloseBody, responses(
     (status = 200, body = ClosedOpportunityView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -197,7 +192,6 @@ pub(super) async fn close_opportunity(
 /// bucket, how many and what they are worth; an open deal past its date counts as ≤30 days.
 #[utoipa::path(get, path = "/api/v1/forecast", responses(
     (status = 200, body = ForecastView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn forecast(
     State(state): State<AppState>,
@@ -217,7 +211,6 @@ pub(super) async fn forecast(
 /// The team's relationship rules.
 #[utoipa::path(get, path = "/api/v1/relationship-rules", responses(
     (status = 200, body = RelationshipRulesView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn rules(
     State(state): State<AppState>,
@@ -253,7 +246,6 @@ pub struct RulesBody {
 /// Changes the relationship rules (admins only: they move everyone's contacts).
 #[utoipa::path(patch, path = "/api/v1/relationship-rules", request_body = RulesBody, responses(
     (status = 200, body = RelationshipRulesView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -297,8 +289,6 @@ pub(super) async fn change_rules(
 /// An organization's incumbent competitors, soonest renewal first.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/competitors", params(("id" = i64, Path)), responses(
     (status = 200, body = Page<CompetitorView>),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn list_competitors(
     State(state): State<AppState>,
@@ -330,9 +320,7 @@ pub struct CompetitorBody {
 /// agenda the team's lead time before the renewal, with the dissatisfactions as the reason.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/competitors", params(("id" = i64, Path)), request_body = CompetitorBody, responses(
     (status = 200, body = CompetitorView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn record_competitor(
@@ -380,9 +368,7 @@ pub struct IntroductionBody {
 /// the introducer's network.
 #[utoipa::path(post, path = "/api/v1/introductions", request_body = IntroductionBody, responses(
     (status = 201, body = NetworkView, headers(("Location" = String))),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn introduce(
@@ -416,8 +402,6 @@ pub(super) async fn introduce(
 /// (touches, clients, won value), and whether they are a connector.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/network", params(("id" = i64, Path)), responses(
     (status = 200, body = NetworkView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn network(
     State(state): State<AppState>,
@@ -435,8 +419,6 @@ pub(super) async fn network(
 /// single-threaded.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/health", params(("id" = i64, Path)), responses(
     (status = 200, body = ContactHealthView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn contact_health(
     State(state): State<AppState>,
@@ -452,8 +434,6 @@ pub(super) async fn contact_health(
 /// An organization's health: its people's average, scaled by breadth (how many we know).
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/health", params(("id" = i64, Path)), responses(
     (status = 200, body = OrganizationHealthView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn organization_health(
     State(state): State<AppState>,
@@ -470,7 +450,6 @@ pub(super) async fn organization_health(
 /// that are overdue, falling or single-threaded, each with its reasons; most reasons first.
 #[utoipa::path(get, path = "/api/v1/at-risk", responses(
     (status = 200, body = Page<ContactHealthView>),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn at_risk(
     State(state): State<AppState>,

@@ -21,7 +21,6 @@ use crate::views::{ApiTokenView, AuditEntryView, CadenceDefaultView, ReassignVie
 /// Everyone on the team (any authenticated user may see who their colleagues are).
 #[utoipa::path(get, path = "/api/v1/users", responses(
     (status = 200, body = Page<UserView>),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn list_users(
     State(state): State<AppState>,
@@ -37,7 +36,6 @@ pub(super) async fn list_users(
 /// The acting user.
 #[utoipa::path(get, path = "/api/v1/me", responses(
     (status = 200, body = UserView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn me(Actor(account): Actor) -> Json<UserView> {
     Json(UserView::from(&account))
@@ -56,7 +54,6 @@ pub struct MeBody {
 /// Changes the acting user's settings (their time zone: "today" and typed dates follow it).
 #[utoipa::path(patch, path = "/api/v1/me", request_body = MeBody, responses(
     (status = 200, body = UserView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn edit_me(
@@ -88,7 +85,6 @@ pub(super) async fn edit_me(
 /// API tokens: your own; an admin sees everyone's. Never a secret or a hash.
 #[utoipa::path(get, path = "/api/v1/tokens", responses(
     (status = 200, body = Page<ApiTokenView>),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn list_tokens(
     State(state): State<AppState>,
@@ -105,9 +101,7 @@ pub(super) async fn list_tokens(
 /// request on. Revoking twice is harmless.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)), responses(
     (status = 204, description = "revoked"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn revoke_token(
     State(state): State<AppState>,
@@ -143,9 +137,7 @@ pub struct ReassignBody {
 /// Every cadence and next touch stays as it was; each move is in the audit log. Admins only.
 #[utoipa::path(post, path = "/api/v1/users/{id}/reassign", params(("id" = i64, Path)), request_body = ReassignBody, responses(
     (status = 200, body = ReassignView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn reassign(
@@ -181,7 +173,6 @@ pub(super) async fn reassign(
 /// The default cadences contacts inherit (fallback, then by tier, stage, role, horizon).
 #[utoipa::path(get, path = "/api/v1/cadence-defaults", responses(
     (status = 200, body = Page<CadenceDefaultView>),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn cadence_defaults(
     State(state): State<AppState>,
@@ -224,7 +215,6 @@ pub struct CadenceDefaultChangeView {
     ("scope" = String, Path), ("key" = String, Path),
 ), request_body = CadenceDefaultBody, responses(
     (status = 200, body = CadenceDefaultChangeView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -290,7 +280,6 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery), responses(
     (status = 200, body = Page<AuditEntryView>),
     (status = 400, body = Problem, content_type = "application/problem+json"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn audit(
