@@ -8,6 +8,7 @@ use rapport_core::model::{ContactId, UserId};
 use rapport_core::network::{IntroOutcome, is_client};
 use rapport_core::{AuditAction, AuditEntity, Role};
 use serde_json::json;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::audit::{self, Change};
@@ -170,30 +171,8 @@ impl Store {
     pub async fn network(&self, contact: ContactId) -> Result<Network> {
         let mut conn = self.pool.acquire().await?;
         let me = load_contact(&mut conn, contact).await?;
-        let sql = format!(
-            "SELECT {NEIGHBOUR_COLUMNS} FROM introductions i \
-             JOIN contacts c ON c.id = i.introduced_id \
-             WHERE i.introducer_id = $1 ORDER BY i.introduced_on, c.id"
-        );
-        let introduced = sqlx::query(&sql)
-            .bind(contact.0)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(neighbour)
-            .collect::<Result<Vec<_>>>()?;
-        let sql = format!(
-            "SELECT {NEIGHBOUR_COLUMNS} FROM introductions i \
-             JOIN contacts c ON c.id = i.introducer_id \
-             WHERE i.introduced_id = $1 ORDER BY i.introduced_on, c.id"
-        );
-        let introduced_by = sqlx::query(&sql)
-            .bind(contact.0)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(neighbour)
-            .collect::<Result<Vec<_>>>()?;
+        let introduced = neighbours(&mut conn, Side::Introduced, contact).await?;
+        let introduced_by = neighbours(&mut conn, Side::Introducer, contact).await?;
         let won_value: i64 = sqlx::query_scalar(
             "SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM opportunities \
              WHERE contact_id = $1 AND outcome = 'won'",
@@ -214,4 +193,37 @@ impl Store {
             introduced,
         })
     }
+}
+
+/// Which end of an introduction the neighbours are at, seen from the contact asked about.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    /// The people the contact introduced.
+    Introduced,
+    /// Whoever introduced the contact.
+    Introducer,
+}
+
+async fn neighbours(
+    conn: &mut AnyConnection,
+    side: Side,
+    contact: ContactId,
+) -> Result<Vec<Neighbour>> {
+    // Fixed column names only: the contact's id is bound.
+    let (theirs, ours) = match side {
+        Side::Introduced => ("introduced_id", "introducer_id"),
+        Side::Introducer => ("introducer_id", "introduced_id"),
+    };
+    let sql = format!(
+        "SELECT {NEIGHBOUR_COLUMNS} FROM introductions i \
+         JOIN contacts c ON c.id = i.{theirs} \
+         WHERE i.{ours} = $1 ORDER BY i.introduced_on, c.id"
+    );
+    sqlx::query(&sql)
+        .bind(contact.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(neighbour)
+        .collect()
 }
