@@ -11,7 +11,7 @@ use crate::audit::{self, Change, follow_up_snapshot, touch_snapshot};
 use crate::contacts::{contact_to_change, record_contact_change};
 use crate::error::{Result, StoreError};
 use crate::schedule::{lock_contact, reschedule};
-use crate::{Store, instant_text, rows, stored_instant};
+use crate::{Backend, Store, instant_text, rows, stored_instant};
 
 #[derive(Debug, Clone)]
 pub struct NewTouch {
@@ -58,10 +58,9 @@ async fn lock_active(conn: &mut AnyConnection, contact: ContactId) -> Result<()>
     }
 }
 
-/// [`lock_active`] for a write that adds activity (a touch, a follow-up): `actor` must be
-/// allowed to add, which is read in the locking statement itself — logging a touch is the
-/// most frequent write, and each statement is a round trip to the database's thread. A
-/// refusal comes before "not found" and "archived", as in every other write.
+/// [`lock_active`] for a write that adds activity (a follow-up): `actor` must be allowed to
+/// add, which is read in the locking statement itself, one round trip fewer. A refusal comes
+/// before "not found" and "archived", as in every other write.
 async fn lock_active_to_add(
     conn: &mut AnyConnection,
     contact: ContactId,
@@ -98,12 +97,21 @@ impl Store {
         now: Timestamp,
     ) -> Result<(TouchId, NextTouch)> {
         let mut tx = self.write().await?;
-        lock_active_to_add(&mut tx, contact, author).await?;
-        let id: i64 = sqlx::query_scalar(
+        // The most frequent write, so as few statements as it can be. The insert reads the
+        // contact's row (a missing contact inserts nothing) and, on PostgreSQL, locks it, so
+        // the statements after it read what a concurrent writer of this contact committed;
+        // SQLite's `BEGIN IMMEDIATE` already serialises writers. A refusal, an archived
+        // contact, rolls the insert back with the rest.
+        let row_lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        let inserted: Option<i64> = sqlx::query_scalar(&format!(
             "INSERT INTO touches (contact_id, author_id, kind, direction, occurred_at, \
                 occurred_on, summary, needs, next_approach, created_at, private) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM contacts c \
+             WHERE c.id = $1{row_lock} RETURNING id"
+        ))
         .bind(contact.0)
         .bind(author.0)
         .bind(touch.kind.as_str())
@@ -115,11 +123,17 @@ impl Store {
         .bind(touch.next_approach.as_deref())
         .bind(instant_text(now))
         .bind(i64::from(touch.private))
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(id) = inserted else {
+            audit::acting(&mut tx, author).await?.may_add()?;
+            return Err(StoreError::ContactNotFound(format!("#{contact}")));
+        };
         // One statement: the latest touch (which may be an older one, when this touch is
-        // logged after the fact) and the end of a hold that has run its course.
-        sqlx::query(
+        // logged after the fact), the end of a hold that has run its course, the contact's
+        // version, and what the checks need — whether the author may add, whether the
+        // contact is archived.
+        let (archived_at, author_role): (Option<String>, Option<String>) = sqlx::query_as(
             "UPDATE contacts SET \
                 last_touch_id = (SELECT t.id FROM touches t WHERE t.contact_id = $1 \
                                  ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
@@ -127,14 +141,20 @@ impl Store {
                                  ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
                 hold_reason = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_reason END, \
                 hold_until = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_until END, \
-                updated_at = $3 \
-             WHERE id = $1",
+                updated_at = $3, version = version + 1 \
+             WHERE id = $1 \
+             RETURNING archived_at, (SELECT u.role FROM users u WHERE u.id = $4) AS author_role",
         )
         .bind(contact.0)
         .bind(touch.on.to_string())
         .bind(instant_text(now))
-        .execute(&mut *tx)
+        .bind(author.0)
+        .fetch_one(&mut *tx)
         .await?;
+        audit::acting_with_role(author, author_role)?.may_add()?;
+        if archived_at.is_some() {
+            return Err(StoreError::Archived(contact));
+        }
         let next = reschedule(&mut tx, contact).await?;
         // The touch as it now reads from the database, for the audit row.
         let logged = Touch {
