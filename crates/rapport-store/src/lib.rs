@@ -91,6 +91,7 @@ pub struct Store {
     /// connection before the next write begins. On PostgreSQL, the one pool.
     writers: AnyPool,
     backend: Backend,
+    scheduling_rules: schedule::RulesCache,
 }
 
 /// The current data version (see [`Store::data_version`]), as a query any read can embed.
@@ -157,6 +158,7 @@ impl Store {
             pool,
             writers,
             backend,
+            scheduling_rules: schedule::RulesCache::default(),
         })
     }
 

@@ -5,6 +5,8 @@
 //! one of those facts ends by calling [`reschedule`], so the indexed `next_touch_on` column the
 //! agenda scans is never stale.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rapport_core::model::{ContactId, UserId};
@@ -74,6 +76,7 @@ fn add_default(defaults: &mut CadenceDefaults, row: &AnyRow) -> Result<()> {
 
 /// The team-wide rules the engine applies to every contact: the default cadences and the
 /// renewal lead time.
+#[derive(Debug)]
 pub(crate) struct SchedulingRules {
     defaults: CadenceDefaults,
     lead: RenewalLead,
@@ -105,6 +108,38 @@ pub(crate) async fn load_scheduling_rules(conn: &mut AnyConnection) -> Result<Sc
     Ok(SchedulingRules { defaults, lead })
 }
 
+/// The scheduling rules this process read last, with the rules version (`data_version.
+/// rules_version`, moved on by triggers on every change to them) they were read at.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RulesCache(Arc<Mutex<Option<RulesAt>>>);
+
+/// Scheduling rules and the rules version they were read at.
+type RulesAt = (i64, Arc<SchedulingRules>);
+
+impl RulesCache {
+    /// The rules at `version`, which the caller read in its own transaction: reused when this
+    /// process has read them at that version, read afresh (and kept) otherwise.
+    pub(crate) async fn at(
+        &self,
+        conn: &mut AnyConnection,
+        version: i64,
+    ) -> Result<Arc<SchedulingRules>> {
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some((kept_version, rules)) = kept
+            && kept_version == version
+        {
+            return Ok(rules);
+        }
+        let rules = Arc::new(load_scheduling_rules(conn).await?);
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((version, rules.clone()));
+        Ok(rules)
+    }
+}
+
 /// Recomputes the next touch of the contacts with ids in `first..=last`, in batches, and
 /// writes back those that changed.
 async fn reschedule_range(
@@ -130,7 +165,16 @@ async fn reschedule_range(
 /// Brings one contact's stored schedule up to date and returns it.
 pub(crate) async fn reschedule(conn: &mut AnyConnection, contact: ContactId) -> Result<NextTouch> {
     let rules = load_scheduling_rules(conn).await?;
-    let mut schedules = reschedule_batch(conn, &rules, contact.0, contact.0).await?;
+    reschedule_under(conn, &rules, contact).await
+}
+
+/// [`reschedule`] under rules the caller has read already.
+pub(crate) async fn reschedule_under(
+    conn: &mut AnyConnection,
+    rules: &SchedulingRules,
+    contact: ContactId,
+) -> Result<NextTouch> {
+    let mut schedules = reschedule_batch(conn, rules, contact.0, contact.0).await?;
     schedules
         .pop()
         .map(|(_, next)| next)

@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 use crate::audit::{self, Change, follow_up_snapshot, touch_snapshot};
 use crate::contacts::{contact_to_change, record_contact_change};
 use crate::error::{Result, StoreError};
-use crate::schedule::{lock_contact, reschedule};
+use crate::schedule::{lock_contact, reschedule, reschedule_under};
 use crate::{Backend, Store, instant_text, rows, stored_instant};
 
 #[derive(Debug, Clone)]
@@ -133,8 +133,9 @@ impl Store {
         // logged after the fact), the end of a hold that has run its course, the contact's
         // version, and what the checks need — whether the author may add, whether the
         // contact is archived.
-        let (archived_at, author_role): (Option<String>, Option<String>) = sqlx::query_as(
-            "UPDATE contacts SET \
+        let (archived_at, author_role, rules_version): (Option<String>, Option<String>, i64) =
+            sqlx::query_as(
+                "UPDATE contacts SET \
                 last_touch_id = (SELECT t.id FROM touches t WHERE t.contact_id = $1 \
                                  ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
                 last_touch_on = (SELECT t.occurred_on FROM touches t WHERE t.contact_id = $1 \
@@ -143,19 +144,21 @@ impl Store {
                 hold_until = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_until END, \
                 updated_at = $3, version = version + 1 \
              WHERE id = $1 \
-             RETURNING archived_at, (SELECT u.role FROM users u WHERE u.id = $4) AS author_role",
-        )
-        .bind(contact.0)
-        .bind(touch.on.to_string())
-        .bind(instant_text(now))
-        .bind(author.0)
-        .fetch_one(&mut *tx)
-        .await?;
+             RETURNING archived_at, (SELECT u.role FROM users u WHERE u.id = $4) AS author_role, \
+                (SELECT d.rules_version FROM data_version d WHERE d.id = 1) AS rules_version",
+            )
+            .bind(contact.0)
+            .bind(touch.on.to_string())
+            .bind(instant_text(now))
+            .bind(author.0)
+            .fetch_one(&mut *tx)
+            .await?;
         audit::acting_with_role(author, author_role)?.may_add()?;
         if archived_at.is_some() {
             return Err(StoreError::Archived(contact));
         }
-        let next = reschedule(&mut tx, contact).await?;
+        let rules = self.scheduling_rules.at(&mut tx, rules_version).await?;
+        let next = reschedule_under(&mut tx, &rules, contact).await?;
         // The touch as it now reads from the database, for the audit row.
         let logged = Touch {
             id: TouchId(id),

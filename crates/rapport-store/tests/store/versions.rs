@@ -3,7 +3,8 @@
 
 use jiff::civil::date;
 use rapport_core::model::Hold;
-use rapport_store::NewContact;
+use rapport_core::{DefaultScope, Direction, Tier, TouchKind};
+use rapport_store::{NewContact, NewTouch};
 
 use crate::runtime;
 use crate::support::Harness;
@@ -66,6 +67,71 @@ fn every_committed_write_and_only_a_committed_write_moves_the_data_version() {
         store.hold(me, contact, &held, now).await.unwrap();
         let after_hold = store.data_version().await.unwrap();
         assert!(after_hold > before_refusal);
+        opened.close().await;
+    });
+}
+
+/// Logging a touch reuses the scheduling rules it read at the same rules version; a change to
+/// the default cadences moves that version on (a trigger), so the next touch follows the new
+/// cadence at once.
+#[test]
+fn a_touch_logged_after_the_default_cadences_change_follows_the_new_ones() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let me = store.local_user().await.unwrap().id;
+        let now: jiff::Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let contact = store
+            .add_contact(
+                me,
+                NewContact {
+                    name: "Ada".into(),
+                    tier: Some(Tier::A),
+                    ..NewContact::default()
+                },
+                now,
+                date(2026, 1, 1),
+            )
+            .await
+            .unwrap();
+        let touch_on = |day: jiff::civil::Date| NewTouch {
+            kind: TouchKind::Call,
+            direction: Direction::Outbound,
+            at: day
+                .at(12, 0, 0, 0)
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .unwrap()
+                .timestamp(),
+            on: day,
+            summary: None,
+            needs: None,
+            next_approach: None,
+            private: false,
+        };
+        // Tier A's seeded default: every 30 days.
+        let (_, first) = store
+            .log_touch(me, contact, touch_on(date(2026, 2, 1)), now)
+            .await
+            .unwrap();
+        assert_eq!(first.on, date(2026, 3, 3));
+
+        store
+            .set_cadence_default(
+                me,
+                DefaultScope::Tier(Tier::A),
+                Some("10d".parse().unwrap()),
+                now,
+            )
+            .await
+            .unwrap();
+        let (_, second) = store
+            .log_touch(me, contact, touch_on(date(2026, 2, 5)), now)
+            .await
+            .unwrap();
+        assert_eq!(second.on, date(2026, 2, 15));
+        assert_eq!(store.reschedule_all().await.unwrap(), 0);
         opened.close().await;
     });
 }
