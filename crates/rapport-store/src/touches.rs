@@ -71,69 +71,9 @@ impl Store {
     ) -> Result<(TouchId, NextTouch)> {
         let mut tx = self.write().await?;
         audit::acting(&mut tx, author).await?.may_add()?;
-        lock_active(&mut tx, contact).await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO touches (contact_id, author_id, kind, direction, occurred_at, \
-                occurred_on, summary, needs, next_approach, created_at, private) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(contact.0)
-        .bind(author.0)
-        .bind(touch.kind.as_str())
-        .bind(touch.direction.as_str())
-        .bind(instant_text(touch.at))
-        .bind(touch.on.to_string())
-        .bind(touch.summary.as_deref())
-        .bind(touch.needs.as_deref())
-        .bind(touch.next_approach.as_deref())
-        .bind(instant_text(now))
-        .bind(i64::from(touch.private))
-        .fetch_one(&mut *tx)
-        .await?;
-        // One statement: the latest touch (which may be an older one, when this touch is
-        // logged after the fact) and the end of a hold that has run its course.
-        sqlx::query(
-            "UPDATE contacts SET \
-                last_touch_id = (SELECT t.id FROM touches t WHERE t.contact_id = $1 \
-                                 ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
-                last_touch_on = (SELECT t.occurred_on FROM touches t WHERE t.contact_id = $1 \
-                                 ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
-                hold_reason = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_reason END, \
-                hold_until = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_until END, \
-                updated_at = $3 \
-             WHERE id = $1",
-        )
-        .bind(contact.0)
-        .bind(touch.on.to_string())
-        .bind(instant_text(now))
-        .execute(&mut *tx)
-        .await?;
-        let next = reschedule(&mut tx, contact).await?;
-        // The touch as it now reads from the database, for the audit row.
-        let logged = Touch {
-            id: TouchId(id),
-            contact,
-            author,
-            kind: touch.kind,
-            direction: touch.direction,
-            at: stored_instant(touch.at),
-            on: touch.on,
-            summary: touch.summary,
-            needs: touch.needs,
-            next_approach: touch.next_approach,
-            private: touch.private,
-        };
-        let change = Change {
-            action: AuditAction::Create,
-            entity: AuditEntity::Touch,
-            entity_id: Some(id),
-            contact: Some(contact),
-            before: None,
-            after: Some(touch_snapshot(&logged)),
-        };
-        audit::record(&mut tx, author, now, change).await?;
+        let logged = insert_touch(&mut tx, author, contact, touch, now).await?;
         tx.commit().await?;
-        Ok((TouchId(id), next))
+        Ok(logged)
     }
 
     /// The contact's touches as `viewer` may see them (private text withheld from everyone
@@ -196,6 +136,80 @@ impl Store {
         tx.commit().await?;
         Ok(Some(next))
     }
+}
+
+/// The touch-logging path every touch takes, on the caller's transaction once it has checked
+/// that the author may log activity: the touch, the contact's latest touch and lapsed hold,
+/// the new schedule and the audit row.
+pub(crate) async fn insert_touch(
+    conn: &mut AnyConnection,
+    author: UserId,
+    contact: ContactId,
+    touch: NewTouch,
+    now: Timestamp,
+) -> Result<(TouchId, NextTouch)> {
+    lock_active(&mut *conn, contact).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO touches (contact_id, author_id, kind, direction, occurred_at, \
+                occurred_on, summary, needs, next_approach, created_at, private) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(contact.0)
+    .bind(author.0)
+    .bind(touch.kind.as_str())
+    .bind(touch.direction.as_str())
+    .bind(instant_text(touch.at))
+    .bind(touch.on.to_string())
+    .bind(touch.summary.as_deref())
+    .bind(touch.needs.as_deref())
+    .bind(touch.next_approach.as_deref())
+    .bind(instant_text(now))
+    .bind(i64::from(touch.private))
+    .fetch_one(&mut *conn)
+    .await?;
+    // One statement: the latest touch (which may be an older one, when this touch is
+    // logged after the fact) and the end of a hold that has run its course.
+    sqlx::query(
+        "UPDATE contacts SET \
+                last_touch_id = (SELECT t.id FROM touches t WHERE t.contact_id = $1 \
+                                 ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
+                last_touch_on = (SELECT t.occurred_on FROM touches t WHERE t.contact_id = $1 \
+                                 ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
+                hold_reason = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_reason END, \
+                hold_until = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_until END, \
+                updated_at = $3 \
+             WHERE id = $1",
+    )
+    .bind(contact.0)
+    .bind(touch.on.to_string())
+    .bind(instant_text(now))
+    .execute(&mut *conn)
+    .await?;
+    let next = reschedule(&mut *conn, contact).await?;
+    // The touch as it now reads from the database, for the audit row.
+    let logged = Touch {
+        id: TouchId(id),
+        contact,
+        author,
+        kind: touch.kind,
+        direction: touch.direction,
+        at: stored_instant(touch.at),
+        on: touch.on,
+        summary: touch.summary,
+        needs: touch.needs,
+        next_approach: touch.next_approach,
+        private: touch.private,
+    };
+    let change = Change {
+        action: AuditAction::Create,
+        entity: AuditEntity::Touch,
+        entity_id: Some(id),
+        contact: Some(contact),
+        before: None,
+        after: Some(touch_snapshot(&logged)),
+    };
+    audit::record(&mut *conn, author, now, change).await?;
+    Ok((TouchId(id), next))
 }
 
 /// Sets (or with `None` lifts) the hold of a contact that [`contact_to_change`] has locked and
