@@ -402,16 +402,18 @@ async fn write_owners(
     after: &NurtureOwners,
     now: Timestamp,
 ) -> Result<()> {
-    for user in [after.nurture_owner, after.sales_owner]
-        .into_iter()
-        .flatten()
-    {
+    let named = [
+        ("nurture_owner_id", after.nurture_owner),
+        ("sales_owner_id", after.sales_owner),
+    ];
+    for (field, user) in named {
+        let Some(user) = user else { continue };
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
             .bind(user.0)
             .fetch_optional(&mut *conn)
             .await?;
         if found.is_none() {
-            return Err(StoreError::UserNotFound(format!("#{user}")));
+            return Err(StoreError::Invalid(format!("{field}: no user #{user}")));
         }
     }
     sqlx::query("DELETE FROM nurture_owners WHERE contact_id = $1")
@@ -1026,6 +1028,13 @@ impl Store {
 
     pub async fn nurture_owners(&self, contact: ContactId) -> Result<NurtureOwners> {
         let mut conn = self.pool.acquire().await?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE id = $1")
+            .bind(contact.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::ContactNotFound(format!("#{contact}")));
+        }
         load_owners(&mut conn, contact).await
     }
 
