@@ -36,7 +36,7 @@ use crate::views::{
     ScheduleChangeView, TouchView,
 };
 
-mod nurture;
+pub(crate) mod nurture;
 mod relationships;
 mod team;
 

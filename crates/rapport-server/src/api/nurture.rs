@@ -56,25 +56,25 @@ pub(super) async fn list_content(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ContentBody {
-    title: Option<String>,
+    pub(crate) title: Option<String>,
     /// A URL or a file reference.
-    link: Option<String>,
+    pub(crate) link: Option<String>,
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
-    summary: Option<Option<String>>,
+    pub(crate) summary: Option<Option<String>>,
     /// article, guide, case study, video…
-    format: Option<String>,
-    topics: Option<Vec<String>>,
+    pub(crate) format: Option<String>,
+    pub(crate) topics: Option<Vec<String>>,
     /// The needs it addresses.
-    needs: Option<Vec<String>>,
+    pub(crate) needs: Option<Vec<String>>,
     /// Lifecycle stages it suits; empty: any.
-    stages: Option<Vec<String>>,
+    pub(crate) stages: Option<Vec<String>>,
     /// Prospect kinds it suits (`new`, `seasoned`); empty: any.
-    kinds: Option<Vec<String>>,
+    pub(crate) kinds: Option<Vec<String>>,
     /// The last day it may be sent: `2027-06-30`, `6m`…
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
-    expires_on: Option<Option<String>>,
+    pub(crate) expires_on: Option<Option<String>>,
 }
 
 impl Fields {
@@ -101,7 +101,11 @@ impl Fields {
     }
 
     /// The body as a change to an item; errors name their fields.
-    fn content_patch(&mut self, body: ContentBody, today: jiff::civil::Date) -> ContentPatch {
+    pub(crate) fn content_patch(
+        &mut self,
+        body: ContentBody,
+        today: jiff::civil::Date,
+    ) -> ContentPatch {
         ContentPatch {
             title: body.title,
             link: body.link,

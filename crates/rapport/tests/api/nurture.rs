@@ -244,3 +244,172 @@ fn content_is_recommended_sent_within_the_caps_and_handed_over() {
     assert_eq!(report["replies"][0]["title"], "Migration guide");
     assert_eq!(report["replies"][0]["replies"], 0);
 }
+
+#[test]
+fn the_library_page_the_nurture_card_and_handoffs_work_without_javascript() {
+    use crate::server::Body;
+    use crate::web::{csrf_of, form_login};
+
+    let rapport = Rapport::new();
+    user_with_token(&rapport, "ann@example.com", "member");
+    rapport.ok(&[
+        "--as",
+        "ann@example.com",
+        "contact",
+        "add",
+        "Dana Whitfield",
+        "--kind",
+        "seasoned",
+    ]);
+    let server = Server::start(&rapport, TODAY);
+    let cookie = form_login(&server, "ann@example.com");
+    let get = |path: &str| server.request("GET", path, &[("Cookie", &cookie)], Body::Empty);
+    let post = |path: &str, form: &[(&'static str, &str)]| {
+        let csrf = csrf_of(&get("/content").text);
+        let mut fields = vec![("csrf", csrf)];
+        fields.extend(form.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        server.request("POST", path, &[("Cookie", &cookie)], Body::Form(fields))
+    };
+
+    let library = get("/content");
+    assert_eq!(library.status, 200);
+    assert!(
+        library.text.contains("The library is empty"),
+        "{}",
+        library.text
+    );
+    let empty_item = [
+        ("title", " "),
+        ("link", "https://example.com/g"),
+        ("format", "guide"),
+        ("topics", ""),
+        ("needs", "data migration"),
+        ("stages", "engaged, hot"),
+        ("kinds", ""),
+        ("summary", ""),
+        ("expires_on", ""),
+    ];
+    let refused = post("/content", &empty_item);
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.text.contains("id=\"c-title-error\""),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.text.contains("id=\"c-stages-error\""),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.text.contains("unknown lifecycle stage"),
+        "{}",
+        refused.text
+    );
+    // What was typed comes back.
+    assert!(refused.text.contains("value=\"https://example.com/g\""));
+    assert!(
+        get("/content").text.contains("The library is empty"),
+        "nothing half-written"
+    );
+
+    let mut good = empty_item;
+    good[0] = ("title", "Migration guide");
+    good[5] = ("stages", "");
+    let saved = post("/content", &good);
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    assert_eq!(saved.header("location"), Some("/content?saved=1"));
+    let mut other = good;
+    other[0] = ("title", "Migration checklist");
+    assert_eq!(post("/content", &other).status, 303);
+
+    // The contact page: interests set by hand, what to send with its reason, a Send button.
+    let set = post(
+        "/contacts/1/interests",
+        &[("interests", ""), ("needs", "Data Migration")],
+    );
+    assert_eq!(set.status, 303);
+    let contact = get("/contacts/1");
+    assert!(
+        contact
+            .text
+            .contains("need &#39;data migration&#39; — stated")
+            || contact.text.contains("need 'data migration' — stated"),
+        "{}",
+        contact.text
+    );
+    assert!(contact.text.contains("Migration guide"), "{}", contact.text);
+    assert!(
+        contact.text.contains("action=\"/contacts/1/send\""),
+        "{}",
+        contact.text
+    );
+
+    // Today: Dana (new, due today) with what to send on her row.
+    let today = get("/");
+    assert!(
+        today.text.contains("aria-label=\"Send Migration guide\""),
+        "{}",
+        today.text
+    );
+
+    let sent = post(
+        "/contacts/1/send",
+        &[("item", "1"), ("back", "/contacts/1")],
+    );
+    assert_eq!(sent.status, 303);
+    assert_eq!(sent.header("location"), Some("/contacts/1?logged=1"));
+    let capped = post(
+        "/contacts/1/send",
+        &[("item", "2"), ("back", "/contacts/1")],
+    );
+    assert_eq!(capped.status, 409);
+    assert!(capped.text.contains("content cap"), "{}", capped.text);
+    assert!(get("/contacts/1").text.contains("Not now — content cap"));
+
+    // Sales-ready: a handoff to the contact's owner (no sales owner set), with the history.
+    assert_eq!(
+        post("/contacts/1/ready", &[("note", "asked for a quote")]).status,
+        303
+    );
+    let handoffs = get("/handoffs");
+    assert!(
+        handoffs
+            .text
+            .contains("marked sales-ready on 2026-11-25: asked for a quote"),
+        "{}",
+        handoffs.text
+    );
+    assert!(
+        handoffs.text.contains("sent &#39;Migration guide&#39;")
+            || handoffs.text.contains("sent 'Migration guide'"),
+        "{}",
+        handoffs.text
+    );
+    assert!(get("/").text.contains("id=\"h-handoffs\""));
+
+    let report = get("/reports/nurture");
+    assert_eq!(report.status, 200);
+    assert!(
+        report
+            .text
+            .contains("<td>Migration guide</td><td>1</td><td>0</td>"),
+        "{}",
+        report.text
+    );
+
+    // Edit and retire.
+    let form = get("/content/2");
+    assert!(
+        form.text.contains("value=\"Migration checklist\""),
+        "{}",
+        form.text
+    );
+    let mut renamed = other;
+    renamed[0] = ("title", "Migration checklist v2");
+    assert_eq!(post("/content/2", &renamed).status, 303);
+    assert_eq!(post("/content/2/retire", &[]).status, 303);
+    let after = get("/content");
+    assert!(after.text.contains("Migration checklist v2"));
+    assert!(after.text.contains("retired 25 Nov"), "{}", after.text);
+}
