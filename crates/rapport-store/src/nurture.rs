@@ -1160,20 +1160,6 @@ impl Store {
         Ok(handoffs)
     }
 
-    /// A contact's nurture history as `viewer` sees it: every touch, newest first, with the
-    /// item each content touch sent.
-    pub async fn nurture_history(
-        &self,
-        viewer: UserId,
-        contact: ContactId,
-    ) -> Result<Vec<HistoryLine>> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(histories_of(&mut conn, viewer, &[contact])
-            .await?
-            .remove(&contact)
-            .unwrap_or_default())
-    }
-
     /// Nurture coverage on `today` — of the active, not sales-ready contacts holding the
     /// prospect or lead role or being nurtured, how many had a touch within their cycle — and
     /// which content draws replies.
