@@ -502,6 +502,7 @@ pub struct ReadyBody {
     (status = 200, body = NurtureOwnersView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 pub(super) async fn ready(
     State(state): State<AppState>,
