@@ -65,6 +65,11 @@ pub(crate) async fn acting(conn: &mut AnyConnection, user: UserId) -> Result<Act
         .bind(user.0)
         .fetch_optional(&mut *conn)
         .await?;
+    acting_with_role(user, role)
+}
+
+/// The acting user from their stored role, read by the caller (`None`: no such user).
+pub(crate) fn acting_with_role(user: UserId, role: Option<String>) -> Result<Acting> {
     let role = role.ok_or_else(|| StoreError::UserNotFound(format!("#{user}")))?;
     Ok(Acting {
         user,

@@ -88,6 +88,13 @@ impl Default for OpenOptions {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where write transactions run. On SQLite, which admits one writer at a time, a pool of
+    /// its own with a single connection: concurrent writes wait their turn in the pool's
+    /// queue and start the moment the previous one commits, instead of retrying in SQLite's
+    /// busy handler, which sleeps between attempts (1, 2, 5 … 100 ms) and so turned a burst of
+    /// writers into long stalls. A dropped, uncommitted write's rollback runs on that same
+    /// connection before the next write begins. On PostgreSQL, the one pool.
+    writers: AnyPool,
     backend: Backend,
 }
 
@@ -141,27 +148,21 @@ impl Store {
         let mut first = AnyConnection::connect(&url).await.map_err(unreachable)?;
         migrate(&mut first, backend).await?;
         first.close().await.map_err(unreachable)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(options.max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers (the agenda) run while a writer commits; NORMAL sync
-                        // is durable across application crashes, which is what WAL needs.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
+        let pool = pool_options(backend, options.max_connections)
             .connect(&url)
             .await
             .map_err(unreachable)?;
-        Ok(Store { pool, backend })
+        let writers = match backend {
+            Backend::Sqlite if options.max_connections > 1 => pool_options(backend, 1)
+                .connect_lazy(&url)
+                .map_err(unreachable)?,
+            _ => pool.clone(),
+        };
+        Ok(Store {
+            pool,
+            writers,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -169,6 +170,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writers.close().await;
         self.pool.close().await;
     }
 
@@ -184,8 +186,8 @@ impl Store {
     /// A write transaction; see [`Write`].
     async fn write(&self) -> Result<Write> {
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writers.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writers.begin().await?,
         };
         Ok(Write { tx })
     }
@@ -368,6 +370,26 @@ pub fn sqlite_file(location: &str) -> Result<Option<PathBuf>> {
     })
 }
 
+fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers (the agenda) run while a writer commits; NORMAL sync is
+                    // durable across application crashes, which is what WAL needs.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+}
+
 /// Maps a user-facing location to a backend and a sqlx URL.
 fn connection_url(location: &str) -> Result<(Backend, String)> {
     let path = match parse_location(location)? {
@@ -420,6 +442,37 @@ mod tests {
         };
         assert_eq!(versions(&SQLITE_MIGRATIONS), versions(&POSTGRES_MIGRATIONS));
         assert!(!versions(&SQLITE_MIGRATIONS).is_empty());
+    }
+
+    #[test]
+    fn a_write_dropped_before_its_commit_leaves_nothing_and_holds_up_no_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = dir.path().join("writes.db");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let store = Store::open(
+                location.to_str().unwrap(),
+                OpenOptions { max_connections: 8 },
+            )
+            .await
+            .unwrap();
+            let version = store.data_version().await.unwrap();
+            let insert = "INSERT INTO cadence_defaults (scope, key, cadence) \
+                          VALUES ('stage', 'dormant', '6m')";
+            {
+                let mut abandoned = store.write().await.unwrap();
+                sqlx::query(insert).execute(&mut *abandoned).await.unwrap();
+            }
+            // The next write starts at once (the busy timeout would otherwise answer
+            // "database is locked" after 5 s) and sees nothing of the dropped one.
+            let mut next = store.write().await.unwrap();
+            sqlx::query(insert).execute(&mut *next).await.unwrap();
+            next.commit().await.unwrap();
+            assert_eq!(store.data_version().await.unwrap(), version + 1);
+        });
     }
 
     #[test]

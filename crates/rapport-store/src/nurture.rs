@@ -30,7 +30,7 @@ use crate::audit::{self, Change};
 use crate::contacts::contact_to_change;
 use crate::error::{Result, StoreError};
 use crate::schedule::lock_contact;
-use crate::touches::{NewTouch, insert_touch};
+use crate::touches::{NewTouch, insert_touch, lock_active_to_add};
 use crate::{Store, instant_text, rows};
 
 /// A new library item, or an item's fields after an edit.
@@ -861,9 +861,8 @@ impl Store {
         now: Timestamp,
     ) -> Result<(TouchId, NextTouch)> {
         let mut tx = self.write().await?;
-        audit::acting(&mut tx, author).await?.may_add()?;
         // Under the contact's lock, so two sends at once cannot both slip under a cap.
-        lock_contact(&mut tx, contact, false).await?;
+        lock_active_to_add(&mut tx, contact, author).await?;
         let content = load_content(&mut tx, item).await?;
         if !content.available(touch.on) {
             return Err(StoreError::Invalid(format!(

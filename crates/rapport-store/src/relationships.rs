@@ -184,31 +184,6 @@ pub(crate) async fn load_rules(conn: &mut AnyConnection) -> Result<RelationshipR
     })
 }
 
-/// Each contact's competitors' renewal dates, for contacts with ids in `from..=to`.
-pub(crate) async fn renewals_of_range(
-    conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
-) -> Result<HashMap<i64, Vec<Date>>> {
-    let found = sqlx::query(
-        "SELECT c.id AS contact_id, k.renews_on FROM competitors k \
-         JOIN contacts c ON c.organization_id = k.organization_id \
-         WHERE k.renews_on IS NOT NULL AND c.id >= $1 AND c.id <= $2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut renewals: HashMap<i64, Vec<Date>> = HashMap::new();
-    for row in &found {
-        renewals
-            .entry(rows::int(row, "contact_id")?)
-            .or_default()
-            .push(rows::date(row, "renews_on")?);
-    }
-    Ok(renewals)
-}
-
 fn opportunity(row: &AnyRow) -> Result<Opportunity> {
     let opened_on = rows::date(row, "opened_on")?;
     let timeline = match (

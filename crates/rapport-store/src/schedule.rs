@@ -6,6 +6,7 @@
 //! agenda scans is never stale.
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 use rapport_core::model::{ContactId, UserId};
 use rapport_core::{
     AuditAction, AuditEntity, Cadence, CadenceDefaults, CadenceProfile, CadenceUnit, DefaultScope,
@@ -19,7 +20,6 @@ use rapport_core::renewal::{self, RenewalLead};
 
 use crate::audit::{self, Change};
 use crate::error::{Result, StoreError};
-use crate::relationships::{load_rules, renewals_of_range};
 use crate::rows;
 use crate::{Backend, Store};
 
@@ -49,25 +49,67 @@ pub(crate) async fn load_defaults(conn: &mut AnyConnection) -> Result<CadenceDef
     let rows = sqlx::query("SELECT scope, key, cadence FROM cadence_defaults")
         .fetch_all(&mut *conn)
         .await?;
-    // The migration seeds a fallback row; this value only stands in until that row is read.
-    let mut defaults = CadenceDefaults::with_fallback(
-        Cadence::new(3, CadenceUnit::Months).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-    );
+    let mut defaults = fallback_defaults()?;
     for row in &rows {
-        let (scope, key) = (rows::text(row, "scope")?, rows::text(row, "key")?);
-        let scope = DefaultScope::from_parts(&scope, &key)
-            .ok_or_else(|| StoreError::Corrupt(format!("cadence default scope '{scope}:{key}'")))?;
-        defaults.set(scope, Some(rows::parsed(row, "cadence")?));
+        add_default(&mut defaults, row)?;
     }
     Ok(defaults)
 }
 
+/// The migration seeds a fallback row; this value only stands in until that row is read.
+fn fallback_defaults() -> Result<CadenceDefaults> {
+    Ok(CadenceDefaults::with_fallback(
+        Cadence::new(3, CadenceUnit::Months).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    ))
+}
+
+/// Adds one stored default: a row with `scope`, `key` and `cadence`.
+fn add_default(defaults: &mut CadenceDefaults, row: &AnyRow) -> Result<()> {
+    let (scope, key) = (rows::text(row, "scope")?, rows::text(row, "key")?);
+    let scope = DefaultScope::from_parts(&scope, &key)
+        .ok_or_else(|| StoreError::Corrupt(format!("cadence default scope '{scope}:{key}'")))?;
+    defaults.set(scope, Some(rows::parsed(row, "cadence")?));
+    Ok(())
+}
+
+/// The team-wide rules the engine applies to every contact: the default cadences and the
+/// renewal lead time.
+pub(crate) struct SchedulingRules {
+    defaults: CadenceDefaults,
+    lead: RenewalLead,
+}
+
+/// Reads [`SchedulingRules`] in one round trip: nearly every write reschedules a contact, so
+/// this runs in most transactions (a logged touch among them).
+pub(crate) async fn load_scheduling_rules(conn: &mut AnyConnection) -> Result<SchedulingRules> {
+    let found = sqlx::query(
+        "SELECT scope, key, cadence FROM cadence_defaults \
+         UNION ALL \
+         SELECT 'renewal_lead_days', '', value FROM relationship_settings \
+         WHERE key = 'renewal_lead_days'",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut defaults = fallback_defaults()?;
+    let mut lead = None;
+    for row in &found {
+        if rows::text(row, "scope")? == "renewal_lead_days" {
+            lead = Some(rows::parsed(row, "cadence")?);
+        } else {
+            add_default(&mut defaults, row)?;
+        }
+    }
+    let lead = lead.ok_or_else(|| {
+        StoreError::Corrupt("relationship setting 'renewal_lead_days' is missing".into())
+    })?;
+    Ok(SchedulingRules { defaults, lead })
+}
+
 /// Recomputes the next touch of the contacts with ids in `first..=last`, in batches, and
 /// writes back those that changed.
-pub(crate) async fn reschedule_range(
+async fn reschedule_range(
     conn: &mut AnyConnection,
-    defaults: &CadenceDefaults,
-    lead: RenewalLead,
+    rules: &SchedulingRules,
     first: i64,
     last: i64,
 ) -> Result<u64> {
@@ -75,7 +117,7 @@ pub(crate) async fn reschedule_range(
     let mut from = first;
     while from <= last {
         let to = last.min(from.saturating_add(BATCH - 1));
-        let schedules = reschedule_batch(conn, defaults, lead, from, to).await?;
+        let schedules = reschedule_batch(conn, rules, from, to).await?;
         changed += schedules.iter().filter(|(changed, _)| *changed).count() as u64;
         from = match to.checked_add(1) {
             Some(next) => next,
@@ -87,9 +129,8 @@ pub(crate) async fn reschedule_range(
 
 /// Brings one contact's stored schedule up to date and returns it.
 pub(crate) async fn reschedule(conn: &mut AnyConnection, contact: ContactId) -> Result<NextTouch> {
-    let defaults = load_defaults(conn).await?;
-    let lead = load_rules(conn).await?.renewal_lead;
-    let mut schedules = reschedule_batch(conn, &defaults, lead, contact.0, contact.0).await?;
+    let rules = load_scheduling_rules(conn).await?;
+    let mut schedules = reschedule_batch(conn, &rules, contact.0, contact.0).await?;
     schedules
         .pop()
         .map(|(_, next)| next)
@@ -100,43 +141,52 @@ pub(crate) async fn reschedule(conn: &mut AnyConnection, contact: ContactId) -> 
 /// changed, and returns every contact's schedule with whether it changed.
 async fn reschedule_batch(
     conn: &mut AnyConnection,
-    defaults: &CadenceDefaults,
-    lead: RenewalLead,
+    rules: &SchedulingRules,
     from: i64,
     to: i64,
 ) -> Result<Vec<(bool, NextTouch)>> {
-    let renewals = renewals_of_range(conn, from, to).await?;
-
-    // One row per contact and active role (one row with a NULL role for a contact without
-    // any), in id order, so a contact's roles arrive together.
+    // One row per contact, active role and competitor renewal at its organization (one row
+    // with NULLs for a contact with neither), in id order, so a contact's rows arrive
+    // together. A role or renewal repeated by the cross product changes nothing: the engine
+    // takes the tightest role and the earliest renewal.
     let found = sqlx::query(
         "SELECT c.id, c.cadence, c.tier, c.stage, c.horizon, c.added_on, c.last_touch_on, \
                 c.hold_until, c.effective_cadence, c.cadence_source, c.next_touch_on, \
-                c.next_touch_source, r.role, \
+                c.next_touch_source, r.role, k.renews_on, \
                 (SELECT MIN(f.due_on) FROM follow_ups f \
                   WHERE f.contact_id = c.id AND f.done_at IS NULL) AS follow_up_on \
          FROM contacts c \
          LEFT JOIN contact_roles r ON r.contact_id = c.id AND r.until IS NULL \
+         LEFT JOIN competitors k ON k.organization_id = c.organization_id \
+                                AND k.renews_on IS NOT NULL \
          WHERE c.id >= $1 AND c.id <= $2 ORDER BY c.id",
     )
     .bind(from)
     .bind(to)
     .fetch_all(&mut *conn)
     .await?;
-    let mut contacts: Vec<(&AnyRow, Vec<Role>)> = Vec::new();
+    let mut contacts: Vec<(&AnyRow, Vec<Role>, Vec<Date>)> = Vec::new();
     for row in &found {
         let role: Option<Role> = rows::opt_parsed(row, "role")?;
+        let renewal = rows::opt_date(row, "renews_on")?;
         let id = rows::int(row, "id")?;
         match contacts.last_mut() {
-            Some((first, roles)) if rows::int(first, "id")? == id => roles.extend(role),
-            _ => contacts.push((row, role.into_iter().collect())),
+            Some((first, roles, renewals)) if rows::int(first, "id")? == id => {
+                roles.extend(role);
+                renewals.extend(renewal);
+            }
+            _ => contacts.push((
+                row,
+                role.into_iter().collect(),
+                renewal.into_iter().collect(),
+            )),
         }
     }
 
     let mut schedules = Vec::with_capacity(contacts.len());
-    for (row, active_roles) in &contacts {
+    for (row, active_roles, renewals) in &contacts {
         let id = rows::int(row, "id")?;
-        let (cadence, source) = defaults.resolve(&CadenceProfile {
+        let (cadence, source) = rules.defaults.resolve(&CadenceProfile {
             explicit: rows::opt_parsed(row, "cadence")?,
             tier: rows::opt_parsed(row, "tier")?,
             stage: rows::opt_parsed(row, "stage")?,
@@ -145,14 +195,13 @@ async fn reschedule_batch(
         });
         let added_on = rows::date(row, "added_on")?;
         let last_touch_on = rows::opt_date(row, "last_touch_on")?;
-        let their_renewals = renewals.get(&id).map_or(&[][..], Vec::as_slice);
         let next = next_touch(&ScheduleInput {
             cadence,
             added_on,
             last_touch_on,
             hold_until: rows::opt_date(row, "hold_until")?,
             earliest_follow_up: rows::opt_date(row, "follow_up_on")?,
-            renewal_from: renewal::watch_from(their_renewals, lead, added_on, last_touch_on),
+            renewal_from: renewal::watch_from(renewals, rules.lead, added_on, last_touch_on),
         });
         let stored = (
             rows::text(row, "effective_cadence")?,
@@ -276,14 +325,13 @@ impl Store {
 }
 
 pub(crate) async fn reschedule_everyone(conn: &mut AnyConnection) -> Result<u64> {
-    let defaults = load_defaults(conn).await?;
-    let lead = load_rules(conn).await?.renewal_lead;
+    let rules = load_scheduling_rules(conn).await?;
     let bounds: (Option<i64>, Option<i64>) =
         sqlx::query_as("SELECT MIN(id), MAX(id) FROM contacts")
             .fetch_one(&mut *conn)
             .await?;
     match bounds {
-        (Some(first), Some(last)) => reschedule_range(conn, &defaults, lead, first, last).await,
+        (Some(first), Some(last)) => reschedule_range(conn, &rules, first, last).await,
         _ => Ok(0),
     }
 }

@@ -58,6 +58,34 @@ async fn lock_active(conn: &mut AnyConnection, contact: ContactId) -> Result<()>
     }
 }
 
+/// [`lock_active`] for a write that adds activity (a touch, a follow-up): `actor` must be
+/// allowed to add, which is read in the locking statement itself — logging a touch is the
+/// most frequent write, and each statement is a round trip to the database's thread. A
+/// refusal comes before "not found" and "archived", as in every other write.
+pub(crate) async fn lock_active_to_add(
+    conn: &mut AnyConnection,
+    contact: ContactId,
+    actor: UserId,
+) -> Result<()> {
+    let locked: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "UPDATE contacts SET version = version + 1 WHERE id = $1 \
+         RETURNING archived_at, (SELECT u.role FROM users u WHERE u.id = $2) AS actor_role",
+    )
+    .bind(contact.0)
+    .bind(actor.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((archived_at, role)) = locked else {
+        audit::acting(conn, actor).await?.may_add()?;
+        return Err(StoreError::ContactNotFound(format!("#{contact}")));
+    };
+    audit::acting_with_role(actor, role)?.may_add()?;
+    match archived_at {
+        Some(_) => Err(StoreError::Archived(contact)),
+        None => Ok(()),
+    }
+}
+
 impl Store {
     /// Logs a touch by `author` and moves the contact's cycle on from it. A hold that has run
     /// its course by the day of the touch is lifted: the contact was reached, the reason is
@@ -70,7 +98,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(TouchId, NextTouch)> {
         let mut tx = self.write().await?;
-        audit::acting(&mut tx, author).await?.may_add()?;
+        lock_active_to_add(&mut tx, contact, author).await?;
         let logged = insert_touch(&mut tx, author, contact, touch, now).await?;
         tx.commit().await?;
         Ok(logged)
@@ -138,9 +166,9 @@ impl Store {
     }
 }
 
-/// The touch-logging path every touch takes, on the caller's transaction once it has checked
-/// that the author may log activity: the touch, the contact's latest touch and lapsed hold,
-/// the new schedule and the audit row.
+/// The touch-logging path every touch takes, on the caller's transaction once
+/// [`lock_active_to_add`] has locked the contact and checked the author: the touch, the
+/// contact's latest touch and lapsed hold, the new schedule and the audit row.
 pub(crate) async fn insert_touch(
     conn: &mut AnyConnection,
     author: UserId,
@@ -148,7 +176,6 @@ pub(crate) async fn insert_touch(
     touch: NewTouch,
     now: Timestamp,
 ) -> Result<(TouchId, NextTouch)> {
-    lock_active(&mut *conn, contact).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO touches (contact_id, author_id, kind, direction, occurred_at, \
                 occurred_on, summary, needs, next_approach, created_at, private) \
@@ -254,8 +281,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(FollowUpId, NextTouch)> {
         let mut tx = self.write().await?;
-        audit::acting(&mut tx, actor).await?.may_add()?;
-        lock_active(&mut tx, contact).await?;
+        lock_active_to_add(&mut tx, contact, actor).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO follow_ups (contact_id, owner_id, due_on, body, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
