@@ -11,6 +11,7 @@ pub mod cadence;
 pub mod email;
 pub mod health;
 pub mod network;
+pub mod nurture;
 pub mod opportunity;
 pub mod punctuality;
 pub mod renewal;
@@ -24,7 +25,7 @@ pub use cadence::{
 pub use email::EmailAddress;
 pub use schedule::{NextTouch, NextTouchSource, ScheduleInput, next_touch};
 pub use vocab::{
-    AuditAction, AuditEntity, BuyingTimeline, Direction, Horizon, Outcome, ProspectKind, Role,
-    Stage, Tier, TouchKind, UserRole,
+    AuditAction, AuditEntity, BuyingTimeline, Direction, Horizon, InterestKind, Outcome,
+    ProspectKind, Role, Stage, Tier, TouchKind, UserRole,
 };
 pub mod model;

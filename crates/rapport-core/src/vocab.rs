@@ -153,6 +153,7 @@ vocabulary! {
         Reassign => "reassign",
         Revoke => "revoke",
         Close => "close",
+        Retire => "retire",
     }
 }
 
@@ -170,6 +171,10 @@ vocabulary! {
         Competitor => "competitor",
         RelationshipSetting => "relationship_setting",
         Introduction => "introduction",
+        Content => "content",
+        Interests => "interests",
+        Nurture => "nurture",
+        NurtureSetting => "nurture_setting",
     }
 }
 
@@ -189,6 +194,14 @@ vocabulary! {
         Open => "open",
         Won => "won",
         Lost => "lost",
+    }
+}
+
+vocabulary! {
+    /// What a contact cares about (an interest) or is trying to solve (a need).
+    InterestKind, "interest kind" {
+        Interest => "interest",
+        Need => "need",
     }
 }
 

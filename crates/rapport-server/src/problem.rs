@@ -143,6 +143,7 @@ impl From<StoreError> for Problem {
             | StoreError::OrganizationNotFound(_)
             | StoreError::FollowUpNotFound(_)
             | StoreError::OpportunityNotFound(_)
+            | StoreError::ContentNotFound(_)
             | StoreError::TokenNotFound(_)
             | StoreError::UserNotFound(_) => Problem::not_found(err.to_string()),
             StoreError::Forbidden(forbidden) => Problem::from(forbidden),
@@ -157,7 +158,8 @@ impl From<StoreError> for Problem {
             | StoreError::DuplicateOrganization(_)
             | StoreError::DuplicateUser(_)
             | StoreError::NotEmpty
-            | StoreError::Archived(_) => conflict(err.to_string()),
+            | StoreError::Archived(_)
+            | StoreError::CapReached(_) => conflict(err.to_string()),
             StoreError::VersionMismatch { .. } => Problem {
                 type_: "urn:rapport:problem:stale-version".into(),
                 ..Problem::new(StatusCode::PRECONDITION_FAILED, err.to_string())

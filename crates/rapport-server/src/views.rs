@@ -17,6 +17,9 @@ use rapport_store::{ContactHealth, Neighbour, Network, OrganizationHealth, Relat
 use serde::Serialize;
 use utoipa::ToSchema;
 
+mod nurture;
+pub use nurture::*;
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CadenceView {
     /// Short form: 30d, 6w, 3m.

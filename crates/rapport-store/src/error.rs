@@ -1,5 +1,6 @@
 use rapport_core::access::Forbidden;
 use rapport_core::model::{ContactId, FollowUpId, OpportunityId};
+use rapport_core::nurture::{CapReached, ContentId};
 
 /// A contact that matched a reference, listed when a name is ambiguous.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +75,10 @@ pub enum StoreError {
         expected: i64,
         current: i64,
     },
+    #[error("no content item #{0}")]
+    ContentNotFound(ContentId),
+    #[error(transparent)]
+    CapReached(#[from] CapReached),
     #[error("contact #{0} is archived; unarchive it first")]
     Archived(ContactId),
     #[error("no API token #{0}")]

@@ -19,6 +19,7 @@ mod health;
 mod import;
 mod insights;
 mod network;
+mod nurture;
 mod organizations;
 mod relationships;
 mod rows;
@@ -49,6 +50,10 @@ pub use health::{ContactHealth, OrganizationHealth};
 pub use import::ImportSummary;
 pub use insights::TouchWith;
 pub use network::{Neighbour, Network};
+pub use nurture::{
+    ContentFields, ContentPatch, ContentReplies, Handoff, Handoffs, HistoryLine, NurtureOwners,
+    NurtureReport, NurtureRules, Recommendations,
+};
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
 };

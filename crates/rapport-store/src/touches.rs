@@ -58,10 +58,10 @@ async fn lock_active(conn: &mut AnyConnection, contact: ContactId) -> Result<()>
     }
 }
 
-/// [`lock_active`] for a write that adds activity (a follow-up): `actor` must be allowed to
-/// add, which is read in the locking statement itself, one round trip fewer. A refusal comes
-/// before "not found" and "archived", as in every other write.
-async fn lock_active_to_add(
+/// [`lock_active`] for a write that adds activity (a follow-up, a content touch): `actor`
+/// must be allowed to add, which is read in the locking statement itself, one round trip
+/// fewer. A refusal comes before "not found" and "archived", as in every other write.
+pub(crate) async fn lock_active_to_add(
     conn: &mut AnyConnection,
     contact: ContactId,
     actor: UserId,
@@ -97,93 +97,11 @@ impl Store {
         now: Timestamp,
     ) -> Result<(TouchId, NextTouch)> {
         let mut tx = self.write().await?;
-        // The most frequent write, so as few statements as it can be. The insert reads the
-        // contact's row (a missing contact inserts nothing) and, on PostgreSQL, locks it, so
-        // the statements after it read what a concurrent writer of this contact committed;
-        // SQLite's `BEGIN IMMEDIATE` already serialises writers. A refusal, an archived
-        // contact, rolls the insert back with the rest.
-        let row_lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
-        };
-        let inserted: Option<i64> = sqlx::query_scalar(&format!(
-            "INSERT INTO touches (contact_id, author_id, kind, direction, occurred_at, \
-                occurred_on, summary, needs, next_approach, created_at, private) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM contacts c \
-             WHERE c.id = $1{row_lock} RETURNING id"
-        ))
-        .bind(contact.0)
-        .bind(author.0)
-        .bind(touch.kind.as_str())
-        .bind(touch.direction.as_str())
-        .bind(instant_text(touch.at))
-        .bind(touch.on.to_string())
-        .bind(touch.summary.as_deref())
-        .bind(touch.needs.as_deref())
-        .bind(touch.next_approach.as_deref())
-        .bind(instant_text(now))
-        .bind(i64::from(touch.private))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(id) = inserted else {
-            audit::acting(&mut tx, author).await?.may_add()?;
-            return Err(StoreError::ContactNotFound(format!("#{contact}")));
-        };
-        // One statement: the latest touch (which may be an older one, when this touch is
-        // logged after the fact), the end of a hold that has run its course, the contact's
-        // version, and what the checks need — whether the author may add, whether the
-        // contact is archived.
-        let (archived_at, author_role, rules_version): (Option<String>, Option<String>, i64) =
-            sqlx::query_as(
-                "UPDATE contacts SET \
-                last_touch_id = (SELECT t.id FROM touches t WHERE t.contact_id = $1 \
-                                 ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
-                last_touch_on = (SELECT t.occurred_on FROM touches t WHERE t.contact_id = $1 \
-                                 ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
-                hold_reason = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_reason END, \
-                hold_until = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_until END, \
-                updated_at = $3, version = version + 1 \
-             WHERE id = $1 \
-             RETURNING archived_at, (SELECT u.role FROM users u WHERE u.id = $4) AS author_role, \
-                (SELECT d.rules_version FROM data_version d WHERE d.id = 1) AS rules_version",
-            )
-            .bind(contact.0)
-            .bind(touch.on.to_string())
-            .bind(instant_text(now))
-            .bind(author.0)
-            .fetch_one(&mut *tx)
+        let logged = self
+            .insert_touch(&mut tx, author, contact, touch, now)
             .await?;
-        audit::acting_with_role(author, author_role)?.may_add()?;
-        if archived_at.is_some() {
-            return Err(StoreError::Archived(contact));
-        }
-        let rules = self.scheduling_rules.at(&mut tx, rules_version).await?;
-        let next = reschedule_under(&mut tx, &rules, contact).await?;
-        // The touch as it now reads from the database, for the audit row.
-        let logged = Touch {
-            id: TouchId(id),
-            contact,
-            author,
-            kind: touch.kind,
-            direction: touch.direction,
-            at: stored_instant(touch.at),
-            on: touch.on,
-            summary: touch.summary,
-            needs: touch.needs,
-            next_approach: touch.next_approach,
-            private: touch.private,
-        };
-        let change = Change {
-            action: AuditAction::Create,
-            entity: AuditEntity::Touch,
-            entity_id: Some(id),
-            contact: Some(contact),
-            before: None,
-            after: Some(touch_snapshot(&logged)),
-        };
-        audit::record(&mut tx, author, now, change).await?;
         tx.commit().await?;
-        Ok((TouchId(id), next))
+        Ok(logged)
     }
 
     /// The contact's touches as `viewer` may see them (private text withheld from everyone
@@ -245,6 +163,109 @@ impl Store {
         let next = write_hold(&mut tx, actor, &before, None, now).await?;
         tx.commit().await?;
         Ok(Some(next))
+    }
+}
+
+impl Store {
+    /// The touch-logging path every touch takes, on the caller's write transaction: the
+    /// touch, the contact's latest touch and lapsed hold, the new schedule and the audit row.
+    /// Checks the author and that the contact exists and is active itself, so it needs no
+    /// lock taken before it (a caller that checks more first, like a content touch's caps,
+    /// takes [`lock_active_to_add`]).
+    pub(crate) async fn insert_touch(
+        &self,
+        conn: &mut AnyConnection,
+        author: UserId,
+        contact: ContactId,
+        touch: NewTouch,
+        now: Timestamp,
+    ) -> Result<(TouchId, NextTouch)> {
+        // The most frequent write, so as few statements as it can be. The insert reads the
+        // contact's row (a missing contact inserts nothing) and, on PostgreSQL, locks it, so
+        // the statements after it read what a concurrent writer of this contact committed;
+        // SQLite's `BEGIN IMMEDIATE` already serialises writers. A refusal, an archived
+        // contact, rolls the insert back with the rest.
+        let row_lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        let inserted: Option<i64> = sqlx::query_scalar(&format!(
+            "INSERT INTO touches (contact_id, author_id, kind, direction, occurred_at, \
+                occurred_on, summary, needs, next_approach, created_at, private) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM contacts c \
+             WHERE c.id = $1{row_lock} RETURNING id"
+        ))
+        .bind(contact.0)
+        .bind(author.0)
+        .bind(touch.kind.as_str())
+        .bind(touch.direction.as_str())
+        .bind(instant_text(touch.at))
+        .bind(touch.on.to_string())
+        .bind(touch.summary.as_deref())
+        .bind(touch.needs.as_deref())
+        .bind(touch.next_approach.as_deref())
+        .bind(instant_text(now))
+        .bind(i64::from(touch.private))
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(id) = inserted else {
+            audit::acting(&mut *conn, author).await?.may_add()?;
+            return Err(StoreError::ContactNotFound(format!("#{contact}")));
+        };
+        // One statement: the latest touch (which may be an older one, when this touch is
+        // logged after the fact), the end of a hold that has run its course, the contact's
+        // version, and what the checks need — whether the author may add, whether the
+        // contact is archived.
+        let (archived_at, author_role, rules_version): (Option<String>, Option<String>, i64) =
+            sqlx::query_as(
+                "UPDATE contacts SET \
+                last_touch_id = (SELECT t.id FROM touches t WHERE t.contact_id = $1 \
+                                 ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
+                last_touch_on = (SELECT t.occurred_on FROM touches t WHERE t.contact_id = $1 \
+                                 ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1), \
+                hold_reason = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_reason END, \
+                hold_until = CASE WHEN hold_until <= $2 THEN NULL ELSE hold_until END, \
+                updated_at = $3, version = version + 1 \
+             WHERE id = $1 \
+             RETURNING archived_at, (SELECT u.role FROM users u WHERE u.id = $4) AS author_role, \
+                (SELECT d.rules_version FROM data_version d WHERE d.id = 1) AS rules_version",
+            )
+            .bind(contact.0)
+            .bind(touch.on.to_string())
+            .bind(instant_text(now))
+            .bind(author.0)
+            .fetch_one(&mut *conn)
+            .await?;
+        audit::acting_with_role(author, author_role)?.may_add()?;
+        if archived_at.is_some() {
+            return Err(StoreError::Archived(contact));
+        }
+        let rules = self.scheduling_rules.at(&mut *conn, rules_version).await?;
+        let next = reschedule_under(&mut *conn, &rules, contact).await?;
+        // The touch as it now reads from the database, for the audit row.
+        let logged = Touch {
+            id: TouchId(id),
+            contact,
+            author,
+            kind: touch.kind,
+            direction: touch.direction,
+            at: stored_instant(touch.at),
+            on: touch.on,
+            summary: touch.summary,
+            needs: touch.needs,
+            next_approach: touch.next_approach,
+            private: touch.private,
+        };
+        let change = Change {
+            action: AuditAction::Create,
+            entity: AuditEntity::Touch,
+            entity_id: Some(id),
+            contact: Some(contact),
+            before: None,
+            after: Some(touch_snapshot(&logged)),
+        };
+        audit::record(&mut *conn, author, now, change).await?;
+        Ok((TouchId(id), next))
     }
 }
 

@@ -106,6 +106,154 @@ pub enum Command {
     /// Fill an empty database with a large generated book, for benchmarks (docs/benchmarks.md)
     #[command(hide = true)]
     Generate(GenerateArgs),
+    /// The content library: items worth sending, by topic, need, stage and prospect kind
+    #[command(subcommand)]
+    Content(ContentCommand),
+    /// Show a contact's interests and needs (stated and discussed); set the stated ones
+    Interests(InterestsArgs),
+    /// Content to send a contact, ranked, with the reason
+    Recommend(RecommendArgs),
+    /// Send a library item to a contact: logged as a content touch, within the caps
+    Send(SendArgs),
+    /// Mark a contact sales-ready (or --clear it): it goes to its sales owner as a handoff
+    Ready(ReadyArgs),
+    /// Sales-ready contacts handed to you, and those that went from your nurture
+    Handoffs,
+    /// Nurture and sales owners, the caps and engagement rule, the nurture report
+    #[command(subcommand)]
+    Nurture(NurtureCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ContentFieldArgs {
+    #[arg(long)]
+    pub title: Option<String>,
+    /// A URL or a file reference
+    #[arg(long)]
+    pub link: Option<String>,
+    /// What it says, in a line or two ("none" clears it)
+    #[arg(long)]
+    pub summary: Option<String>,
+    /// article, guide, case study, video…
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Topics, comma-separated ("data migration, security"); replaces the list
+    #[arg(long)]
+    pub topics: Option<String>,
+    /// Needs it addresses, comma-separated; replaces the list
+    #[arg(long)]
+    pub needs: Option<String>,
+    /// Lifecycle stages it suits, comma-separated ("none": any)
+    #[arg(long)]
+    pub stages: Option<String>,
+    /// Prospect kinds it suits: new, seasoned ("none": any)
+    #[arg(long)]
+    pub kinds: Option<String>,
+    /// The last day it may be sent: 2027-06-30, 6m… ("none": never expires)
+    #[arg(long)]
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContentCommand {
+    /// Add an item to the library; prints its id
+    Add(ContentFieldArgs),
+    /// List the library, newest first
+    List {
+        /// Include retired items
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show one item
+    Show { id: i64 },
+    /// Change an item's fields
+    Edit {
+        id: i64,
+        #[command(flatten)]
+        fields: ContentFieldArgs,
+    },
+    /// Retire an item: never recommended or sent again
+    Retire { id: i64 },
+    /// The contacts an item is relevant to, to work through one by one (there is no bulk send)
+    Audience { id: i64 },
+}
+
+#[derive(Debug, Args)]
+pub struct InterestsArgs {
+    pub contact: String,
+    /// Set their interests, comma-separated ("" clears them)
+    #[arg(long)]
+    pub interests: Option<String>,
+    /// Set their stated needs, comma-separated ("" clears them)
+    #[arg(long)]
+    pub needs: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    pub contact: String,
+    /// At most this many
+    #[arg(long, default_value_t = 5)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The library item's id
+    pub item: i64,
+    pub contact: String,
+    /// What you wrote with it [default: "Sent 'TITLE' (LINK)"]
+    #[arg(long, short)]
+    pub summary: Option<String>,
+    /// When it was sent (default: now)
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadyArgs {
+    pub contact: String,
+    /// What they said or did ("asked for a quote")
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Withdraw the signal
+    #[arg(long, conflicts_with = "note")]
+    pub clear: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NurtureCommand {
+    /// Show or set who nurtures a contact and who sells to them ("none": the contact's owner)
+    Owners {
+        contact: String,
+        /// The nurture owner (email or id)
+        #[arg(long)]
+        nurturer: Option<String>,
+        /// The sales owner (email or id)
+        #[arg(long)]
+        seller: Option<String>,
+    },
+    /// Show or change (admins) the caps and the engagement rule
+    Rules(NurtureRulesArgs),
+    /// Nurture coverage and which content gets replies
+    Report,
+}
+
+#[derive(Debug, Args)]
+pub struct NurtureRulesArgs {
+    /// At most one content touch per contact every N days
+    #[arg(long, value_name = "DAYS")]
+    pub content_gap: Option<u16>,
+    /// At most N outbound touches per contact in --touch-period days (0: no limit)
+    #[arg(long, value_name = "N")]
+    pub touch_limit: Option<u16>,
+    #[arg(long, value_name = "DAYS")]
+    pub touch_period: Option<u16>,
+    /// Sales-ready after N inbound touches in --ready-days days (0: off)
+    #[arg(long, value_name = "N")]
+    pub ready_inbound: Option<u16>,
+    #[arg(long, value_name = "DAYS")]
+    pub ready_days: Option<u16>,
 }
 
 #[derive(Debug, Args)]

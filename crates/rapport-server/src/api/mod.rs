@@ -36,6 +36,7 @@ use crate::views::{
     ScheduleChangeView, TouchView,
 };
 
+pub(crate) mod nurture;
 mod relationships;
 mod team;
 
@@ -112,6 +113,42 @@ pub fn routes() -> Router<AppState> {
             "/organizations/{id}/competitors",
             get(relationships::list_competitors).post(relationships::record_competitor),
         )
+        .route(
+            "/content",
+            get(nurture::list_content).post(nurture::add_content),
+        )
+        .route(
+            "/content/{id}",
+            get(nurture::show_content).patch(nurture::edit_content),
+        )
+        .route("/content/{id}/retire", post(nurture::retire_content))
+        .route("/content/{id}/audience", get(nurture::audience))
+        .route(
+            "/contacts/{id}/recommendations",
+            get(nurture::recommendations),
+        )
+        .route(
+            "/contacts/{id}/interests",
+            get(nurture::interests).put(nurture::set_interests),
+        )
+        .route(
+            "/contacts/{id}/content-touches",
+            post(nurture::send_content),
+        )
+        .route(
+            "/contacts/{id}/nurture",
+            get(nurture::owners).patch(nurture::set_owners),
+        )
+        .route(
+            "/contacts/{id}/ready",
+            put(nurture::ready).delete(nurture::unready),
+        )
+        .route("/handoffs", get(nurture::handoffs))
+        .route(
+            "/nurture-rules",
+            get(nurture::rules).patch(nurture::change_rules),
+        )
+        .route("/reports/nurture", get(nurture::report))
 }
 
 #[derive(Debug, OpenApi)]
@@ -135,7 +172,13 @@ pub fn routes() -> Router<AppState> {
         relationships::forecast, relationships::rules, relationships::change_rules,
         relationships::list_competitors, relationships::record_competitor,
         relationships::introduce, relationships::network, relationships::contact_health,
-        relationships::organization_health, relationships::at_risk
+        relationships::organization_health, relationships::at_risk,
+        nurture::list_content, nurture::add_content, nurture::show_content,
+        nurture::edit_content, nurture::retire_content, nurture::audience,
+        nurture::recommendations, nurture::interests, nurture::set_interests,
+        nurture::send_content, nurture::owners, nurture::set_owners, nurture::ready,
+        nurture::unready, nurture::handoffs, nurture::rules, nurture::change_rules,
+        nurture::report
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),

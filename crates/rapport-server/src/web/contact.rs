@@ -96,6 +96,7 @@ struct ContactPage {
     echo: FormEcho,
     back: String,
     hold_min: String,
+    nurture: super::nurture::NurtureCard,
 }
 
 pub async fn show(
@@ -117,7 +118,7 @@ pub async fn show(
     .await
 }
 
-fn contact_id(text: &str) -> WebResult<ContactId> {
+pub(super) fn contact_id(text: &str) -> WebResult<ContactId> {
     text.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
@@ -197,6 +198,7 @@ async fn render(
         echo,
         back: format!("/contacts/{id}"),
         hold_min: today.checked_add(1.day()).unwrap_or(today).to_string(),
+        nurture: super::nurture::card(state, user, id).await?,
         contact,
     };
     page(&page_data, status)

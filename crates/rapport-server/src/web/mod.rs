@@ -12,6 +12,7 @@ mod charts;
 mod contact;
 mod dashboard;
 mod login;
+mod nurture;
 mod organization;
 mod search;
 mod settings;
@@ -65,6 +66,14 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/time-zone", post(settings::set_time_zone))
         .route("/settings/cadence", post(settings::set_cadence_default))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .route("/content", get(nurture::show_library).post(nurture::add))
+        .route("/content/{id}", get(nurture::edit_form).post(nurture::edit))
+        .route("/content/{id}/retire", post(nurture::retire))
+        .route("/contacts/{id}/send", post(nurture::send))
+        .route("/contacts/{id}/interests", post(nurture::set_interests))
+        .route("/contacts/{id}/ready", post(nurture::ready))
+        .route("/handoffs", get(nurture::handoffs))
+        .route("/reports/nurture", get(nurture::report))
         .route("/assets/{file}", get(assets::serve))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -11,6 +11,7 @@ use rapport_core::agenda::{Section, days_phrase};
 use rapport_core::model::{AgendaEntry, Touch};
 
 use super::contact::FormEcho;
+use super::nurture::{self, HandoffRow, Suggestions};
 use super::{Chrome, DoneQuery, SignedIn, WebResult, long_date, notice, page, short_date};
 use crate::AppState;
 
@@ -58,10 +59,12 @@ pub struct Row {
     pub last: Option<LastTouch>,
     pub hold: Option<String>,
     pub follow_ups: Vec<String>,
+    /// What to send them, or the cap that holds sending back.
+    pub suggestions: Suggestions,
 }
 
 impl Row {
-    fn of(entry: &AgendaEntry, today: jiff::civil::Date) -> Row {
+    fn of(entry: &AgendaEntry, today: jiff::civil::Date, suggestions: Suggestions) -> Row {
         Row {
             id: entry.contact.0,
             name: entry.name.clone(),
@@ -83,6 +86,7 @@ impl Row {
                 .iter()
                 .map(|f| format!("{} — {}", short_date(f.due_on), f.text))
                 .collect(),
+            suggestions,
         }
     }
 }
@@ -109,6 +113,8 @@ struct TodayPage {
     hold_min: String,
     /// The row forms show no errors (a form that needs fixing opens its contact's page).
     echo: FormEcho,
+    /// Sales-ready contacts handed to this user.
+    handoffs: Vec<HandoffRow>,
 }
 
 pub async fn show(
@@ -122,6 +128,9 @@ pub async fn show(
         .store
         .agenda(user.user(), user.user(), today, through, MAX_ROWS)
         .await?;
+    // What to send, for the rows shown only, in a fixed number of queries.
+    let shown: Vec<_> = agenda.entries.iter().map(|e| e.contact).collect();
+    let content = nurture::for_rows(&state, &user, &shown).await?;
     let sections = [
         (Section::Overdue, "overdue", "Overdue", agenda.overdue),
         (Section::Today, "today", "Due today", agenda.due_today),
@@ -141,7 +150,7 @@ pub async fn show(
             .entries
             .iter()
             .filter(|e| e.section == section)
-            .map(|e| Row::of(e, today))
+            .map(|e| Row::of(e, today, Suggestions::of(content.get(&e.contact))))
             .collect(),
     })
     .collect::<Vec<_>>();
@@ -159,6 +168,7 @@ pub async fn show(
                 .to_string(),
             hold_min: today.checked_add(1.day()).unwrap_or(today).to_string(),
             echo: FormEcho::default(),
+            handoffs: nurture::incoming(&state, &user).await?,
         },
         StatusCode::OK,
     )

@@ -1,10 +1,14 @@
 use anyhow::Result;
 use jiff::ToSpan;
 use rapport_core::agenda::{Section, days_phrase};
-use rapport_core::model::Agenda;
+use std::collections::HashMap;
+
+use rapport_core::model::{Agenda, ContactId};
+use rapport_store::Recommendations;
 
 use crate::app::{App, print_json};
 use crate::cli::AgendaArgs;
+use crate::commands::nurture::{render_handoff, render_recommendations};
 use crate::commands::touch::one_line;
 use crate::views::AgendaView;
 
@@ -19,11 +23,30 @@ pub async fn show(app: &App, days: u16, args: &AgendaArgs) -> Result<()> {
     if app.json {
         return print_json(&AgendaView::from(&agenda));
     }
-    print!("{}", render(&agenda));
+    // What to send, for the rows shown only, in a fixed number of queries.
+    let shown: Vec<ContactId> = agenda.entries.iter().map(|e| e.contact).collect();
+    let content = app
+        .store
+        .recommendations(app.user.id, &shown, today)
+        .await?;
+    print!("{}", render(&agenda, &content));
+    let handoffs = app.store.handoffs(app.user.id, today).await?;
+    if !handoffs.incoming.is_empty() {
+        println!("\nHANDOFFS (sales-ready, from nurture; rapport handoffs for the whole history)");
+        for h in &handoffs.incoming {
+            print!("{}", render_handoff(h, AGENDA_HISTORY));
+        }
+    }
     Ok(())
 }
 
-pub fn render(agenda: &Agenda) -> String {
+/// How many recent touches of a handoff's nurture history the agenda shows.
+const AGENDA_HISTORY: usize = 3;
+
+/// How many recommendations an agenda row shows.
+const AGENDA_RECOMMENDATIONS: usize = 2;
+
+pub fn render(agenda: &Agenda, content: &HashMap<ContactId, Recommendations>) -> String {
     let mut out = String::new();
     let weekday = agenda.today.strftime("%a %-d %b %Y");
     let window = if agenda.through == agenda.today {
@@ -71,6 +94,13 @@ pub fn render(agenda: &Agenda) -> String {
         match &e.last_touch {
             Some(t) => out.push_str(&format!("         last: {}\n", one_line(t))),
             None => out.push_str("         last: no touch logged yet\n"),
+        }
+        if let Some(found) = content.get(&e.contact) {
+            out.push_str(&render_recommendations(
+                found,
+                AGENDA_RECOMMENDATIONS,
+                "         ",
+            ));
         }
         for f in e
             .open_follow_ups

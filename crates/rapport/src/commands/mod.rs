@@ -10,6 +10,7 @@ mod export;
 mod health;
 mod import;
 mod network;
+mod nurture;
 mod opportunity;
 mod organization;
 mod serve;
@@ -100,6 +101,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Backup(args) => backup::backup(&app, &args).await,
         // Run above, without opening the store.
         Command::Restore(_) => Ok(()),
+        Command::Content(command) => nurture::content(&app, command).await,
+        Command::Interests(args) => nurture::interests(&app, args).await,
+        Command::Recommend(args) => nurture::recommend(&app, &args).await,
+        Command::Send(args) => nurture::send(&app, args).await,
+        Command::Ready(args) => nurture::ready(&app, args).await,
+        Command::Handoffs => nurture::handoffs(&app).await,
+        Command::Nurture(command) => nurture::run(&app, command).await,
     }
 }
 

@@ -8,6 +8,7 @@
 mod docs;
 mod export;
 mod matrix;
+mod nurture;
 mod relationships;
 mod server;
 mod sessions;
