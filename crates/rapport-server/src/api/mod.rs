@@ -36,7 +36,7 @@ use crate::views::{
     ScheduleChangeView, TouchView,
 };
 
-mod relationships;
+pub(crate) mod relationships;
 mod team;
 
 type ApiResult<T> = Result<T, Problem>;

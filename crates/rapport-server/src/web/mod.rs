@@ -8,9 +8,11 @@
 //! what was done (`?logged=7`), so the next page can say so without the server keeping state.
 
 mod assets;
+mod at_risk;
 mod charts;
 mod contact;
 mod dashboard;
+mod forecast;
 mod login;
 mod organization;
 mod search;
@@ -66,6 +68,24 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/cadence", post(settings::set_cadence_default))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/assets/{file}", get(assets::serve))
+        .route("/forecast", get(forecast::show))
+        .route("/at-risk", get(at_risk::show))
+        .route(
+            "/contacts/{id}/opportunities",
+            post(contact::open_opportunity),
+        )
+        .route(
+            "/opportunities/{id}/close",
+            post(contact::close_opportunity),
+        )
+        .route(
+            "/organizations/{id}/competitors",
+            post(organization::record_competitor),
+        )
+        .route(
+            "/settings/relationship-rules",
+            post(settings::set_relationship_rules),
+        )
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -312,6 +332,8 @@ pub struct DoneQuery {
     unheld: Option<i64>,
     followed: Option<i64>,
     completed: Option<i64>,
+    opened: Option<i64>,
+    closed: Option<i64>,
 }
 
 /// The notice for a [`DoneQuery`]: what happened to whom, and the contact's next touch now.
@@ -322,6 +344,8 @@ pub async fn notice(state: &AppState, done: &DoneQuery, today: Date) -> WebResul
         (done.unheld, "Hold lifted for"),
         (done.followed, "Follow-up added for"),
         (done.completed, "Follow-up done for"),
+        (done.opened, "Opportunity opened for"),
+        (done.closed, "Deal closed for"),
     ];
     let Some((id, verb)) = done
         .into_iter()

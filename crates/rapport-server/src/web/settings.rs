@@ -1,6 +1,7 @@
 //! `/settings`: the user's time zone; the default calling cycles (by tier, stage, role,
 //! horizon, and the fallback), which admins may change; API tokens (one's own; an admin sees
-//! and may revoke everyone's); and, for admins, the users.
+//! and may revoke everyone's); the relationship rules (where closing a deal moves its
+//! contact, the renewal lead time), which admins may change; and, for admins, the users.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -14,6 +15,8 @@ use super::contact::FormEcho;
 use super::{Chrome, OwnForm, SignedIn, WebError, WebForm, WebResult, page, short_date};
 use crate::AppState;
 use crate::api::Fields;
+use crate::api::relationships::{RulesBody, rules_patch};
+use crate::views::RelationshipRulesView;
 
 #[derive(Debug)]
 pub struct DefaultRow {
@@ -42,6 +45,34 @@ pub struct TokenRow {
     pub revoked: Option<String>,
 }
 
+/// The relationship rules' form values.
+#[derive(Debug)]
+pub struct RuleInputs {
+    pub won_stage: String,
+    pub won_role: String,
+    pub won_cadence: String,
+    pub lost_stage: String,
+    pub lost_role: String,
+    pub lost_cadence: String,
+    pub renewal_lead_days: String,
+}
+
+impl RuleInputs {
+    fn of(rules: &RelationshipRulesView, echo: &FormEcho) -> RuleInputs {
+        let pick = |field: &str, current: &str| echo.sent(field).unwrap_or(current).to_owned();
+        let role = |role: &Option<String>| role.clone().unwrap_or_default();
+        RuleInputs {
+            won_stage: pick("won_stage", &rules.won.stage),
+            won_role: pick("won_role", &role(&rules.won.role)),
+            won_cadence: pick("won_cadence", &rules.won.cadence),
+            lost_stage: pick("lost_stage", &rules.lost.stage),
+            lost_role: pick("lost_role", &role(&rules.lost.role)),
+            lost_cadence: pick("lost_cadence", &rules.lost.cadence),
+            renewal_lead_days: pick("renewal_lead_days", &rules.renewal_lead_days.to_string()),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "settings.html")]
 struct SettingsPage {
@@ -53,6 +84,11 @@ struct SettingsPage {
     defaults: Vec<DefaultRow>,
     users: Vec<UserRow>,
     tokens: Vec<TokenRow>,
+    rules: RelationshipRulesView,
+    /// What the rules form shows: the rules, or what a refused form sent.
+    rule_inputs: RuleInputs,
+    stages: &'static [Stage],
+    roles: &'static [Role],
     echo: FormEcho,
 }
 
@@ -117,6 +153,8 @@ async fn render(
         })
         .collect();
     let account = &user.session.account;
+    let rules = RelationshipRulesView::from(&state.store.relationship_rules().await?);
+    let rule_inputs = RuleInputs::of(&rules, &echo);
     page(
         &SettingsPage {
             chrome: user.chrome("Settings"),
@@ -138,6 +176,10 @@ async fn render(
                 .collect(),
             users,
             tokens,
+            rules,
+            rule_inputs,
+            stages: Stage::ALL,
+            roles: Role::ALL,
             echo,
         },
         status,
@@ -242,4 +284,70 @@ pub async fn revoke_token(
         .revoke_api_token(user.user(), id, user.moment.now)
         .await?;
     Ok(Redirect::to("/settings?saved=1").into_response())
+}
+
+/// The relationship rules as the settings form sends them, every value present; a blank role
+/// means none.
+#[derive(Debug, Deserialize)]
+pub struct RulesForm {
+    won_stage: String,
+    won_role: String,
+    won_cadence: String,
+    lost_stage: String,
+    lost_role: String,
+    lost_cadence: String,
+    renewal_lead_days: String,
+}
+
+/// Changes the relationship rules (admins only); a new lead time reschedules everyone in the
+/// same transaction.
+pub async fn set_relationship_rules(
+    State(state): State<AppState>,
+    WebForm { user, form }: WebForm<RulesForm>,
+) -> WebResult<Response> {
+    if user.session.account.role != UserRole::Admin {
+        return Err(WebError::NotAdmin);
+    }
+    let mut fields = Fields::default();
+    let renewal_lead_days = form.renewal_lead_days.trim().parse::<u16>().ok();
+    if renewal_lead_days.is_none() {
+        fields.error(
+            "renewal_lead_days",
+            format!(
+                "expected a number of days (1 to 730), got '{}'",
+                form.renewal_lead_days
+            ),
+        );
+    }
+    let role = |text: &str| Some(Some(text.trim().to_owned()).filter(|r| !r.is_empty()));
+    let body = RulesBody {
+        won_stage: Some(form.won_stage.clone()),
+        won_role: role(&form.won_role),
+        won_cadence: Some(form.won_cadence.trim().to_owned()),
+        lost_stage: Some(form.lost_stage.clone()),
+        lost_role: role(&form.lost_role),
+        lost_cadence: Some(form.lost_cadence.trim().to_owned()),
+        renewal_lead_days,
+    };
+    let patch = rules_patch(&mut fields, body);
+    if fields.errors.is_empty() {
+        state
+            .store
+            .change_relationship_rules(user.user(), patch, user.moment.now)
+            .await?;
+        return Ok(Redirect::to("/settings?saved=1").into_response());
+    }
+    let echo = FormEcho::new(
+        fields,
+        &[
+            ("won_stage", Some(&form.won_stage)),
+            ("won_role", Some(&form.won_role)),
+            ("won_cadence", Some(&form.won_cadence)),
+            ("lost_stage", Some(&form.lost_stage)),
+            ("lost_role", Some(&form.lost_role)),
+            ("lost_cadence", Some(&form.lost_cadence)),
+            ("renewal_lead_days", Some(&form.renewal_lead_days)),
+        ],
+    );
+    render(&state, &user, None, echo, StatusCode::UNPROCESSABLE_ENTITY).await
 }

@@ -18,3 +18,4 @@ mod team;
 mod support;
 mod tests;
 mod web;
+mod web_relationships;
