@@ -476,6 +476,9 @@ pub struct AgendaArgs {
     /// At most this many entries (the counts always cover everything)
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Only contacts holding this relationship role today (champion, prospect…)
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Args)]

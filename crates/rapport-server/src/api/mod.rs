@@ -20,7 +20,7 @@ use jiff::tz::TimeZone;
 use rapport_core::model::{
     ContactId, FollowUpId, Hold, OrganizationId, TouchId, UserId, non_blank,
 };
-use rapport_core::{Direction, EmailAddress, TouchKind, when};
+use rapport_core::{Direction, EmailAddress, Role, TouchKind, when};
 use rapport_store::{Account, ContactFilter, ContactPatch, NewContact, NewTouch};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -536,6 +536,8 @@ pub struct AgendaQuery {
     limit: Option<String>,
     /// `me` (default) or a user id: whose agenda. Another user's agenda is for admins.
     owner: Option<String>,
+    /// Only contacts holding this relationship role today (`champion`, `prospect`…).
+    role: Option<String>,
 }
 
 /// An agenda: overdue, due today and upcoming touches, ranked. The acting user's own, or
@@ -567,6 +569,7 @@ async fn agenda(
     let limit = usize::try_from(limit("limit", query.limit.as_deref(), 50)?).unwrap_or(50);
     let mut fields = Fields::default();
     let owner = fields.owner(&account, query.owner.as_deref());
+    let role = fields.parse::<Role>("role", query.role.as_deref());
     fields.finish_params()?;
     let moment = Moment::of(&state, &account);
     let today = moment.today();
@@ -577,6 +580,7 @@ async fn agenda(
         today,
         through,
         limit,
+        role,
     };
     let version = match seen {
         Some(Extension(SeenVersion(version))) => version,
@@ -587,7 +591,7 @@ async fn agenda(
         None => {
             let agenda = state
                 .store
-                .agenda(key.viewer, key.owner, today, through, limit)
+                .agenda(key.viewer, key.owner, today, through, limit, role)
                 .await?;
             let body =
                 Bytes::from(serde_json::to_vec(&AgendaView::from(&agenda)).map_err(|e| {
