@@ -12,8 +12,12 @@ use rapport_core::model::{
 use rapport_core::model::{Competitor, Opportunity};
 use rapport_core::network::Reach;
 use rapport_core::opportunity::{Bucket, BucketTotal, CloseMove, Timeline, forecast};
+use rapport_core::suggest::Suggested;
 use rapport_core::{Cadence, CadenceSource, NextTouch};
-use rapport_store::{ContactHealth, Neighbour, Network, OrganizationHealth, RelationshipRules};
+use rapport_store::{
+    ContactHealth, ContactSuggestions, Neighbour, Network, OrganizationHealth,
+    OrganizationSuggestions, RelationshipRules,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -175,10 +179,19 @@ pub struct ContactView {
     pub updated_at: String,
     pub follow_ups: Vec<FollowUpView>,
     pub recent_touches: Vec<TouchView>,
+    /// What history suggests beside what is set: the prospect kind (when unset) and the tier
+    /// the relationship's value earns.
+    pub suggestions: SuggestionsView,
 }
 
 impl ContactView {
-    pub fn new(c: &Contact, today: Date, follow_ups: &[FollowUp], touches: &[Touch]) -> Self {
+    pub fn new(
+        c: &Contact,
+        today: Date,
+        follow_ups: &[FollowUp],
+        touches: &[Touch],
+        suggestions: &ContactSuggestions,
+    ) -> Self {
         let open = follow_ups.iter().find(|f| f.done_at.is_none());
         let facts = AgendaFacts::of_contact(c, open);
         ContactView {
@@ -230,6 +243,56 @@ impl ContactView {
             updated_at: c.updated_at.to_string(),
             follow_ups: follow_ups.iter().map(FollowUpView::from).collect(),
             recent_touches: touches.iter().map(TouchView::from).collect(),
+            suggestions: SuggestionsView::of_contact(suggestions),
+        }
+    }
+}
+
+/// A suggested value and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionView {
+    pub value: String,
+    /// "buys from Globex today; 1 won deal", "won 52000 + open 40000 at Orbit Labs = 92000:
+    /// tier B from 25000".
+    pub reason: String,
+}
+
+impl<T: std::fmt::Display> From<&Suggested<T>> for SuggestionView {
+    fn from(s: &Suggested<T>) -> Self {
+        SuggestionView {
+            value: s.value.to_string(),
+            reason: s.reason.clone(),
+        }
+    }
+}
+
+/// What history suggests about a contact or an organization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionsView {
+    /// Null when the prospect kind is set by hand (and for an organization).
+    pub prospect_kind: Option<SuggestionView>,
+    /// The tier the won + open opportunity value earns (at the contact's organization, else
+    /// with the contact), against the team's `tier_values`.
+    pub tier: SuggestionView,
+    /// The default cycle of the tier that is set ("every 30 days"): top tiers get tighter
+    /// ones. Null without a tier or a default for it.
+    pub tier_cadence: Option<String>,
+}
+
+impl SuggestionsView {
+    pub fn of_contact(s: &ContactSuggestions) -> Self {
+        SuggestionsView {
+            prospect_kind: s.prospect_kind.as_ref().map(SuggestionView::from),
+            tier: SuggestionView::from(&s.tier),
+            tier_cadence: s.tier_cadence.map(|c| c.describe()),
+        }
+    }
+
+    pub fn of_organization(s: &OrganizationSuggestions) -> Self {
+        SuggestionsView {
+            prospect_kind: None,
+            tier: SuggestionView::from(&s.tier),
+            tier_cadence: s.tier_cadence.map(|c| c.describe()),
         }
     }
 }
@@ -623,6 +686,8 @@ pub struct RelationshipRulesView {
     pub won: CloseMoveView,
     pub lost: CloseMoveView,
     pub renewal_lead_days: u16,
+    /// The least won + open opportunity value for tiers A, B and C: `100000,25000,5000`.
+    pub tier_values: String,
 }
 
 impl From<&RelationshipRules> for RelationshipRulesView {
@@ -631,6 +696,7 @@ impl From<&RelationshipRules> for RelationshipRulesView {
             won: CloseMoveView::from(&r.close.won),
             lost: CloseMoveView::from(&r.close.lost),
             renewal_lead_days: r.renewal_lead.days(),
+            tier_values: r.tier_values.to_string(),
         }
     }
 }

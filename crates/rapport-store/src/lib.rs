@@ -25,6 +25,7 @@ mod rows;
 mod schedule;
 mod search;
 mod sessions;
+mod suggestions;
 mod touches;
 mod users;
 
@@ -53,6 +54,7 @@ pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
 };
 pub use sessions::{LoginFailures, NewSession, Session};
+pub use suggestions::{ContactSuggestions, OrganizationSuggestions};
 pub use touches::NewTouch;
 pub use users::{Account, ApiToken, Authenticated, NewUser};
 

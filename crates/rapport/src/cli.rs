@@ -633,4 +633,7 @@ pub struct SettingsArgs {
     /// Days before a competitor's contract renewal its account comes back on the agenda (admins)
     #[arg(long, value_name = "DAYS")]
     pub renewal_lead: Option<String>,
+    /// The least won + open deal value for a suggested tier A, B and C (admins): 100000,25000,5000
+    #[arg(long, value_name = "A,B,C")]
+    pub tier_values: Option<String>,
 }

@@ -112,6 +112,10 @@ pub fn routes() -> Router<AppState> {
             "/organizations/{id}/competitors",
             get(relationships::list_competitors).post(relationships::record_competitor),
         )
+        .route(
+            "/organizations/{id}/suggestions",
+            get(relationships::organization_suggestions),
+        )
 }
 
 #[derive(Debug, OpenApi)]
@@ -135,7 +139,8 @@ pub fn routes() -> Router<AppState> {
         relationships::forecast, relationships::rules, relationships::change_rules,
         relationships::list_competitors, relationships::record_competitor,
         relationships::introduce, relationships::network, relationships::contact_health,
-        relationships::organization_health, relationships::at_risk
+        relationships::organization_health, relationships::at_risk,
+        relationships::organization_suggestions
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -777,7 +782,14 @@ async fn contact_view(
         .store
         .touches(viewer.user.id, id, Some(RECENT_TOUCHES), None)
         .await?;
-    Ok(ContactView::new(&contact, today, &follow_ups, &touches))
+    let suggestions = state.store.contact_suggestions(id).await?;
+    Ok(ContactView::new(
+        &contact,
+        today,
+        &follow_ups,
+        &touches,
+        &suggestions,
+    ))
 }
 
 /// A contact's profile: cadence and its source, next touch and why, open follow-ups, recent

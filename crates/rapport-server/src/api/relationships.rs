@@ -21,6 +21,7 @@ use crate::problem::Problem;
 use crate::views::{
     ClosedOpportunityView, CompetitorView, ContactHealthView, ForecastView, NetworkView,
     OpportunityView, OrganizationHealthView, RelationshipRulesView, ScheduleChangeView,
+    SuggestionsView,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -268,6 +269,9 @@ pub struct RulesBody {
     pub(crate) lost_cadence: Option<String>,
     /// How many days before a competitor's renewal its account comes back (1–730).
     pub(crate) renewal_lead_days: Option<u16>,
+    /// The least won + open opportunity value for tiers A, B and C, highest first:
+    /// `100000,25000,5000`.
+    pub(crate) tier_values: Option<String>,
 }
 
 /// The change to the rules a request or form asks for; bad values are recorded in `fields`
@@ -294,6 +298,7 @@ pub(crate) fn rules_patch(fields: &mut Fields, body: RulesBody) -> RulesPatch {
             "renewal_lead_days",
             body.renewal_lead_days.map(|d| d.to_string()).as_deref(),
         ),
+        tier_values: fields.parse("tier_values", body.tier_values.as_deref()),
     }
 }
 
@@ -509,4 +514,19 @@ pub(super) async fn at_risk(
         items: found.iter().map(ContactHealthView::from).collect(),
         next_cursor: None,
     }))
+}
+
+/// What history suggests about an organization: the tier its won + open opportunity value
+/// earns, beside the default cycle of the tier it has.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/suggestions", params(("id" = i64, Path)), responses(
+    (status = 200, body = SuggestionsView),
+))]
+pub(super) async fn organization_suggestions(
+    State(state): State<AppState>,
+    Actor(_): Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SuggestionsView>> {
+    let organization = OrganizationId(path_id("id", &id)?);
+    let suggestions = state.store.organization_suggestions(organization).await?;
+    Ok(Json(SuggestionsView::of_organization(&suggestions)))
 }

@@ -27,7 +27,9 @@ use super::{
 use crate::AppState;
 use crate::api::Fields;
 use crate::api::relationships::{closing_outcome, opportunity_of};
-use crate::views::{HealthView, NetworkView, OpportunityView, RelationshipRulesView};
+use crate::views::{
+    HealthView, NetworkView, OpportunityView, RelationshipRulesView, SuggestionsView,
+};
 
 /// What a form sent, and what was wrong with it, to show it again next to its fields.
 #[derive(Debug, Default)]
@@ -114,6 +116,7 @@ struct ContactPage {
     network: NetworkView,
     health: HealthView,
     rules: RelationshipRulesView,
+    suggestions: SuggestionsView,
     timelines: &'static [BuyingTimeline],
     cadence: String,
     next_touch: String,
@@ -183,6 +186,7 @@ async fn render(
     let network = state.store.network(id).await?;
     let health = state.store.contact_health(id, today).await?;
     let rules = state.store.relationship_rules().await?;
+    let suggestions = state.store.contact_suggestions(id).await?;
     let page_data = ContactPage {
         chrome: user.chrome(&contact.name),
         notice,
@@ -209,6 +213,7 @@ async fn render(
         network: NetworkView::from(&network),
         health: HealthView::from(&health.health),
         rules: RelationshipRulesView::from(&rules),
+        suggestions: SuggestionsView::of_contact(&suggestions),
         timelines: BuyingTimeline::ALL,
         cadence: format!(
             "{} ({})",

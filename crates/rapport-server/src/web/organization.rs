@@ -1,6 +1,7 @@
 //! `/organizations/{id}`: the people we know there, when each is next due, and the latest
 //! touches with any of them; the organization's health with its parts; its incumbent
-//! competitors with their renewal dates and dissatisfactions, and the form that records them.
+//! competitors with their renewal dates and dissatisfactions, and the form that records them;
+//! the tier its deals' value suggests beside the one it has.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -17,7 +18,7 @@ use super::{Chrome, SignedIn, WebError, WebForm, WebResult, page, short_date};
 use crate::AppState;
 use crate::api::Fields;
 use crate::api::relationships::competitor_of;
-use crate::views::{CompetitorView, OrganizationHealthView};
+use crate::views::{CompetitorView, OrganizationHealthView, SuggestionsView};
 
 /// The most people and touches the page lists.
 const MAX_PEOPLE: i64 = 200;
@@ -45,6 +46,7 @@ struct OrganizationPage {
     touches: Vec<OrgTouch>,
     health: OrganizationHealthView,
     competitors: Vec<CompetitorView>,
+    suggestions: SuggestionsView,
     echo: FormEcho,
 }
 
@@ -131,6 +133,7 @@ async fn render(
         .collect();
     let health = state.store.organization_health(id, today).await?;
     let competitors = state.store.competitors(id).await?;
+    let suggestions = state.store.organization_suggestions(id).await?;
     page(
         &OrganizationPage {
             chrome: user.chrome(&organization.name),
@@ -143,6 +146,7 @@ async fn render(
             touches,
             health: OrganizationHealthView::from(&health),
             competitors: competitors.iter().map(CompetitorView::from).collect(),
+            suggestions: SuggestionsView::of_organization(&suggestions),
             echo,
         },
         status,

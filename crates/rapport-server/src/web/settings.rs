@@ -55,6 +55,7 @@ pub struct RuleInputs {
     pub lost_role: String,
     pub lost_cadence: String,
     pub renewal_lead_days: String,
+    pub tier_values: String,
 }
 
 impl RuleInputs {
@@ -69,6 +70,7 @@ impl RuleInputs {
             lost_role: pick("lost_role", &role(&rules.lost.role)),
             lost_cadence: pick("lost_cadence", &rules.lost.cadence),
             renewal_lead_days: pick("renewal_lead_days", &rules.renewal_lead_days.to_string()),
+            tier_values: pick("tier_values", &rules.tier_values),
         }
     }
 }
@@ -297,6 +299,7 @@ pub struct RulesForm {
     lost_role: String,
     lost_cadence: String,
     renewal_lead_days: String,
+    tier_values: String,
 }
 
 /// Changes the relationship rules (admins only); a new lead time reschedules everyone in the
@@ -328,6 +331,7 @@ pub async fn set_relationship_rules(
         lost_role: role(&form.lost_role),
         lost_cadence: Some(form.lost_cadence.trim().to_owned()),
         renewal_lead_days,
+        tier_values: Some(form.tier_values.trim().to_owned()),
     };
     let patch = rules_patch(&mut fields, body);
     if fields.errors.is_empty() {
@@ -347,6 +351,7 @@ pub async fn set_relationship_rules(
             ("lost_role", Some(&form.lost_role)),
             ("lost_cadence", Some(&form.lost_cadence)),
             ("renewal_lead_days", Some(&form.renewal_lead_days)),
+            ("tier_values", Some(&form.tier_values)),
         ],
     );
     render(&state, &user, None, echo, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -12,6 +12,7 @@ mod relationships;
 mod roles;
 mod server;
 mod sessions;
+mod suggestions;
 mod team;
 // Shared with the CLI suite; this binary uses only part of it.
 #[allow(dead_code)]

@@ -241,6 +241,7 @@ fn web_the_organization_page_records_competitors_and_shows_its_health() {
                 ("lost_role", ""),
                 ("lost_cadence", "3m"),
                 ("renewal_lead_days", lead),
+                ("tier_values", "100000,25000,5000"),
             ],
         )
     };
@@ -278,6 +279,7 @@ fn web_the_organization_page_records_competitors_and_shows_its_health() {
             ("lost_role", ""),
             ("lost_cadence", "3m"),
             ("renewal_lead_days", "10"),
+            ("tier_values", "100000,25000,5000"),
         ],
     );
     assert_eq!(refused.status, 403);

@@ -142,7 +142,15 @@ fn full_book(r: &Rapport) -> i64 {
     ]);
     // The relationship data: a stage history with a reason, one deal won and one open, an
     // incumbent competitor, an introduction, a lead source and a changed team rule.
-    r.ok(&["settings", "--renewal-lead", "60", "--lost-role", "none"]);
+    r.ok(&[
+        "settings",
+        "--renewal-lead",
+        "60",
+        "--lost-role",
+        "none",
+        "--tier-values",
+        "50000,10000,1000",
+    ]);
     r.ok(&[
         "contact",
         "edit",
@@ -269,7 +277,8 @@ fn a_full_book_round_trips_through_export_and_import() {
             count("opportunity"),
             count("introduction"),
         ],
-        [2, 2, 4, 5, 2, 5, 7, 1, 4, 2, 1]
+        // Relationship settings: the close rule (6), the renewal lead time, the tier values.
+        [2, 2, 4, 5, 2, 5, 8, 1, 4, 2, 1]
     );
     assert!(
         exported.contains("\"private\":true") && exported.contains("pricing, between us"),
@@ -278,6 +287,7 @@ fn a_full_book_round_trips_through_export_and_import() {
     for carried in [
         "\"reason\":\"signed the pilot\"",
         "\"key\":\"renewal_lead_days\",\"value\":\"60\"",
+        "\"key\":\"tier_values\",\"value\":\"50000,10000,1000\"",
         "\"dissatisfactions\":[\"slow support\",\"no mobile app\"]",
         "\"source\":\"summit 2026\"",
         "\"close_reason\":\"best fit for the fleet\"",

@@ -17,4 +17,5 @@ mod intel;
 mod json;
 mod roles;
 mod stories;
+mod suggestions;
 mod support;
