@@ -79,3 +79,24 @@ def test_the_at_risk_page_shows_each_entry_with_its_reasons(page, server):
     expect(health).to_contain_text("recency")
     page.get_by_role("link", name="Halcyon Freight").click()
     expect(page.locator("#health")).to_contain_text("one contact at Halcyon Freight")
+
+
+def test_tick_a_playbook_step_and_filter_today_by_role(page, server):
+    log_in(page, server.base)
+    # The agenda narrowed to prospects: Dana (a prospect) stays, the filter says so.
+    page.get_by_label("Role").select_option("prospect")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"/\?role=prospect$"))
+    expect(page.get_by_label("Role")).to_have_value("prospect")
+    expect(page.locator("li.row", has_text="Dana Whitfield")).to_have_count(1)
+
+    open_contact(page, server.base, "Dana Whitfield")
+    playbook = page.locator("#playbook")
+    expect(playbook.get_by_role("heading")).to_contain_text("Playbook: engaged")
+    expect(playbook.get_by_role("heading")).to_contain_text("0 of 3 steps done")
+    playbook.get_by_role("button", name="Mark “Meet the decision maker” done").click()
+    expect(page.locator("#notice")).to_contain_text("Checklist updated for Dana Whitfield")
+    playbook = page.locator("#playbook")
+    expect(playbook.get_by_role("heading")).to_contain_text("1 of 3 steps done")
+    expect(playbook.locator("li.done")).to_contain_text("Meet the decision maker")
+    screenshot(page, "contact-playbook-desktop")

@@ -12,6 +12,7 @@ pub mod email;
 pub mod health;
 pub mod network;
 pub mod opportunity;
+pub mod playbook;
 pub mod punctuality;
 pub mod renewal;
 pub mod schedule;

@@ -15,8 +15,8 @@ use rapport_core::opportunity::{Bucket, BucketTotal, CloseMove, Timeline, foreca
 use rapport_core::suggest::Suggested;
 use rapport_core::{Cadence, CadenceSource, NextTouch};
 use rapport_store::{
-    ContactHealth, ContactSuggestions, Neighbour, Network, OrganizationHealth,
-    OrganizationSuggestions, RelationshipRules,
+    ContactChecklist, ContactHealth, ContactSuggestions, Neighbour, Network, OrganizationHealth,
+    OrganizationSuggestions, RelationshipRules, StagePlaybook,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -933,6 +933,84 @@ impl From<&OrganizationHealth> for OrganizationHealthView {
             name: o.name.clone(),
             health: HealthView::from(&o.health),
             people: o.people.iter().map(ContactHealthView::from).collect(),
+        }
+    }
+}
+
+/// A lifecycle stage's playbook.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaybookView {
+    pub stage: String,
+    /// What the relationship looks like at this stage.
+    pub looks_like: String,
+    /// What it takes to move to the next step.
+    pub checklist: Vec<String>,
+    /// The approach for a prospect buying this kind of thing for the first time.
+    pub approach_new: String,
+    /// The approach for a prospect who bought before (often from a competitor).
+    pub approach_seasoned: String,
+    /// The stage's default cycle (`6w`), the one in the cadence defaults; null when none.
+    pub cadence: Option<String>,
+    /// "every 6 weeks".
+    pub cadence_description: Option<String>,
+}
+
+impl From<&StagePlaybook> for PlaybookView {
+    fn from(p: &StagePlaybook) -> Self {
+        PlaybookView {
+            stage: p.playbook.stage.to_string(),
+            looks_like: p.playbook.looks_like.clone(),
+            checklist: p.playbook.checklist.clone(),
+            approach_new: p.playbook.approach_new.clone(),
+            approach_seasoned: p.playbook.approach_seasoned.clone(),
+            cadence: p.cadence.map(|c| c.to_string()),
+            cadence_description: p.cadence.map(|c| c.describe()),
+        }
+    }
+}
+
+/// One checklist step and whether it is done for this contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepView {
+    /// From 1.
+    pub number: u64,
+    pub text: String,
+    pub done: bool,
+}
+
+/// A contact's place in their stage's playbook.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChecklistView {
+    pub contact_id: i64,
+    pub playbook: PlaybookView,
+    pub steps: Vec<StepView>,
+    /// "1 of 3 steps done".
+    pub progress: String,
+    /// The prospect kind the approach is for.
+    pub prospect_kind: String,
+    /// True when that kind is suggested from history rather than set.
+    pub prospect_kind_suggested: bool,
+    pub approach: String,
+}
+
+impl From<&ContactChecklist> for ChecklistView {
+    fn from(c: &ContactChecklist) -> Self {
+        ChecklistView {
+            contact_id: c.contact.0,
+            playbook: PlaybookView::from(&c.stage),
+            steps: c
+                .steps
+                .iter()
+                .map(|s| StepView {
+                    number: s.number as u64,
+                    text: s.text.clone(),
+                    done: s.done,
+                })
+                .collect(),
+            progress: rapport_core::playbook::describe(&c.steps),
+            prospect_kind: c.kind.to_string(),
+            prospect_kind_suggested: c.kind_suggested,
+            approach: c.approach().to_owned(),
         }
     }
 }

@@ -20,6 +20,7 @@ mod import;
 mod insights;
 mod network;
 mod organizations;
+mod playbooks;
 mod relationships;
 mod rows;
 mod schedule;
@@ -50,6 +51,7 @@ pub use health::{ContactHealth, OrganizationHealth};
 pub use import::ImportSummary;
 pub use insights::TouchWith;
 pub use network::{Neighbour, Network};
+pub use playbooks::{ContactChecklist, PlaybookPatch, StagePlaybook};
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
 };

@@ -14,6 +14,7 @@ use rapport_core::model::{
     OrganizationRef, UserId,
 };
 use rapport_core::opportunity::{CloseMove, CloseRules, Expectation, Timeline};
+use rapport_core::playbook::Part;
 use rapport_core::renewal::RenewalLead;
 use rapport_core::suggest::TierValues;
 use rapport_core::{
@@ -141,6 +142,12 @@ fn rules_snapshot(rules: &RelationshipRules) -> Value {
 /// an import's check, so a dump cannot plant a value `load_rules` would call corrupt. An
 /// unknown key is refused.
 pub(crate) fn canonical_setting(key: &str, value: &str) -> Result<String> {
+    // A stage's playbook part: `playbook.engaged.checklist`.
+    if let Some((_, part)) = Part::of_key(key) {
+        return part
+            .canonical(value)
+            .map_err(|e| StoreError::Invalid(format!("{key}: {e}")));
+    }
     match key {
         "won_stage" | "lost_stage" => vocabulary::<Stage>(key, value),
         // An empty role takes no role on.

@@ -106,6 +106,51 @@ pub enum Command {
     /// Fill an empty database with a large generated book, for benchmarks (docs/benchmarks.md)
     #[command(hide = true)]
     Generate(GenerateArgs),
+    /// Lifecycle playbooks: what each stage looks like, its cadence, the checklist to move on,
+    /// the approach for new and seasoned prospects; `playbook set STAGE …` changes one (admins)
+    Playbook(PlaybookArgs),
+    /// A contact's stage checklist and progress; --tick N / --untick N marks a step
+    Checklist(ChecklistArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct PlaybookArgs {
+    /// Only this stage's playbook
+    pub stage: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<PlaybookCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlaybookCommand {
+    /// Change a stage's playbook (admins); its cadence is the stage's default cycle (`rapport cadence default --stage STAGE 6w`)
+    Set {
+        stage: String,
+        /// What the relationship looks like at this stage
+        #[arg(long)]
+        looks_like: Option<String>,
+        /// A checklist step (repeatable; the steps given replace the checklist)
+        #[arg(long = "step", value_name = "TEXT")]
+        steps: Vec<String>,
+        /// The approach for a new prospect (first time buying this kind of thing)
+        #[arg(long)]
+        approach_new: Option<String>,
+        /// The approach for a seasoned prospect (bought before, often from a competitor)
+        #[arg(long)]
+        approach_seasoned: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    pub contact: String,
+    /// Mark step N (from 1) done
+    #[arg(long, value_name = "N", conflicts_with = "untick")]
+    pub tick: Option<usize>,
+    /// Mark step N not done
+    #[arg(long, value_name = "N")]
+    pub untick: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -12,7 +12,7 @@ use axum::extract::{Extension, FromRequest, FromRequestParts, Path, Query, Reque
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -36,6 +36,7 @@ use crate::views::{
     ScheduleChangeView, TouchView,
 };
 
+mod playbooks;
 pub(crate) mod relationships;
 mod team;
 
@@ -116,6 +117,12 @@ pub fn routes() -> Router<AppState> {
             "/organizations/{id}/suggestions",
             get(relationships::organization_suggestions),
         )
+        .route("/playbooks", get(playbooks::list))
+        .route("/playbooks/{stage}", patch(playbooks::change))
+        .route(
+            "/contacts/{id}/checklist",
+            get(playbooks::checklist).post(playbooks::tick),
+        )
 }
 
 #[derive(Debug, OpenApi)]
@@ -140,7 +147,8 @@ pub fn routes() -> Router<AppState> {
         relationships::list_competitors, relationships::record_competitor,
         relationships::introduce, relationships::network, relationships::contact_health,
         relationships::organization_health, relationships::at_risk,
-        relationships::organization_suggestions
+        relationships::organization_suggestions, playbooks::list, playbooks::change,
+        playbooks::checklist, playbooks::tick
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),

@@ -28,7 +28,7 @@ use crate::AppState;
 use crate::api::Fields;
 use crate::api::relationships::{closing_outcome, opportunity_of};
 use crate::views::{
-    HealthView, NetworkView, OpportunityView, RelationshipRulesView, SuggestionsView,
+    ChecklistView, HealthView, NetworkView, OpportunityView, RelationshipRulesView, SuggestionsView,
 };
 
 /// What a form sent, and what was wrong with it, to show it again next to its fields.
@@ -117,6 +117,7 @@ struct ContactPage {
     health: HealthView,
     rules: RelationshipRulesView,
     suggestions: SuggestionsView,
+    checklist: Option<ChecklistView>,
     timelines: &'static [BuyingTimeline],
     cadence: String,
     next_touch: String,
@@ -187,6 +188,7 @@ async fn render(
     let health = state.store.contact_health(id, today).await?;
     let rules = state.store.relationship_rules().await?;
     let suggestions = state.store.contact_suggestions(id).await?;
+    let checklist = state.store.checklist(id).await?;
     let page_data = ContactPage {
         chrome: user.chrome(&contact.name),
         notice,
@@ -214,6 +216,7 @@ async fn render(
         health: HealthView::from(&health.health),
         rules: RelationshipRulesView::from(&rules),
         suggestions: SuggestionsView::of_contact(&suggestions),
+        checklist: checklist.as_ref().map(ChecklistView::from),
         timelines: BuyingTimeline::ALL,
         cadence: format!(
             "{} ({})",
@@ -627,4 +630,26 @@ pub async fn close_opportunity(
         )
         .await?;
     Ok(after(form.back.as_deref(), "closed", closed.contact).into_response())
+}
+
+/// A checklist step ticked or unticked from the contact page.
+#[derive(Debug, Deserialize)]
+pub struct TickForm {
+    step: usize,
+    /// `1` ticks, `0` unticks.
+    done: u8,
+    back: Option<String>,
+}
+
+pub async fn tick_step(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, form }: WebForm<TickForm>,
+) -> WebResult<Response> {
+    let id = contact_id(&id)?;
+    state
+        .store
+        .tick_step(user.user(), id, form.step, form.done != 0, user.moment.now)
+        .await?;
+    Ok(after(form.back.as_deref(), "ticked", id).into_response())
 }

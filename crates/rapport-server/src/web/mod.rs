@@ -86,6 +86,8 @@ pub fn routes() -> Router<AppState> {
             "/settings/relationship-rules",
             post(settings::set_relationship_rules),
         )
+        .route("/contacts/{id}/checklist", post(contact::tick_step))
+        .route("/settings/playbooks/{stage}", post(settings::set_playbook))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -334,6 +336,7 @@ pub struct DoneQuery {
     completed: Option<i64>,
     opened: Option<i64>,
     closed: Option<i64>,
+    ticked: Option<i64>,
 }
 
 /// The notice for a [`DoneQuery`]: what happened to whom, and the contact's next touch now.
@@ -346,6 +349,7 @@ pub async fn notice(state: &AppState, done: &DoneQuery, today: Date) -> WebResul
         (done.completed, "Follow-up done for"),
         (done.opened, "Opportunity opened for"),
         (done.closed, "Deal closed for"),
+        (done.ticked, "Checklist updated for"),
     ];
     let Some((id, verb)) = done
         .into_iter()

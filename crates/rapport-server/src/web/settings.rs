@@ -8,7 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::tz::TimeZone;
+use rapport_core::playbook::Part;
 use rapport_core::{Cadence, DefaultScope, Horizon, Role, Stage, Tier, UserRole, when};
+use rapport_store::PlaybookPatch;
 use serde::Deserialize;
 
 use super::contact::FormEcho;
@@ -16,7 +18,7 @@ use super::{Chrome, OwnForm, SignedIn, WebError, WebForm, WebResult, page, short
 use crate::AppState;
 use crate::api::Fields;
 use crate::api::relationships::{RulesBody, rules_patch};
-use crate::views::RelationshipRulesView;
+use crate::views::{PlaybookView, RelationshipRulesView};
 
 #[derive(Debug)]
 pub struct DefaultRow {
@@ -89,6 +91,7 @@ struct SettingsPage {
     rules: RelationshipRulesView,
     /// What the rules form shows: the rules, or what a refused form sent.
     rule_inputs: RuleInputs,
+    playbooks: Vec<PlaybookView>,
     stages: &'static [Stage],
     roles: &'static [Role],
     echo: FormEcho,
@@ -157,6 +160,13 @@ async fn render(
     let account = &user.session.account;
     let rules = RelationshipRulesView::from(&state.store.relationship_rules().await?);
     let rule_inputs = RuleInputs::of(&rules, &echo);
+    let playbooks = state
+        .store
+        .playbooks()
+        .await?
+        .iter()
+        .map(PlaybookView::from)
+        .collect();
     page(
         &SettingsPage {
             chrome: user.chrome("Settings"),
@@ -180,6 +190,7 @@ async fn render(
             tokens,
             rules,
             rule_inputs,
+            playbooks,
             stages: Stage::ALL,
             roles: Role::ALL,
             echo,
@@ -355,4 +366,67 @@ pub async fn set_relationship_rules(
         ],
     );
     render(&state, &user, None, echo, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// A stage's playbook as the settings form sends it: every part, the checklist one step a
+/// line.
+#[derive(Debug, Deserialize)]
+pub struct PlaybookForm {
+    looks_like: String,
+    checklist: String,
+    approach_new: String,
+    approach_seasoned: String,
+}
+
+/// Changes a stage's playbook (admins only). Errors show beside the stage's fields.
+pub async fn set_playbook(
+    State(state): State<AppState>,
+    Path(stage): Path<String>,
+    WebForm { user, form }: WebForm<PlaybookForm>,
+) -> WebResult<Response> {
+    if user.session.account.role != UserRole::Admin {
+        return Err(WebError::NotAdmin);
+    }
+    let stage: Stage = stage
+        .parse()
+        .map_err(|_| WebError::NotFound(format!("no lifecycle stage '{stage}'")))?;
+    let mut fields = Fields::default();
+    let parts = [
+        (Part::LooksLike, &form.looks_like),
+        (Part::Checklist, &form.checklist),
+        (Part::ApproachNew, &form.approach_new),
+        (Part::ApproachSeasoned, &form.approach_seasoned),
+    ];
+    for (part, text) in parts {
+        fields.check(&playbook_field(stage, part), part.canonical(text));
+    }
+    if fields.errors.is_empty() {
+        let patch = PlaybookPatch {
+            looks_like: Some(form.looks_like),
+            checklist: Some(form.checklist),
+            approach_new: Some(form.approach_new),
+            approach_seasoned: Some(form.approach_seasoned),
+        };
+        state
+            .store
+            .set_playbook(user.user(), stage, patch, user.moment.now)
+            .await?;
+        return Ok(Redirect::to("/settings?saved=1#playbooks").into_response());
+    }
+    let names: Vec<String> = parts
+        .iter()
+        .map(|(part, _)| playbook_field(stage, *part))
+        .collect();
+    let values: Vec<(&str, Option<&str>)> = names
+        .iter()
+        .zip(parts)
+        .map(|(name, (_, text))| (name.as_str(), Some(text.as_str())))
+        .collect();
+    let echo = FormEcho::new(fields, &values);
+    render(&state, &user, None, echo, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// Where the error about one part of a stage's playbook is shown.
+pub fn playbook_field(stage: Stage, part: Part) -> String {
+    format!("playbook.{stage}.{}", part.as_str())
 }

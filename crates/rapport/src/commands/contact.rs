@@ -216,6 +216,12 @@ async fn show(app: &App, reference: &str, touches: i64) -> Result<()> {
         "  suggest  tier {}: {}",
         suggested.tier.value, suggested.tier.reason
     );
+    if let Some(checklist) = app.store.checklist(id).await? {
+        print!(
+            "{}",
+            crate::commands::playbook::render_checklist(&checklist)
+        );
+    }
     let roles: Vec<String> = contact
         .roles
         .iter()

@@ -8,6 +8,7 @@
 mod docs;
 mod export;
 mod matrix;
+mod playbooks;
 mod relationships;
 mod roles;
 mod server;

@@ -15,6 +15,7 @@ mod data;
 mod errors;
 mod intel;
 mod json;
+mod playbooks;
 mod roles;
 mod stories;
 mod suggestions;
