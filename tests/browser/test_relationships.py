@@ -92,11 +92,13 @@ def test_tick_a_playbook_step_and_filter_today_by_role(page, server):
 
     open_contact(page, server.base, "Dana Whitfield")
     playbook = page.locator("#playbook")
-    expect(playbook.get_by_role("heading")).to_contain_text("Playbook: engaged")
+    # Met at an event: acquainted, a new prospect.
+    expect(playbook.get_by_role("heading")).to_contain_text("Playbook: acquainted")
     expect(playbook.get_by_role("heading")).to_contain_text("0 of 3 steps done")
-    playbook.get_by_role("button", name="Mark “Meet the decision maker” done").click()
+    expect(playbook.locator("#approach")).to_contain_text("Help them define the need and the budget.")
+    playbook.get_by_role("button", name="Mark “Follow up on the first conversation” done").click()
     expect(page.locator("#notice")).to_contain_text("Checklist updated for Dana Whitfield")
     playbook = page.locator("#playbook")
     expect(playbook.get_by_role("heading")).to_contain_text("1 of 3 steps done")
-    expect(playbook.locator("li.done")).to_contain_text("Meet the decision maker")
+    expect(playbook.locator("li.done")).to_contain_text("Follow up on the first conversation")
     screenshot(page, "contact-playbook-desktop")

@@ -451,6 +451,7 @@ async fn stories(app: &App) -> Result<()> {
         title: Some("Head of Operations".into()),
         tier: Some(Tier::A),
         roles: vec![Role::Prospect],
+        stage: Some(Stage::Acquainted),
         prospect_kind: Some(ProspectKind::New),
         tags: vec!["logistics-summit".into()],
         ..NewContact::default()
