@@ -434,6 +434,15 @@ impl Store {
         load_opportunity(&mut conn, id).await
     }
 
+    /// Every open opportunity, newest first: what the forecast counts.
+    pub async fn open_opportunities(&self) -> Result<Vec<Opportunity>> {
+        self.opportunities(OpportunityFilter {
+            contact: None,
+            open_only: true,
+        })
+        .await
+    }
+
     /// Opportunities, newest first.
     pub async fn opportunities(&self, filter: OpportunityFilter) -> Result<Vec<Opportunity>> {
         let sql = format!(

@@ -226,13 +226,7 @@ pub(super) async fn forecast(
     Actor(account): Actor,
 ) -> ApiResult<Json<ForecastView>> {
     let today = Moment::of(&state, &account).today();
-    let open = state
-        .store
-        .opportunities(OpportunityFilter {
-            contact: None,
-            open_only: true,
-        })
-        .await?;
+    let open = state.store.open_opportunities().await?;
     Ok(Json(ForecastView::new(today, &open)))
 }
 

@@ -22,7 +22,7 @@ use super::charts::Timeline;
 use super::today::LastTouch;
 use super::{
     Chrome, DoneQuery, SignedIn, WebError, WebForm, WebResult, after, local_path, long_date,
-    notice, page, short_date,
+    notice, page, path_id, short_date,
 };
 use crate::AppState;
 use crate::api::Fields;
@@ -153,11 +153,7 @@ pub async fn show(
 }
 
 fn contact_id(text: &str) -> WebResult<ContactId> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(ContactId)
-        .ok_or_else(|| WebError::NotFound(format!("no contact '{text}'")))
+    path_id(text, "contact", ContactId)
 }
 
 /// The contact page, with a form's errors when one needs fixing.
@@ -604,12 +600,7 @@ pub async fn close_opportunity(
     Path(id): Path<String>,
     WebForm { user, form }: WebForm<CloseForm>,
 ) -> WebResult<Response> {
-    let id = id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(OpportunityId)
-        .ok_or_else(|| WebError::NotFound(format!("no opportunity '{id}'")))?;
+    let id = path_id(&id, "opportunity", OpportunityId)?;
     let mut fields = Fields::default();
     let outcome: Option<Outcome> = closing_outcome(&mut fields, &form.outcome);
     let Some(outcome) = outcome else {

@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use rapport_store::OpportunityFilter;
 
 use super::{Chrome, SignedIn, WebResult, page};
 use crate::AppState;
@@ -27,19 +26,12 @@ struct ForecastPage {
 }
 
 pub async fn show(State(state): State<AppState>, user: SignedIn) -> WebResult<Response> {
-    let open = state
-        .store
-        .opportunities(OpportunityFilter {
-            contact: None,
-            open_only: true,
-        })
-        .await?;
+    let open = state.store.open_opportunities().await?;
     let ForecastView {
         today,
         buckets,
-        open,
+        mut open,
     } = ForecastView::new(user.today(), &open);
-    let mut open = open;
     let buckets = buckets
         .into_iter()
         .map(|total| {

@@ -309,6 +309,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OwnForm<T> {
     }
 }
 
+/// The record a path's id names (`what` says which kind, for the 404), or a 404 when the id is
+/// not a positive number.
+pub fn path_id<T>(text: &str, what: &str, id: fn(i64) -> T) -> WebResult<T> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(id)
+        .ok_or_else(|| WebError::NotFound(format!("no {what} '{text}'")))
+}
+
 /// Where to go back to after a form: a path on this site only (never `//elsewhere`).
 pub fn local_path(back: Option<&str>) -> &str {
     match back {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::contact::FormEcho;
 use super::search::Hit;
-use super::{Chrome, SignedIn, WebError, WebForm, WebResult, page, short_date};
+use super::{Chrome, SignedIn, WebForm, WebResult, page, path_id, short_date};
 use crate::AppState;
 use crate::api::Fields;
 use crate::api::relationships::competitor_of;
@@ -76,11 +76,7 @@ pub async fn show(
 }
 
 fn organization_id(text: &str) -> WebResult<OrganizationId> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(OrganizationId)
-        .ok_or_else(|| WebError::NotFound(format!("no organization '{text}'")))
+    path_id(text, "organization", OrganizationId)
 }
 
 async fn render(

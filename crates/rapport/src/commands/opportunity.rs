@@ -151,13 +151,7 @@ pub async fn forecast(app: &App, args: &ForecastArgs) -> Result<()> {
         print!("{}", render_rules(&rules));
         return Ok(());
     }
-    let open = app
-        .store
-        .opportunities(OpportunityFilter {
-            contact: None,
-            open_only: true,
-        })
-        .await?;
+    let open = app.store.open_opportunities().await?;
     let view = ForecastView::new(app.today(), &open);
     if app.json {
         return print_json(&view);
