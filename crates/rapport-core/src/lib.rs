@@ -13,9 +13,11 @@ pub mod health;
 pub mod network;
 pub mod nurture;
 pub mod opportunity;
+pub mod playbook;
 pub mod punctuality;
 pub mod renewal;
 pub mod schedule;
+pub mod suggest;
 pub mod vocab;
 pub mod when;
 

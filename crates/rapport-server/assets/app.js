@@ -70,7 +70,9 @@
     const load = fetcher();
     live.addEventListener("input", debounce(function () {
       const q = live.value;
-      const url = "/search?q=" + encodeURIComponent(q);
+      const role = live.form && live.form.elements.role;
+      const url = "/search?q=" + encodeURIComponent(q) +
+        (role && role.value ? "&role=" + encodeURIComponent(role.value) : "");
       load(url + "&partial=results", function (html) {
         results.innerHTML = html;
         history.replaceState(null, "", url);

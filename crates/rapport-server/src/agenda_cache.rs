@@ -12,13 +12,15 @@ use std::sync::Mutex;
 
 use axum::body::Bytes;
 use jiff::civil::Date;
+use rapport_core::Role;
 use rapport_core::model::UserId;
 
 /// Entries kept at most; a team's agendas for today fit many times over.
 const CAPACITY: usize = 1024;
 
 /// What an agenda answer depends on besides the data: whose agenda, seen by whom (private
-/// notes are withheld from others), for which days, and how long.
+/// notes are withheld from others), for which days, how long, and which role it is
+/// narrowed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AgendaKey {
     pub viewer: UserId,
@@ -26,6 +28,7 @@ pub struct AgendaKey {
     pub today: Date,
     pub through: Date,
     pub limit: usize,
+    pub role: Option<Role>,
 }
 
 #[derive(Debug, Default)]
@@ -75,6 +78,7 @@ mod tests {
             today: date(2026, 11, 25),
             through: date(2026, 11, 25),
             limit: 50,
+            role: None,
         }
     }
 
@@ -94,6 +98,11 @@ mod tests {
             ..key(1)
         };
         assert_eq!(cache.get(&tomorrow, 7), None, "another day");
+        let champions = AgendaKey {
+            role: Some(Role::Champion),
+            ..key(1)
+        };
+        assert_eq!(cache.get(&champions, 7), None, "one role's agenda");
     }
 
     #[test]

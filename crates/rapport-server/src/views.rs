@@ -12,8 +12,12 @@ use rapport_core::model::{
 use rapport_core::model::{Competitor, Opportunity};
 use rapport_core::network::Reach;
 use rapport_core::opportunity::{Bucket, BucketTotal, CloseMove, Timeline, forecast};
+use rapport_core::suggest::Suggested;
 use rapport_core::{Cadence, CadenceSource, NextTouch};
-use rapport_store::{ContactHealth, Neighbour, Network, OrganizationHealth, RelationshipRules};
+use rapport_store::{
+    ContactChecklist, ContactHealth, ContactSuggestions, Neighbour, Network, OrganizationHealth,
+    OrganizationSuggestions, RelationshipRules, StagePlaybook,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -178,10 +182,19 @@ pub struct ContactView {
     pub updated_at: String,
     pub follow_ups: Vec<FollowUpView>,
     pub recent_touches: Vec<TouchView>,
+    /// What history suggests beside what is set: the prospect kind (when unset) and the tier
+    /// the relationship's value earns.
+    pub suggestions: SuggestionsView,
 }
 
 impl ContactView {
-    pub fn new(c: &Contact, today: Date, follow_ups: &[FollowUp], touches: &[Touch]) -> Self {
+    pub fn new(
+        c: &Contact,
+        today: Date,
+        follow_ups: &[FollowUp],
+        touches: &[Touch],
+        suggestions: &ContactSuggestions,
+    ) -> Self {
         let open = follow_ups.iter().find(|f| f.done_at.is_none());
         let facts = AgendaFacts::of_contact(c, open);
         ContactView {
@@ -233,6 +246,56 @@ impl ContactView {
             updated_at: c.updated_at.to_string(),
             follow_ups: follow_ups.iter().map(FollowUpView::from).collect(),
             recent_touches: touches.iter().map(TouchView::from).collect(),
+            suggestions: SuggestionsView::of_contact(suggestions),
+        }
+    }
+}
+
+/// A suggested value and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionView {
+    pub value: String,
+    /// "buys from Globex today; 1 won deal", "won 52000 + open 40000 at Orbit Labs = 92000:
+    /// tier B from 25000".
+    pub reason: String,
+}
+
+impl<T: std::fmt::Display> From<&Suggested<T>> for SuggestionView {
+    fn from(s: &Suggested<T>) -> Self {
+        SuggestionView {
+            value: s.value.to_string(),
+            reason: s.reason.clone(),
+        }
+    }
+}
+
+/// What history suggests about a contact or an organization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionsView {
+    /// Null when the prospect kind is set by hand (and for an organization).
+    pub prospect_kind: Option<SuggestionView>,
+    /// The tier the won + open opportunity value earns (at the contact's organization, else
+    /// with the contact), against the team's `tier_values`.
+    pub tier: SuggestionView,
+    /// The default cycle of the tier that is set ("every 30 days"): top tiers get tighter
+    /// ones. Null without a tier or a default for it.
+    pub tier_cadence: Option<String>,
+}
+
+impl SuggestionsView {
+    pub fn of_contact(s: &ContactSuggestions) -> Self {
+        SuggestionsView {
+            prospect_kind: s.prospect_kind.as_ref().map(SuggestionView::from),
+            tier: SuggestionView::from(&s.tier),
+            tier_cadence: s.tier_cadence.map(|c| c.describe()),
+        }
+    }
+
+    pub fn of_organization(s: &OrganizationSuggestions) -> Self {
+        SuggestionsView {
+            prospect_kind: None,
+            tier: SuggestionView::from(&s.tier),
+            tier_cadence: s.tier_cadence.map(|c| c.describe()),
         }
     }
 }
@@ -626,6 +689,8 @@ pub struct RelationshipRulesView {
     pub won: CloseMoveView,
     pub lost: CloseMoveView,
     pub renewal_lead_days: u16,
+    /// The least won + open opportunity value for tiers A, B and C: `100000,25000,5000`.
+    pub tier_values: String,
 }
 
 impl From<&RelationshipRules> for RelationshipRulesView {
@@ -634,6 +699,7 @@ impl From<&RelationshipRules> for RelationshipRulesView {
             won: CloseMoveView::from(&r.close.won),
             lost: CloseMoveView::from(&r.close.lost),
             renewal_lead_days: r.renewal_lead.days(),
+            tier_values: r.tier_values.to_string(),
         }
     }
 }
@@ -870,6 +936,84 @@ impl From<&OrganizationHealth> for OrganizationHealthView {
             name: o.name.clone(),
             health: HealthView::from(&o.health),
             people: o.people.iter().map(ContactHealthView::from).collect(),
+        }
+    }
+}
+
+/// A lifecycle stage's playbook.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaybookView {
+    pub stage: String,
+    /// What the relationship looks like at this stage.
+    pub looks_like: String,
+    /// What it takes to move to the next step.
+    pub checklist: Vec<String>,
+    /// The approach for a prospect buying this kind of thing for the first time.
+    pub approach_new: String,
+    /// The approach for a prospect who bought before (often from a competitor).
+    pub approach_seasoned: String,
+    /// The stage's default cycle (`6w`), the one in the cadence defaults; null when none.
+    pub cadence: Option<String>,
+    /// "every 6 weeks".
+    pub cadence_description: Option<String>,
+}
+
+impl From<&StagePlaybook> for PlaybookView {
+    fn from(p: &StagePlaybook) -> Self {
+        PlaybookView {
+            stage: p.playbook.stage.to_string(),
+            looks_like: p.playbook.looks_like.clone(),
+            checklist: p.playbook.checklist.clone(),
+            approach_new: p.playbook.approach_new.clone(),
+            approach_seasoned: p.playbook.approach_seasoned.clone(),
+            cadence: p.cadence.map(|c| c.to_string()),
+            cadence_description: p.cadence.map(|c| c.describe()),
+        }
+    }
+}
+
+/// One checklist step and whether it is done for this contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepView {
+    /// From 1.
+    pub number: u64,
+    pub text: String,
+    pub done: bool,
+}
+
+/// A contact's place in their stage's playbook.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChecklistView {
+    pub contact_id: i64,
+    pub playbook: PlaybookView,
+    pub steps: Vec<StepView>,
+    /// "1 of 3 steps done".
+    pub progress: String,
+    /// The prospect kind the approach is for.
+    pub prospect_kind: String,
+    /// True when that kind is suggested from history rather than set.
+    pub prospect_kind_suggested: bool,
+    pub approach: String,
+}
+
+impl From<&ContactChecklist> for ChecklistView {
+    fn from(c: &ContactChecklist) -> Self {
+        ChecklistView {
+            contact_id: c.contact.0,
+            playbook: PlaybookView::from(&c.stage),
+            steps: c
+                .steps
+                .iter()
+                .map(|s| StepView {
+                    number: s.number as u64,
+                    text: s.text.clone(),
+                    done: s.done,
+                })
+                .collect(),
+            progress: rapport_core::playbook::describe(&c.steps),
+            prospect_kind: c.kind.to_string(),
+            prospect_kind_suggested: c.kind_suggested,
+            approach: c.approach().to_owned(),
         }
     }
 }

@@ -69,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut last = None;
         for run in 0..WARMUP + runs {
             let started = Instant::now();
-            let agenda = store.agenda(owner, owner, today, today, 50).await?;
+            let agenda = store.agenda(owner, owner, today, today, 50, None).await?;
             if run >= WARMUP {
                 times.push(started.elapsed());
             }

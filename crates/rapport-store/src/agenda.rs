@@ -7,7 +7,7 @@ use rapport_core::agenda::{self, AgendaFacts, Priority, RenewalContext, Section}
 use rapport_core::model::{
     Agenda, AgendaEntry, Competitor, ContactId, FollowUp, Hold, OrganizationId, UserId,
 };
-use rapport_core::{Cadence, CadenceSource, NextTouch, NextTouchSource, Tier};
+use rapport_core::{Cadence, CadenceSource, NextTouch, NextTouchSource, Role, Tier};
 
 use crate::error::{Result, StoreError};
 use crate::{Store, rows};
@@ -97,7 +97,8 @@ impl Store {
     /// `owner`'s agenda on `today`: everything due up to `through`, ranked, the first `limit`
     /// entries with their context (last touch, open follow-ups, hold), as `viewer` may see
     /// it (a private last touch keeps its text for its author only). Another user's agenda
-    /// is for admins.
+    /// is for admins. With `role`, only contacts holding that role on `today` (begun by then,
+    /// not yet ended), counts included.
     ///
     /// The whole due range is ranked on the five columns ranking needs; the context is loaded
     /// for the entries shown only. A book's due range is a thousand rows or more, and every
@@ -109,6 +110,7 @@ impl Store {
         today: Date,
         through: Date,
         limit: usize,
+        role: Option<Role>,
     ) -> Result<Agenda> {
         if viewer != owner {
             let mut conn = self.pool.acquire().await?;
@@ -116,14 +118,21 @@ impl Store {
                 .await?
                 .may_administer("see another user's agenda")?;
         }
-        let found = sqlx::query(
-            "SELECT id, tier, effective_cadence, next_touch_on, next_touch_source FROM contacts \
-             WHERE owner_id = $1 AND archived_at IS NULL AND next_touch_on <= $2",
-        )
-        .bind(owner.0)
-        .bind(through.to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        let mut sql = "SELECT c.id, c.tier, c.effective_cadence, c.next_touch_on, \
+             c.next_touch_source FROM contacts c \
+             WHERE c.owner_id = $1 AND c.archived_at IS NULL AND c.next_touch_on <= $2"
+            .to_owned();
+        if role.is_some() {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM contact_roles r WHERE r.contact_id = c.id \
+                 AND r.role = $3 AND r.since <= $4 AND (r.until IS NULL OR r.until > $4))",
+            );
+        }
+        let mut query = sqlx::query(&sql).bind(owner.0).bind(through.to_string());
+        if let Some(role) = role {
+            query = query.bind(role.as_str()).bind(today.to_string());
+        }
+        let found = query.fetch_all(&self.pool).await?;
         let mut ranked = found
             .iter()
             .map(|row| {

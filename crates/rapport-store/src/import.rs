@@ -33,6 +33,7 @@ use crate::export::records::{
 use crate::relationships::{canonical_setting, one_line};
 use crate::schedule::reschedule_everyone;
 use crate::{Store, instant_text, known_schema_version, move_sequences_past_ids};
+use rapport_core::playbook::{self, Part};
 
 /// What an import wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -262,15 +263,34 @@ impl Importer {
         let name = required("name", &contact.name)?;
         let key = name_key(&name);
         let added_on = date("added_on", &contact.added_on)?;
+        let ticks = contact
+            .checklist
+            .iter()
+            .map(|tick| {
+                let stage = tick
+                    .stage
+                    .parse::<Stage>()
+                    .map_err(|e| invalid(format!("checklist.stage: {e}")))?;
+                let step = Part::Checklist
+                    .canonical(&tick.step)
+                    .ok()
+                    .filter(|step| !step.contains('\n'))
+                    .ok_or_else(|| {
+                        invalid(format!("checklist.step: '{}' is not one step", tick.step))
+                    })?;
+                Ok((stage, step))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let checklist = playbook::stored_ticks(&ticks);
         // The four schedule columns are derived before commit (`reschedule_everyone`); until
         // then they hold placeholders.
         sqlx::query(
             "INSERT INTO contacts (id, owner_id, name, name_key, title, organization_id, notes, \
                source, tier, stage, horizon, prospect_kind, cadence, effective_cadence, \
                cadence_source, added_on, hold_until, hold_reason, next_touch_on, \
-               next_touch_source, archived_at, version, created_at, updated_at) \
+               next_touch_source, archived_at, version, created_at, updated_at, checklist) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', '', $14, $15, \
-                     $16, $14, '', $17, $18, $19, $20)",
+                     $16, $14, '', $17, $18, $19, $20, $21)",
         )
         .bind(contact.id)
         .bind(contact.owner_id)
@@ -296,6 +316,7 @@ impl Importer {
         .bind(contact.version)
         .bind(instant("created_at", &contact.created_at)?)
         .bind(instant("updated_at", &contact.updated_at)?)
+        .bind(checklist)
         .execute(&mut *conn)
         .await?;
         for (position, email) in contact.emails.iter().enumerate() {

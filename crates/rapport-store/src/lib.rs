@@ -21,11 +21,13 @@ mod insights;
 mod network;
 mod nurture;
 mod organizations;
+mod playbooks;
 mod relationships;
 mod rows;
 mod schedule;
 mod search;
 mod sessions;
+mod suggestions;
 mod touches;
 mod users;
 
@@ -54,10 +56,12 @@ pub use nurture::{
     ContentFields, ContentPatch, ContentReplies, Handoff, Handoffs, HistoryLine, NurtureOwners,
     NurtureReport, NurtureRules, Recommendations,
 };
+pub use playbooks::{ContactChecklist, PlaybookPatch, StagePlaybook};
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
 };
 pub use sessions::{LoginFailures, NewSession, Session};
+pub use suggestions::{ContactSuggestions, OrganizationSuggestions};
 pub use touches::NewTouch;
 pub use users::{Account, ApiToken, Authenticated, NewUser};
 

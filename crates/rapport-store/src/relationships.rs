@@ -14,7 +14,9 @@ use rapport_core::model::{
     OrganizationRef, UserId,
 };
 use rapport_core::opportunity::{CloseMove, CloseRules, Expectation, Timeline};
+use rapport_core::playbook::Part;
 use rapport_core::renewal::RenewalLead;
+use rapport_core::suggest::TierValues;
 use rapport_core::{
     AuditAction, AuditEntity, BuyingTimeline, Cadence, NextTouch, Outcome, Role, Stage,
 };
@@ -37,6 +39,8 @@ use crate::{Store, instant_text, rows};
 pub struct RelationshipRules {
     pub close: CloseRules,
     pub renewal_lead: RenewalLead,
+    /// What won + open opportunity value earns each tier, for the suggested tier.
+    pub tier_values: TierValues,
 }
 
 /// A change to the relationship rules. `None` leaves a value alone; a role of `Some(None)`
@@ -50,6 +54,7 @@ pub struct RulesPatch {
     pub lost_role: Option<Option<Role>>,
     pub lost_cadence: Option<Cadence>,
     pub renewal_lead: Option<RenewalLead>,
+    pub tier_values: Option<TierValues>,
 }
 
 impl RulesPatch {
@@ -69,6 +74,7 @@ impl RulesPatch {
                 },
             },
             renewal_lead: self.renewal_lead.unwrap_or(rules.renewal_lead),
+            tier_values: self.tier_values.unwrap_or(rules.tier_values),
         }
     }
 }
@@ -109,7 +115,7 @@ const COMPETITOR_SELECT: &str =
     "SELECT id, organization_id, name, renews_on, dissatisfactions FROM competitors";
 
 /// The rules as stored, keyed as in `relationship_settings`.
-fn setting_pairs(rules: &RelationshipRules) -> [(&'static str, String); 7] {
+fn setting_pairs(rules: &RelationshipRules) -> [(&'static str, String); 8] {
     let role = |m: &CloseMove| m.role.map(|r| r.as_str().to_owned()).unwrap_or_default();
     [
         ("won_stage", rules.close.won.stage.as_str().to_owned()),
@@ -119,6 +125,7 @@ fn setting_pairs(rules: &RelationshipRules) -> [(&'static str, String); 7] {
         ("lost_role", role(&rules.close.lost)),
         ("lost_cadence", rules.close.lost.cadence.to_string()),
         ("renewal_lead_days", rules.renewal_lead.to_string()),
+        ("tier_values", rules.tier_values.to_string()),
     ]
 }
 
@@ -135,6 +142,12 @@ fn rules_snapshot(rules: &RelationshipRules) -> Value {
 /// an import's check, so a dump cannot plant a value `load_rules` would call corrupt. An
 /// unknown key is refused.
 pub(crate) fn canonical_setting(key: &str, value: &str) -> Result<String> {
+    // A stage's playbook part: `playbook.engaged.checklist`.
+    if let Some((_, part)) = Part::of_key(key) {
+        return part
+            .canonical(value)
+            .map_err(|e| StoreError::Invalid(format!("{key}: {e}")));
+    }
     match key {
         "won_stage" | "lost_stage" => vocabulary::<Stage>(key, value),
         // An empty role takes no role on.
@@ -142,6 +155,7 @@ pub(crate) fn canonical_setting(key: &str, value: &str) -> Result<String> {
         "won_role" | "lost_role" => vocabulary::<Role>(key, value),
         "won_cadence" | "lost_cadence" => vocabulary::<Cadence>(key, value),
         "renewal_lead_days" => vocabulary::<RenewalLead>(key, value),
+        "tier_values" => vocabulary::<TierValues>(key, value),
         _ => Err(StoreError::Invalid(format!(
             "key: '{key}' is not a relationship setting"
         ))),
@@ -181,6 +195,7 @@ pub(crate) async fn load_rules(conn: &mut AnyConnection) -> Result<RelationshipR
             lost: close_move("lost")?,
         },
         renewal_lead: rows::parse("renewal_lead_days", value("renewal_lead_days")?)?,
+        tier_values: rows::parse("tier_values", value("tier_values")?)?,
     })
 }
 
@@ -392,6 +407,15 @@ impl Store {
     pub async fn opportunity(&self, id: OpportunityId) -> Result<Opportunity> {
         let mut conn = self.pool.acquire().await?;
         load_opportunity(&mut conn, id).await
+    }
+
+    /// Every open opportunity, newest first: what the forecast counts.
+    pub async fn open_opportunities(&self) -> Result<Vec<Opportunity>> {
+        self.opportunities(OpportunityFilter {
+            contact: None,
+            open_only: true,
+        })
+        .await
     }
 
     /// Opportunities, newest first.

@@ -122,6 +122,11 @@ pub enum Command {
     /// Nurture and sales owners, the caps and engagement rule, the nurture report
     #[command(subcommand)]
     Nurture(NurtureCommand),
+    /// Lifecycle playbooks: what each stage looks like, its cadence, the checklist to move on,
+    /// the approach for new and seasoned prospects; `playbook set STAGE …` changes one (admins)
+    Playbook(PlaybookArgs),
+    /// A contact's stage checklist and progress; --tick N / --untick N marks a step
+    Checklist(ChecklistArgs),
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +259,46 @@ pub struct NurtureRulesArgs {
     pub ready_inbound: Option<u16>,
     #[arg(long, value_name = "DAYS")]
     pub ready_days: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct PlaybookArgs {
+    /// Only this stage's playbook
+    pub stage: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<PlaybookCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlaybookCommand {
+    /// Change a stage's playbook (admins); its cadence is the stage's default cycle (`rapport cadence default --stage STAGE 6w`)
+    Set {
+        stage: String,
+        /// What the relationship looks like at this stage
+        #[arg(long)]
+        looks_like: Option<String>,
+        /// A checklist step (repeatable; the steps given replace the checklist)
+        #[arg(long = "step", value_name = "TEXT")]
+        steps: Vec<String>,
+        /// The approach for a new prospect (first time buying this kind of thing)
+        #[arg(long)]
+        approach_new: Option<String>,
+        /// The approach for a seasoned prospect (bought before, often from a competitor)
+        #[arg(long)]
+        approach_seasoned: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    pub contact: String,
+    /// Mark step N (from 1) done
+    #[arg(long, value_name = "N", conflicts_with = "untick")]
+    pub tick: Option<usize>,
+    /// Mark step N not done
+    #[arg(long, value_name = "N")]
+    pub untick: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -624,6 +669,9 @@ pub struct AgendaArgs {
     /// At most this many entries (the counts always cover everything)
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Only contacts holding this relationship role today (champion, prospect…)
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -778,4 +826,7 @@ pub struct SettingsArgs {
     /// Days before a competitor's contract renewal its account comes back on the agenda (admins)
     #[arg(long, value_name = "DAYS")]
     pub renewal_lead: Option<String>,
+    /// The least won + open deal value for a suggested tier A, B and C (admins): 100000,25000,5000
+    #[arg(long, value_name = "A,B,C")]
+    pub tier_values: Option<String>,
 }

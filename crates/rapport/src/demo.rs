@@ -264,7 +264,14 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
         // Running the README's command twice must work: the second time, the demo is already
         // there (or this is someone's real database), so nothing is written.
         eprintln!("This database already has contacts; no demo data added. Today's agenda:");
-        return crate::commands::show_today(app, &AgendaArgs { limit: 50 }).await;
+        return crate::commands::show_today(
+            app,
+            &AgendaArgs {
+                limit: 50,
+                role: None,
+            },
+        )
+        .await;
     }
     let mut rng = fastrand::Rng::with_seed(args.seed);
     let today = app.today();
@@ -392,7 +399,14 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
         args.contacts + 2,
         ORGS.len() + 2
     );
-    crate::commands::show_today(app, &AgendaArgs { limit: 50 }).await?;
+    crate::commands::show_today(
+        app,
+        &AgendaArgs {
+            limit: 50,
+            role: None,
+        },
+    )
+    .await?;
     eprintln!(
         "\nTo explore the demo: export RAPPORT_DATABASE_URL={}",
         app.location
@@ -437,6 +451,7 @@ async fn stories(app: &App) -> Result<()> {
         title: Some("Head of Operations".into()),
         tier: Some(Tier::A),
         roles: vec![Role::Prospect],
+        stage: Some(Stage::Acquainted),
         prospect_kind: Some(ProspectKind::New),
         tags: vec!["logistics-summit".into()],
         ..NewContact::default()

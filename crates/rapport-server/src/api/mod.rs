@@ -12,7 +12,7 @@ use axum::extract::{Extension, FromRequest, FromRequestParts, Path, Query, Reque
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -20,7 +20,7 @@ use jiff::tz::TimeZone;
 use rapport_core::model::{
     ContactId, FollowUpId, Hold, OrganizationId, TouchId, UserId, non_blank,
 };
-use rapport_core::{Direction, EmailAddress, TouchKind, when};
+use rapport_core::{Direction, EmailAddress, Role, TouchKind, when};
 use rapport_store::{Account, ContactFilter, ContactPatch, NewContact, NewTouch};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -37,7 +37,8 @@ use crate::views::{
 };
 
 pub(crate) mod nurture;
-mod relationships;
+mod playbooks;
+pub(crate) mod relationships;
 mod team;
 
 type ApiResult<T> = Result<T, Problem>;
@@ -149,6 +150,16 @@ pub fn routes() -> Router<AppState> {
             get(nurture::rules).patch(nurture::change_rules),
         )
         .route("/reports/nurture", get(nurture::report))
+        .route(
+            "/organizations/{id}/suggestions",
+            get(relationships::organization_suggestions),
+        )
+        .route("/playbooks", get(playbooks::list))
+        .route("/playbooks/{stage}", patch(playbooks::change))
+        .route(
+            "/contacts/{id}/checklist",
+            get(playbooks::checklist).post(playbooks::tick),
+        )
 }
 
 #[derive(Debug, OpenApi)]
@@ -178,7 +189,9 @@ pub fn routes() -> Router<AppState> {
         nurture::recommendations, nurture::interests, nurture::set_interests,
         nurture::send_content, nurture::owners, nurture::set_owners, nurture::ready,
         nurture::unready, nurture::handoffs, nurture::rules, nurture::change_rules,
-        nurture::report
+        nurture::report,
+        relationships::organization_suggestions, playbooks::list, playbooks::change,
+        playbooks::checklist, playbooks::tick
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -579,6 +592,8 @@ pub struct AgendaQuery {
     limit: Option<String>,
     /// `me` (default) or a user id: whose agenda. Another user's agenda is for admins.
     owner: Option<String>,
+    /// Only contacts holding this relationship role today (`champion`, `prospect`…).
+    role: Option<String>,
 }
 
 /// An agenda: overdue, due today and upcoming touches, ranked. The acting user's own, or
@@ -610,6 +625,7 @@ async fn agenda(
     let limit = usize::try_from(limit("limit", query.limit.as_deref(), 50)?).unwrap_or(50);
     let mut fields = Fields::default();
     let owner = fields.owner(&account, query.owner.as_deref());
+    let role = fields.parse::<Role>("role", query.role.as_deref());
     fields.finish_params()?;
     let moment = Moment::of(&state, &account);
     let today = moment.today();
@@ -620,6 +636,7 @@ async fn agenda(
         today,
         through,
         limit,
+        role,
     };
     let version = match seen {
         Some(Extension(SeenVersion(version))) => version,
@@ -630,7 +647,7 @@ async fn agenda(
         None => {
             let agenda = state
                 .store
-                .agenda(key.viewer, key.owner, today, through, limit)
+                .agenda(key.viewer, key.owner, today, through, limit, role)
                 .await?;
             let body =
                 Bytes::from(serde_json::to_vec(&AgendaView::from(&agenda)).map_err(|e| {
@@ -816,7 +833,14 @@ async fn contact_view(
         .store
         .touches(viewer.user.id, id, Some(RECENT_TOUCHES), None)
         .await?;
-    Ok(ContactView::new(&contact, today, &follow_ups, &touches))
+    let suggestions = state.store.contact_suggestions(id).await?;
+    Ok(ContactView::new(
+        &contact,
+        today,
+        &follow_ups,
+        &touches,
+        &suggestions,
+    ))
 }
 
 /// A contact's profile: cadence and its source, next touch and why, open follow-ups, recent

@@ -21,6 +21,7 @@ use crate::problem::Problem;
 use crate::views::{
     ClosedOpportunityView, CompetitorView, ContactHealthView, ForecastView, NetworkView,
     OpportunityView, OrganizationHealthView, RelationshipRulesView, ScheduleChangeView,
+    SuggestionsView,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -94,34 +95,17 @@ pub(super) async fn add_opportunity(
     let contact = ContactId(path_id("id", &id)?);
     let moment = Moment::of(&state, &account);
     let mut fields = Fields::default();
-    let title = body.title.trim().to_owned();
-    if title.is_empty() {
-        fields.error("title", "an opportunity needs a title");
-    }
-    if body.value < 0 {
-        fields.error("value", "a value cannot be negative");
-    }
-    let timeline = match (body.timeline.as_deref(), body.close_by.as_deref()) {
-        (Some(window), None) => fields.parse("timeline", Some(window)).map(Timeline::Within),
-        (None, Some(day)) => fields
-            .date("close_by", day, moment.today())
-            .map(Timeline::By),
-        _ => {
-            fields.error(
-                "timeline",
-                "give a timeline (30, 60, 90, later) or a close_by date",
-            );
-            None
-        }
-    };
+    let new = opportunity_of(
+        &mut fields,
+        &body.title,
+        Some(body.value),
+        body.timeline.as_deref(),
+        body.close_by.as_deref(),
+        moment.today(),
+    );
     fields.finish()?;
-    let Some(timeline) = timeline else {
+    let Some(new) = new else {
         return Err(Problem::internal());
-    };
-    let new = NewOpportunity {
-        title,
-        value: body.value,
-        timeline,
     };
     let opened = state
         .store
@@ -131,6 +115,45 @@ pub(super) async fn add_opportunity(
         format!("/api/v1/opportunities?contact={contact}"),
         OpportunityView::from(&opened),
     ))
+}
+
+/// The opportunity a request or form describes — a title, a value that is not negative, and
+/// either a timeline (`30`, `60`, `90`, `later`) or a `close_by` date — or `None` with every
+/// problem recorded in `fields` (`value: None` means it was already found unreadable).
+pub(crate) fn opportunity_of(
+    fields: &mut Fields,
+    title: &str,
+    value: Option<i64>,
+    timeline: Option<&str>,
+    close_by: Option<&str>,
+    today: jiff::civil::Date,
+) -> Option<NewOpportunity> {
+    let title = title.trim().to_owned();
+    if title.is_empty() {
+        fields.error("title", "an opportunity needs a title");
+    }
+    if value.is_some_and(|v| v < 0) {
+        fields.error("value", "a value cannot be negative");
+    }
+    let timeline = match (timeline, close_by) {
+        (Some(window), None) => fields.parse("timeline", Some(window)).map(Timeline::Within),
+        (None, Some(day)) => fields.date("close_by", day, today).map(Timeline::By),
+        _ => {
+            fields.error(
+                "timeline",
+                "give a timeline (30, 60, 90, later) or a close_by date",
+            );
+            None
+        }
+    };
+    if !fields.errors.is_empty() {
+        return None;
+    }
+    Some(NewOpportunity {
+        title,
+        value: value?,
+        timeline: timeline?,
+    })
 }
 
 /// How an opportunity closed.
@@ -159,13 +182,7 @@ pub(super) async fn close_opportunity(
 ) -> ApiResult<Json<ClosedOpportunityView>> {
     let id = OpportunityId(path_id("id", &id)?);
     let mut fields = Fields::default();
-    let outcome = match fields.parse::<Outcome>("outcome", Some(&body.outcome)) {
-        Some(Outcome::Open) => {
-            fields.error("outcome", "an opportunity closes as won or lost");
-            None
-        }
-        other => other,
-    };
+    let outcome = closing_outcome(&mut fields, &body.outcome);
     fields.finish()?;
     let Some(outcome) = outcome else {
         return Err(Problem::internal());
@@ -188,6 +205,17 @@ pub(super) async fn close_opportunity(
     }))
 }
 
+/// How a deal closes: `won` or `lost` (never back to `open`), or `None` with the error.
+pub(crate) fn closing_outcome(fields: &mut Fields, text: &str) -> Option<Outcome> {
+    match fields.parse::<Outcome>("outcome", Some(text)) {
+        Some(Outcome::Open) => {
+            fields.error("outcome", "an opportunity closes as won or lost");
+            None
+        }
+        other => other,
+    }
+}
+
 /// The 30/60/90-day forecast of open opportunities from today (the acting user's day): per
 /// bucket, how many and what they are worth; an open deal past its date counts as ≤30 days.
 #[utoipa::path(get, path = "/api/v1/forecast", responses(
@@ -198,13 +226,7 @@ pub(super) async fn forecast(
     Actor(account): Actor,
 ) -> ApiResult<Json<ForecastView>> {
     let today = Moment::of(&state, &account).today();
-    let open = state
-        .store
-        .opportunities(OpportunityFilter {
-            contact: None,
-            open_only: true,
-        })
-        .await?;
+    let open = state.store.open_opportunities().await?;
     Ok(Json(ForecastView::new(today, &open)))
 }
 
@@ -226,21 +248,52 @@ pub(super) async fn rules(
 #[serde(deny_unknown_fields, default)]
 pub struct RulesBody {
     /// The stage a won deal moves its contact to.
-    won_stage: Option<String>,
+    pub(crate) won_stage: Option<String>,
     /// The role a won deal gives its contact; null for none.
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
-    won_role: Option<Option<String>>,
+    pub(crate) won_role: Option<Option<String>>,
     /// The retention cycle after a win (`1m`, `6w`…).
-    won_cadence: Option<String>,
-    lost_stage: Option<String>,
+    pub(crate) won_cadence: Option<String>,
+    pub(crate) lost_stage: Option<String>,
     #[serde(deserialize_with = "clearable")]
     #[schema(value_type = Option<String>)]
-    lost_role: Option<Option<String>>,
+    pub(crate) lost_role: Option<Option<String>>,
     /// The nurture cycle after a loss.
-    lost_cadence: Option<String>,
+    pub(crate) lost_cadence: Option<String>,
     /// How many days before a competitor's renewal its account comes back (1–730).
-    renewal_lead_days: Option<u16>,
+    pub(crate) renewal_lead_days: Option<u16>,
+    /// The least won + open opportunity value for tiers A, B and C, highest first:
+    /// `100000,25000,5000`.
+    pub(crate) tier_values: Option<String>,
+}
+
+/// The change to the rules a request or form asks for; bad values are recorded in `fields`
+/// and left out.
+pub(crate) fn rules_patch(fields: &mut Fields, body: RulesBody) -> RulesPatch {
+    let mut role = |field: &str, value: Option<Option<String>>| -> Option<Option<Role>> {
+        match value? {
+            None => Some(None),
+            Some(word) => fields.parse(field, Some(&word)).map(Some),
+        }
+    };
+    let (won_role, lost_role) = (
+        role("won_role", body.won_role),
+        role("lost_role", body.lost_role),
+    );
+    RulesPatch {
+        won_stage: fields.parse("won_stage", body.won_stage.as_deref()),
+        won_role,
+        won_cadence: fields.parse("won_cadence", body.won_cadence.as_deref()),
+        lost_stage: fields.parse("lost_stage", body.lost_stage.as_deref()),
+        lost_role,
+        lost_cadence: fields.parse("lost_cadence", body.lost_cadence.as_deref()),
+        renewal_lead: fields.parse(
+            "renewal_lead_days",
+            body.renewal_lead_days.map(|d| d.to_string()).as_deref(),
+        ),
+        tier_values: fields.parse("tier_values", body.tier_values.as_deref()),
+    }
 }
 
 /// Changes the relationship rules (admins only: they move everyone's contacts).
@@ -255,28 +308,7 @@ pub(super) async fn change_rules(
     Body(body): Body<RulesBody>,
 ) -> ApiResult<Json<RelationshipRulesView>> {
     let mut fields = Fields::default();
-    let mut role = |field: &str, value: Option<Option<String>>| -> Option<Option<Role>> {
-        match value? {
-            None => Some(None),
-            Some(word) => fields.parse(field, Some(&word)).map(Some),
-        }
-    };
-    let (won_role, lost_role) = (
-        role("won_role", body.won_role),
-        role("lost_role", body.lost_role),
-    );
-    let patch = RulesPatch {
-        won_stage: fields.parse("won_stage", body.won_stage.as_deref()),
-        won_role,
-        won_cadence: fields.parse("won_cadence", body.won_cadence.as_deref()),
-        lost_stage: fields.parse("lost_stage", body.lost_stage.as_deref()),
-        lost_role,
-        lost_cadence: fields.parse("lost_cadence", body.lost_cadence.as_deref()),
-        renewal_lead: fields.parse(
-            "renewal_lead_days",
-            body.renewal_lead_days.map(|d| d.to_string()).as_deref(),
-        ),
-    };
+    let patch = rules_patch(&mut fields, body);
     fields.finish()?;
     let now = Moment::of(&state, &account).now;
     let rules = state
@@ -316,6 +348,27 @@ pub struct CompetitorBody {
     dissatisfactions: Vec<String>,
 }
 
+/// The competitor a request or form records — a name, perhaps a renewal date — or what is
+/// wrong with it in `fields`.
+pub(crate) fn competitor_of(
+    fields: &mut Fields,
+    name: &str,
+    renews_on: Option<&str>,
+    dissatisfactions: Vec<String>,
+    today: jiff::civil::Date,
+) -> CompetitorUpdate {
+    let name = name.trim().to_owned();
+    if name.is_empty() {
+        fields.error("name", "a competitor needs a name");
+    }
+    let renews_on = renews_on.and_then(|day| fields.date("renews_on", day, today));
+    CompetitorUpdate {
+        name,
+        renews_on,
+        dissatisfactions,
+    }
+}
+
 /// Records an organization's incumbent competitor. The account's contacts come back on the
 /// agenda the team's lead time before the renewal, with the dissatisfactions as the reason.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/competitors", params(("id" = i64, Path)), request_body = CompetitorBody, responses(
@@ -332,20 +385,14 @@ pub(super) async fn record_competitor(
     let organization = OrganizationId(path_id("id", &id)?);
     let moment = Moment::of(&state, &account);
     let mut fields = Fields::default();
-    let name = body.name.trim().to_owned();
-    if name.is_empty() {
-        fields.error("name", "a competitor needs a name");
-    }
-    let renews_on = body
-        .renews_on
-        .as_deref()
-        .and_then(|day| fields.date("renews_on", day, moment.today()));
+    let update = competitor_of(
+        &mut fields,
+        &body.name,
+        body.renews_on.as_deref(),
+        body.dissatisfactions,
+        moment.today(),
+    );
     fields.finish()?;
-    let update = CompetitorUpdate {
-        name,
-        renews_on,
-        dissatisfactions: body.dissatisfactions,
-    };
     let recorded = state
         .store
         .record_competitor(account.user.id, organization, update, moment.now)
@@ -461,4 +508,19 @@ pub(super) async fn at_risk(
         items: found.iter().map(ContactHealthView::from).collect(),
         next_cursor: None,
     }))
+}
+
+/// What history suggests about an organization: the tier its won + open opportunity value
+/// earns, beside the default cycle of the tier it has.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/suggestions", params(("id" = i64, Path)), responses(
+    (status = 200, body = SuggestionsView),
+))]
+pub(super) async fn organization_suggestions(
+    State(state): State<AppState>,
+    Actor(_): Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SuggestionsView>> {
+    let organization = OrganizationId(path_id("id", &id)?);
+    let suggestions = state.store.organization_suggestions(organization).await?;
+    Ok(Json(SuggestionsView::of_organization(&suggestions)))
 }

@@ -10,20 +10,26 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::ToSpan;
 use rapport_core::agenda::{self, AgendaFacts, days_phrase};
+use rapport_core::model::OpportunityId;
 use rapport_core::model::{Contact, ContactId, FollowUpId, Hold, non_blank};
 use rapport_core::punctuality;
+use rapport_core::{BuyingTimeline, Outcome};
 use rapport_core::{Direction, TouchKind, when};
-use rapport_store::{NewTouch, StoreError};
+use rapport_store::{NewTouch, OpportunityFilter, StoreError};
 use serde::Deserialize;
 
 use super::charts::Timeline;
 use super::today::LastTouch;
 use super::{
     Chrome, DoneQuery, SignedIn, WebError, WebForm, WebResult, after, local_path, long_date,
-    notice, page, short_date,
+    notice, page, path_id, short_date,
 };
 use crate::AppState;
 use crate::api::Fields;
+use crate::api::relationships::{closing_outcome, opportunity_of};
+use crate::views::{
+    ChecklistView, HealthView, NetworkView, OpportunityView, RelationshipRulesView, SuggestionsView,
+};
 
 /// What a form sent, and what was wrong with it, to show it again next to its fields.
 #[derive(Debug, Default)]
@@ -54,6 +60,11 @@ impl FormEcho {
     pub fn value(&self, field: &str) -> &str {
         self.values.get(field).map_or("", String::as_str)
     }
+
+    /// What the form sent for `field`, when it sent it (a blank counts).
+    pub fn sent(&self, field: &str) -> Option<&str> {
+        self.values.get(field).map(String::as_str)
+    }
 }
 
 #[derive(Debug)]
@@ -76,14 +87,38 @@ pub struct FollowUpRow {
     pub done: bool,
 }
 
+/// A role the contact holds or held, with its span.
+#[derive(Debug)]
+pub struct RoleRow {
+    pub role: &'static str,
+    pub since: String,
+    /// `None` while it is held.
+    pub until: Option<String>,
+}
+
+/// One step of the stage history.
+#[derive(Debug)]
+pub struct StageRow {
+    pub stage: &'static str,
+    pub on: String,
+    pub reason: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "contact.html")]
 struct ContactPage {
     chrome: Chrome,
     notice: Option<String>,
     contact: Contact,
-    roles: String,
-    past_roles: String,
+    roles: Vec<RoleRow>,
+    stages: Vec<StageRow>,
+    opportunities: Vec<OpportunityView>,
+    network: NetworkView,
+    health: HealthView,
+    rules: RelationshipRulesView,
+    suggestions: SuggestionsView,
+    checklist: Option<ChecklistView>,
+    timelines: &'static [BuyingTimeline],
     cadence: String,
     next_touch: String,
     why: String,
@@ -119,11 +154,7 @@ pub async fn show(
 }
 
 pub(super) fn contact_id(text: &str) -> WebResult<ContactId> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(ContactId)
-        .ok_or_else(|| WebError::NotFound(format!("no contact '{text}'")))
+    path_id(text, "contact", ContactId)
 }
 
 /// The contact page, with a form's errors when one needs fixing.
@@ -143,19 +174,47 @@ async fn render(
     let why = agenda::explain(today, &AgendaFacts::of_contact(&contact, open));
     let oldest_first: Vec<_> = touches.iter().rev().map(|t| t.on).collect();
     let history = punctuality::history(contact.added_on, contact.effective_cadence, &oldest_first);
-    let join = |roles: Vec<&str>| roles.join(", ");
+    let opportunities = state
+        .store
+        .opportunities(OpportunityFilter {
+            contact: Some(id),
+            open_only: false,
+        })
+        .await?;
+    let network = state.store.network(id).await?;
+    let health = state.store.contact_health(id, today).await?;
+    let rules = state.store.relationship_rules().await?;
+    let suggestions = state.store.contact_suggestions(id).await?;
+    let checklist = state.store.checklist(id).await?;
     let page_data = ContactPage {
         chrome: user.chrome(&contact.name),
         notice,
-        roles: join(contact.active_roles().iter().map(|r| r.as_str()).collect()),
-        past_roles: join(
-            contact
-                .roles
-                .iter()
-                .filter(|r| r.until.is_some())
-                .map(|r| r.role.as_str())
-                .collect(),
-        ),
+        roles: contact
+            .roles
+            .iter()
+            .map(|r| RoleRow {
+                role: r.role.as_str(),
+                since: r.since.to_string(),
+                until: r.until.map(|d| d.to_string()),
+            })
+            .collect(),
+        stages: contact
+            .stage_history
+            .iter()
+            .rev()
+            .map(|c| StageRow {
+                stage: c.stage.map_or("(none)", |s| s.as_str()),
+                on: c.on.to_string(),
+                reason: c.reason.clone(),
+            })
+            .collect(),
+        opportunities: opportunities.iter().map(OpportunityView::from).collect(),
+        network: NetworkView::from(&network),
+        health: HealthView::from(&health.health),
+        rules: RelationshipRulesView::from(&rules),
+        suggestions: SuggestionsView::of_contact(&suggestions),
+        checklist: checklist.as_ref().map(ChecklistView::from),
+        timelines: BuyingTimeline::ALL,
         cadence: format!(
             "{} ({})",
             contact.effective_cadence.describe(),
@@ -473,4 +532,117 @@ pub async fn quick_log(
         },
         StatusCode::UNPROCESSABLE_ENTITY,
     )
+}
+
+/// A new opportunity as the contact page's form sends it: a window, or a date that wins
+/// over it.
+#[derive(Debug, Deserialize)]
+pub struct OpportunityForm {
+    title: String,
+    value: String,
+    timeline: Option<String>,
+    close_by: Option<String>,
+    back: Option<String>,
+}
+
+pub async fn open_opportunity(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, form }: WebForm<OpportunityForm>,
+) -> WebResult<Response> {
+    let id = contact_id(&id)?;
+    let today = user.today();
+    let mut fields = Fields::default();
+    let value = fields
+        .parse::<i64>("value", Some(form.value.trim()))
+        .or_else(|| {
+            // `parse` recorded the error; say what a value looks like instead.
+            fields.errors.pop();
+            fields.error("value", "a value is a whole number, such as 12000");
+            None
+        });
+    let close_by = form
+        .close_by
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let timeline = form.timeline.as_deref().filter(|_| close_by.is_none());
+    let new = opportunity_of(&mut fields, &form.title, value, timeline, close_by, today);
+    if let Some(new) = new {
+        state
+            .store
+            .add_opportunity(user.user(), id, new, user.moment.now, today)
+            .await?;
+        return Ok(after(form.back.as_deref(), "opened", id).into_response());
+    }
+    let echo = FormEcho::new(
+        fields,
+        &[
+            ("title", Some(&form.title)),
+            ("value", Some(&form.value)),
+            ("timeline", form.timeline.as_deref()),
+            ("close_by", form.close_by.as_deref()),
+        ],
+    );
+    refused(&state, &user, id, echo).await
+}
+
+/// Closing a deal: which way (the button pressed) and why.
+#[derive(Debug, Deserialize)]
+pub struct CloseForm {
+    outcome: String,
+    reason: Option<String>,
+    back: Option<String>,
+}
+
+/// Closes an opportunity as won or lost; the contact moves by the team's close rule and the
+/// next page says when they are due next.
+pub async fn close_opportunity(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, form }: WebForm<CloseForm>,
+) -> WebResult<Response> {
+    let id = path_id(&id, "opportunity", OpportunityId)?;
+    let mut fields = Fields::default();
+    let outcome: Option<Outcome> = closing_outcome(&mut fields, &form.outcome);
+    let Some(outcome) = outcome else {
+        let contact = state.store.opportunity(id).await?.contact;
+        let echo = FormEcho::new(fields, &[]);
+        return refused(&state, &user, contact, echo).await;
+    };
+    let reason = non_blank(form.reason.clone());
+    let (closed, _) = state
+        .store
+        .close_opportunity(
+            user.user(),
+            id,
+            outcome,
+            reason.as_deref(),
+            user.moment.now,
+            user.today(),
+        )
+        .await?;
+    Ok(after(form.back.as_deref(), "closed", closed.contact).into_response())
+}
+
+/// A checklist step ticked or unticked from the contact page.
+#[derive(Debug, Deserialize)]
+pub struct TickForm {
+    step: usize,
+    /// `1` ticks, `0` unticks.
+    done: u8,
+    back: Option<String>,
+}
+
+pub async fn tick_step(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, form }: WebForm<TickForm>,
+) -> WebResult<Response> {
+    let id = contact_id(&id)?;
+    state
+        .store
+        .tick_step(user.user(), id, form.step, form.done != 0, user.moment.now)
+        .await?;
+    Ok(after(form.back.as_deref(), "ticked", id).into_response())
 }

@@ -8,9 +8,11 @@
 //! what was done (`?logged=7`), so the next page can say so without the server keeping state.
 
 mod assets;
+mod at_risk;
 mod charts;
 mod contact;
 mod dashboard;
+mod forecast;
 mod login;
 mod nurture;
 mod organization;
@@ -75,6 +77,26 @@ pub fn routes() -> Router<AppState> {
         .route("/handoffs", get(nurture::handoffs))
         .route("/reports/nurture", get(nurture::report))
         .route("/assets/{file}", get(assets::serve))
+        .route("/forecast", get(forecast::show))
+        .route("/at-risk", get(at_risk::show))
+        .route(
+            "/contacts/{id}/opportunities",
+            post(contact::open_opportunity),
+        )
+        .route(
+            "/opportunities/{id}/close",
+            post(contact::close_opportunity),
+        )
+        .route(
+            "/organizations/{id}/competitors",
+            post(organization::record_competitor),
+        )
+        .route(
+            "/settings/relationship-rules",
+            post(settings::set_relationship_rules),
+        )
+        .route("/contacts/{id}/checklist", post(contact::tick_step))
+        .route("/settings/playbooks/{stage}", post(settings::set_playbook))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -296,6 +318,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OwnForm<T> {
     }
 }
 
+/// The record a path's id names (`what` says which kind, for the 404), or a 404 when the id is
+/// not a positive number.
+pub fn path_id<T>(text: &str, what: &str, id: fn(i64) -> T) -> WebResult<T> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(id)
+        .ok_or_else(|| WebError::NotFound(format!("no {what} '{text}'")))
+}
+
 /// Where to go back to after a form: a path on this site only (never `//elsewhere`).
 pub fn local_path(back: Option<&str>) -> &str {
     match back {
@@ -321,6 +353,9 @@ pub struct DoneQuery {
     unheld: Option<i64>,
     followed: Option<i64>,
     completed: Option<i64>,
+    opened: Option<i64>,
+    closed: Option<i64>,
+    ticked: Option<i64>,
 }
 
 /// The notice for a [`DoneQuery`]: what happened to whom, and the contact's next touch now.
@@ -331,6 +366,9 @@ pub async fn notice(state: &AppState, done: &DoneQuery, today: Date) -> WebResul
         (done.unheld, "Hold lifted for"),
         (done.followed, "Follow-up added for"),
         (done.completed, "Follow-up done for"),
+        (done.opened, "Opportunity opened for"),
+        (done.closed, "Deal closed for"),
+        (done.ticked, "Checklist updated for"),
     ];
     let Some((id, verb)) = done
         .into_iter()

@@ -1,17 +1,24 @@
 //! `/organizations/{id}`: the people we know there, when each is next due, and the latest
-//! touches with any of them.
+//! touches with any of them; the organization's health with its parts; its incumbent
+//! competitors with their renewal dates and dissatisfactions, and the form that records them;
+//! the tier its deals' value suggests beside the one it has.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use rapport_core::agenda::days_phrase;
 use rapport_core::model::OrganizationId;
 use rapport_store::ContactFilter;
+use serde::Deserialize;
 
+use super::contact::FormEcho;
 use super::search::Hit;
-use super::{Chrome, SignedIn, WebError, WebResult, page, short_date};
+use super::{Chrome, SignedIn, WebForm, WebResult, page, path_id, short_date};
 use crate::AppState;
+use crate::api::Fields;
+use crate::api::relationships::competitor_of;
+use crate::views::{CompetitorView, OrganizationHealthView, SuggestionsView};
 
 /// The most people and touches the page lists.
 const MAX_PEOPLE: i64 = 200;
@@ -30,22 +37,56 @@ pub struct OrgTouch {
 #[template(path = "organization.html")]
 struct OrganizationPage {
     chrome: Chrome,
+    notice: Option<&'static str>,
+    id: i64,
     name: String,
     domain: Option<String>,
     tier: Option<&'static str>,
     people: Vec<Hit>,
     touches: Vec<OrgTouch>,
+    health: OrganizationHealthView,
+    competitors: Vec<CompetitorView>,
+    suggestions: SuggestionsView,
+    echo: FormEcho,
+}
+
+/// `?recorded=1` after a competitor was saved.
+#[derive(Debug, Default, Deserialize)]
+pub struct RecordedQuery {
+    recorded: Option<i64>,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     user: SignedIn,
     Path(id): Path<String>,
+    Query(done): Query<RecordedQuery>,
 ) -> WebResult<Response> {
-    let id = id
-        .parse::<i64>()
-        .map(OrganizationId)
-        .map_err(|_| WebError::NotFound(format!("no organization '{id}'")))?;
+    let id = organization_id(&id)?;
+    let notice = done.recorded.map(|_| "Competitor saved.");
+    render(
+        &state,
+        &user,
+        id,
+        notice,
+        FormEcho::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn organization_id(text: &str) -> WebResult<OrganizationId> {
+    path_id(text, "organization", OrganizationId)
+}
+
+async fn render(
+    state: &AppState,
+    user: &SignedIn,
+    id: OrganizationId,
+    notice: Option<&'static str>,
+    echo: FormEcho,
+    status: StatusCode,
+) -> WebResult<Response> {
     let today = user.today();
     let organization = state.store.organization(id).await?;
     let people = state
@@ -86,15 +127,87 @@ pub async fn show(
             summary: t.touch.summary,
         })
         .collect();
+    let health = state.store.organization_health(id, today).await?;
+    let competitors = state.store.competitors(id).await?;
+    let suggestions = state.store.organization_suggestions(id).await?;
     page(
         &OrganizationPage {
             chrome: user.chrome(&organization.name),
+            notice,
+            id: id.0,
             name: organization.name,
             domain: organization.domain,
             tier: organization.tier.map(|t| t.as_str()),
             people,
             touches,
+            health: OrganizationHealthView::from(&health),
+            competitors: competitors.iter().map(CompetitorView::from).collect(),
+            suggestions: SuggestionsView::of_organization(&suggestions),
+            echo,
         },
-        StatusCode::OK,
+        status,
     )
+}
+
+/// A competitor as the page's forms send it: new by name, or an existing one again with a
+/// new renewal date or one more dissatisfaction.
+#[derive(Debug, Deserialize)]
+pub struct CompetitorForm {
+    name: String,
+    renews_on: Option<String>,
+    dissatisfaction: Option<String>,
+}
+
+/// Records an incumbent competitor; the account's contacts come back on the agenda the
+/// team's lead time before the renewal.
+pub async fn record_competitor(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, form }: WebForm<CompetitorForm>,
+) -> WebResult<Response> {
+    let id = organization_id(&id)?;
+    let mut fields = Fields::default();
+    let renews_on = form
+        .renews_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let dissatisfactions = form
+        .dissatisfaction
+        .iter()
+        .map(|d| d.trim())
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let update = competitor_of(
+        &mut fields,
+        &form.name,
+        renews_on,
+        dissatisfactions,
+        user.today(),
+    );
+    if fields.errors.is_empty() {
+        state
+            .store
+            .record_competitor(user.user(), id, update, user.moment.now)
+            .await?;
+        return Ok(Redirect::to(&format!("/organizations/{id}?recorded=1")).into_response());
+    }
+    let echo = FormEcho::new(
+        fields,
+        &[
+            ("name", Some(&form.name)),
+            ("renews_on", form.renews_on.as_deref()),
+            ("dissatisfaction", form.dissatisfaction.as_deref()),
+        ],
+    );
+    render(
+        &state,
+        &user,
+        id,
+        None,
+        echo,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }

@@ -1,16 +1,19 @@
 //! `/search?q=`: contacts by a fragment of their name, email, organization, notes or touches.
 //! With `partial=1` (what the page's script asks for as you type) only the results list is
 //! sent, to be swapped into the page; without JavaScript the form submits and the whole page
-//! comes back.
+//! comes back. With `role`, only contacts holding that role now; a role and no text lists
+//! everyone holding it.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use rapport_core::Role;
 use rapport_core::agenda::days_phrase;
+use rapport_store::ContactFilter;
 use serde::Deserialize;
 
-use super::{Chrome, SignedIn, WebResult, page, short_date};
+use super::{Chrome, SignedIn, WebError, WebResult, page, short_date};
 use crate::AppState;
 
 /// The most results one search shows.
@@ -30,6 +33,8 @@ pub struct Hit {
 struct SearchPage {
     chrome: Chrome,
     query: String,
+    role: &'static str,
+    roles: &'static [Role],
     hits: Vec<Hit>,
 }
 
@@ -37,6 +42,7 @@ struct SearchPage {
 #[template(path = "search_results.html")]
 struct SearchResults {
     query: String,
+    role: &'static str,
     hits: Vec<Hit>,
 }
 
@@ -53,6 +59,8 @@ pub struct SearchQuery {
     /// `results`: the results list only; `options`: `<option>`s for the quick log's
     /// contact suggestions.
     partial: Option<String>,
+    /// A relationship role held now; blank for any.
+    role: Option<String>,
 }
 
 pub async fn show(
@@ -61,10 +69,27 @@ pub async fn show(
     Query(query): Query<SearchQuery>,
 ) -> WebResult<Response> {
     let today = user.today();
-    let hits = state
-        .store
-        .search_contacts(user.user(), &query.q, MAX_RESULTS)
-        .await?
+    let role = role_filter(query.role.as_deref())?;
+    let found = match role {
+        Some(role) if query.q.trim().is_empty() => {
+            state
+                .store
+                .list_contacts(&ContactFilter {
+                    role: Some(role),
+                    limit: Some(MAX_RESULTS),
+                    ..ContactFilter::default()
+                })
+                .await?
+        }
+        _ => {
+            state
+                .store
+                .search_contacts(user.user(), &query.q, role, MAX_RESULTS)
+                .await?
+        }
+    };
+    let role = role.map_or("", Role::as_str);
+    let hits = found
         .into_iter()
         .map(|c| Hit {
             id: c.id.0,
@@ -83,6 +108,7 @@ pub async fn show(
         Some("results") => page(
             &SearchResults {
                 query: query_text,
+                role,
                 hits,
             },
             StatusCode::OK,
@@ -92,9 +118,23 @@ pub async fn show(
             &SearchPage {
                 chrome: user.chrome("Search"),
                 query: query_text,
+                role,
+                roles: Role::ALL,
                 hits,
             },
             StatusCode::OK,
         ),
+    }
+}
+
+/// The role a list is narrowed to: blank for any; a role the filter never offers is a bad
+/// request that names it.
+pub fn role_filter(text: Option<&str>) -> WebResult<Option<Role>> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|e: rapport_core::vocab::UnknownWord| WebError::BadForm(e.to_string())),
     }
 }

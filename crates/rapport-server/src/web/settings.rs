@@ -1,19 +1,24 @@
 //! `/settings`: the user's time zone; the default calling cycles (by tier, stage, role,
 //! horizon, and the fallback), which admins may change; API tokens (one's own; an admin sees
-//! and may revoke everyone's); and, for admins, the users.
+//! and may revoke everyone's); the relationship rules (where closing a deal moves its
+//! contact, the renewal lead time), which admins may change; and, for admins, the users.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::tz::TimeZone;
+use rapport_core::playbook::Part;
 use rapport_core::{Cadence, DefaultScope, Horizon, Role, Stage, Tier, UserRole, when};
+use rapport_store::PlaybookPatch;
 use serde::Deserialize;
 
 use super::contact::FormEcho;
 use super::{Chrome, OwnForm, SignedIn, WebError, WebForm, WebResult, page, short_date};
 use crate::AppState;
 use crate::api::Fields;
+use crate::api::relationships::{RulesBody, rules_patch};
+use crate::views::{PlaybookView, RelationshipRulesView};
 
 #[derive(Debug)]
 pub struct DefaultRow {
@@ -42,6 +47,36 @@ pub struct TokenRow {
     pub revoked: Option<String>,
 }
 
+/// The relationship rules' form values.
+#[derive(Debug)]
+pub struct RuleInputs {
+    pub won_stage: String,
+    pub won_role: String,
+    pub won_cadence: String,
+    pub lost_stage: String,
+    pub lost_role: String,
+    pub lost_cadence: String,
+    pub renewal_lead_days: String,
+    pub tier_values: String,
+}
+
+impl RuleInputs {
+    fn of(rules: &RelationshipRulesView, echo: &FormEcho) -> RuleInputs {
+        let pick = |field: &str, current: &str| echo.sent(field).unwrap_or(current).to_owned();
+        let role = |role: &Option<String>| role.clone().unwrap_or_default();
+        RuleInputs {
+            won_stage: pick("won_stage", &rules.won.stage),
+            won_role: pick("won_role", &role(&rules.won.role)),
+            won_cadence: pick("won_cadence", &rules.won.cadence),
+            lost_stage: pick("lost_stage", &rules.lost.stage),
+            lost_role: pick("lost_role", &role(&rules.lost.role)),
+            lost_cadence: pick("lost_cadence", &rules.lost.cadence),
+            renewal_lead_days: pick("renewal_lead_days", &rules.renewal_lead_days.to_string()),
+            tier_values: pick("tier_values", &rules.tier_values),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "settings.html")]
 struct SettingsPage {
@@ -53,6 +88,12 @@ struct SettingsPage {
     defaults: Vec<DefaultRow>,
     users: Vec<UserRow>,
     tokens: Vec<TokenRow>,
+    rules: RelationshipRulesView,
+    /// What the rules form shows: the rules, or what a refused form sent.
+    rule_inputs: RuleInputs,
+    playbooks: Vec<PlaybookView>,
+    stages: &'static [Stage],
+    roles: &'static [Role],
     echo: FormEcho,
 }
 
@@ -117,6 +158,15 @@ async fn render(
         })
         .collect();
     let account = &user.session.account;
+    let rules = RelationshipRulesView::from(&state.store.relationship_rules().await?);
+    let rule_inputs = RuleInputs::of(&rules, &echo);
+    let playbooks = state
+        .store
+        .playbooks()
+        .await?
+        .iter()
+        .map(PlaybookView::from)
+        .collect();
     page(
         &SettingsPage {
             chrome: user.chrome("Settings"),
@@ -138,6 +188,11 @@ async fn render(
                 .collect(),
             users,
             tokens,
+            rules,
+            rule_inputs,
+            playbooks,
+            stages: Stage::ALL,
+            roles: Role::ALL,
             echo,
         },
         status,
@@ -242,4 +297,136 @@ pub async fn revoke_token(
         .revoke_api_token(user.user(), id, user.moment.now)
         .await?;
     Ok(Redirect::to("/settings?saved=1").into_response())
+}
+
+/// The relationship rules as the settings form sends them, every value present; a blank role
+/// means none.
+#[derive(Debug, Deserialize)]
+pub struct RulesForm {
+    won_stage: String,
+    won_role: String,
+    won_cadence: String,
+    lost_stage: String,
+    lost_role: String,
+    lost_cadence: String,
+    renewal_lead_days: String,
+    tier_values: String,
+}
+
+/// Changes the relationship rules (admins only); a new lead time reschedules everyone in the
+/// same transaction.
+pub async fn set_relationship_rules(
+    State(state): State<AppState>,
+    WebForm { user, form }: WebForm<RulesForm>,
+) -> WebResult<Response> {
+    if user.session.account.role != UserRole::Admin {
+        return Err(WebError::NotAdmin);
+    }
+    let mut fields = Fields::default();
+    let renewal_lead_days = form.renewal_lead_days.trim().parse::<u16>().ok();
+    if renewal_lead_days.is_none() {
+        fields.error(
+            "renewal_lead_days",
+            format!(
+                "expected a number of days (1 to 730), got '{}'",
+                form.renewal_lead_days
+            ),
+        );
+    }
+    let role = |text: &str| Some(Some(text.trim().to_owned()).filter(|r| !r.is_empty()));
+    let body = RulesBody {
+        won_stage: Some(form.won_stage.clone()),
+        won_role: role(&form.won_role),
+        won_cadence: Some(form.won_cadence.trim().to_owned()),
+        lost_stage: Some(form.lost_stage.clone()),
+        lost_role: role(&form.lost_role),
+        lost_cadence: Some(form.lost_cadence.trim().to_owned()),
+        renewal_lead_days,
+        tier_values: Some(form.tier_values.trim().to_owned()),
+    };
+    let patch = rules_patch(&mut fields, body);
+    if fields.errors.is_empty() {
+        state
+            .store
+            .change_relationship_rules(user.user(), patch, user.moment.now)
+            .await?;
+        return Ok(Redirect::to("/settings?saved=1").into_response());
+    }
+    let echo = FormEcho::new(
+        fields,
+        &[
+            ("won_stage", Some(&form.won_stage)),
+            ("won_role", Some(&form.won_role)),
+            ("won_cadence", Some(&form.won_cadence)),
+            ("lost_stage", Some(&form.lost_stage)),
+            ("lost_role", Some(&form.lost_role)),
+            ("lost_cadence", Some(&form.lost_cadence)),
+            ("renewal_lead_days", Some(&form.renewal_lead_days)),
+            ("tier_values", Some(&form.tier_values)),
+        ],
+    );
+    render(&state, &user, None, echo, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// A stage's playbook as the settings form sends it: every part, the checklist one step a
+/// line.
+#[derive(Debug, Deserialize)]
+pub struct PlaybookForm {
+    looks_like: String,
+    checklist: String,
+    approach_new: String,
+    approach_seasoned: String,
+}
+
+/// Changes a stage's playbook (admins only). Errors show beside the stage's fields.
+pub async fn set_playbook(
+    State(state): State<AppState>,
+    Path(stage): Path<String>,
+    WebForm { user, form }: WebForm<PlaybookForm>,
+) -> WebResult<Response> {
+    if user.session.account.role != UserRole::Admin {
+        return Err(WebError::NotAdmin);
+    }
+    let stage: Stage = stage
+        .parse()
+        .map_err(|_| WebError::NotFound(format!("no lifecycle stage '{stage}'")))?;
+    let mut fields = Fields::default();
+    let parts = [
+        (Part::LooksLike, &form.looks_like),
+        (Part::Checklist, &form.checklist),
+        (Part::ApproachNew, &form.approach_new),
+        (Part::ApproachSeasoned, &form.approach_seasoned),
+    ];
+    for (part, text) in parts {
+        fields.check(&playbook_field(stage, part), part.canonical(text));
+    }
+    if fields.errors.is_empty() {
+        let patch = PlaybookPatch {
+            looks_like: Some(form.looks_like),
+            checklist: Some(form.checklist),
+            approach_new: Some(form.approach_new),
+            approach_seasoned: Some(form.approach_seasoned),
+        };
+        state
+            .store
+            .set_playbook(user.user(), stage, patch, user.moment.now)
+            .await?;
+        return Ok(Redirect::to("/settings?saved=1#playbooks").into_response());
+    }
+    let names: Vec<String> = parts
+        .iter()
+        .map(|(part, _)| playbook_field(stage, *part))
+        .collect();
+    let values: Vec<(&str, Option<&str>)> = names
+        .iter()
+        .zip(parts)
+        .map(|(name, (_, text))| (name.as_str(), Some(text.as_str())))
+        .collect();
+    let echo = FormEcho::new(fields, &values);
+    render(&state, &user, None, echo, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// Where the error about one part of a stage's playbook is shown.
+pub fn playbook_field(stage: Stage, part: Part) -> String {
+    format!("playbook.{stage}.{}", part.as_str())
 }

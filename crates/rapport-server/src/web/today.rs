@@ -1,17 +1,21 @@
 //! `/`: today's agenda — overdue, due today, the week ahead — each row with why it is there,
-//! the last touch's context, and actions right on the row.
+//! the last touch's context, and actions right on the row; narrowed to one relationship role
+//! with `?role=`.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::ToSpan;
-use rapport_core::TouchKind;
 use rapport_core::agenda::{Section, days_phrase};
 use rapport_core::model::{AgendaEntry, Touch};
+use rapport_core::{Role, TouchKind};
+
+use serde::Deserialize;
 
 use super::contact::FormEcho;
 use super::nurture::{self, HandoffRow, Suggestions};
+use super::search::role_filter;
 use super::{Chrome, DoneQuery, SignedIn, WebResult, long_date, notice, page, short_date};
 use crate::AppState;
 
@@ -107,6 +111,9 @@ struct TodayPage {
     today: String,
     /// Nobody due this week: the page says how to start.
     empty: bool,
+    /// The role the agenda is narrowed to; blank for everyone.
+    role: &'static str,
+    roles: &'static [Role],
     sections: Vec<SectionView>,
     kinds: &'static [TouchKind],
     snooze_until: String,
@@ -117,16 +124,24 @@ struct TodayPage {
     handoffs: Vec<HandoffRow>,
 }
 
+/// `?role=champion`: the agenda narrowed to contacts holding that role today.
+#[derive(Debug, Default, Deserialize)]
+pub struct RoleQuery {
+    role: Option<String>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     user: SignedIn,
     Query(done): Query<DoneQuery>,
+    Query(filter): Query<RoleQuery>,
 ) -> WebResult<Response> {
     let today = user.today();
     let through = today.checked_add(UPCOMING_DAYS.days()).unwrap_or(today);
+    let role = role_filter(filter.role.as_deref())?;
     let agenda = state
         .store
-        .agenda(user.user(), user.user(), today, through, MAX_ROWS)
+        .agenda(user.user(), user.user(), today, through, MAX_ROWS, role)
         .await?;
     // What to send, for the rows shown only, in a fixed number of queries.
     let shown: Vec<_> = agenda.entries.iter().map(|e| e.contact).collect();
@@ -157,6 +172,8 @@ pub async fn show(
     page(
         &TodayPage {
             empty: sections.iter().all(|s| s.count == 0),
+            role: role.map_or("", Role::as_str),
+            roles: Role::ALL,
             chrome: user.chrome("Today"),
             notice: notice(&state, &done, today).await?,
             today: long_date(today),

@@ -134,6 +134,7 @@ mod tests {
                     until: None,
                 },
             ],
+            checklist: vec![],
             schedule: None,
         }
     }

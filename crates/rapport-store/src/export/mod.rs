@@ -20,10 +20,11 @@ use sqlx::{Any, Transaction};
 use crate::error::{Result, StoreError};
 use crate::{Backend, Store, audit, instant_text, rows};
 use rapport_core::model::UserId;
+use rapport_core::playbook;
 use records::{
     CadenceDefaultRecord, CompetitorRecord, ContactRecord, EXPORT_FORMAT, FollowUpRecord, Header,
     IntroductionRecord, OpportunityRecord, OrganizationRecord, Record, RelationshipSettingRecord,
-    RoleRecord, ScheduleRecord, StageChangeRecord, TouchRecord, UserRecord,
+    RoleRecord, ScheduleRecord, StageChangeRecord, TickRecord, TouchRecord, UserRecord,
 };
 
 /// What exporting needs, as the refusal names it.
@@ -331,6 +332,13 @@ impl Snapshot {
                     phones: phones.remove(&id).unwrap_or_default(),
                     tags: tags.remove(&id).unwrap_or_default(),
                     roles: roles.remove(&id).unwrap_or_default(),
+                    checklist: playbook::ticks_of(rows::opt_text(row, "checklist")?.as_deref())
+                        .into_iter()
+                        .map(|(stage, step)| TickRecord {
+                            stage: stage.as_str().to_owned(),
+                            step,
+                        })
+                        .collect(),
                     schedule: Some(ScheduleRecord {
                         effective_cadence: rows::text(row, "effective_cadence")?,
                         cadence_source: rows::text(row, "cadence_source")?,
@@ -367,7 +375,7 @@ const CONTACTS_PAGE: &str = "SELECT c.id, c.owner_id, c.name, c.title, c.organiz
         o.name AS organization, c.notes, c.source, c.tier, c.stage, c.horizon, c.prospect_kind, \
         c.cadence, c.added_on, c.hold_until, c.hold_reason, c.archived_at, c.version, \
         c.created_at, c.updated_at, c.effective_cadence, c.cadence_source, c.next_touch_on, \
-        c.next_touch_source, c.last_touch_id, c.last_touch_on \
+        c.next_touch_source, c.last_touch_id, c.last_touch_on, c.checklist \
     FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
     WHERE c.id > $1 ORDER BY c.id LIMIT $2";
 

@@ -116,10 +116,21 @@ pub struct ContactRecord {
     pub phones: Vec<String>,
     pub tags: Vec<String>,
     pub roles: Vec<RoleRecord>,
+    /// Checklist steps ticked, with the stage they were ticked at. Absent in dumps made
+    /// before playbooks existed.
+    #[serde(default)]
+    pub checklist: Vec<TickRecord>,
     /// What the scheduling engine derived from the facts above and the contact's touches and
     /// follow-ups. Exported for readers; an import ignores it and derives it again.
     #[serde(default)]
     pub schedule: Option<ScheduleRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TickRecord {
+    pub stage: String,
+    pub step: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

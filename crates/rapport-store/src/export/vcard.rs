@@ -125,6 +125,7 @@ mod tests {
             phones: vec![],
             tags: vec![],
             roles: vec![],
+            checklist: vec![],
             schedule: None,
         }
     }

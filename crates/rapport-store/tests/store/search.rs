@@ -102,32 +102,47 @@ fn search_finds_contacts_by_any_fragment_ignoring_case() {
             found.into_iter().map(|c| c.id).collect::<Vec<_>>()
         };
         assert_eq!(
-            ids(store.search_contacts(owner, "whitf", 10).await.unwrap()),
+            ids(store
+                .search_contacts(owner, "whitf", None, 10)
+                .await
+                .unwrap()),
             vec![dana]
         );
         assert_eq!(
-            ids(store.search_contacts(owner, "HALCYON", 10).await.unwrap()),
+            ids(store
+                .search_contacts(owner, "HALCYON", None, 10)
+                .await
+                .unwrap()),
             vec![dana]
         );
         assert_eq!(
-            ids(store.search_contacts(owner, "northwind", 10).await.unwrap()),
+            ids(store
+                .search_contacts(owner, "northwind", None, 10)
+                .await
+                .unwrap()),
             vec![sam]
         );
         assert_eq!(
-            ids(store.search_contacts(owner, "50%", 10).await.unwrap()),
+            ids(store.search_contacts(owner, "50%", None, 10).await.unwrap()),
             vec![sam]
         );
         assert_eq!(
-            ids(store.search_contacts(owner, "frozen", 10).await.unwrap()),
+            ids(store
+                .search_contacts(owner, "frozen", None, 10)
+                .await
+                .unwrap()),
             vec![dana]
         );
         assert_eq!(
-            ids(store.search_contacts(owner, "dispatch", 10).await.unwrap()),
+            ids(store
+                .search_contacts(owner, "dispatch", None, 10)
+                .await
+                .unwrap()),
             vec![dana]
         );
         assert!(
             store
-                .search_contacts(owner, "0%_", 10)
+                .search_contacts(owner, "0%_", None, 10)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -135,12 +150,19 @@ fn search_finds_contacts_by_any_fragment_ignoring_case() {
         );
         assert!(
             store
-                .search_contacts(owner, "  ", 10)
+                .search_contacts(owner, "  ", None, 10)
                 .await
                 .unwrap()
                 .is_empty()
         );
-        assert_eq!(store.search_contacts(owner, "a", 2).await.unwrap().len(), 2);
+        assert_eq!(
+            store
+                .search_contacts(owner, "a", None, 2)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
 
         // A private touch's text finds the contact for its author only.
         logged(
@@ -154,12 +176,15 @@ fn search_finds_contacts_by_any_fragment_ignoring_case() {
         .await;
         let bob = colleague(store, owner).await;
         assert_eq!(
-            ids(store.search_contacts(owner, "merger", 10).await.unwrap()),
+            ids(store
+                .search_contacts(owner, "merger", None, 10)
+                .await
+                .unwrap()),
             vec![sam]
         );
         assert!(
             store
-                .search_contacts(bob, "merger", 10)
+                .search_contacts(bob, "merger", None, 10)
                 .await
                 .unwrap()
                 .is_empty(),

@@ -37,7 +37,7 @@ fn every_committed_write_and_only_a_committed_write_moves_the_data_version() {
         assert!(after_add > start, "{after_add} > {start}");
 
         store.contact(contact).await.unwrap();
-        store.agenda(me, me, today, today, 50).await.unwrap();
+        store.agenda(me, me, today, today, 50, None).await.unwrap();
         assert_eq!(
             store.data_version().await.unwrap(),
             after_add,

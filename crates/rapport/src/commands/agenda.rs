@@ -1,12 +1,13 @@
 use anyhow::Result;
 use jiff::ToSpan;
+use rapport_core::Role;
 use rapport_core::agenda::{Section, days_phrase};
 use std::collections::HashMap;
 
 use rapport_core::model::{Agenda, ContactId};
 use rapport_store::Recommendations;
 
-use crate::app::{App, print_json};
+use crate::app::{App, parse, print_json};
 use crate::cli::AgendaArgs;
 use crate::commands::nurture::{render_handoff, render_recommendations};
 use crate::commands::touch::one_line;
@@ -16,9 +17,14 @@ use crate::views::AgendaView;
 pub async fn show(app: &App, days: u16, args: &AgendaArgs) -> Result<()> {
     let today = app.today();
     let through = today.checked_add(i64::from(days).days()).unwrap_or(today);
+    let role: Option<Role> = args
+        .role
+        .as_deref()
+        .map(|r| parse("--role", r))
+        .transpose()?;
     let agenda = app
         .store
-        .agenda(app.user.id, app.user.id, today, through, args.limit)
+        .agenda(app.user.id, app.user.id, today, through, args.limit, role)
         .await?;
     if app.json {
         return print_json(&AgendaView::from(&agenda));

@@ -166,7 +166,8 @@ async fn show(app: &App, reference: &str, touches: i64) -> Result<()> {
         .store
         .touches(app.user.id, id, Some(touches.max(0)), None)
         .await?;
-    let view = ContactView::new(&contact, app.today(), &follow_ups, &recent);
+    let suggestions = app.store.contact_suggestions(id).await?;
+    let view = ContactView::new(&contact, app.today(), &follow_ups, &recent, &suggestions);
     if app.json {
         return print_json(&view);
     }
@@ -192,8 +193,12 @@ async fn show(app: &App, reference: &str, touches: i64) -> Result<()> {
     for phone in &view.phones {
         println!("  phone    {phone}");
     }
+    let suggested = &view.suggestions;
     let facts: Vec<String> = [
-        view.tier.as_ref().map(|t| format!("tier {t}")),
+        view.tier.as_ref().map(|t| match &suggested.tier_cadence {
+            Some(cycle) => format!("tier {t} (default cycle {cycle})"),
+            None => format!("tier {t}"),
+        }),
         view.stage.as_ref().map(|s| format!("stage {s}")),
         view.horizon.as_ref().map(|h| format!("horizon {h}")),
         view.prospect_kind.as_ref().map(|k| format!("{k} prospect")),
@@ -203,6 +208,19 @@ async fn show(app: &App, reference: &str, touches: i64) -> Result<()> {
     .collect();
     if !facts.is_empty() {
         println!("  profile  {}", facts.join(", "));
+    }
+    if let Some(kind) = &suggested.prospect_kind {
+        println!("  suggest  {} prospect: {}", kind.value, kind.reason);
+    }
+    println!(
+        "  suggest  tier {}: {}",
+        suggested.tier.value, suggested.tier.reason
+    );
+    if let Some(checklist) = app.store.checklist(id).await? {
+        print!(
+            "{}",
+            crate::commands::playbook::render_checklist(&checklist)
+        );
     }
     let roles: Vec<String> = contact
         .roles

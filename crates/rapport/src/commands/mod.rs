@@ -13,6 +13,7 @@ mod network;
 mod nurture;
 mod opportunity;
 mod organization;
+mod playbook;
 mod serve;
 mod settings;
 mod touch;
@@ -96,6 +97,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             serve::run(&global, &serve, default_file, Some(&greeting)).await
         }
         Command::Generate(args) => crate::generate::run(&app, &args).await,
+        Command::Playbook(args) => playbook::run(&app, args).await,
+        Command::Checklist(args) => playbook::checklist(&app, &args).await,
         Command::Export(args) => export::run(&app, &args).await,
         Command::Import(args) => import::run(&app, &args).await,
         Command::Backup(args) => backup::backup(&app, &args).await,

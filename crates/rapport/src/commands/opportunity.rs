@@ -151,13 +151,7 @@ pub async fn forecast(app: &App, args: &ForecastArgs) -> Result<()> {
         print!("{}", render_rules(&rules));
         return Ok(());
     }
-    let open = app
-        .store
-        .opportunities(OpportunityFilter {
-            contact: None,
-            open_only: true,
-        })
-        .await?;
+    let open = app.store.open_opportunities().await?;
     let view = ForecastView::new(app.today(), &open);
     if app.json {
         return print_json(&view);
@@ -180,9 +174,10 @@ pub async fn forecast(app: &App, args: &ForecastArgs) -> Result<()> {
 /// The rules as `forecast --rules` and `settings` print them.
 pub fn render_rules(rules: &RelationshipRules) -> String {
     format!(
-        "won  → retention: {}\nlost → nurture:   {}\nrenewal lead time: {} days before a competitor's contract renews\n",
+        "won  → retention: {}\nlost → nurture:   {}\nrenewal lead time: {} days before a competitor's contract renews\ntier values: {} (the least won + open deal value for tiers A, B, C)\n",
         rules.close.won.describe(),
         rules.close.lost.describe(),
-        rules.renewal_lead.days()
+        rules.renewal_lead.days(),
+        rules.tier_values
     )
 }

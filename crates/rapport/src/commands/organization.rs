@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::app::{App, parse, print_json};
 use crate::cli::OrganizationCommand;
-use crate::views::{CompetitorView, ContactSummaryView, OrganizationView};
+use crate::views::{CompetitorView, ContactSummaryView, OrganizationView, SuggestionsView};
 
 pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
     match command {
@@ -62,6 +62,8 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
             };
             let people = app.store.list_contacts(&filter).await?;
             let competitors = app.store.competitors(id).await?;
+            let suggestions =
+                SuggestionsView::of_organization(&app.store.organization_suggestions(id).await?);
             if app.json {
                 #[derive(Serialize)]
                 struct Shown {
@@ -69,20 +71,32 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
                     organization: OrganizationView,
                     contacts: Vec<ContactSummaryView>,
                     competitors: Vec<CompetitorView>,
+                    suggestions: SuggestionsView,
                 }
                 return print_json(&Shown {
                     organization: OrganizationView::from(&org),
                     contacts: people.iter().map(ContactSummaryView::from).collect(),
                     competitors: competitors.iter().map(CompetitorView::from).collect(),
+                    suggestions,
                 });
             }
-            let tier = org.tier.map(|t| format!(" [tier {t}]")).unwrap_or_default();
+            let tier = org
+                .tier
+                .map(|t| match &suggestions.tier_cadence {
+                    Some(cycle) => format!(" [tier {t}, default cycle {cycle}]"),
+                    None => format!(" [tier {t}]"),
+                })
+                .unwrap_or_default();
             let domain = org
                 .domain
                 .as_deref()
                 .map(|d| format!(" · {d}"))
                 .unwrap_or_default();
             println!("#{} {}{domain}{tier}", org.id, org.name);
+            println!(
+                "  suggested tier {}: {}",
+                suggestions.tier.value, suggestions.tier.reason
+            );
             if people.is_empty() {
                 println!(
                     "  nobody yet: rapport contact add NAME --org \"{}\"",

@@ -56,6 +56,11 @@ fn rules_patch(args: &SettingsArgs) -> Result<Option<RulesPatch>> {
             .as_deref()
             .map(|d| parse("--renewal-lead", d))
             .transpose()?,
+        tier_values: args
+            .tier_values
+            .as_deref()
+            .map(|v| parse("--tier-values", v))
+            .transpose()?,
     };
     let given = [
         &args.won_stage,
@@ -65,6 +70,7 @@ fn rules_patch(args: &SettingsArgs) -> Result<Option<RulesPatch>> {
         &args.lost_role,
         &args.lost_cadence,
         &args.renewal_lead,
+        &args.tier_values,
     ]
     .iter()
     .any(|flag| flag.is_some());

@@ -9,9 +9,12 @@ mod docs;
 mod export;
 mod matrix;
 mod nurture;
+mod playbooks;
 mod relationships;
+mod roles;
 mod server;
 mod sessions;
+mod suggestions;
 mod team;
 // Shared with the CLI suite; this binary uses only part of it.
 #[allow(dead_code)]
@@ -19,3 +22,4 @@ mod team;
 mod support;
 mod tests;
 mod web;
+mod web_relationships;

@@ -142,7 +142,15 @@ fn full_book(r: &Rapport) -> i64 {
     ]);
     // The relationship data: a stage history with a reason, one deal won and one open, an
     // incumbent competitor, an introduction, a lead source and a changed team rule.
-    r.ok(&["settings", "--renewal-lead", "60", "--lost-role", "none"]);
+    r.ok(&[
+        "settings",
+        "--renewal-lead",
+        "60",
+        "--lost-role",
+        "none",
+        "--tier-values",
+        "50000,10000,1000",
+    ]);
     r.ok(&[
         "contact",
         "edit",
@@ -210,6 +218,14 @@ fn full_book(r: &Rapport) -> i64 {
             "summit 2026",
         ],
     );
+    r.ok(&["checklist", "Never Touched", "--tick", "2"]);
+    r.ok(&[
+        "playbook",
+        "set",
+        "dormant",
+        "--step",
+        "Send the yearly review",
+    ]);
     r.ok(&["cadence", "default", "--tier", "A", "14d"]);
     r.ok(&["cadence", "default", "--role", "referrer", "45d"]);
     r.ok(&["cadence", "default", "--tier", "D", "none"]);
@@ -269,7 +285,9 @@ fn a_full_book_round_trips_through_export_and_import() {
             count("opportunity"),
             count("introduction"),
         ],
-        [2, 2, 4, 5, 2, 5, 7, 1, 4, 2, 1]
+        // Relationship settings: the close rule (6), the renewal lead time, the tier values,
+        // and 4 parts of each of the 6 stages' playbooks.
+        [2, 2, 4, 5, 2, 5, 32, 1, 4, 2, 1]
     );
     assert!(
         exported.contains("\"private\":true") && exported.contains("pricing, between us"),
@@ -278,6 +296,9 @@ fn a_full_book_round_trips_through_export_and_import() {
     for carried in [
         "\"reason\":\"signed the pilot\"",
         "\"key\":\"renewal_lead_days\",\"value\":\"60\"",
+        "\"key\":\"tier_values\",\"value\":\"50000,10000,1000\"",
+        "\"key\":\"playbook.dormant.checklist\",\"value\":\"Send the yearly review\"",
+        "\"checklist\":[{\"stage\":\"acquainted\",\"step\":\"Learn their needs and timing\"}]",
         "\"dissatisfactions\":[\"slow support\",\"no mobile app\"]",
         "\"source\":\"summit 2026\"",
         "\"close_reason\":\"best fit for the fleet\"",

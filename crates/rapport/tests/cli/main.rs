@@ -16,5 +16,8 @@ mod errors;
 mod intel;
 mod json;
 mod nurture;
+mod playbooks;
+mod roles;
 mod stories;
+mod suggestions;
 mod support;

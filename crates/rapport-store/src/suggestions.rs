@@ -1,0 +1,144 @@
+//! Suggestions read from history and judged by the core (`rapport_core::suggest`): a
+//! contact's prospect kind (when none is set by hand) and the tier a relationship's value
+//! earns, beside the default cycle the tier that is set gives. Read-only, team-wide like every
+//! read of the book.
+
+use rapport_core::model::{ContactId, OrganizationId};
+use rapport_core::suggest::{self, PurchaseHistory, RelationshipValue, Suggested};
+use rapport_core::{Cadence, DefaultScope, ProspectKind, Role, Tier};
+use sqlx::AnyConnection;
+
+use crate::error::Result;
+use crate::relationships::load_rules;
+use crate::schedule::load_defaults;
+use crate::{Store, rows};
+
+/// What history suggests about a contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactSuggestions {
+    /// `None` when the prospect kind is set by hand.
+    pub prospect_kind: Option<Suggested<ProspectKind>>,
+    /// From the value at their organization, or with them alone when they have none.
+    pub tier: Suggested<Tier>,
+    /// The default cycle of the tier set on the contact: top tiers get tighter ones.
+    pub tier_cadence: Option<Cadence>,
+}
+
+/// What history suggests about an organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationSuggestions {
+    pub tier: Suggested<Tier>,
+    /// The default cycle of the tier set on the organization.
+    pub tier_cadence: Option<Cadence>,
+}
+
+/// Won and open opportunity value, with one contact or at one organization.
+const VALUE_SELECT: &str = "SELECT \
+    CAST(COALESCE(SUM(CASE WHEN outcome = 'won' THEN value ELSE 0 END), 0) AS BIGINT) AS won, \
+    CAST(COALESCE(SUM(CASE WHEN outcome = 'open' THEN value ELSE 0 END), 0) AS BIGINT) AS open \
+    FROM opportunities";
+
+/// Whose opportunities a relationship's value adds up.
+enum ValueOf {
+    Organization(OrganizationId),
+    Contact(ContactId),
+}
+
+async fn value_of(conn: &mut AnyConnection, of: ValueOf, at: String) -> Result<RelationshipValue> {
+    let (where_clause, id) = match of {
+        ValueOf::Organization(id) => (" WHERE organization_id = $1", id.0),
+        ValueOf::Contact(id) => (" WHERE contact_id = $1", id.0),
+    };
+    let row = sqlx::query(&format!("{VALUE_SELECT}{where_clause}"))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(RelationshipValue {
+        at,
+        won: rows::int(&row, "won")?,
+        open: rows::int(&row, "open")?,
+    })
+}
+
+async fn tier_cadence(conn: &mut AnyConnection, tier: Option<Tier>) -> Result<Option<Cadence>> {
+    let Some(tier) = tier else { return Ok(None) };
+    let defaults = load_defaults(conn).await?;
+    Ok(defaults
+        .entries()
+        .into_iter()
+        .find_map(|(scope, cadence)| (scope == DefaultScope::Tier(tier)).then_some(cadence)))
+}
+
+impl Store {
+    /// What history suggests about a contact: seasoned when their organization has an
+    /// incumbent competitor, or there are won deals with them or their organization, or they
+    /// were a customer; the tier their organization's (else their own) won + open value earns.
+    pub async fn contact_suggestions(&self, id: ContactId) -> Result<ContactSuggestions> {
+        let contact = self.contact(id).await?;
+        let mut conn = self.pool.acquire().await?;
+        let organization = contact.organization.as_ref().map(|o| o.id.0);
+        let prospect_kind = match contact.prospect_kind {
+            Some(_) => None,
+            None => {
+                let incumbents = match organization {
+                    Some(org) => sqlx::query(
+                        "SELECT name FROM competitors WHERE organization_id = $1 ORDER BY name",
+                    )
+                    .bind(org)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|row| rows::text(row, "name"))
+                    .collect::<Result<Vec<_>>>()?,
+                    None => vec![],
+                };
+                let won = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM opportunities WHERE outcome = 'won' \
+                     AND (contact_id = $1 OR organization_id = $2)",
+                )
+                .bind(id.0)
+                .bind(organization.unwrap_or(0))
+                .fetch_one(&mut *conn)
+                .await?;
+                let history = PurchaseHistory {
+                    incumbents,
+                    won_deals: u32::try_from(rows::int(&won, "n")?).unwrap_or(u32::MAX),
+                    past_customer: contact
+                        .roles
+                        .iter()
+                        .filter(|r| r.role == Role::Customer)
+                        .filter_map(|r| r.until.map(|until| (r.since, until)))
+                        .collect(),
+                };
+                Some(suggest::prospect_kind(&history))
+            }
+        };
+        let value = match &contact.organization {
+            Some(org) => {
+                value_of(&mut conn, ValueOf::Organization(org.id), org.name.clone()).await?
+            }
+            None => value_of(&mut conn, ValueOf::Contact(id), contact.name.clone()).await?,
+        };
+        let rules = load_rules(&mut conn).await?;
+        Ok(ContactSuggestions {
+            prospect_kind,
+            tier: suggest::tier(&value, rules.tier_values),
+            tier_cadence: tier_cadence(&mut conn, contact.tier).await?,
+        })
+    }
+
+    /// The tier an organization's won + open opportunity value earns.
+    pub async fn organization_suggestions(
+        &self,
+        id: OrganizationId,
+    ) -> Result<OrganizationSuggestions> {
+        let organization = self.organization(id).await?;
+        let mut conn = self.pool.acquire().await?;
+        let value = value_of(&mut conn, ValueOf::Organization(id), organization.name).await?;
+        let rules = load_rules(&mut conn).await?;
+        Ok(OrganizationSuggestions {
+            tier: suggest::tier(&value, rules.tier_values),
+            tier_cadence: tier_cadence(&mut conn, organization.tier).await?,
+        })
+    }
+}
