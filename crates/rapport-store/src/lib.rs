@@ -18,6 +18,7 @@ mod export;
 mod health;
 mod import;
 mod insights;
+mod intake;
 mod network;
 mod organizations;
 mod relationships;
@@ -48,7 +49,9 @@ pub use export::{EXPORT_RIGHT, ExportFormat, ExportSummary};
 pub use health::{ContactHealth, OrganizationHealth};
 pub use import::ImportSummary;
 pub use insights::TouchWith;
+pub use intake::{ImportOptions, ImportReport};
 pub use network::{Neighbour, Network};
+pub use rapport_intake;
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
 };
