@@ -135,7 +135,8 @@ pub fn routes() -> Router<AppState> {
         relationships::forecast, relationships::rules, relationships::change_rules,
         relationships::list_competitors, relationships::record_competitor,
         relationships::introduce, relationships::network, relationships::contact_health,
-        relationships::organization_health, relationships::at_risk
+        relationships::organization_health, relationships::at_risk,
+        crate::imports::import
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -401,7 +402,7 @@ impl Fields {
 
 /// Who, where and when for one request: the acting user's zone (unless `--tz` overrides it)
 /// and the server's clock.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Moment {
     pub(crate) now: jiff::Timestamp,
     pub(crate) tz: TimeZone,

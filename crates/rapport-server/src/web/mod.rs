@@ -11,6 +11,7 @@ mod assets;
 mod charts;
 mod contact;
 mod dashboard;
+mod imports;
 mod login;
 mod organization;
 mod search;
@@ -44,7 +45,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:;
     frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(today::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
@@ -65,7 +66,19 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/time-zone", post(settings::set_time_zone))
         .route("/settings/cadence", post(settings::set_cadence_default))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
-        .route("/assets/{file}", get(assets::serve))
+        .route("/assets/{file}", get(assets::serve));
+    with_page_headers(routes)
+}
+
+/// The upload page, whose form carries a file: routed with the API's import under the
+/// imports' own body limit (`crate::imports`).
+pub fn import_routes() -> Router<AppState> {
+    with_page_headers(Router::new().route("/import", get(imports::form).post(imports::submit)))
+}
+
+/// What every page's response gets: compression and the security headers.
+fn with_page_headers(routes: Router<AppState>) -> Router<AppState> {
+    routes
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

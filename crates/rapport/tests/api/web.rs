@@ -6,7 +6,7 @@ use crate::sessions::PASSWORD;
 use crate::support::Rapport;
 
 /// Logs in through the form; returns the `Cookie` header.
-fn form_login(server: &Server, email: &str) -> String {
+pub fn form_login(server: &Server, email: &str) -> String {
     let reply = server.request(
         "POST",
         "/login",
@@ -27,7 +27,7 @@ fn form_login(server: &Server, email: &str) -> String {
 }
 
 /// The CSRF token a page's forms carry.
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("a form with a CSRF field") + marker.len();
     html[start..start + 64].to_owned()
