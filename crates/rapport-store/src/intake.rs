@@ -49,7 +49,7 @@ use crate::schedule::{load_defaults, reschedule_range};
 use crate::{Backend, Store, move_sequences_past_ids};
 
 /// Rows looked up and written together.
-const CHUNK: usize = 1_000;
+const CHUNK: usize = 5_000;
 
 /// How to import.
 #[derive(Debug, Clone, Default)]
