@@ -192,6 +192,22 @@ pub struct Incoming {
     pub notices: Vec<String>,
 }
 
+/// The longest name a contact may have, as the API and the web forms allow.
+const MAX_NAME_CHARS: usize = 200;
+
+/// A name as every way in takes it: one line of at most 200 characters. The rejection names
+/// `column` at `line`.
+pub(crate) fn checked_name(name: String, line: u64, column: &str) -> Result<String, Rejection> {
+    if name.chars().count() > MAX_NAME_CHARS || name.contains(['\n', '\r']) {
+        return Err(Rejection {
+            line,
+            column: Some(column.to_owned()),
+            reason: format!("a name is one line of at most {MAX_NAME_CHARS} characters"),
+        });
+    }
+    Ok(name)
+}
+
 /// A row that cannot become a contact, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {

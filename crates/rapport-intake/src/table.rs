@@ -204,6 +204,7 @@ impl Table {
                 }
             },
         };
+        contact.name = crate::checked_name(contact.name, line, "name")?;
         if contact.source.is_none() && self.format == Format::Linkedin {
             contact.source = Some("LinkedIn".into());
         }
@@ -293,5 +294,9 @@ mod tests {
         };
         assert_eq!((r.line, r.column.as_deref()), (8, Some("Email")));
         assert_eq!(t.row(9, &["", " ", ""]), Row::Empty { line: 9 });
+        let Row::Rejected(long) = t.row(10, &["two\nlines", "", ""]) else {
+            panic!("rejected");
+        };
+        assert_eq!(long.reason, "a name is one line of at most 200 characters");
     }
 }

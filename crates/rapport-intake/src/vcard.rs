@@ -352,6 +352,7 @@ fn contact(line: u64, properties: &[Property]) -> Result<Incoming, Rejection> {
             }
         },
     };
+    contact.name = crate::checked_name(contact.name, line, "FN")?;
     notes.extend(extra);
     contact.notes = (!notes.is_empty()).then(|| notes.join("\n"));
     Ok(contact)

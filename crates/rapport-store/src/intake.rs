@@ -559,6 +559,21 @@ impl Import<'_> {
         }
         let active = current.active_roles();
         patch.add_emails = missing(&current.emails, row.emails);
+        // An earlier row of this chunk may have given one of them to someone else since the
+        // chunk's lookup.
+        let offered: Vec<&str> = patch.add_emails.iter().map(EmailAddress::as_str).collect();
+        let taken = owners_of(conn, self.backend, "contact_emails", "email", &offered).await?;
+        if let Some((email, owner)) = taken.iter().find(|(_, owner)| **owner != id.0) {
+            self.report.rejected.push(Rejection {
+                line: row.line,
+                column: None,
+                reason: format!(
+                    "it matches {} (#{id}), but its email {email} belongs to #{owner}; merge them first",
+                    current.name
+                ),
+            });
+            return Ok(());
+        }
         patch.add_phones = missing(&current.phones, row.phones);
         patch.add_tags = missing(&current.tags, row.tags);
         patch.add_roles = missing(&active, row.roles);

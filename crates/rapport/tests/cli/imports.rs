@@ -325,3 +325,32 @@ fn map_owner_and_errors_name_what_is_wrong() {
     assert_eq!(ada["tier"], "B");
     assert_eq!(ada["owner_id"], 2, "Ann's book");
 }
+
+#[test]
+fn an_email_given_to_one_contact_is_not_given_to_another_in_the_same_file() {
+    let rapport = Rapport::new();
+    let ada = rapport.add("Ada Lovelace", &["--email", "ada@engines.example"]);
+    let bob = rapport.add("Bob Phone", &["--phone", "+1 555 0123"]);
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "clash.csv",
+        b"name,email,phone\n\
+Ada Lovelace,ada@engines.example; shared@engines.example,\n\
+Bob Phone,shared@engines.example,+1 555 0123\n",
+    );
+    let report = import(&rapport, &[&file]);
+    // Ada gains the shared address; Bob's row (matched by phone) would take it from her.
+    assert_eq!(counts(&report), [2, 0, 1, 0, 0]);
+    let (line, column, reason) = &rejected(&report)[0];
+    assert_eq!((*line, column.as_deref()), (3, None));
+    assert!(reason.contains(&format!("belongs to #{ada}")), "{reason}");
+    assert_eq!(
+        rapport.show(&ada.to_string())["emails"][1],
+        "shared@engines.example"
+    );
+    assert_eq!(
+        rapport.show(&bob.to_string())["emails"],
+        serde_json::json!([])
+    );
+}
