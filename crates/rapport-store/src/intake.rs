@@ -610,26 +610,14 @@ fn merge_into_new(contact: &mut BulkContact, row: Incoming) -> bool {
         contact.title.is_some(),
         contact.notes.clone(),
     );
-    for email in row.emails {
-        if !contact.emails.contains(&email) {
-            contact.emails.push(email);
-        }
-    }
-    for phone in row.phones {
-        if !contact.phones.contains(&phone) {
-            contact.phones.push(phone);
-        }
-    }
-    for tag in row.tags {
-        if !contact.tags.contains(&tag) {
-            contact.tags.push(tag);
-        }
-    }
-    for role in row.roles {
-        if !contact.roles.contains(&role) {
-            contact.roles.push(role);
-        }
-    }
+    let mut emails = missing(&contact.emails, row.emails);
+    contact.emails.append(&mut emails);
+    let mut phones = missing(&contact.phones, row.phones);
+    contact.phones.append(&mut phones);
+    let mut tags = missing(&contact.tags, row.tags);
+    contact.tags.append(&mut tags);
+    let mut roles = missing(&contact.roles, row.roles);
+    contact.roles.append(&mut roles);
     contact.title = contact.title.take().or(row.title);
     contact.notes = match (contact.notes.take(), row.notes) {
         (Some(held), Some(notes)) if !held.contains(notes.as_str()) => {
