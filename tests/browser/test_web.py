@@ -146,3 +146,30 @@ def test_the_dashboard_draws_its_charts(page, server):
         expect(page.locator(f"svg.chart.{kind} rect").first).to_be_visible()
     expect(page.locator("svg.chart.weekly rect")).to_have_count(12)
     screenshot(page, "dashboard-desktop")
+
+
+def test_importing_a_spreadsheet_with_a_preview_first(page, server, tmp_path):
+    sheet = tmp_path / "leads.csv"
+    sheet.write_bytes(
+        b"Full Name,E-mail Address,Company,Tier\r\n"
+        b"Imogen Importer,imogen@import.example,Importers Ltd,B\r\n"
+        b"Bob Broken,bob-at-nowhere,,\r\n"
+    )
+    log_in(page, server.base)
+    page.get_by_role("link", name="Import").click()
+    expect(page.get_by_role("heading", name="Import contacts")).to_be_visible()
+    page.locator("#file").set_input_files(str(sheet))
+    page.get_by_role("button", name="Preview").click()
+    report = page.locator("#report")
+    expect(report).to_contain_text("nothing written yet")
+    expect(page.locator("#imported")).to_have_text("1")
+    expect(report.locator("table.rejected")).to_contain_text("bob-at-nowhere")
+    screenshot(page, "import-preview")
+
+    # The page keeps nothing between the two: the file is chosen again to import it.
+    page.locator("#file").set_input_files(str(sheet))
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(report).to_contain_text("Imported leads.csv")
+    page.get_by_role("search").get_by_label("Search contacts").fill("Imogen")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Imogen Importer")).to_be_visible()

@@ -154,6 +154,7 @@ vocabulary! {
         Revoke => "revoke",
         Close => "close",
         Retire => "retire",
+        Import => "import",
     }
 }
 

@@ -10,6 +10,7 @@ mod agenda_cache;
 mod api;
 pub mod auth;
 mod export;
+mod imports;
 mod openapi;
 pub mod problem;
 pub mod session;
@@ -99,8 +100,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .merge(web::routes())
         .fallback(api::not_found)
-        .with_state(state)
+        // The routes above take small JSON or form bodies; the imports, merged after this
+        // limit, take files and carry their own.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(imports::routes())
+        .with_state(state)
         .layer(axum::middleware::map_response(api::problem_for_bare_errors))
         .layer(CatchPanicLayer::custom(api::panicked))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -168,7 +168,7 @@ impl From<StoreError> for Problem {
                 type_: "urn:rapport:problem:validation".into(),
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, message)
             },
-            StoreError::Import { .. } => Problem {
+            StoreError::Import { .. } | StoreError::Intake(_) => Problem {
                 type_: "urn:rapport:problem:validation".into(),
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, err.to_string())
             },

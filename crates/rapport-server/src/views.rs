@@ -1017,3 +1017,105 @@ impl From<&ContactChecklist> for ChecklistView {
         }
     }
 }
+/// One row an import could not take.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedRowView {
+    /// Where the row (or vCard) starts in the file, from 1.
+    pub line: u64,
+    /// The column (or vCard property) at fault, when one is.
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// What an import did — or, in a dry run, would do (then nothing was written).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReportView {
+    pub file: String,
+    /// The format read: csv, google, outlook, linkedin, vcard, xlsx or ods.
+    pub format: String,
+    pub dry_run: bool,
+    /// Rows (or cards) read, the header not counted.
+    pub rows: u64,
+    /// New contacts.
+    pub imported: u64,
+    /// Rows that added something to a contact already there.
+    pub updated: u64,
+    /// Rows that changed nothing: already there, or empty.
+    pub skipped: u64,
+    /// Of the skipped: rows matching a contact that holds all they say.
+    pub unchanged: u64,
+    /// Of the skipped: rows with nothing in them.
+    pub empty: u64,
+    pub rejected: Vec<RejectedRowView>,
+    /// Columns kept as notes or left out, photos skipped.
+    pub notices: Vec<String>,
+}
+
+impl From<&rapport_store::ImportReport> for ImportReportView {
+    fn from(r: &rapport_store::ImportReport) -> Self {
+        ImportReportView {
+            file: r.file.clone(),
+            format: r.format.clone(),
+            dry_run: r.dry_run,
+            rows: r.rows,
+            imported: r.imported,
+            updated: r.updated,
+            skipped: r.skipped(),
+            unchanged: r.unchanged,
+            empty: r.empty,
+            rejected: r
+                .rejected
+                .iter()
+                .map(|x| RejectedRowView {
+                    line: x.line,
+                    column: x.column.clone(),
+                    reason: x.reason.clone(),
+                })
+                .collect(),
+            notices: r.notices.clone(),
+        }
+    }
+}
+
+impl ImportReportView {
+    /// The report as people read it, in a terminal and in the report file.
+    pub fn text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let verb = if self.dry_run {
+            "would import"
+        } else {
+            "imported"
+        };
+        let _ = writeln!(
+            out,
+            "{}: {} rows read as {}",
+            self.file, self.rows, self.format
+        );
+        if self.dry_run {
+            let _ = writeln!(out, "dry run: nothing was written");
+        }
+        let _ = writeln!(out, "{verb}: {}", self.imported);
+        let _ = writeln!(out, "updated: {}", self.updated);
+        let _ = writeln!(
+            out,
+            "skipped: {} ({} already up to date, {} empty)",
+            self.skipped, self.unchanged, self.empty
+        );
+        let _ = writeln!(out, "rejected: {}", self.rejected.len());
+        for r in &self.rejected {
+            match &r.column {
+                Some(column) => {
+                    let _ = writeln!(out, "  line {}, column '{column}': {}", r.line, r.reason);
+                }
+                None => {
+                    let _ = writeln!(out, "  line {}: {}", r.line, r.reason);
+                }
+            }
+        }
+        for notice in &self.notices {
+            let _ = writeln!(out, "note: {notice}");
+        }
+        out
+    }
+}

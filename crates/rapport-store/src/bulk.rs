@@ -67,6 +67,8 @@ pub struct BulkContact {
     pub title: Option<String>,
     pub organization: Option<OrganizationId>,
     pub notes: Option<String>,
+    /// Where they came from.
+    pub source: Option<String>,
     pub tier: Option<Tier>,
     pub stage: Option<Stage>,
     pub horizon: Option<Horizon>,
@@ -115,7 +117,7 @@ pub struct BulkFollowUp {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Table {
+pub(crate) enum Table {
     Users,
     Organizations,
     Contacts,
@@ -181,6 +183,7 @@ impl Table {
                 "version",
                 "created_at",
                 "updated_at",
+                "source",
             ],
             Table::ContactEmails => &["contact_id", "email", "position"],
             Table::ContactPhones => &["contact_id", "phone", "position"],
@@ -329,6 +332,7 @@ impl BulkRows {
                 Value::Int(1),
                 text(stamp.clone()),
                 text(stamp),
+                opt_text(c.source.as_deref()),
             ]);
             for (position, email) in (0..).zip(&c.emails) {
                 emails.values.extend([
@@ -478,7 +482,7 @@ pub struct BulkLoader {
     conn: AnyConnection,
     backend: Backend,
     defaults: CadenceDefaults,
-    statements: HashMap<(Table, usize), String>,
+    statements: Statements,
     /// Dropped for the load, recreated by `finish`: (name, CREATE statement).
     deferred_indexes: Vec<(String, String)>,
     rows: u64,
@@ -622,22 +626,7 @@ impl BulkLoader {
 
     /// Inserts the rows with multi-row INSERTs (see [`rows_per_statement`]).
     pub async fn insert(&mut self, rows: &BulkRows) -> Result<()> {
-        let width = rows.table.columns().len();
-        let mut values = rows.values.as_slice();
-        for count in statement_sizes(rows.len(), rows_per_statement(self.backend, width)) {
-            let (chunk, rest) = values.split_at(count * width);
-            values = rest;
-            let sql = self
-                .statements
-                .entry((rows.table, count))
-                .or_insert_with(|| insert_sql(self.backend, rows.table, count));
-            let mut query = sqlx::query::<Any>(sql.as_str());
-            for value in chunk {
-                query = bind(query, value);
-            }
-            query.execute(&mut self.conn).await?;
-            self.rows += count as u64;
-        }
+        self.rows += insert_rows(&mut self.conn, self.backend, &mut self.statements, rows).await?;
         Ok(())
     }
 
@@ -683,6 +672,54 @@ impl BulkLoader {
     }
 }
 
+/// The SQL of each (table, row count) statement, built once per load.
+pub(crate) type Statements = HashMap<(Table, usize), String>;
+
+/// Inserts `rows` on `conn` with multi-row INSERTs; returns how many.
+pub(crate) async fn insert_rows(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    statements: &mut Statements,
+    rows: &BulkRows,
+) -> Result<u64> {
+    let width = rows.table.columns().len();
+    let mut values = rows.values.as_slice();
+    let mut inserted = 0;
+    for count in statement_sizes(rows.len(), rows_per_statement(backend, width)) {
+        let (chunk, rest) = values.split_at(count * width);
+        values = rest;
+        let sql = statements
+            .entry((rows.table, count))
+            .or_insert_with(|| insert_sql(backend, rows.table, count));
+        let mut query = sqlx::query::<Any>(sql.as_str());
+        for value in chunk {
+            query = bind(query, value);
+        }
+        query.execute(&mut *conn).await?;
+        inserted += count as u64;
+    }
+    Ok(inserted)
+}
+
+/// `count` bind placeholders from the `first`: `?` on SQLite (see [`insert_sql`]), `$N` on
+/// PostgreSQL.
+pub(crate) fn placeholders(backend: Backend, first: usize, count: usize) -> String {
+    let mut list = String::with_capacity(count * 4);
+    for n in first..first + count {
+        if n > first {
+            list.push_str(", ");
+        }
+        match backend {
+            Backend::Sqlite => list.push('?'),
+            Backend::Postgres => {
+                list.push('$');
+                list.push_str(&n.to_string());
+            }
+        }
+    }
+    list
+}
+
 type AnyQuery<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
 
 fn bind<'q>(query: AnyQuery<'q>, value: &'q Value) -> AnyQuery<'q> {
@@ -709,25 +746,16 @@ fn insert_sql(backend: Backend, table: Table, rows: usize) -> String {
         table.name(),
         columns.join(", ")
     );
-    let mut n = 0;
     for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");
         }
         sql.push('(');
-        for column in 0..columns.len() {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                }
-            }
-        }
+        sql.push_str(&placeholders(
+            backend,
+            row * columns.len() + 1,
+            columns.len(),
+        ));
         sql.push(')');
     }
     sql

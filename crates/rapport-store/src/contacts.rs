@@ -270,163 +270,7 @@ impl Store {
         today: Date,
     ) -> Result<()> {
         let mut tx = self.write().await?;
-        let current = contact_to_change(&mut tx, actor, id).await?;
-        let owner = patch.owner.unwrap_or(current.owner);
-        ensure_user(&mut tx, owner).await?;
-        let organization = match patch.organization {
-            None => current.organization.as_ref().map(|o| o.id),
-            Some(None) => None,
-            Some(Some(ref name)) => {
-                Some(find_or_create_organization(&mut tx, actor, name, now).await?)
-            }
-        };
-        let active = current.active_roles();
-        let name = patch.name.unwrap_or_else(|| current.name.clone());
-        let expected = patch.expected_version;
-        let mismatch = |current: i64| StoreError::VersionMismatch {
-            contact: id,
-            expected: expected.unwrap_or(current),
-            current,
-        };
-        if expected.is_some_and(|v| v != current.version) {
-            return Err(mismatch(current.version));
-        }
-        // The version is checked again by the UPDATE itself: on PostgreSQL a concurrent edit
-        // may commit between our read and our write, and then this matches no row.
-        let updated = sqlx::query(
-            "UPDATE contacts SET name = $1, name_key = $2, title = $3, organization_id = $4, \
-                notes = $5, tier = $6, stage = $7, horizon = $8, prospect_kind = $9, \
-                cadence = $10, updated_at = $11, owner_id = $12, version = version + 1, \
-                source = $15 \
-             WHERE id = $13 AND version = $14",
-        )
-        .bind(name.trim())
-        .bind(name_key(&name))
-        .bind(patch.title.unwrap_or_else(|| current.title.clone()))
-        .bind(organization.map(|o| o.0))
-        .bind(patch.notes.unwrap_or_else(|| current.notes.clone()))
-        .bind(patch.tier.unwrap_or(current.tier).map(Tier::as_str))
-        .bind(patch.stage.unwrap_or(current.stage).map(Stage::as_str))
-        .bind(
-            patch
-                .horizon
-                .unwrap_or(current.horizon)
-                .map(Horizon::as_str),
-        )
-        .bind(
-            patch
-                .prospect_kind
-                .unwrap_or(current.prospect_kind)
-                .map(ProspectKind::as_str),
-        )
-        .bind(
-            patch
-                .cadence
-                .unwrap_or(current.cadence)
-                .map(|c| c.to_string()),
-        )
-        .bind(instant_text(now))
-        .bind(owner.0)
-        .bind(id.0)
-        .bind(current.version)
-        .bind(patch.source.unwrap_or_else(|| current.source.clone()))
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            let now_at: i64 = sqlx::query_scalar("SELECT version FROM contacts WHERE id = $1")
-                .bind(id.0)
-                .fetch_one(&mut *tx)
-                .await?;
-            return Err(mismatch(now_at));
-        }
-
-        for email in &patch.remove_emails {
-            if !current.emails.contains(email) {
-                return Err(StoreError::Invalid(format!(
-                    "contact #{id} has no email {email}"
-                )));
-            }
-            sqlx::query("DELETE FROM contact_emails WHERE contact_id = $1 AND email = $2")
-                .bind(id.0)
-                .bind(email.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        let new_emails: Vec<EmailAddress> = patch
-            .add_emails
-            .into_iter()
-            .filter(|e| !current.emails.contains(e))
-            .collect();
-        ensure_emails_free(&mut tx, Some(id), &new_emails).await?;
-        let first = next_position(&mut tx, "contact_emails", id).await?;
-        insert_emails(&mut tx, id, first, &new_emails).await?;
-
-        for phone in &patch.remove_phones {
-            if !current.phones.contains(phone) {
-                return Err(StoreError::Invalid(format!(
-                    "contact #{id} has no phone {phone}"
-                )));
-            }
-            sqlx::query("DELETE FROM contact_phones WHERE contact_id = $1 AND phone = $2")
-                .bind(id.0)
-                .bind(phone)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let new_phones: Vec<String> = patch
-            .add_phones
-            .into_iter()
-            .filter(|p| !current.phones.contains(p))
-            .collect();
-        let first = next_position(&mut tx, "contact_phones", id).await?;
-        insert_phones(&mut tx, id, first, &new_phones).await?;
-
-        for tag in &patch.remove_tags {
-            sqlx::query("DELETE FROM contact_tags WHERE contact_id = $1 AND tag = $2")
-                .bind(id.0)
-                .bind(tag)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let new_tags: Vec<String> = patch
-            .add_tags
-            .into_iter()
-            .filter(|t| !current.tags.contains(t))
-            .collect();
-        insert_tags(&mut tx, id, &new_tags).await?;
-
-        for role in &patch.end_roles {
-            if !active.contains(role) {
-                return Err(StoreError::Invalid(format!(
-                    "contact #{id} is not a {role} now"
-                )));
-            }
-            sqlx::query(
-                "UPDATE contact_roles SET until = $1 \
-                 WHERE contact_id = $2 AND role = $3 AND until IS NULL",
-            )
-            .bind(today.to_string())
-            .bind(id.0)
-            .bind(role.as_str())
-            .execute(&mut *tx)
-            .await?;
-        }
-        let new_roles: Vec<Role> = patch
-            .add_roles
-            .into_iter()
-            .filter(|r| !active.contains(r))
-            .collect();
-        start_roles(&mut tx, id, &new_roles, today).await?;
-        let stage = StageMove {
-            from: current.stage,
-            to: patch.stage.unwrap_or(current.stage),
-            on: today,
-            reason: patch.stage_reason.as_deref(),
-        };
-        record_stage(&mut tx, actor, id, stage, now).await?;
-
-        reschedule(&mut tx, id).await?;
-        record_contact_change(&mut tx, actor, now, AuditAction::Update, &current).await?;
+        patch_contact(&mut tx, actor, id, patch, now, today).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -600,6 +444,174 @@ impl Store {
     }
 }
 
+/// Applies `patch` to a contact on the caller's transaction: the access check, the change, its
+/// stage history, the new schedule and the audit row.
+pub(crate) async fn patch_contact(
+    conn: &mut AnyConnection,
+    actor: UserId,
+    id: ContactId,
+    patch: ContactPatch,
+    now: Timestamp,
+    today: Date,
+) -> Result<()> {
+    let current = contact_to_change(conn, actor, id).await?;
+    let owner = patch.owner.unwrap_or(current.owner);
+    ensure_user(conn, owner).await?;
+    let organization = match patch.organization {
+        None => current.organization.as_ref().map(|o| o.id),
+        Some(None) => None,
+        Some(Some(ref name)) => Some(find_or_create_organization(conn, actor, name, now).await?),
+    };
+    let active = current.active_roles();
+    let name = patch.name.unwrap_or_else(|| current.name.clone());
+    let expected = patch.expected_version;
+    let mismatch = |current: i64| StoreError::VersionMismatch {
+        contact: id,
+        expected: expected.unwrap_or(current),
+        current,
+    };
+    if expected.is_some_and(|v| v != current.version) {
+        return Err(mismatch(current.version));
+    }
+    // The version is checked again by the UPDATE itself: on PostgreSQL a concurrent edit
+    // may commit between our read and our write, and then this matches no row.
+    let updated = sqlx::query(
+        "UPDATE contacts SET name = $1, name_key = $2, title = $3, organization_id = $4, \
+            notes = $5, tier = $6, stage = $7, horizon = $8, prospect_kind = $9, \
+            cadence = $10, updated_at = $11, owner_id = $12, version = version + 1, \
+            source = $15 \
+         WHERE id = $13 AND version = $14",
+    )
+    .bind(name.trim())
+    .bind(name_key(&name))
+    .bind(patch.title.unwrap_or_else(|| current.title.clone()))
+    .bind(organization.map(|o| o.0))
+    .bind(patch.notes.unwrap_or_else(|| current.notes.clone()))
+    .bind(patch.tier.unwrap_or(current.tier).map(Tier::as_str))
+    .bind(patch.stage.unwrap_or(current.stage).map(Stage::as_str))
+    .bind(
+        patch
+            .horizon
+            .unwrap_or(current.horizon)
+            .map(Horizon::as_str),
+    )
+    .bind(
+        patch
+            .prospect_kind
+            .unwrap_or(current.prospect_kind)
+            .map(ProspectKind::as_str),
+    )
+    .bind(
+        patch
+            .cadence
+            .unwrap_or(current.cadence)
+            .map(|c| c.to_string()),
+    )
+    .bind(instant_text(now))
+    .bind(owner.0)
+    .bind(id.0)
+    .bind(current.version)
+    .bind(patch.source.unwrap_or_else(|| current.source.clone()))
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() == 0 {
+        let now_at: i64 = sqlx::query_scalar("SELECT version FROM contacts WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(&mut *conn)
+            .await?;
+        return Err(mismatch(now_at));
+    }
+
+    for email in &patch.remove_emails {
+        if !current.emails.contains(email) {
+            return Err(StoreError::Invalid(format!(
+                "contact #{id} has no email {email}"
+            )));
+        }
+        sqlx::query("DELETE FROM contact_emails WHERE contact_id = $1 AND email = $2")
+            .bind(id.0)
+            .bind(email.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    let new_emails: Vec<EmailAddress> = patch
+        .add_emails
+        .into_iter()
+        .filter(|e| !current.emails.contains(e))
+        .collect();
+    ensure_emails_free(conn, Some(id), &new_emails).await?;
+    let first = next_position(conn, "contact_emails", id).await?;
+    insert_emails(conn, id, first, &new_emails).await?;
+
+    for phone in &patch.remove_phones {
+        if !current.phones.contains(phone) {
+            return Err(StoreError::Invalid(format!(
+                "contact #{id} has no phone {phone}"
+            )));
+        }
+        sqlx::query("DELETE FROM contact_phones WHERE contact_id = $1 AND phone = $2")
+            .bind(id.0)
+            .bind(phone)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let new_phones: Vec<String> = patch
+        .add_phones
+        .into_iter()
+        .filter(|p| !current.phones.contains(p))
+        .collect();
+    let first = next_position(conn, "contact_phones", id).await?;
+    insert_phones(conn, id, first, &new_phones).await?;
+
+    for tag in &patch.remove_tags {
+        sqlx::query("DELETE FROM contact_tags WHERE contact_id = $1 AND tag = $2")
+            .bind(id.0)
+            .bind(tag)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let new_tags: Vec<String> = patch
+        .add_tags
+        .into_iter()
+        .filter(|t| !current.tags.contains(t))
+        .collect();
+    insert_tags(conn, id, &new_tags).await?;
+
+    for role in &patch.end_roles {
+        if !active.contains(role) {
+            return Err(StoreError::Invalid(format!(
+                "contact #{id} is not a {role} now"
+            )));
+        }
+        sqlx::query(
+            "UPDATE contact_roles SET until = $1 \
+             WHERE contact_id = $2 AND role = $3 AND until IS NULL",
+        )
+        .bind(today.to_string())
+        .bind(id.0)
+        .bind(role.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    let new_roles: Vec<Role> = patch
+        .add_roles
+        .into_iter()
+        .filter(|r| !active.contains(r))
+        .collect();
+    start_roles(conn, id, &new_roles, today).await?;
+    let stage = StageMove {
+        from: current.stage,
+        to: patch.stage.unwrap_or(current.stage),
+        on: today,
+        reason: patch.stage_reason.as_deref(),
+    };
+    record_stage(conn, actor, id, stage, now).await?;
+
+    reschedule(conn, id).await?;
+    record_contact_change(conn, actor, now, AuditAction::Update, &current).await?;
+    Ok(())
+}
+
 /// Locks a contact for a change to its record and checks that `actor` may make it (its owner
 /// or an admin). Returns the contact as it stands: the audit row's "before".
 pub(crate) async fn contact_to_change(
@@ -670,7 +682,7 @@ pub(crate) async fn record_contact_change(
     audit::record(conn, actor, now, change).await
 }
 
-async fn ensure_user(conn: &mut AnyConnection, user: UserId) -> Result<()> {
+pub(crate) async fn ensure_user(conn: &mut AnyConnection, user: UserId) -> Result<()> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
         .bind(user.0)
         .fetch_optional(&mut *conn)

@@ -89,6 +89,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("line {line}: {problem}")]
     Import { line: u64, problem: String },
+    /// A file of contacts that cannot be read at all (its bad rows are in the report instead).
+    #[error(transparent)]
+    Intake(#[from] rapport_intake::IntakeError),
     #[error(
         "this database is not empty; an import keeps the file's ids, so it goes into a new \
          database"

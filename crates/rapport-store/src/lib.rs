@@ -18,6 +18,7 @@ mod export;
 mod health;
 mod import;
 mod insights;
+mod intake;
 mod network;
 mod nurture;
 mod organizations;
@@ -51,12 +52,14 @@ pub use export::{EXPORT_RIGHT, ExportFormat, ExportSummary};
 pub use health::{ContactHealth, OrganizationHealth};
 pub use import::ImportSummary;
 pub use insights::TouchWith;
+pub use intake::{ImportOptions, ImportReport};
 pub use network::{Neighbour, Network};
 pub use nurture::{
     ContentFields, ContentPatch, ContentReplies, Handoff, Handoffs, HistoryLine, NurtureOwners,
     NurtureReport, NurtureRules, Recommendations,
 };
 pub use playbooks::{ContactChecklist, PlaybookPatch, StagePlaybook};
+pub use rapport_intake;
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
 };

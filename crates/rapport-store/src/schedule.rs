@@ -142,7 +142,7 @@ impl RulesCache {
 
 /// Recomputes the next touch of the contacts with ids in `first..=last`, in batches, and
 /// writes back those that changed.
-async fn reschedule_range(
+pub(crate) async fn reschedule_range(
     conn: &mut AnyConnection,
     rules: &SchedulingRules,
     first: i64,

@@ -97,7 +97,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Write everything out: a full JSON dump, or contacts as CSV or vCard
     Export(ExportArgs),
-    /// Load a JSON dump (from `rapport export --format json`) into a new, empty database
+    /// Import contacts from a CSV (Google, Outlook, LinkedIn…), vCard, .xlsx or .ods file, or
+    /// load a JSON dump (from `rapport export --format json`) into a new, empty database
     Import(ImportArgs),
     /// Copy the SQLite database to FILE, consistently, even while it is in use
     Backup(BackupArgs),
@@ -313,11 +314,29 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A dump written by `rapport export --format json`
+    /// The file: a CSV, a vCard file, an .xlsx or .ods workbook, or a dump from
+    /// `rapport export --format json`
     pub file: std::path::PathBuf,
-    /// The file's format; json is the one there is so far
-    #[arg(long, default_value = "json")]
+    /// auto, json, csv, google, outlook, linkedin, vcard, xlsx or ods [default: auto: from the
+    /// file's name and contents; Google, Outlook and LinkedIn CSVs are told by their header]
+    #[arg(long, default_value = "auto")]
     pub format: String,
+    /// Say what a column holds: COLUMN=FIELD (name, first_name, last_name, email, phone,
+    /// organization, title, notes, tags, tier, stage, cadence, source, note, ignore…); repeatable
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub maps: Vec<String>,
+    /// Read everything and report, but write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Whose book new contacts go into (an email or user id; admins only) [default: yours]
+    #[arg(long, value_name = "USER")]
+    pub owner: Option<String>,
+    /// The worksheet of an .xlsx or .ods workbook [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Where to write the report [default: FILE.import-report.txt beside FILE]
+    #[arg(long, value_name = "REPORT")]
+    pub report: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -705,6 +705,7 @@ impl Writer<'_> {
             title: (rng.u8(..10) != 0).then(|| (*pick(rng, TITLES)).to_owned()),
             organization: sketch.organization.map(OrganizationId),
             notes: (rng.u8(..20) == 0).then(|| format!("Met through {}", pick(rng, TAGS))),
+            source: None,
             tier: sketch.tier,
             stage: Some(sketch.stage),
             horizon: Some(sketch.horizon),

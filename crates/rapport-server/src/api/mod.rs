@@ -191,7 +191,8 @@ pub fn routes() -> Router<AppState> {
         nurture::unready, nurture::handoffs, nurture::rules, nurture::change_rules,
         nurture::report,
         relationships::organization_suggestions, playbooks::list, playbooks::change,
-        playbooks::checklist, playbooks::tick
+        playbooks::checklist, playbooks::tick,
+        crate::imports::import
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -457,7 +458,7 @@ impl Fields {
 
 /// Who, where and when for one request: the acting user's zone (unless `--tz` overrides it)
 /// and the server's clock.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Moment {
     pub(crate) now: jiff::Timestamp,
     pub(crate) tz: TimeZone,

@@ -13,6 +13,7 @@ mod charts;
 mod contact;
 mod dashboard;
 mod forecast;
+mod imports;
 mod login;
 mod nurture;
 mod organization;
@@ -47,7 +48,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:;
     frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(today::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
@@ -96,7 +97,19 @@ pub fn routes() -> Router<AppState> {
             post(settings::set_relationship_rules),
         )
         .route("/contacts/{id}/checklist", post(contact::tick_step))
-        .route("/settings/playbooks/{stage}", post(settings::set_playbook))
+        .route("/settings/playbooks/{stage}", post(settings::set_playbook));
+    with_page_headers(routes)
+}
+
+/// The upload page, whose form carries a file: routed with the API's import under the
+/// imports' own body limit (`crate::imports`).
+pub fn import_routes() -> Router<AppState> {
+    with_page_headers(Router::new().route("/import", get(imports::form).post(imports::submit)))
+}
+
+/// What every page's response gets: compression and the security headers.
+fn with_page_headers(routes: Router<AppState>) -> Router<AppState> {
+    routes
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -1,18 +1,133 @@
-//! `rapport import`: a JSON dump into a new database, whole or not at all.
+//! `rapport import`: contacts from another tool's file into this book, with a report; or a
+//! JSON dump into a new database, whole or not at all.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use rapport_server::views::ImportReportView;
+use rapport_store::ImportOptions;
+use rapport_store::rapport_intake::{self, Format, Options};
 
-use crate::app::App;
+use crate::app::{App, print_json};
 use crate::cli::ImportArgs;
 
 pub async fn run(app: &App, args: &ImportArgs) -> Result<()> {
-    if args.format != "json" {
+    let path = &args.file;
+    let shown = path.display().to_string();
+    let mut format: Format = args.format.parse().context("--format")?;
+    if format == Format::Auto {
+        let mut head = Vec::with_capacity(4096);
+        File::open(path)
+            .with_context(|| shown.clone())?
+            .take(4096)
+            .read_to_end(&mut head)
+            .with_context(|| shown.clone())?;
+        format = Format::detect(path.file_name().and_then(|n| n.to_str()), &head);
+    }
+    if format == Format::Json {
+        return import_dump(app, args).await;
+    }
+    let mut options = Options {
+        sheet: args.sheet.clone(),
+        ..Options::default()
+    };
+    for map in &args.maps {
+        options.maps.push(Options::parse_map(map).context("--map")?);
+    }
+    let owner = match &args.owner {
+        Some(user) => Some(
+            app.store
+                .resolve_user(user)
+                .await
+                .context("--owner")?
+                .user
+                .id,
+        ),
+        None => None,
+    };
+    let file = File::open(path).with_context(|| shown.clone())?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // A bar only for a person watching, never in a pipe or a log.
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(size);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {elapsed} ({eta} left)")
+                .context("progress bar")?,
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let intake = match format {
+        Format::Xlsx | Format::Ods => {
+            let mut bytes = Vec::new();
+            bar.wrap_read(file)
+                .read_to_end(&mut bytes)
+                .with_context(|| shown.clone())?;
+            rapport_intake::read_workbook(format, &bytes, &options)
+        }
+        _ => rapport_intake::read(format, BufReader::new(bar.wrap_read(file)), &options),
+    }
+    .with_context(|| shown.clone())?;
+    let import = ImportOptions {
+        owner,
+        dry_run: args.dry_run,
+        file: path
+            .file_name()
+            .map_or(shown.clone(), |n| n.to_string_lossy().into_owned()),
+    };
+    let report = app
+        .store
+        .import_contacts(app.user.id, intake, &import, app.now, app.today())
+        .await
+        .with_context(|| shown.clone())?;
+    bar.finish_and_clear();
+    let view = ImportReportView::from(&report);
+    let report_path = args.report.clone().unwrap_or_else(|| default_report(path));
+    write_report(&report_path, &view.text())?;
+    if app.json {
+        print_json(&view)?;
+    } else {
+        print!("{}", view.text());
+        println!("report written to {}", report_path.display());
+    }
+    Ok(())
+}
+
+/// `FILE.import-report.txt`, beside FILE.
+fn default_report(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".import-report.txt");
+    path.with_file_name(name)
+}
+
+/// Through a temporary file beside the target, renamed into place when complete.
+fn write_report(path: &Path, text: &str) -> Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let partial = tempfile::Builder::new()
+        .prefix(".rapport-report-")
+        .tempfile_in(folder)
+        .with_context(|| format!("--report: cannot create a file in {}", folder.display()))?;
+    std::fs::write(partial.path(), text)
+        .with_context(|| format!("--report: cannot write {}", path.display()))?;
+    partial
+        .persist(path)
+        .with_context(|| format!("--report: cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// A whole book from `rapport export --format json`, into an empty database.
+async fn import_dump(app: &App, args: &ImportArgs) -> Result<()> {
+    if args.dry_run || !args.maps.is_empty() || args.owner.is_some() || args.sheet.is_some() {
         bail!(
-            "--format: unknown format '{}' (expected: json, a dump from `rapport export`)",
-            args.format
+            "--dry-run, --map, --owner and --sheet are for contact files; a JSON dump is a \
+             whole book, imported as it is into an empty database"
         );
     }
     let file = File::open(&args.file).with_context(|| format!("{}", args.file.display()))?;

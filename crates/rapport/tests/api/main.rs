@@ -7,6 +7,7 @@
 
 mod docs;
 mod export;
+mod imports;
 mod matrix;
 mod nurture;
 mod playbooks;

@@ -182,6 +182,12 @@ impl Server {
                         .unwrap(),
                 )
             }
+            Body::Raw(content_type, bytes) => self.agent.run(
+                request
+                    .header("Content-Type", content_type)
+                    .body(bytes)
+                    .unwrap(),
+            ),
         };
         reply(method, path, result)
     }
@@ -211,6 +217,8 @@ pub enum Body {
     Empty,
     Json(Value),
     Form(Vec<(&'static str, String)>),
+    /// Any bytes with their content type (a file upload, a multipart form).
+    Raw(String, Vec<u8>),
 }
 
 fn form_encode(text: &str) -> String {

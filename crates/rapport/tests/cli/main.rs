@@ -13,6 +13,7 @@ mod cadence;
 mod contacts;
 mod data;
 mod errors;
+mod imports;
 mod intel;
 mod json;
 mod nurture;

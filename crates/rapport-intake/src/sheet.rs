@@ -1,0 +1,78 @@
+//! Workbooks (.xlsx, .ods) through calamine: the first sheet, or the one named, read whole
+//! (a workbook is a zip; its sheet cannot be streamed) and then parsed like a CSV.
+
+use std::io::Cursor;
+
+use calamine::{Data, Ods, Reader, Xlsx, open_workbook_from_rs};
+
+use crate::table::Table;
+use crate::{Format, Intake, IntakeError, Options};
+
+pub(crate) fn read(
+    format: Format,
+    bytes: &[u8],
+    options: &Options,
+) -> Result<Intake<'static>, IntakeError> {
+    let unreadable = |reason: String| IntakeError::Unreadable { format, reason };
+    let range = match format {
+        Format::Xlsx => {
+            let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+                .map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
+            let sheet = pick(book.sheet_names(), options)?;
+            book.worksheet_range(&sheet)
+                .map_err(|e| unreadable(e.to_string()))?
+        }
+        Format::Ods => {
+            let mut book: Ods<_> = open_workbook_from_rs(Cursor::new(bytes))
+                .map_err(|e: calamine::OdsError| unreadable(e.to_string()))?;
+            let sheet = pick(book.sheet_names(), options)?;
+            book.worksheet_range(&sheet)
+                .map_err(|e| unreadable(e.to_string()))?
+        }
+        other => return Err(IntakeError::NotContacts(other)),
+    };
+    // Rows of the sheet as people number them (the range may start below row 1).
+    let first_row = u64::from(range.start().map_or(0, |(row, _)| row)) + 1;
+    let mut rows = range
+        .rows()
+        .map(|cells| cells.iter().map(cell_text).collect::<Vec<String>>())
+        .zip(first_row..)
+        .skip_while(|(cells, _)| cells.iter().all(|c| c.is_empty()));
+    let (headers, _) = rows.next().ok_or(IntakeError::NoHeader)?;
+    let table = Table::new(Format::Csv, headers, options)?;
+    let format_read = if table.format() == Format::Csv {
+        format
+    } else {
+        table.format()
+    };
+    let parsed: Vec<_> = rows
+        .map(|(cells, line): (Vec<String>, u64)| Ok(table.row(line, &cells)))
+        .collect();
+    Ok(Intake {
+        format: format_read,
+        notices: table.notices(),
+        rows: Box::new(parsed.into_iter()),
+    })
+}
+
+fn pick(sheets: Vec<String>, options: &Options) -> Result<String, IntakeError> {
+    match &options.sheet {
+        Some(wanted) => sheets
+            .iter()
+            .find(|s| *s == wanted)
+            .cloned()
+            .ok_or_else(|| IntakeError::NoSuchSheet {
+                wanted: wanted.clone(),
+                sheets: sheets.join(", "),
+            }),
+        None => sheets.into_iter().next().ok_or(IntakeError::EmptyWorkbook),
+    }
+}
+
+/// A cell as text; whole numbers (a phone typed as a number) without a decimal point.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        other => other.to_string().trim().to_owned(),
+    }
+}

@@ -1,0 +1,649 @@
+//! Importing contacts from other tools' files ([`rapport_intake`] reads them) into a book
+//! that may already hold some of them.
+//!
+//! **One transaction, valid rows land.** The whole file is one write: a crash or a database
+//! error half-way leaves the book as it was. Inside it, a row the domain refuses (a bad email,
+//! an unknown tier) is not written and is listed in the report with its line, column and
+//! reason; every other row lands. A dry run does all of it, reports, and rolls back.
+//!
+//! **No duplicates.** A row is the contact already in the book (or earlier in the file) that
+//! has one of its emails; failing that, one of its phones (as written); failing that, the same
+//! name at the same organization. A match is updated only where the file adds something:
+//! emails, phones, tags and roles it lacks, fields it has empty, notes it does not hold yet.
+//! Nothing the book holds is overwritten, so importing a file twice changes nothing the
+//! second time.
+//!
+//! **Fast.** Rows are handled a chunk at a time: one indexed lookup per chunk for each key
+//! (emails, phones, names), then new organizations and contacts go in with the bulk loader's
+//! multi-row INSERTs, their schedules computed by the core engine from the stored defaults
+//! (`bulk::schedule_of`, what `schedule::reschedule` computes), and contacts at an
+//! organization with competitors are rescheduled through `reschedule_range` before commit so
+//! their renewals count. Ids are handed out here, under the write lock (SQLite's
+//! `BEGIN IMMEDIATE`; a table lock on PostgreSQL, where the identity sequences move past them
+//! after).
+//!
+//! **Audited.** A matched contact that changes gets its own audit row (before and after),
+//! like any edit. The contacts an import creates share one audit row, the import's: who, when,
+//! which file, the counts and the range of new ids — a row per new contact would double the
+//! cost of a large import to repeat what the file says.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rapport_core::access::Acting;
+use rapport_core::model::{ContactId, OrganizationId, UserId};
+use rapport_core::{AuditAction, AuditEntity, CadenceDefaults, EmailAddress};
+use rapport_intake::{Incoming, Intake, Rejection, Row};
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use crate::audit::{self, Change};
+use crate::bulk::{BulkContact, BulkOrganization, BulkRows, Statements, insert_rows, placeholders};
+use crate::contacts::{
+    ContactPatch, StageMove, ensure_user, load_contact, name_key, patch_contact, record_stage,
+};
+use crate::error::Result;
+use crate::schedule::{load_defaults, load_scheduling_rules, reschedule_range};
+use crate::{Backend, Store, move_sequences_past_ids};
+
+/// Rows looked up and written together.
+const CHUNK: usize = 5_000;
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Whose book new contacts go into; the acting user's if `None` (someone else's: admins).
+    pub owner: Option<UserId>,
+    /// Do everything, report, and write nothing.
+    pub dry_run: bool,
+    /// The file's name, for the report and the audit row.
+    pub file: String,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub file: String,
+    /// The format read, with a CSV's flavour (google, outlook, linkedin).
+    pub format: String,
+    pub dry_run: bool,
+    /// Rows (or cards) read, the header not counted.
+    pub rows: u64,
+    /// New contacts.
+    pub imported: u64,
+    /// Rows that added something to a contact already there (in the book or earlier in the
+    /// file).
+    pub updated: u64,
+    /// Rows matching a contact that already holds all they say.
+    pub unchanged: u64,
+    /// Rows with nothing in them.
+    pub empty: u64,
+    pub rejected: Vec<Rejection>,
+    /// What was read differently from how it was written: columns kept as notes or left out,
+    /// photos skipped.
+    pub notices: Vec<String>,
+}
+
+impl ImportReport {
+    /// Rows that changed nothing: already there, or empty.
+    pub fn skipped(&self) -> u64 {
+        self.unchanged + self.empty
+    }
+}
+
+/// The contact a row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Match {
+    /// In the book already.
+    Stored(i64),
+    /// New in this chunk, not written yet: its index.
+    New(usize),
+}
+
+/// An import under way: the ids it hands out and what it has seen.
+struct Import<'a> {
+    actor: UserId,
+    acting: Acting,
+    owner: UserId,
+    backend: Backend,
+    defaults: CadenceDefaults,
+    now: Timestamp,
+    today: Date,
+    next_contact: i64,
+    next_organization: i64,
+    /// Organizations by name key: those read from the book and those this import made.
+    organizations: HashMap<String, i64>,
+    statements: Statements,
+    report: &'a mut ImportReport,
+}
+
+impl Store {
+    /// Imports the contacts `intake` reads; see the module documentation for the rules.
+    pub async fn import_contacts(
+        &self,
+        actor: UserId,
+        intake: Intake<'_>,
+        options: &ImportOptions,
+        now: Timestamp,
+        today: Date,
+    ) -> Result<ImportReport> {
+        let mut report = ImportReport {
+            file: options.file.clone(),
+            format: intake.format.to_string(),
+            dry_run: options.dry_run,
+            notices: intake.notices,
+            ..ImportReport::default()
+        };
+        let mut tx = self.write().await?;
+        let acting = audit::acting(&mut tx, actor).await?;
+        acting.may_add()?;
+        let owner = options.owner.unwrap_or(actor);
+        if owner != actor {
+            acting.may_administer("importing into another user's book")?;
+            ensure_user(&mut tx, owner).await?;
+        }
+        if self.backend == Backend::Postgres {
+            // Ids are handed out here; nobody else may take one until this commits.
+            sqlx::query("LOCK TABLE organizations, contacts IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (next_contact, next_organization): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM contacts), \
+                    (SELECT COALESCE(MAX(id), 0) + 1 FROM organizations)",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let first_new = next_contact;
+        let mut import = Import {
+            actor,
+            acting,
+            owner,
+            backend: self.backend,
+            defaults: load_defaults(&mut tx).await?,
+            now,
+            today,
+            next_contact,
+            next_organization,
+            organizations: HashMap::new(),
+            statements: Statements::new(),
+            report: &mut report,
+        };
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for row in intake.rows {
+            import.report.rows += 1;
+            match row? {
+                Row::Empty { .. } => import.report.empty += 1,
+                Row::Rejected(rejection) => import.report.rejected.push(rejection),
+                Row::Contact(contact) => {
+                    chunk.push(*contact);
+                    if chunk.len() == CHUNK {
+                        import.chunk(&mut tx, std::mem::take(&mut chunk)).await?;
+                    }
+                }
+            }
+        }
+        import.chunk(&mut tx, chunk).await?;
+        let last_new = import.next_contact - 1;
+
+        if last_new >= first_new {
+            // The engine's answer at insert knew no competitor renewals; where an
+            // organization has competitors, the normal path computes it again.
+            let competitors: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM competitors p JOIN contacts c \
+                   ON c.organization_id = p.organization_id WHERE c.id >= $1",
+            )
+            .bind(first_new)
+            .fetch_one(&mut *tx)
+            .await?;
+            if competitors > 0 {
+                let rules = load_scheduling_rules(&mut tx).await?;
+                reschedule_range(&mut tx, &rules, first_new, last_new).await?;
+            }
+            move_sequences_past_ids(&mut tx, self.backend, &["organizations", "contacts"]).await?;
+        }
+        let change = Change {
+            action: AuditAction::Import,
+            entity: AuditEntity::Contact,
+            entity_id: None,
+            contact: None,
+            before: None,
+            after: Some(json!({
+                "file": report.file,
+                "format": report.format,
+                "owner": owner.0,
+                "rows": report.rows,
+                "imported": report.imported,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "empty": report.empty,
+                "rejected": report.rejected.len(),
+                "new_contact_ids": (last_new >= first_new).then_some([first_new, last_new]),
+            })),
+        };
+        audit::record(&mut tx, actor, now, change).await?;
+        if !options.dry_run {
+            tx.commit().await?;
+        }
+        // A dry run drops the transaction here, which rolls it back.
+        Ok(report)
+    }
+}
+
+/// The ids the book gives `keys` (emails or phones): key → contact, the lowest id if shared.
+async fn owners_of(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    table: &str,
+    column: &str,
+    keys: &[&str],
+) -> Result<HashMap<String, i64>> {
+    let mut owners = HashMap::new();
+    if keys.is_empty() {
+        return Ok(owners);
+    }
+    // The table and column are this module's constants, never input.
+    let sql = format!(
+        "SELECT {column} AS k, MIN(contact_id) AS id FROM {table} WHERE {column} IN ({}) \
+         GROUP BY {column}",
+        placeholders(backend, 1, keys.len())
+    );
+    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+    for key in keys {
+        query = query.bind(*key);
+    }
+    owners.extend(query.fetch_all(&mut *conn).await?);
+    Ok(owners)
+}
+
+impl Import<'_> {
+    async fn chunk(&mut self, conn: &mut AnyConnection, rows: Vec<Incoming>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.read_organizations(conn, &rows).await?;
+        let emails: Vec<&str> = rows
+            .iter()
+            .flat_map(|r| r.emails.iter().map(EmailAddress::as_str))
+            .collect();
+        let phones: Vec<&str> = rows
+            .iter()
+            .flat_map(|r| r.phones.iter().map(String::as_str))
+            .collect();
+        let by_email = owners_of(conn, self.backend, "contact_emails", "email", &emails).await?;
+        let by_phone = owners_of(conn, self.backend, "contact_phones", "phone", &phones).await?;
+        let by_name = self.names_at_organizations(conn, &rows).await?;
+
+        let mut fresh: Vec<BulkContact> = Vec::new();
+        let mut fresh_organizations: Vec<BulkOrganization> = Vec::new();
+        // This chunk's new contacts by key, so a person twice in it is one contact.
+        let mut new_emails: HashMap<String, usize> = HashMap::new();
+        let mut new_phones: HashMap<String, usize> = HashMap::new();
+        let mut new_names: HashMap<(String, i64), usize> = HashMap::new();
+        let mut updates: Vec<(i64, Incoming)> = Vec::new();
+
+        for row in rows {
+            let organization = row
+                .organization
+                .as_deref()
+                .map(|name| self.organization(name, &mut fresh_organizations));
+            let name = (name_key(&row.name), organization.unwrap_or(0));
+            let email_matches: Vec<Match> = {
+                let mut found = Vec::new();
+                for email in &row.emails {
+                    let hit = by_email
+                        .get(email.as_str())
+                        .map(|id| Match::Stored(*id))
+                        .or_else(|| new_emails.get(email.as_str()).map(|i| Match::New(*i)));
+                    if let Some(hit) = hit.filter(|h| !found.contains(h)) {
+                        found.push(hit);
+                    }
+                }
+                found
+            };
+            if email_matches.len() > 1 {
+                let who: Vec<String> = email_matches.iter().map(|m| self.describe(*m)).collect();
+                self.report.rejected.push(Rejection {
+                    line: row.line,
+                    column: None,
+                    reason: format!(
+                        "its emails belong to different contacts ({}); merge them first",
+                        who.join(", ")
+                    ),
+                });
+                continue;
+            }
+            let found = email_matches.first().copied().or_else(|| {
+                row.phones.iter().find_map(|phone| {
+                    by_phone
+                        .get(phone.as_str())
+                        .map(|id| Match::Stored(*id))
+                        .or_else(|| new_phones.get(phone.as_str()).map(|i| Match::New(*i)))
+                })
+            });
+            let found = found.or_else(|| {
+                organization.and_then(|_| {
+                    by_name
+                        .get(&name)
+                        .map(|id| Match::Stored(*id))
+                        .or_else(|| new_names.get(&name).map(|i| Match::New(*i)))
+                })
+            });
+            match found {
+                Some(Match::Stored(id)) => updates.push((id, row)),
+                Some(Match::New(index)) => {
+                    let contact = &mut fresh[index];
+                    if merge_into_new(contact, row) {
+                        self.report.updated += 1;
+                    } else {
+                        self.report.unchanged += 1;
+                    }
+                    register(contact, index, &mut new_emails, &mut new_phones);
+                }
+                None => {
+                    let index = fresh.len();
+                    if organization.is_some() {
+                        new_names.insert(name, index);
+                    }
+                    let contact = self.new_contact(row, organization);
+                    register(&contact, index, &mut new_emails, &mut new_phones);
+                    fresh.push(contact);
+                    self.report.imported += 1;
+                }
+            }
+        }
+
+        if !fresh_organizations.is_empty() {
+            let rows = BulkRows::organizations(&fresh_organizations);
+            insert_rows(conn, self.backend, &mut self.statements, &rows).await?;
+        }
+        for rows in BulkRows::contacts(&self.defaults, &fresh) {
+            if !rows.is_empty() {
+                insert_rows(conn, self.backend, &mut self.statements, &rows).await?;
+            }
+        }
+        for contact in fresh.iter().filter(|c| c.stage.is_some()) {
+            let stage = StageMove {
+                from: None,
+                to: contact.stage,
+                on: self.today,
+                reason: Some("imported"),
+            };
+            record_stage(conn, self.actor, contact.id, stage, self.now).await?;
+        }
+        for (id, row) in updates {
+            self.update(conn, ContactId(id), row).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the ids of the chunk's organizations not seen yet.
+    async fn read_organizations(
+        &mut self,
+        conn: &mut AnyConnection,
+        rows: &[Incoming],
+    ) -> Result<()> {
+        let mut unseen: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.organization.as_deref().map(name_key))
+            .filter(|key| !self.organizations.contains_key(key))
+            .collect();
+        unseen.sort_unstable();
+        unseen.dedup();
+        if unseen.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT name_key, id FROM organizations WHERE name_key IN ({})",
+            placeholders(self.backend, 1, unseen.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        for key in &unseen {
+            query = query.bind(key.as_str());
+        }
+        self.organizations
+            .extend(query.fetch_all(&mut *conn).await?);
+        Ok(())
+    }
+
+    /// The book's contacts with the chunk's names, by (name key, organization id).
+    async fn names_at_organizations(
+        &self,
+        conn: &mut AnyConnection,
+        rows: &[Incoming],
+    ) -> Result<HashMap<(String, i64), i64>> {
+        let mut names: Vec<String> = rows
+            .iter()
+            .filter(|r| r.organization.is_some())
+            .map(|r| name_key(&r.name))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut found = HashMap::new();
+        if names.is_empty() {
+            return Ok(found);
+        }
+        let sql = format!(
+            "SELECT name_key, organization_id, MIN(id) FROM contacts \
+             WHERE name_key IN ({}) AND organization_id IS NOT NULL \
+             GROUP BY name_key, organization_id",
+            placeholders(self.backend, 1, names.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, i64, i64)>(&sql);
+        for name in &names {
+            query = query.bind(name.as_str());
+        }
+        for (name, organization, id) in query.fetch_all(&mut *conn).await? {
+            found.insert((name, organization), id);
+        }
+        Ok(found)
+    }
+
+    /// The organization's id, made up (and queued for insertion) if it is new.
+    fn organization(&mut self, name: &str, fresh: &mut Vec<BulkOrganization>) -> i64 {
+        let key = name_key(name);
+        if let Some(id) = self.organizations.get(&key) {
+            return *id;
+        }
+        let id = self.next_organization;
+        self.next_organization += 1;
+        fresh.push(BulkOrganization {
+            id: OrganizationId(id),
+            owner: self.owner,
+            name: name.trim().to_owned(),
+            domain: None,
+            tier: None,
+            created_at: self.now,
+        });
+        self.organizations.insert(key, id);
+        id
+    }
+
+    fn describe(&self, found: Match) -> String {
+        match found {
+            Match::Stored(id) => format!("#{id}"),
+            Match::New(_) => "a contact earlier in this file".to_owned(),
+        }
+    }
+
+    fn new_contact(&mut self, row: Incoming, organization: Option<i64>) -> BulkContact {
+        let id = ContactId(self.next_contact);
+        self.next_contact += 1;
+        self.report.notices.extend(
+            row.notices
+                .iter()
+                .map(|n| format!("line {}: {n}", row.line)),
+        );
+        BulkContact {
+            id,
+            owner: self.owner,
+            name: row.name,
+            title: row.title,
+            organization: organization.map(OrganizationId),
+            notes: row.notes,
+            source: row.source,
+            tier: row.tier,
+            stage: row.stage,
+            horizon: row.horizon,
+            prospect_kind: row.prospect_kind,
+            cadence: row.cadence,
+            emails: row.emails,
+            phones: row.phones,
+            tags: row.tags,
+            roles: row.roles,
+            added_on: self.today,
+            created_at: self.now,
+            last_touch: None,
+            hold: None,
+            earliest_follow_up: None,
+            archived_at: None,
+        }
+    }
+
+    /// Adds what the row says and the stored contact lacks, through the normal edit path.
+    async fn update(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: ContactId,
+        row: Incoming,
+    ) -> Result<()> {
+        let current = load_contact(conn, id).await?;
+        if self.acting.may_change_contact(current.owner).is_err() {
+            self.report.rejected.push(Rejection {
+                line: row.line,
+                column: None,
+                reason: format!(
+                    "it is {} (#{id}), whose owner or an admin may change it, not you",
+                    current.name
+                ),
+            });
+            return Ok(());
+        }
+        let mut patch = ContactPatch::default();
+        let mut changes = false;
+        let mut fill = |slot: &Option<String>, value: Option<String>| -> Option<Option<String>> {
+            let value = value.filter(|_| slot.is_none())?;
+            changes = true;
+            Some(Some(value))
+        };
+        patch.title = fill(&current.title, row.title);
+        patch.source = fill(&current.source, row.source);
+        let organization = current.organization.as_ref().map(|o| o.name.clone());
+        patch.organization = fill(&organization, row.organization);
+        patch.notes = match (&current.notes, row.notes) {
+            (None, Some(notes)) => Some(Some(notes)),
+            (Some(held), Some(notes)) if !held.contains(notes.as_str()) => {
+                Some(Some(format!("{held}\n\n{notes}")))
+            }
+            _ => None,
+        };
+        changes |= patch.notes.is_some();
+        if current.tier.is_none() && row.tier.is_some() {
+            patch.tier = Some(row.tier);
+        }
+        if current.stage.is_none() && row.stage.is_some() {
+            patch.stage = Some(row.stage);
+            patch.stage_reason = Some("imported".into());
+        }
+        if current.horizon.is_none() && row.horizon.is_some() {
+            patch.horizon = Some(row.horizon);
+        }
+        if current.prospect_kind.is_none() && row.prospect_kind.is_some() {
+            patch.prospect_kind = Some(row.prospect_kind);
+        }
+        if current.cadence.is_none() && row.cadence.is_some() {
+            patch.cadence = Some(row.cadence);
+        }
+        let active = current.active_roles();
+        patch.add_emails = missing(&current.emails, row.emails);
+        // An earlier row of this chunk may have given one of them to someone else since the
+        // chunk's lookup.
+        let offered: Vec<&str> = patch.add_emails.iter().map(EmailAddress::as_str).collect();
+        let taken = owners_of(conn, self.backend, "contact_emails", "email", &offered).await?;
+        if let Some((email, owner)) = taken.iter().find(|(_, owner)| **owner != id.0) {
+            self.report.rejected.push(Rejection {
+                line: row.line,
+                column: None,
+                reason: format!(
+                    "it matches {} (#{id}), but its email {email} belongs to #{owner}; merge them first",
+                    current.name
+                ),
+            });
+            return Ok(());
+        }
+        patch.add_phones = missing(&current.phones, row.phones);
+        patch.add_tags = missing(&current.tags, row.tags);
+        patch.add_roles = missing(&active, row.roles);
+        changes |= patch.tier.is_some()
+            || patch.stage.is_some()
+            || patch.horizon.is_some()
+            || patch.prospect_kind.is_some()
+            || patch.cadence.is_some()
+            || !patch.add_emails.is_empty()
+            || !patch.add_phones.is_empty()
+            || !patch.add_tags.is_empty()
+            || !patch.add_roles.is_empty();
+        if changes {
+            patch_contact(conn, self.actor, id, patch, self.now, self.today).await?;
+            self.report.updated += 1;
+        } else {
+            self.report.unchanged += 1;
+        }
+        Ok(())
+    }
+}
+
+fn missing<T: PartialEq>(held: &[T], offered: Vec<T>) -> Vec<T> {
+    offered.into_iter().filter(|v| !held.contains(v)).collect()
+}
+
+/// Adds a row to a contact new in this chunk; whether it added anything.
+fn merge_into_new(contact: &mut BulkContact, row: Incoming) -> bool {
+    let before = (
+        contact.emails.len(),
+        contact.phones.len(),
+        contact.tags.len(),
+        contact.roles.len(),
+        contact.title.is_some(),
+        contact.notes.clone(),
+    );
+    let mut emails = missing(&contact.emails, row.emails);
+    contact.emails.append(&mut emails);
+    let mut phones = missing(&contact.phones, row.phones);
+    contact.phones.append(&mut phones);
+    let mut tags = missing(&contact.tags, row.tags);
+    contact.tags.append(&mut tags);
+    let mut roles = missing(&contact.roles, row.roles);
+    contact.roles.append(&mut roles);
+    contact.title = contact.title.take().or(row.title);
+    contact.notes = match (contact.notes.take(), row.notes) {
+        (Some(held), Some(notes)) if !held.contains(notes.as_str()) => {
+            Some(format!("{held}\n\n{notes}"))
+        }
+        (held, notes) => held.or(notes),
+    };
+    before
+        != (
+            contact.emails.len(),
+            contact.phones.len(),
+            contact.tags.len(),
+            contact.roles.len(),
+            contact.title.is_some(),
+            contact.notes.clone(),
+        )
+}
+
+fn register(
+    contact: &BulkContact,
+    index: usize,
+    emails: &mut HashMap<String, usize>,
+    phones: &mut HashMap<String, usize>,
+) {
+    for email in &contact.emails {
+        emails.insert(email.as_str().to_owned(), index);
+    }
+    for phone in &contact.phones {
+        phones.insert(phone.clone(), index);
+    }
+}

@@ -1,0 +1,356 @@
+//! `rapport import` of contact files: spreadsheets and other tools' exports into a book that
+//! may already hold some of the people, with a report.
+
+use serde_json::Value;
+
+use crate::support::*;
+
+fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn import(rapport: &Rapport, args: &[&str]) -> Value {
+    let mut all = vec!["import"];
+    all.extend_from_slice(args);
+    rapport.json(&all)
+}
+
+fn counts(report: &Value) -> [u64; 5] {
+    ["rows", "imported", "updated", "skipped", "unchanged"].map(|k| report[k].as_u64().unwrap())
+}
+
+fn rejected(report: &Value) -> Vec<(u64, Option<String>, String)> {
+    report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["column"].as_str().map(str::to_owned),
+                r["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A Windows-1252 CSV with a BOM-less header in another spelling, CRLF, a quoted comma and
+/// newline, an empty row, a bad email and a column Rapport has no field for.
+const SPREADSHEET: &[u8] = b"Full Name,E-mail Address,Mobile Phone,Company,Job Title,Tier,Met at\r\n\
+Ada Lovelace,ada@engines.example,+44 20 7946 0000,Analytical Engines,Countess,A,\"Summit, day 2\r\nby the coffee\"\r\n\
+Zo\xEB M\xFCller,zoe@halcyon.example,,Halcyon,,,\r\n\
+,,,,,,\r\n\
+Bob Broken,bob-at-nowhere,,,,,\r\n\
+Dana Whitfield,dana@halcyon.example,+1 555 0100,Halcyon,CTO,,\r\n";
+
+#[test]
+fn a_spreadsheet_lands_beside_the_book_and_a_second_import_changes_nothing() {
+    let rapport = Rapport::new();
+    // Dana is in the book already, without her phone.
+    let dana = rapport.add("Dana Whitfield", &["--email", "dana@halcyon.example"]);
+    let dir = TempDir::new();
+    let file = write(&dir, "leads.csv", SPREADSHEET);
+
+    let report = import(&rapport, &[&file]);
+    assert_eq!(report["format"], "csv");
+    // 5 rows: Ada and Zoë new, Dana updated (her phone, organization and title), one empty,
+    // Bob rejected on line 5 (Ada's quoted newline makes line 3 part of her row).
+    assert_eq!(counts(&report), [5, 2, 1, 1, 0]);
+    assert_eq!(
+        rejected(&report),
+        [(
+            6,
+            Some("E-mail Address".to_owned()),
+            "invalid email address 'bob-at-nowhere': expected name@domain.tld".to_owned()
+        )]
+    );
+    assert!(
+        report["notices"][0].as_str().unwrap().contains("Met at"),
+        "{report}"
+    );
+
+    let ada = rapport.show("ada@engines.example");
+    assert_eq!(ada["organization"]["name"], "Analytical Engines");
+    assert_eq!(ada["title"], "Countess");
+    assert_eq!(ada["tier"], "A");
+    assert_eq!(ada["phones"][0], "+44 20 7946 0000");
+    assert_eq!(ada["notes"], "Met at: Summit, day 2\r\nby the coffee");
+    // Every imported contact is scheduled like one added by hand.
+    let by_hand = rapport.add("By Hand", &["--tier", "A"]);
+    let by_hand = rapport.show(&by_hand.to_string());
+    assert_eq!(ada["next_touch"], by_hand["next_touch"]);
+    assert_eq!(ada["next_touch"]["on"], "2026-11-25");
+    assert_eq!(ada["cadence"], by_hand["cadence"]);
+    assert_eq!(ada["cadence"]["every"], "30d");
+    let zoe = rapport.show("zoe@halcyon.example");
+    assert_eq!(zoe["name"], "Zoë Müller", "Windows-1252 read as such");
+    let dana_now = rapport.show(&dana.to_string());
+    assert_eq!(dana_now["phones"][0], "+1 555 0100");
+    assert_eq!(dana_now["title"], "CTO");
+    assert_eq!(dana_now["organization"]["name"], "Halcyon");
+    assert_eq!(
+        zoe["organization"]["id"], dana_now["organization"]["id"],
+        "one Halcyon"
+    );
+    assert_eq!(rapport.all_contacts().as_array().unwrap().len(), 4);
+    assert_eq!(rapport.db.stale_schedules(), 0);
+
+    // The report went to a file beside the input as well.
+    let written = std::fs::read_to_string(dir.path().join("leads.csv.import-report.txt")).unwrap();
+    assert!(written.contains("imported: 2"), "{written}");
+    assert!(
+        written.contains("line 6, column 'E-mail Address'"),
+        "{written}"
+    );
+
+    // Once more: everybody is matched, nothing changes, nobody is doubled.
+    let before = rapport.snapshot();
+    let again = import(&rapport, &[&file]);
+    assert_eq!(counts(&again), [5, 0, 0, 4, 3]);
+    assert_eq!(rapport.snapshot(), before);
+}
+
+#[test]
+fn a_dry_run_reports_the_same_and_writes_nothing() {
+    let rapport = Rapport::new();
+    rapport.add("Dana Whitfield", &["--email", "dana@halcyon.example"]);
+    let dir = TempDir::new();
+    let file = write(&dir, "leads.csv", SPREADSHEET);
+    let before = rapport.snapshot();
+    let audit_rows = rapport.db.count("SELECT COUNT(*) FROM audit_log");
+
+    let mut dry = import(&rapport, &["--dry-run", &file]);
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(rapport.snapshot(), before, "a dry run writes nothing");
+    assert_eq!(
+        rapport.db.count("SELECT COUNT(*) FROM audit_log"),
+        audit_rows
+    );
+
+    let real = import(&rapport, &[&file]);
+    dry["dry_run"] = Value::Bool(false);
+    assert_eq!(dry, real, "the dry run said what the import then did");
+}
+
+#[test]
+fn rows_are_matched_by_email_then_phone_then_name_at_organization() {
+    let rapport = Rapport::new();
+    let by_phone = rapport.add("Sam Phone", &["--phone", "+1 555 0199"]);
+    let by_name = rapport.add("Nia Name", &["--org", "Acme"]);
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "people.csv",
+        b"name,email,phone,organization,tags\n\
+Samuel Phone,sam@acme.example,+1 555 0199,,vip\n\
+nia name,,,ACME,summit\n\
+Nia Name,,,Other Corp,\n\
+Lee Twice,lee@acme.example,,,\n\
+Lee Twice,LEE@acme.example,+1 555 0142,,\n",
+    );
+    let report = import(&rapport, &[&file]);
+    // Sam by phone, Nia by name at Acme (case aside), Nia at Other Corp is someone else,
+    // Lee is new and his second row adds a phone to him.
+    assert_eq!(counts(&report), [5, 2, 3, 0, 0]);
+    let sam = rapport.show(&by_phone.to_string());
+    assert_eq!(sam["emails"][0], "sam@acme.example");
+    assert_eq!(sam["tags"][0], "vip");
+    assert_eq!(sam["name"], "Sam Phone", "a name is never overwritten");
+    assert_eq!(rapport.show(&by_name.to_string())["tags"][0], "summit");
+    let lee = rapport.show("lee@acme.example");
+    assert_eq!(lee["phones"][0], "+1 555 0142");
+    assert_eq!(rapport.all_contacts().as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn google_outlook_and_linkedin_exports_are_told_by_their_headers() {
+    let rapport = Rapport::new();
+    let dir = TempDir::new();
+    let google = write(
+        &dir,
+        "contacts.csv",
+        "Name,Given Name,Additional Name,Family Name,Yomi Name,Nickname,Birthday,Notes,Group Membership,E-mail 1 - Type,E-mail 1 - Value,E-mail 2 - Type,E-mail 2 - Value,Phone 1 - Type,Phone 1 - Value,Organization 1 - Type,Organization 1 - Name,Organization 1 - Title\n\
+Ada Lovelace,Ada,,Lovelace,,,1815-12-10,Poet of science,* myContacts ::: Friends,* Work,ada@engines.example ::: ada@home.example,Home,ada@lovelace.example,Mobile,+44 20 7946 0000,,Analytical Engines,Countess\n"
+            .as_bytes(),
+    );
+    let report = import(&rapport, &[&google]);
+    assert_eq!(report["format"], "google");
+    let ada = rapport.show("ada@engines.example");
+    assert_eq!(ada["emails"].as_array().unwrap().len(), 3);
+    assert_eq!(ada["tags"], serde_json::json!(["Friends"]));
+    assert_eq!(ada["title"], "Countess");
+    assert_eq!(ada["notes"], "Poet of science\nBirthday: 1815-12-10");
+
+    let outlook = write(
+        &dir,
+        "outlook.csv",
+        "First Name,Middle Name,Last Name,Title,Suffix,Company,Department,Job Title,Business Phone,Mobile Phone,E-mail Address,E-mail Display Name,E-mail 2 Address,Notes,Categories\n\
+Grace,Brewster,Hopper,Rear Admiral,,US Navy,,Computer Scientist,+1 555 0101,,grace@navy.example,Grace Hopper (grace@navy.example),,,Navy;Pioneers\n"
+            .as_bytes(),
+    );
+    let report = import(&rapport, &[&outlook]);
+    assert_eq!(report["format"], "outlook");
+    let grace = rapport.show("grace@navy.example");
+    assert_eq!(grace["name"], "Grace Brewster Hopper");
+    assert_eq!(
+        grace["title"], "Computer Scientist",
+        "Outlook's Title is the courtesy title"
+    );
+    assert_eq!(grace["notes"], "Title: Rear Admiral");
+    assert_eq!(grace["tags"], serde_json::json!(["Navy", "Pioneers"]));
+
+    let linkedin = write(
+        &dir,
+        "Connections.csv",
+        "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing. You will only see email addresses for connections who have allowed their connections to see or download their email address.\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\nKatherine,Johnson,https://www.linkedin.com/in/kjohnson,,NASA,Mathematician,14 Mar 2024\n"
+            .as_bytes(),
+    );
+    let report = import(&rapport, &[&linkedin]);
+    assert_eq!(report["format"], "linkedin");
+    assert_eq!(counts(&report), [1, 1, 0, 0, 0]);
+    let list = rapport.json(&["contact", "list", "--org", "NASA"]);
+    let katherine = rapport.show(&list[0]["id"].to_string());
+    assert_eq!(katherine["source"], "LinkedIn");
+    assert_eq!(katherine["title"], "Mathematician");
+}
+
+#[test]
+fn a_phones_vcard_file_with_many_cards() {
+    let rapport = Rapport::new();
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "phone.vcf",
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lovelace;Ada;;;\r\nFN:Ada Lovelace\r\nORG:Analytical Engines;Research\r\nEMAIL;TYPE=INTERNET:ada@engines.example\r\nTEL;TYPE=CELL:+44 20 7946 0000\r\nNOTE:Wants a data migration\\, soon.\r\nPHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD\r\n 2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8U\r\nEND:VCARD\r\n\
+BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:M=FCller;Zo=\r\n=EB\r\nEMAIL:zoe@halcyon.example\r\nEND:VCARD\r\n\
+BEGIN:VCARD\r\nVERSION:4.0\r\nFN:No Address\r\nEMAIL:nope\r\nEND:VCARD\r\n",
+    );
+    let report = import(&rapport, &[&file]);
+    assert_eq!(report["format"], "vcard");
+    assert_eq!(counts(&report), [3, 2, 0, 0, 0]);
+    assert_eq!(rejected(&report)[0].0, 18);
+    assert_eq!(rejected(&report)[0].1.as_deref(), Some("EMAIL"));
+    assert_eq!(
+        report["notices"],
+        serde_json::json!(["line 1: photo skipped"])
+    );
+    let ada = rapport.show("ada@engines.example");
+    assert_eq!(ada["organization"]["name"], "Analytical Engines");
+    assert_eq!(ada["notes"], "Wants a data migration, soon.");
+    assert_eq!(rapport.show("zoe@halcyon.example")["name"], "Zoë Müller");
+}
+
+#[test]
+fn workbooks_read_their_first_sheet_or_the_one_named() {
+    for book in ["contacts.xlsx", "contacts.ods"] {
+        let rapport = Rapport::new();
+        let report = import(&rapport, &[&fixture(book)]);
+        // Header, Ada, an empty row, a bad tier on row 4, Grace.
+        assert_eq!(counts(&report), [4, 2, 0, 1, 0], "{book}");
+        assert_eq!(
+            rejected(&report),
+            [(
+                4,
+                Some("Tier".to_owned()),
+                "unknown tier 'Z' (expected one of: A, B, C, D)".to_owned()
+            )],
+            "{book}"
+        );
+        let ada = rapport.show("ada@engines.example");
+        assert_eq!(ada["phones"][0], "442079460000", "{book}: a number cell");
+        assert_eq!(ada["notes"], "Met at: Summit 2026", "{book}");
+
+        let other = import(&rapport, &["--sheet", "Other", &fixture(book)]);
+        assert_eq!(counts(&other), [1, 1, 0, 0, 0], "{book}");
+        rapport.fails(
+            &["import", "--sheet", "Nope", &fixture(book)],
+            &["no sheet 'Nope'", "Leads, Other"],
+        );
+    }
+}
+
+#[test]
+fn map_owner_and_errors_name_what_is_wrong() {
+    let rapport = Rapport::new();
+    let added = rapport.run_with_input(
+        "a long enough password\n",
+        &["user", "add", "ann@team.example", "--role", "member"],
+    );
+    assert!(added.success, "{}", added.stderr);
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "odd.csv",
+        b"Who,Reach,Level\nAda Lovelace,ada@engines.example,B\n",
+    );
+    rapport.fails(
+        &["import", &file],
+        &["no column holds a name or an email", "Who, Reach"],
+    );
+    rapport.fails(
+        &["import", "--map", "Nope=name", &file],
+        &["--map", "no column 'Nope'"],
+    );
+    rapport.fails(
+        &["import", "--map", "Who=nickname", &file],
+        &["--map", "unknown field 'nickname'"],
+    );
+    rapport.fails(
+        &["import", "--format", "xls", &file],
+        &["--format", "unknown format 'xls'"],
+    );
+
+    let report = import(
+        &rapport,
+        &[
+            "--map",
+            "Who=name",
+            "--map",
+            "Reach=email",
+            "--map",
+            "Level=tier",
+            "--owner",
+            "ann@team.example",
+            &file,
+        ],
+    );
+    assert_eq!(counts(&report), [1, 1, 0, 0, 0]);
+    let ada = rapport.show("ada@engines.example");
+    assert_eq!(ada["tier"], "B");
+    assert_eq!(ada["owner_id"], 2, "Ann's book");
+}
+
+#[test]
+fn an_email_given_to_one_contact_is_not_given_to_another_in_the_same_file() {
+    let rapport = Rapport::new();
+    let ada = rapport.add("Ada Lovelace", &["--email", "ada@engines.example"]);
+    let bob = rapport.add("Bob Phone", &["--phone", "+1 555 0123"]);
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "clash.csv",
+        b"name,email,phone\n\
+Ada Lovelace,ada@engines.example; shared@engines.example,\n\
+Bob Phone,shared@engines.example,+1 555 0123\n",
+    );
+    let report = import(&rapport, &[&file]);
+    // Ada gains the shared address; Bob's row (matched by phone) would take it from her.
+    assert_eq!(counts(&report), [2, 0, 1, 0, 0]);
+    let (line, column, reason) = &rejected(&report)[0];
+    assert_eq!((*line, column.as_deref()), (3, None));
+    assert!(reason.contains(&format!("belongs to #{ada}")), "{reason}");
+    assert_eq!(
+        rapport.show(&ada.to_string())["emails"][1],
+        "shared@engines.example"
+    );
+    assert_eq!(
+        rapport.show(&bob.to_string())["emails"],
+        serde_json::json!([])
+    );
+}
