@@ -15,6 +15,7 @@ pub mod opportunity;
 pub mod punctuality;
 pub mod renewal;
 pub mod schedule;
+pub mod search;
 pub mod vocab;
 pub mod when;
 

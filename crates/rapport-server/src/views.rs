@@ -870,3 +870,74 @@ impl From<&OrganizationHealth> for OrganizationHealthView {
         }
     }
 }
+
+/// Where a search result matched.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchedView {
+    /// `name`, `organization`, `email`, `domain`, `notes` or `touch`.
+    pub field: String,
+    /// The text that matched (for a touch: its summary, needs and next approach).
+    pub text: String,
+    /// The touch, when `field` is `touch`.
+    pub touch_id: Option<i64>,
+}
+
+impl From<&rapport_core::search::Matched> for MatchedView {
+    fn from(m: &rapport_core::search::Matched) -> Self {
+        MatchedView {
+            field: m.field.as_str().to_owned(),
+            text: m.text.clone(),
+            touch_id: m.touch.map(|t| t.0),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactHitView {
+    pub contact: ContactSummaryView,
+    pub matched: Vec<MatchedView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationHitView {
+    pub id: i64,
+    pub name: String,
+    pub domain: Option<String>,
+    pub matched: Vec<MatchedView>,
+}
+
+/// Search results, best first: contacts, then organizations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchView {
+    pub query: String,
+    pub contacts: Vec<ContactHitView>,
+    pub organizations: Vec<OrganizationHitView>,
+}
+
+impl SearchView {
+    pub fn new(query: &str, found: &rapport_store::SearchResults) -> Self {
+        let matched =
+            |m: &[rapport_core::search::Matched]| m.iter().map(MatchedView::from).collect();
+        SearchView {
+            query: query.trim().to_owned(),
+            contacts: found
+                .contacts
+                .iter()
+                .map(|hit| ContactHitView {
+                    contact: ContactSummaryView::from(&hit.contact),
+                    matched: matched(&hit.matched),
+                })
+                .collect(),
+            organizations: found
+                .organizations
+                .iter()
+                .map(|o| OrganizationHitView {
+                    id: o.id.0,
+                    name: o.name.clone(),
+                    domain: o.domain.clone(),
+                    matched: matched(&o.matched),
+                })
+                .collect(),
+        }
+    }
+}

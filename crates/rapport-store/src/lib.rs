@@ -52,6 +52,7 @@ pub use network::{Neighbour, Network};
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
 };
+pub use search::{ContactHit, OrganizationHit, SearchResults};
 pub use sessions::{LoginFailures, NewSession, Session};
 pub use touches::NewTouch;
 pub use users::{Account, ApiToken, Authenticated, NewUser};

@@ -106,6 +106,18 @@ pub enum Command {
     /// Fill an empty database with a large generated book, for benchmarks (docs/benchmarks.md)
     #[command(hide = true)]
     Generate(GenerateArgs),
+    /// Find contacts and organizations by any words: names (a typo forgiven), emails, notes, what was said in touches
+    Search(SearchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words, each the start of a word: "acme retreat migr"
+    #[arg(required = true, num_args = 1..)]
+    pub text: Vec<String>,
+    /// Most contacts (and most organizations) to show
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Args)]

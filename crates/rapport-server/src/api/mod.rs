@@ -33,7 +33,7 @@ use crate::openapi::CommonResponses;
 use crate::problem::{FieldError, Problem};
 use crate::views::{
     AgendaView, ContactSummaryView, ContactView, FollowUpView, HoldView, OrganizationView,
-    ScheduleChangeView, TouchView,
+    ScheduleChangeView, SearchView, TouchView,
 };
 
 mod relationships;
@@ -112,6 +112,7 @@ pub fn routes() -> Router<AppState> {
             "/organizations/{id}/competitors",
             get(relationships::list_competitors).post(relationships::record_competitor),
         )
+        .route("/search", get(search))
 }
 
 #[derive(Debug, OpenApi)]
@@ -135,7 +136,7 @@ pub fn routes() -> Router<AppState> {
         relationships::forecast, relationships::rules, relationships::change_rules,
         relationships::list_competitors, relationships::record_competitor,
         relationships::introduce, relationships::network, relationships::contact_health,
-        relationships::organization_health, relationships::at_risk
+        relationships::organization_health, relationships::at_risk, search
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -1436,4 +1437,38 @@ async fn show_organization(
     Ok(Json(OrganizationView::from(
         &state.store.organization(id).await?,
     )))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Words to find, each the start of a word (names also forgive a typo or two): in a
+    /// contact's name, organization, emails, notes or touches, or an organization's name
+    /// or domain.
+    q: String,
+    /// Most contacts (and most organizations) to return (1–1000, default 20).
+    limit: Option<String>,
+}
+
+/// Full-text search, best first, each result saying what matched. Someone else's private
+/// touch text is never searched.
+#[utoipa::path(get, path = "/api/v1/search", params(SearchQuery), responses(
+    (status = 200, body = SearchView),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+))]
+async fn search(
+    State(state): State<AppState>,
+    Actor(account): Actor,
+    Params(query): Params<SearchQuery>,
+) -> ApiResult<Json<SearchView>> {
+    let limit = limit("limit", query.limit.as_deref(), 20)?;
+    let found = state
+        .store
+        .search(
+            account.user.id,
+            &query.q,
+            usize::try_from(limit).unwrap_or(20),
+        )
+        .await?;
+    Ok(Json(SearchView::new(&query.q, &found)))
 }

@@ -67,6 +67,7 @@ pub async fn show(
                 short_date(c.next_touch.on),
                 days_phrase(today, c.next_touch.on)
             ),
+            matched: vec![],
         })
         .collect();
     let touches = state

@@ -1,4 +1,5 @@
-//! `/search?q=`: contacts by a fragment of their name, email, organization, notes or touches.
+//! `/search?q=`: contacts by any words of their name, email, organization, notes or touches
+//! (full-text, the store's `search`), each saying what matched, and organizations.
 //! With `partial=1` (what the page's script asks for as you type) only the results list is
 //! sent, to be swapped into the page; without JavaScript the form submits and the whole page
 //! comes back.
@@ -14,7 +15,7 @@ use super::{Chrome, SignedIn, WebResult, page, short_date};
 use crate::AppState;
 
 /// The most results one search shows.
-const MAX_RESULTS: i64 = 50;
+const MAX_RESULTS: usize = 50;
 
 #[derive(Debug)]
 pub struct Hit {
@@ -23,6 +24,22 @@ pub struct Hit {
     pub organization: Option<String>,
     pub email: Option<String>,
     pub next_touch: String,
+    /// "organization: Acme Freight", "touch: Met at the retreat · data migration".
+    pub matched: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct OrganizationHit {
+    pub id: i64,
+    pub name: String,
+    pub matched: Vec<String>,
+}
+
+fn matched(found: &[rapport_core::search::Matched]) -> Vec<String> {
+    found
+        .iter()
+        .map(|m| format!("{}: {}", m.field.as_str(), m.text))
+        .collect()
 }
 
 #[derive(Template)]
@@ -31,6 +48,7 @@ struct SearchPage {
     chrome: Chrome,
     query: String,
     hits: Vec<Hit>,
+    organizations: Vec<OrganizationHit>,
 }
 
 #[derive(Template)]
@@ -38,6 +56,7 @@ struct SearchPage {
 struct SearchResults {
     query: String,
     hits: Vec<Hit>,
+    organizations: Vec<OrganizationHit>,
 }
 
 #[derive(Template)]
@@ -61,21 +80,36 @@ pub async fn show(
     Query(query): Query<SearchQuery>,
 ) -> WebResult<Response> {
     let today = user.today();
-    let hits = state
+    let found = state
         .store
-        .search_contacts(user.user(), &query.q, MAX_RESULTS)
-        .await?
+        .search(user.user(), &query.q, MAX_RESULTS)
+        .await?;
+    let hits = found
+        .contacts
         .into_iter()
-        .map(|c| Hit {
-            id: c.id.0,
-            name: c.name,
-            organization: c.organization,
-            email: c.email,
-            next_touch: format!(
-                "{} ({})",
-                short_date(c.next_touch.on),
-                days_phrase(today, c.next_touch.on)
-            ),
+        .map(|hit| {
+            let c = hit.contact;
+            Hit {
+                id: c.id.0,
+                name: c.name,
+                organization: c.organization,
+                email: c.email,
+                next_touch: format!(
+                    "{} ({})",
+                    short_date(c.next_touch.on),
+                    days_phrase(today, c.next_touch.on)
+                ),
+                matched: matched(&hit.matched),
+            }
+        })
+        .collect();
+    let organizations = found
+        .organizations
+        .into_iter()
+        .map(|o| OrganizationHit {
+            id: o.id.0,
+            name: o.name,
+            matched: matched(&o.matched),
         })
         .collect();
     let query_text = query.q.trim().to_owned();
@@ -84,6 +118,7 @@ pub async fn show(
             &SearchResults {
                 query: query_text,
                 hits,
+                organizations,
             },
             StatusCode::OK,
         ),
@@ -93,6 +128,7 @@ pub async fn show(
                 chrome: user.chrome("Search"),
                 query: query_text,
                 hits,
+                organizations,
             },
             StatusCode::OK,
         ),

@@ -12,6 +12,7 @@ mod import;
 mod network;
 mod opportunity;
 mod organization;
+mod search;
 mod serve;
 mod settings;
 mod touch;
@@ -98,6 +99,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => export::run(&app, &args).await,
         Command::Import(args) => import::run(&app, &args).await,
         Command::Backup(args) => backup::backup(&app, &args).await,
+        Command::Search(args) => search::run(&app, &args).await,
         // Run above, without opening the store.
         Command::Restore(_) => Ok(()),
     }

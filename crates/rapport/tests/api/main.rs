@@ -9,6 +9,7 @@ mod docs;
 mod export;
 mod matrix;
 mod relationships;
+mod search;
 mod server;
 mod sessions;
 mod team;

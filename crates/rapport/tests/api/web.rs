@@ -6,7 +6,7 @@ use crate::sessions::PASSWORD;
 use crate::support::Rapport;
 
 /// Logs in through the form; returns the `Cookie` header.
-fn form_login(server: &Server, email: &str) -> String {
+pub(crate) fn form_login(server: &Server, email: &str) -> String {
     let reply = server.request(
         "POST",
         "/login",

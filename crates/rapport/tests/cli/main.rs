@@ -15,5 +15,6 @@ mod data;
 mod errors;
 mod intel;
 mod json;
+mod search;
 mod stories;
 mod support;
