@@ -8,6 +8,7 @@
 pub mod access;
 pub mod agenda;
 pub mod cadence;
+pub mod duplicates;
 pub mod email;
 pub mod health;
 pub mod network;

@@ -153,6 +153,7 @@ vocabulary! {
         Reassign => "reassign",
         Revoke => "revoke",
         Close => "close",
+        Merge => "merge",
     }
 }
 

@@ -18,6 +18,7 @@ mod export;
 mod health;
 mod import;
 mod insights;
+mod merge;
 mod network;
 mod organizations;
 mod relationships;
@@ -48,6 +49,7 @@ pub use export::{EXPORT_RIGHT, ExportFormat, ExportSummary};
 pub use health::{ContactHealth, OrganizationHealth};
 pub use import::ImportSummary;
 pub use insights::TouchWith;
+pub use merge::{DuplicatePair, Evidence, Merged, Moved};
 pub use network::{Neighbour, Network};
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,

@@ -108,6 +108,25 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Find contacts and organizations by any words: names (a typo forgiven), emails, notes, what was said in touches
     Search(SearchArgs),
+    /// Likely duplicate contacts with the evidence: the same phone, alike names at one organization
+    Duplicates(DuplicatesArgs),
+    /// Merge contact B into contact A: everything of B moves to A, B is archived
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DuplicatesArgs {
+    /// Most pairs to show
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The contact that stays (id, email or name)
+    pub survivor: String,
+    /// The duplicate merged into it, then archived (id, email or name)
+    pub duplicate: String,
 }
 
 #[derive(Debug, Args)]

@@ -117,7 +117,7 @@ pub async fn show(
     .await
 }
 
-fn contact_id(text: &str) -> WebResult<ContactId> {
+pub(super) fn contact_id(text: &str) -> WebResult<ContactId> {
     text.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)

@@ -11,6 +11,7 @@ mod assets;
 mod charts;
 mod contact;
 mod dashboard;
+mod duplicates;
 mod login;
 mod organization;
 mod search;
@@ -66,6 +67,8 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/cadence", post(settings::set_cadence_default))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/assets/{file}", get(assets::serve))
+        .route("/duplicates", get(duplicates::show))
+        .route("/contacts/{id}/merge", post(duplicates::merge))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

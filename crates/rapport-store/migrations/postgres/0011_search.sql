@@ -49,7 +49,12 @@ BEGIN
             PERFORM contact_text_refresh(NEW.id);
         END IF;
     ELSIF TG_TABLE_NAME = 'contact_emails' THEN
-        PERFORM contact_text_refresh(CASE WHEN TG_OP = 'DELETE' THEN OLD.contact_id ELSE NEW.contact_id END);
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            PERFORM contact_text_refresh(OLD.contact_id);
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            PERFORM contact_text_refresh(NEW.contact_id);
+        END IF;
     ELSE
         PERFORM contact_text_refresh(c.id) FROM contacts c WHERE c.organization_id = NEW.id;
     END IF;
@@ -62,7 +67,7 @@ CREATE TRIGGER contact_text_contacts
 AFTER INSERT OR DELETE OR UPDATE OF name, organization_id, notes ON contacts
 FOR EACH ROW EXECUTE FUNCTION contact_text_changed();
 CREATE TRIGGER contact_text_emails
-AFTER INSERT OR DELETE ON contact_emails
+AFTER INSERT OR DELETE OR UPDATE OF contact_id, email ON contact_emails
 FOR EACH ROW EXECUTE FUNCTION contact_text_changed();
 CREATE TRIGGER contact_text_organizations
 AFTER UPDATE OF name ON organizations
@@ -86,3 +91,7 @@ CREATE INDEX touches_text ON touches USING GIN (to_tsvector('simple',
     search_words(summary) || ' ' || search_words(needs) || ' ' || search_words(next_approach)));
 CREATE INDEX organizations_text ON organizations USING GIN (to_tsvector('simple',
     search_words(name) || ' ' || search_words(domain)));
+
+-- Merging duplicates (merge.rs): the contact a merged one now lives on in. The merged contact
+-- stays, archived and empty, so its id and its audit history still lead somewhere.
+ALTER TABLE contacts ADD COLUMN merged_into BIGINT;

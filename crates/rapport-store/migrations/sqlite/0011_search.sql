@@ -59,6 +59,17 @@ CREATE TRIGGER contact_text_email_delete AFTER DELETE ON contact_emails BEGIN
     WHERE c.id = OLD.contact_id;
 END;
 
+-- An email moved to another contact (a merge): both rows again.
+CREATE TRIGGER contact_text_email_update AFTER UPDATE OF contact_id, email ON contact_emails BEGIN
+    DELETE FROM contact_text WHERE rowid IN (OLD.contact_id, NEW.contact_id);
+    INSERT INTO contact_text (rowid, name, organization, emails, notes)
+    SELECT c.id, c.name, o.name,
+           (SELECT group_concat(e.email, ' ') FROM contact_emails e WHERE e.contact_id = c.id),
+           c.notes
+    FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id
+    WHERE c.id IN (OLD.contact_id, NEW.contact_id);
+END;
+
 -- A renamed organization: the rows of its people.
 CREATE TRIGGER contact_text_organization_rename AFTER UPDATE OF name ON organizations BEGIN
     DELETE FROM contact_text WHERE rowid IN (SELECT id FROM contacts WHERE organization_id = NEW.id);
@@ -115,3 +126,7 @@ CREATE TRIGGER organization_text_delete AFTER DELETE ON organizations BEGIN
     INSERT INTO organization_text (organization_text, rowid, name, domain)
     VALUES ('delete', OLD.id, OLD.name, OLD.domain);
 END;
+
+-- Merging duplicates (merge.rs): the contact a merged one now lives on in. The merged contact
+-- stays, archived and empty, so its id and its audit history still lead somewhere.
+ALTER TABLE contacts ADD COLUMN merged_into BIGINT;

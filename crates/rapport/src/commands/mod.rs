@@ -9,6 +9,7 @@ mod contact;
 mod export;
 mod health;
 mod import;
+mod merge;
 mod network;
 mod opportunity;
 mod organization;
@@ -100,6 +101,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Import(args) => import::run(&app, &args).await,
         Command::Backup(args) => backup::backup(&app, &args).await,
         Command::Search(args) => search::run(&app, &args).await,
+        Command::Duplicates(args) => merge::duplicates(&app, &args).await,
+        Command::Merge(args) => merge::merge(&app, &args).await,
         // Run above, without opening the store.
         Command::Restore(_) => Ok(()),
     }

@@ -27,7 +27,7 @@ pub(crate) fn form_login(server: &Server, email: &str) -> String {
 }
 
 /// The CSRF token a page's forms carry.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("a form with a CSRF field") + marker.len();
     html[start..start + 64].to_owned()

@@ -15,6 +15,7 @@ mod data;
 mod errors;
 mod intel;
 mod json;
+mod merge;
 mod search;
 mod stories;
 mod support;

@@ -111,6 +111,7 @@ fn the_upgrade_indexes_what_the_database_already_holds() {
             "DROP TRIGGER contact_text_delete",
             "DROP TRIGGER contact_text_email_insert",
             "DROP TRIGGER contact_text_email_delete",
+            "DROP TRIGGER contact_text_email_update",
             "DROP TRIGGER contact_text_organization_rename",
             "DROP TRIGGER touch_text_insert",
             "DROP TRIGGER touch_text_update",
@@ -122,6 +123,7 @@ fn the_upgrade_indexes_what_the_database_already_holds() {
             "DROP TABLE contact_text",
             "DROP TABLE touch_text",
             "DROP TABLE organization_text",
+            "ALTER TABLE contacts DROP COLUMN merged_into",
         ]
     } else {
         &[
@@ -133,6 +135,7 @@ fn the_upgrade_indexes_what_the_database_already_holds() {
             "DROP INDEX organizations_text",
             "DROP INDEX contacts_name_trigram",
             "DROP FUNCTION search_words",
+            "ALTER TABLE contacts DROP COLUMN merged_into",
         ]
     };
     for sql in undo {
