@@ -64,8 +64,9 @@ struct Dialect {
     touch_order: &'static str,
     /// The organization index joined to `organizations o`; `$1` is the query.
     organization_match: &'static str,
-    /// `all` or `any` of the terms, each matching the start of a word.
-    query: fn(&[String], bool) -> String,
+    /// `all` or `any` of the terms, each matching a whole word or, with `prefix`, the start
+    /// of a word.
+    query: fn(&[String], bool, bool) -> String,
 }
 
 const SQLITE: Dialect = Dialect {
@@ -74,12 +75,13 @@ const SQLITE: Dialect = Dialect {
     touch_order: "f.rowid DESC",
     organization_match: "organization_text f JOIN organizations o ON o.id = f.rowid \
                          WHERE organization_text MATCH $1",
-    query: |terms, all| {
+    query: |terms, all, prefix| {
         // Terms are letters and digits only (`search::terms`), so quoting cannot break out.
         let join = if all { " " } else { " OR " };
+        let star = if prefix { "*" } else { "" };
         terms
             .iter()
-            .map(|t| format!("\"{t}\"*"))
+            .map(|t| format!("\"{t}\"{star}"))
             .collect::<Vec<_>>()
             .join(join)
     },
@@ -91,14 +93,18 @@ const POSTGRES: Dialect = Dialect {
     touch_match: "touches t WHERE to_tsvector('simple', search_words(t.summary) || ' ' || \
                   search_words(t.needs) || ' ' || search_words(t.next_approach)) \
                   @@ to_tsquery('simple', $1)",
-    touch_order: "t.id DESC",
+    // `+ 0`: the index on id must not drive the query. With it, a word the planner cannot
+    // see (a parameter, or a generic plan) is walked for backwards through every touch;
+    // without it the GIN index finds the matches and only those are sorted.
+    touch_order: "t.id + 0 DESC",
     organization_match: "organizations o WHERE to_tsvector('simple', search_words(o.name) \
                          || ' ' || search_words(o.domain)) @@ to_tsquery('simple', $1)",
-    query: |terms, all| {
+    query: |terms, all, prefix| {
         let join = if all { " & " } else { " | " };
+        let star = if prefix { ":*" } else { "" };
         terms
             .iter()
-            .map(|t| format!("'{t}':*"))
+            .map(|t| format!("'{t}'{star}"))
             .collect::<Vec<_>>()
             .join(join)
     },
@@ -130,14 +136,19 @@ impl Store {
             return Ok(SearchResults::default());
         }
         let dialect = self.dialect();
-        let all = (dialect.query)(&terms, true);
         let mut found = Candidates::default();
 
+        // Each way of matching asks for whole words first and for words' starts only when
+        // whole words did not fill its candidates: an index answers a whole word a page at a
+        // time, but gathers every word a prefix starts before answering, which for a word in
+        // a million touches costs a hundred times more.
         let own = format!(
             "SELECT c.id FROM {} AND c.archived_at IS NULL LIMIT $2",
             dialect.contact_match
         );
-        found.contacts.extend(self.contact_ids(&own, &all).await?);
+        found
+            .contacts
+            .extend(self.whole_words_first(&own, &terms, true).await?);
 
         let said = format!(
             "SELECT t.id, t.contact_id FROM {} AND (t.private = 0 OR t.author_id = $3) \
@@ -146,22 +157,26 @@ impl Store {
              ORDER BY {} LIMIT $2",
             dialect.touch_match, dialect.touch_order
         );
-        for row in sqlx::query(&said)
-            .bind(&all)
-            .bind(CANDIDATES)
-            .bind(viewer.0)
-            .fetch_all(&self.pool)
-            .await?
-        {
-            found.touches.insert(TouchId(rows::int(&row, "id")?));
-            found
-                .contacts
-                .insert(ContactId(rows::int(&row, "contact_id")?));
+        for prefix in [false, true] {
+            let rows = sqlx::query(&said)
+                .bind((dialect.query)(&terms, true, prefix))
+                .bind(CANDIDATES)
+                .bind(viewer.0)
+                .fetch_all(&self.pool)
+                .await?;
+            for row in &rows {
+                found.touches.insert(TouchId(rows::int(row, "id")?));
+                found
+                    .contacts
+                    .insert(ContactId(rows::int(row, "contact_id")?));
+            }
+            if filled(rows.len()) {
+                break;
+            }
         }
 
         if terms.len() > 1 && found.contacts.len() < limit {
-            let any = (dialect.query)(&terms, false);
-            for id in self.contact_ids(&own, &any).await? {
+            for id in self.whole_words_first(&own, &terms, false).await? {
                 found.contacts.insert(id);
                 found.all_touches_of.insert(id);
             }
@@ -185,11 +200,27 @@ impl Store {
         }
         hits.truncate(limit);
 
-        let organizations = self.search_organizations(&terms, &all, limit).await?;
+        let organizations = self.search_organizations(&terms, limit).await?;
         Ok(SearchResults {
             contacts: hits.into_iter().map(|(_, hit)| hit).collect(),
             organizations,
         })
+    }
+
+    /// The contacts `sql` finds for `all` (or any) of the terms as whole words, and as words'
+    /// starts when whole words do not fill the candidates.
+    async fn whole_words_first(
+        &self,
+        sql: &str,
+        terms: &[String],
+        all: bool,
+    ) -> Result<Vec<ContactId>> {
+        let query = self.dialect().query;
+        let mut found = self.contact_ids(sql, &query(terms, all, false)).await?;
+        if !filled(found.len()) {
+            found.extend(self.contact_ids(sql, &query(terms, all, true)).await?);
+        }
+        Ok(found)
     }
 
     async fn contact_ids(&self, sql: &str, query: &str) -> Result<Vec<ContactId>> {
@@ -230,7 +261,7 @@ impl Store {
                     if near.is_empty() {
                         continue;
                     }
-                    let query = format!("name : ({})", (SQLITE.query)(&near, false));
+                    let query = format!("name : ({})", (SQLITE.query)(&near, false, false));
                     let sql = format!(
                         "SELECT c.id FROM {} AND c.archived_at IS NULL LIMIT $2",
                         SQLITE.contact_match
@@ -391,16 +422,16 @@ impl Store {
     async fn search_organizations(
         &self,
         terms: &[String],
-        all: &str,
         limit: usize,
     ) -> Result<Vec<OrganizationHit>> {
+        let all = (self.dialect().query)(terms, true, true);
         let sql = format!(
             "SELECT o.id, o.name, o.domain FROM {} LIMIT $2",
             self.dialect().organization_match
         );
         let mut hits = Vec::new();
         for row in sqlx::query(&sql)
-            .bind(all)
+            .bind(&all)
             .bind(CANDIDATES)
             .fetch_all(&self.pool)
             .await?
@@ -434,6 +465,11 @@ impl Store {
         hits.truncate(limit);
         Ok(hits.into_iter().map(|(_, hit)| hit).collect())
     }
+}
+
+/// Whether a way of matching found all the candidates it may.
+fn filled(found: usize) -> bool {
+    i64::try_from(found).is_ok_and(|n| n >= CANDIDATES)
 }
 
 fn order(a: &(u32, ContactHit), b: &(u32, ContactHit)) -> std::cmp::Ordering {
