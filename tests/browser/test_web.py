@@ -1,11 +1,14 @@
 """A seller's morning in the web UI, in headless Chromium: log in, work the agenda, hold a
-contact and see them come back, search, the quick-log shortcut, and the phone-sized screen."""
+contact and see them come back, search, the quick-log shortcut, the phone-sized screen, and
+merging a duplicate."""
 
+import os
 import re
+import subprocess
 
 from playwright.sync_api import expect
 
-from conftest import Server, log_in, screenshot
+from conftest import BIN, NOW, Server, log_in, screenshot
 
 
 def row(page, name):
@@ -173,3 +176,32 @@ def test_importing_a_spreadsheet_with_a_preview_first(page, server, tmp_path):
     page.get_by_role("search").get_by_label("Search contacts").fill("Imogen")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Imogen Importer")).to_be_visible()
+
+
+def test_merging_a_duplicate_from_the_duplicates_page(page, db):
+    # A second Dana at her organization, with a misspelt name and a home address.
+    subprocess.run(
+        [BIN, "--db", str(db), "--now", NOW, "--tz", "UTC", "contact", "add", "Dana Whitfeld",
+         "--org", "Halcyon Freight", "--email", "dana.w@home.example"],
+        check=True,
+        capture_output=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")},
+    )
+    server = Server(db, NOW)
+    try:
+        log_in(page, server.base)
+        page.get_by_role("link", name="Duplicates").click()
+        pair = page.locator("ul.duplicates > li").filter(has_text="Dana Whitfeld")
+        expect(pair).to_contain_text("similar names at Halcyon Freight")
+        screenshot(page, "duplicates-desktop")
+        pair.get_by_role("button", name=re.compile(r"^Keep #\d+ Dana Whitfield, merge")).click()
+        expect(page.locator("#notice")).to_have_text("Merged into Dana Whitfield.")
+        expect(page.get_by_text("Dana Whitfeld")).to_have_count(0)
+
+        # Everything of the twin is Dana's now: her home address finds her.
+        page.goto(server.base + "/search?q=dana.w%40home")
+        results = page.locator("#search-results")
+        expect(results.get_by_role("link", name="Dana Whitfield")).to_have_count(1)
+        expect(results).to_contain_text("email: dana.w@home.example")
+    finally:
+        server.stop()

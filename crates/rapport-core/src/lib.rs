@@ -8,6 +8,7 @@
 pub mod access;
 pub mod agenda;
 pub mod cadence;
+pub mod duplicates;
 pub mod email;
 pub mod health;
 pub mod network;
@@ -17,6 +18,7 @@ pub mod playbook;
 pub mod punctuality;
 pub mod renewal;
 pub mod schedule;
+pub mod search;
 pub mod suggest;
 pub mod vocab;
 pub mod when;

@@ -155,6 +155,7 @@ vocabulary! {
         Close => "close",
         Retire => "retire",
         Import => "import",
+        Merge => "merge",
     }
 }
 

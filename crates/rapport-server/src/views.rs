@@ -1119,3 +1119,177 @@ impl ImportReportView {
         out
     }
 }
+
+/// Where a search result matched.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchedView {
+    /// `name`, `organization`, `email`, `domain`, `notes` or `touch`.
+    pub field: String,
+    /// The text that matched (for a touch: its summary, needs and next approach).
+    pub text: String,
+    /// The touch, when `field` is `touch`.
+    pub touch_id: Option<i64>,
+}
+
+impl From<&rapport_core::search::Matched> for MatchedView {
+    fn from(m: &rapport_core::search::Matched) -> Self {
+        MatchedView {
+            field: m.field.as_str().to_owned(),
+            text: m.text.clone(),
+            touch_id: m.touch.map(|t| t.0),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactHitView {
+    pub contact: ContactSummaryView,
+    pub matched: Vec<MatchedView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationHitView {
+    pub id: i64,
+    pub name: String,
+    pub domain: Option<String>,
+    pub matched: Vec<MatchedView>,
+}
+
+/// Search results, best first: contacts, then organizations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchView {
+    pub query: String,
+    pub contacts: Vec<ContactHitView>,
+    pub organizations: Vec<OrganizationHitView>,
+}
+
+impl SearchView {
+    pub fn new(query: &str, found: &rapport_store::SearchResults) -> Self {
+        let matched =
+            |m: &[rapport_core::search::Matched]| m.iter().map(MatchedView::from).collect();
+        SearchView {
+            query: query.trim().to_owned(),
+            contacts: found
+                .contacts
+                .iter()
+                .map(|hit| ContactHitView {
+                    contact: ContactSummaryView::from(&hit.contact),
+                    matched: matched(&hit.matched),
+                })
+                .collect(),
+            organizations: found
+                .organizations
+                .iter()
+                .map(|o| OrganizationHitView {
+                    id: o.id.0,
+                    name: o.name.clone(),
+                    domain: o.domain.clone(),
+                    matched: matched(&o.matched),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Why two contacts look like one person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceView {
+    /// `same_phone`, `same_name` or `similar_names`.
+    pub kind: String,
+    /// "same phone +1 555 123 4567", "similar names at Acme Logistics".
+    pub description: String,
+}
+
+impl From<&rapport_store::Evidence> for EvidenceView {
+    fn from(evidence: &rapport_store::Evidence) -> Self {
+        use rapport_core::duplicates::NameLikeness;
+        use rapport_store::Evidence;
+        let (kind, description) = match evidence {
+            Evidence::SamePhone(phone) => ("same_phone", format!("same phone {phone}")),
+            Evidence::Names {
+                likeness,
+                organization,
+            } => {
+                let (kind, what) = match likeness {
+                    NameLikeness::Same => ("same_name", "same name"),
+                    NameLikeness::Similar => ("similar_names", "similar names"),
+                };
+                let place = organization
+                    .as_deref()
+                    .map(|o| format!(" at {o}"))
+                    .unwrap_or_default();
+                (kind, format!("{what}{place}"))
+            }
+        };
+        EvidenceView {
+            kind: kind.to_owned(),
+            description,
+        }
+    }
+}
+
+/// Two contacts that look like one person, the lower id first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicatePairView {
+    pub first: ContactSummaryView,
+    pub second: ContactSummaryView,
+    pub evidence: Vec<EvidenceView>,
+}
+
+impl From<&rapport_store::DuplicatePair> for DuplicatePairView {
+    fn from(pair: &rapport_store::DuplicatePair) -> Self {
+        DuplicatePairView {
+            first: ContactSummaryView::from(&pair.first),
+            second: ContactSummaryView::from(&pair.second),
+            evidence: pair.evidence.iter().map(EvidenceView::from).collect(),
+        }
+    }
+}
+
+/// How many records a merge moved from the merged contact to the survivor.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovedView {
+    pub touches: u64,
+    pub follow_ups: u64,
+    pub opportunities: u64,
+    pub stage_changes: u64,
+    pub roles: u64,
+    pub emails: u64,
+    pub phones: u64,
+    pub tags: u64,
+    pub introductions: u64,
+}
+
+/// A merge done: the survivor, the merged contact (now archived, `merged_into` the
+/// survivor), what moved, and the survivor's next touch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MergeView {
+    pub survivor_id: i64,
+    pub merged_id: i64,
+    pub moved: MovedView,
+    pub next_touch_on: String,
+    pub next_touch_source: String,
+}
+
+impl From<&rapport_store::Merged> for MergeView {
+    fn from(m: &rapport_store::Merged) -> Self {
+        let moved = m.moved;
+        MergeView {
+            survivor_id: m.survivor.0,
+            merged_id: m.merged.0,
+            moved: MovedView {
+                touches: moved.touches,
+                follow_ups: moved.follow_ups,
+                opportunities: moved.opportunities,
+                stage_changes: moved.stage_changes,
+                roles: moved.roles,
+                emails: moved.emails,
+                phones: moved.phones,
+                tags: moved.tags,
+                introductions: moved.introductions,
+            },
+            next_touch_on: m.next_touch.on.to_string(),
+            next_touch_source: m.next_touch.source.to_string(),
+        }
+    }
+}

@@ -693,7 +693,7 @@ pub(crate) async fn ensure_user(conn: &mut AnyConnection, user: UserId) -> Resul
 }
 
 /// The position after the contact's last email or phone, so order survives removals.
-async fn next_position(
+pub(crate) async fn next_position(
     conn: &mut AnyConnection,
     table: &'static str,
     contact: ContactId,

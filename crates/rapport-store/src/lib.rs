@@ -19,6 +19,7 @@ mod health;
 mod import;
 mod insights;
 mod intake;
+mod merge;
 mod network;
 mod nurture;
 mod organizations;
@@ -53,6 +54,7 @@ pub use health::{ContactHealth, OrganizationHealth};
 pub use import::ImportSummary;
 pub use insights::TouchWith;
 pub use intake::{ImportOptions, ImportReport};
+pub use merge::{DuplicatePair, Evidence, Merged, Moved};
 pub use network::{Neighbour, Network};
 pub use nurture::{
     ContentFields, ContentPatch, ContentReplies, Handoff, Handoffs, HistoryLine, NurtureOwners,
@@ -63,6 +65,7 @@ pub use rapport_intake;
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,
 };
+pub use search::{ContactHit, OrganizationHit, SearchResults};
 pub use sessions::{LoginFailures, NewSession, Session};
 pub use suggestions::{ContactSuggestions, OrganizationSuggestions};
 pub use touches::NewTouch;

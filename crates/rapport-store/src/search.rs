@@ -1,66 +1,513 @@
-//! Finding contacts by a fragment of anything we know about them: name, email, organization,
-//! notes, and what was said in their touches (summary, needs, next approach).
+//! Full-text search over contacts (name, organization, emails, notes), what was said in their
+//! touches (summary, needs, next approach) and organizations (name, domain).
 //!
-//! A case-insensitive `LIKE` on both backends: simple and exact, and a scan, which is fine at
-//! a seller's scale. Ranked full-text search is a later step.
+//! The indexes (migration 0011) are SQLite FTS5 tables and PostgreSQL tsvector GIN indexes
+//! plus a pg_trgm index on names, all kept in step by triggers or as expression indexes, so
+//! no write has to remember them. Search is the one place besides migrations and the bulk
+//! loader whose SQL differs by backend, and only in how a text matches ([`Dialect`]).
+//!
+//! Each backend's index finds **candidates** — at most [`CANDIDATES`] per way of matching,
+//! so a query's cost does not grow with the book — and the core's rules
+//! (`rapport_core::search`) decide, the same on both backends, which candidates match every
+//! term and in what order, and say what matched. The ways, in order:
+//! 1. the contact's own text holds every term (a word starting with it);
+//! 2. one visible touch holds every term (the most recent touches first);
+//! 3. with several terms: the contact's own text holds some, their visible touches the rest
+//!    ("acme retreat migration": Acme is the organization, the rest was said at a meeting);
+//! 4. when those found fewer than asked: names one or two typos away (FTS5's vocabulary on
+//!    SQLite, trigram similarity on PostgreSQL).
+//!
+//! A private touch's text is searched for its author only: a match would tell what it says.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rapport_core::Role;
-use rapport_core::model::{ContactSummary, UserId};
+use rapport_core::model::{ContactId, ContactSummary, OrganizationId, TouchId, UserId};
+use rapport_core::search::{self, Field, Matched, Text};
 
 use crate::contacts::{SUMMARY_COLUMNS, contact_summary};
 use crate::error::Result;
-use crate::{Store, rows};
+use crate::{Backend, Store, rows};
+
+/// The most candidates one way of matching contributes: enough to rank the first page well,
+/// few enough that a common word costs the same in a big book as in a small one.
+const CANDIDATES: i64 = 200;
+
+/// A contact found, and what matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactHit {
+    pub contact: ContactSummary,
+    pub matched: Vec<Matched>,
+}
+
+/// An organization found, and what matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationHit {
+    pub id: OrganizationId,
+    pub name: String,
+    pub domain: Option<String>,
+    pub matched: Vec<Matched>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResults {
+    pub contacts: Vec<ContactHit>,
+    pub organizations: Vec<OrganizationHit>,
+}
+
+/// How each backend's index matches text. Everything else in a search query is shared.
+struct Dialect {
+    /// The contact index joined to `contacts c`; `$1` is the query.
+    contact_match: &'static str,
+    /// The touch index joined to `touches t`; `$1` is the query.
+    touch_match: &'static str,
+    /// Newest touches first, in the order the index can stream them.
+    touch_order: &'static str,
+    /// The organization index joined to `organizations o`; `$1` is the query.
+    organization_match: &'static str,
+    /// `all` or `any` of the terms, each matching a whole word or, with `prefix`, the start
+    /// of a word.
+    query: fn(&[String], bool, bool) -> String,
+}
+
+const SQLITE: Dialect = Dialect {
+    contact_match: "contact_text f JOIN contacts c ON c.id = f.rowid WHERE contact_text MATCH $1",
+    touch_match: "touch_text f JOIN touches t ON t.id = f.rowid WHERE touch_text MATCH $1",
+    touch_order: "f.rowid DESC",
+    organization_match: "organization_text f JOIN organizations o ON o.id = f.rowid \
+                         WHERE organization_text MATCH $1",
+    query: |terms, all, prefix| {
+        // Terms are letters and digits only (`search::terms`), so quoting cannot break out.
+        let join = if all { " " } else { " OR " };
+        let star = if prefix { "*" } else { "" };
+        terms
+            .iter()
+            .map(|t| format!("\"{t}\"{star}"))
+            .collect::<Vec<_>>()
+            .join(join)
+    },
+};
+
+const POSTGRES: Dialect = Dialect {
+    contact_match: "contact_text f JOIN contacts c ON c.id = f.contact_id \
+                    WHERE f.document @@ to_tsquery('simple', $1)",
+    touch_match: "touches t WHERE to_tsvector('simple', search_words(t.summary) || ' ' || \
+                  search_words(t.needs) || ' ' || search_words(t.next_approach)) \
+                  @@ to_tsquery('simple', $1)",
+    // `+ 0`: the index on id must not drive the query. With it, a word the planner cannot
+    // see (a parameter, or a generic plan) is walked for backwards through every touch;
+    // without it the GIN index finds the matches and only those are sorted.
+    touch_order: "t.id + 0 DESC",
+    organization_match: "organizations o WHERE to_tsvector('simple', search_words(o.name) \
+                         || ' ' || search_words(o.domain)) @@ to_tsquery('simple', $1)",
+    query: |terms, all, prefix| {
+        let join = if all { " & " } else { " | " };
+        let star = if prefix { ":*" } else { "" };
+        terms
+            .iter()
+            .map(|t| format!("'{t}'{star}"))
+            .collect::<Vec<_>>()
+            .join(join)
+    },
+};
+
+/// What the contact-side passes found: contacts, and the touches that matched for them.
+#[derive(Default)]
+struct Candidates {
+    contacts: BTreeSet<ContactId>,
+    touches: BTreeSet<TouchId>,
+    /// Contacts whose visible touches are all read (the mixed pass).
+    all_touches_of: BTreeSet<ContactId>,
+}
 
 impl Store {
-    /// Active contacts matching `fragment` anywhere `viewer` may read, in name order, at most
-    /// `limit`: the text of someone else's private touch is not searched (a match would tell
-    /// what it says). With `role`, only contacts holding it now. A blank fragment matches
-    /// nothing.
-    pub async fn search_contacts(
+    fn dialect(&self) -> &'static Dialect {
+        match self.backend {
+            Backend::Sqlite => &SQLITE,
+            Backend::Postgres => &POSTGRES,
+        }
+    }
+
+    /// Active contacts and organizations matching every word of `query`, as `viewer` may see
+    /// them, best first, at most `limit` of each; with `role`, only contacts holding it now. A
+    /// query without a letter or digit matches nothing.
+    pub async fn search(
         &self,
         viewer: UserId,
-        fragment: &str,
+        query: &str,
         role: Option<Role>,
-        limit: i64,
-    ) -> Result<Vec<ContactSummary>> {
-        let fragment = fragment.trim().to_lowercase();
-        if fragment.is_empty() {
-            return Ok(vec![]);
+        limit: usize,
+    ) -> Result<SearchResults> {
+        let terms = search::terms(query);
+        if terms.is_empty() || limit == 0 {
+            return Ok(SearchResults::default());
         }
-        let role_held = if role.is_some() {
-            "AND EXISTS (SELECT 1 FROM contact_roles r WHERE r.contact_id = c.id \
-             AND r.role = $4 AND r.until IS NULL)"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} \
-             FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
-             WHERE c.archived_at IS NULL AND ( \
-                c.name_key LIKE $1 ESCAPE '\\' \
-                OR LOWER(c.notes) LIKE $1 ESCAPE '\\' \
-                OR o.name_key LIKE $1 ESCAPE '\\' \
-                OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id \
-                    AND e.email LIKE $1 ESCAPE '\\') \
-                OR EXISTS (SELECT 1 FROM touches t WHERE t.contact_id = c.id \
-                    AND (t.private = 0 OR t.author_id = $3) \
-                    AND (LOWER(t.summary) LIKE $1 ESCAPE '\\' \
-                        OR LOWER(t.needs) LIKE $1 ESCAPE '\\' \
-                        OR LOWER(t.next_approach) LIKE $1 ESCAPE '\\'))) {role_held} \
-             ORDER BY c.name_key, c.id LIMIT $2"
+        let dialect = self.dialect();
+        let mut found = Candidates::default();
+
+        // Each way of matching asks for whole words first and for words' starts only when
+        // whole words did not fill its candidates: an index answers a whole word a page at a
+        // time, but gathers every word a prefix starts before answering, which for a word in
+        // a million touches costs a hundred times more.
+        let own = format!(
+            "SELECT c.id FROM {} AND c.archived_at IS NULL LIMIT $2",
+            dialect.contact_match
         );
-        let mut query = sqlx::query(&sql)
-            .bind(rows::like_pattern(&fragment))
-            .bind(limit)
-            .bind(viewer.0);
-        if let Some(role) = role {
-            query = query.bind(role.as_str());
+        found
+            .contacts
+            .extend(self.whole_words_first(&own, &terms, true).await?);
+
+        let said = format!(
+            "SELECT t.id, t.contact_id FROM {} AND (t.private = 0 OR t.author_id = $3) \
+             AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.contact_id \
+                 AND c.archived_at IS NULL) \
+             ORDER BY {} LIMIT $2",
+            dialect.touch_match, dialect.touch_order
+        );
+        for prefix in [false, true] {
+            let rows = sqlx::query(&said)
+                .bind((dialect.query)(&terms, true, prefix))
+                .bind(CANDIDATES)
+                .bind(viewer.0)
+                .fetch_all(&self.pool)
+                .await?;
+            for row in &rows {
+                found.touches.insert(TouchId(rows::int(row, "id")?));
+                found
+                    .contacts
+                    .insert(ContactId(rows::int(row, "contact_id")?));
+            }
+            if filled(rows.len()) {
+                break;
+            }
         }
-        query
+
+        if terms.len() > 1 && found.contacts.len() < limit {
+            for id in self.whole_words_first(&own, &terms, false).await? {
+                found.contacts.insert(id);
+                found.all_touches_of.insert(id);
+            }
+        }
+
+        let mut hits = self.rank(viewer, &terms, &found).await?;
+        if let Some(role) = role {
+            self.keep_holding(role, &mut hits).await?;
+        }
+        if hits.len() < limit {
+            let near = self.near_names(&terms).await?;
+            let more: Vec<ContactId> = near
+                .into_iter()
+                .filter(|id| !found.contacts.contains(id))
+                .collect();
+            if !more.is_empty() {
+                let typos = Candidates {
+                    contacts: more.into_iter().collect(),
+                    ..Candidates::default()
+                };
+                let mut near_hits = self.rank(viewer, &terms, &typos).await?;
+                if let Some(role) = role {
+                    self.keep_holding(role, &mut near_hits).await?;
+                }
+                hits.extend(near_hits);
+                hits.sort_by(order);
+            }
+        }
+        hits.truncate(limit);
+
+        let organizations = self.search_organizations(&terms, limit).await?;
+        Ok(SearchResults {
+            contacts: hits.into_iter().map(|(_, hit)| hit).collect(),
+            organizations,
+        })
+    }
+
+    /// Keeps the hits whose contact holds `role` now.
+    async fn keep_holding(&self, role: Role, hits: &mut Vec<(u32, ContactHit)>) -> Result<()> {
+        if hits.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT contact_id FROM contact_roles WHERE role = $1 AND until IS NULL \
+             AND contact_id IN ({})",
+            rows::placeholders(2, hits.len())
+        );
+        let mut holding = sqlx::query_scalar::<_, i64>(&sql).bind(role.as_str());
+        for (_, hit) in hits.iter() {
+            holding = holding.bind(hit.contact.id.0);
+        }
+        let holding: BTreeSet<i64> = holding.fetch_all(&self.pool).await?.into_iter().collect();
+        hits.retain(|(_, hit)| holding.contains(&hit.contact.id.0));
+        Ok(())
+    }
+
+    /// The contacts `sql` finds for `all` (or any) of the terms as whole words, and as words'
+    /// starts when whole words do not fill the candidates.
+    async fn whole_words_first(
+        &self,
+        sql: &str,
+        terms: &[String],
+        all: bool,
+    ) -> Result<Vec<ContactId>> {
+        let query = self.dialect().query;
+        let mut found = self.contact_ids(sql, &query(terms, all, false)).await?;
+        if !filled(found.len()) {
+            found.extend(self.contact_ids(sql, &query(terms, all, true)).await?);
+        }
+        Ok(found)
+    }
+
+    async fn contact_ids(&self, sql: &str, query: &str) -> Result<Vec<ContactId>> {
+        sqlx::query(sql)
+            .bind(query)
+            .bind(CANDIDATES)
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(contact_summary)
+            .map(|row| Ok(ContactId(rows::int(row, "id")?)))
             .collect()
     }
+
+    /// Active contacts with a name word near one of `terms` (the typo pass's candidates).
+    async fn near_names(&self, terms: &[String]) -> Result<Vec<ContactId>> {
+        let mut found = Vec::new();
+        for term in terms.iter().filter(|t| search::typos_allowed(t) > 0) {
+            match self.backend {
+                Backend::Sqlite => {
+                    // The index's own words for names with the term's first letter: a small
+                    // range of its vocabulary, compared in Rust.
+                    let Some(first) = term.chars().next() else {
+                        continue;
+                    };
+                    let after = char::from_u32(u32::from(first) + 1).unwrap_or(char::MAX);
+                    let words: Vec<String> = sqlx::query_scalar(
+                        "SELECT DISTINCT term FROM contact_text_terms \
+                         WHERE col = 'name' AND term >= $1 AND term < $2",
+                    )
+                    .bind(first.to_string())
+                    .bind(after.to_string())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let near: Vec<String> = words
+                        .into_iter()
+                        .filter(|w| search::near(term, w))
+                        .collect();
+                    if near.is_empty() {
+                        continue;
+                    }
+                    let query = format!("name : ({})", (SQLITE.query)(&near, false, false));
+                    let sql = format!(
+                        "SELECT c.id FROM {} AND c.archived_at IS NULL LIMIT $2",
+                        SQLITE.contact_match
+                    );
+                    found.extend(self.contact_ids(&sql, &query).await?);
+                }
+                Backend::Postgres => {
+                    found.extend(
+                        self.contact_ids("SELECT id FROM contacts_near_name($1, $2)", term)
+                            .await?,
+                    );
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Reads the candidates' text and keeps those matching every term, scored.
+    async fn rank(
+        &self,
+        viewer: UserId,
+        terms: &[String],
+        found: &Candidates,
+    ) -> Result<Vec<(u32, ContactHit)>> {
+        if found.contacts.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<i64> = found.contacts.iter().map(|c| c.0).collect();
+        let list = rows::placeholders(1, ids.len());
+
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, c.notes FROM contacts c \
+             LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id IN ({list})"
+        );
+        let mut query = sqlx::query(&sql);
+        for id in &ids {
+            query = query.bind(id);
+        }
+        let mut people: BTreeMap<ContactId, (ContactSummary, Option<String>)> = BTreeMap::new();
+        for row in query.fetch_all(&self.pool).await? {
+            let summary = contact_summary(&row)?;
+            people.insert(summary.id, (summary, rows::opt_text(&row, "notes")?));
+        }
+
+        let mut emails: HashMap<ContactId, Vec<String>> = HashMap::new();
+        let sql = format!(
+            "SELECT contact_id, email FROM contact_emails WHERE contact_id IN ({list}) \
+             ORDER BY contact_id, position"
+        );
+        let mut query = sqlx::query(&sql);
+        for id in &ids {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(&self.pool).await? {
+            emails
+                .entry(ContactId(rows::int(&row, "contact_id")?))
+                .or_default()
+                .push(rows::text(&row, "email")?);
+        }
+
+        let touches = self.touch_texts(viewer, found).await?;
+
+        let mut hits = Vec::new();
+        for (id, (contact, notes)) in people {
+            let mut texts = vec![Text {
+                field: Field::Name,
+                text: &contact.name,
+                touch: None,
+            }];
+            let optional = [
+                (Field::Organization, contact.organization.as_deref()),
+                (Field::Notes, notes.as_deref()),
+            ];
+            texts.extend(optional.into_iter().filter_map(|(field, text)| {
+                text.map(|text| Text {
+                    field,
+                    text,
+                    touch: None,
+                })
+            }));
+            texts.extend(emails.get(&id).into_iter().flatten().map(|e| Text {
+                field: Field::Email,
+                text: e,
+                touch: None,
+            }));
+            texts.extend(
+                touches
+                    .get(&id)
+                    .into_iter()
+                    .flatten()
+                    .map(|(touch, text)| Text {
+                        field: Field::Touch,
+                        text,
+                        touch: Some(*touch),
+                    }),
+            );
+            if let Some((score, matched)) = search::score(terms, &texts) {
+                hits.push((score, ContactHit { contact, matched }));
+            }
+        }
+        hits.sort_by(order);
+        Ok(hits)
+    }
+
+    /// The text of the touches that matched, and of every visible touch of the contacts the
+    /// mixed pass found, newest first: summary, needs and next approach, one line.
+    async fn touch_texts(
+        &self,
+        viewer: UserId,
+        found: &Candidates,
+    ) -> Result<HashMap<ContactId, Vec<(TouchId, String)>>> {
+        let mut texts: HashMap<ContactId, Vec<(TouchId, String)>> = HashMap::new();
+        let by_touch: Vec<i64> = found.touches.iter().map(|t| t.0).collect();
+        let by_contact: Vec<i64> = found.all_touches_of.iter().map(|c| c.0).collect();
+        let mut read = |rows: Vec<sqlx::any::AnyRow>| -> Result<()> {
+            for row in rows {
+                let parts: Vec<String> = ["summary", "needs", "next_approach"]
+                    .into_iter()
+                    .filter_map(|col| rows::opt_text(&row, col).transpose())
+                    .collect::<Result<_>>()?;
+                let touch = TouchId(rows::int(&row, "id")?);
+                let entry = texts
+                    .entry(ContactId(rows::int(&row, "contact_id")?))
+                    .or_default();
+                if !entry.iter().any(|(t, _)| *t == touch) {
+                    entry.push((touch, parts.join(" · ")));
+                }
+            }
+            Ok(())
+        };
+        const COLUMNS: &str = "t.id, t.contact_id, t.summary, t.needs, t.next_approach";
+        if !by_touch.is_empty() {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM touches t WHERE t.id IN ({})",
+                rows::placeholders(1, by_touch.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in &by_touch {
+                query = query.bind(id);
+            }
+            read(query.fetch_all(&self.pool).await?)?;
+        }
+        if !by_contact.is_empty() {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM touches t WHERE t.contact_id IN ({}) \
+                 AND (t.private = 0 OR t.author_id = $1) ORDER BY t.id DESC",
+                rows::placeholders(2, by_contact.len())
+            );
+            let mut query = sqlx::query(&sql).bind(viewer.0);
+            for id in &by_contact {
+                query = query.bind(id);
+            }
+            read(query.fetch_all(&self.pool).await?)?;
+        }
+        Ok(texts)
+    }
+
+    async fn search_organizations(
+        &self,
+        terms: &[String],
+        limit: usize,
+    ) -> Result<Vec<OrganizationHit>> {
+        let all = (self.dialect().query)(terms, true, true);
+        let sql = format!(
+            "SELECT o.id, o.name, o.domain FROM {} LIMIT $2",
+            self.dialect().organization_match
+        );
+        let mut hits = Vec::new();
+        for row in sqlx::query(&sql)
+            .bind(&all)
+            .bind(CANDIDATES)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let name = rows::text(&row, "name")?;
+            let domain = rows::opt_text(&row, "domain")?;
+            let mut texts = vec![Text {
+                field: Field::Name,
+                text: &name,
+                touch: None,
+            }];
+            texts.extend(domain.as_deref().map(|text| Text {
+                field: Field::Domain,
+                text,
+                touch: None,
+            }));
+            if let Some((score, matched)) = search::score(terms, &texts) {
+                let id = OrganizationId(rows::int(&row, "id")?);
+                hits.push((
+                    score,
+                    OrganizationHit {
+                        id,
+                        name: name.clone(),
+                        domain: domain.clone(),
+                        matched,
+                    },
+                ));
+            }
+        }
+        hits.sort_by(|a, b| search::rank((a.0, &a.1.name, a.1.id), (b.0, &b.1.name, b.1.id)));
+        hits.truncate(limit);
+        Ok(hits.into_iter().map(|(_, hit)| hit).collect())
+    }
+}
+
+/// Whether a way of matching found all the candidates it may.
+fn filled(found: usize) -> bool {
+    i64::try_from(found).is_ok_and(|n| n >= CANDIDATES)
+}
+
+fn order(a: &(u32, ContactHit), b: &(u32, ContactHit)) -> std::cmp::Ordering {
+    search::rank(
+        (a.0, &a.1.contact.name, a.1.contact.id),
+        (b.0, &b.1.contact.name, b.1.contact.id),
+    )
 }

@@ -128,6 +128,12 @@ pub enum Command {
     Playbook(PlaybookArgs),
     /// A contact's stage checklist and progress; --tick N / --untick N marks a step
     Checklist(ChecklistArgs),
+    /// Find contacts and organizations by any words: names (a typo forgiven), emails, notes, what was said in touches
+    Search(SearchArgs),
+    /// Likely duplicate contacts with the evidence: the same phone, alike names at one organization
+    Duplicates(DuplicatesArgs),
+    /// Merge contact B into contact A: everything of B moves to A, B is archived
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -300,6 +306,31 @@ pub struct ChecklistArgs {
     /// Mark step N not done
     #[arg(long, value_name = "N")]
     pub untick: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct DuplicatesArgs {
+    /// Most pairs to show
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The contact that stays (id, email or name)
+    pub survivor: String,
+    /// The duplicate merged into it, then archived (id, email or name)
+    pub duplicate: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words, each the start of a word: "acme retreat migr"
+    #[arg(required = true, num_args = 1..)]
+    pub text: Vec<String>,
+    /// Most contacts (and most organizations) to show
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Args)]

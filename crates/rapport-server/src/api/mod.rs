@@ -32,8 +32,8 @@ use crate::auth::{Actor, SeenVersion, Writer};
 use crate::openapi::CommonResponses;
 use crate::problem::{FieldError, Problem};
 use crate::views::{
-    AgendaView, ContactSummaryView, ContactView, FollowUpView, HoldView, OrganizationView,
-    ScheduleChangeView, TouchView,
+    AgendaView, ContactSummaryView, ContactView, DuplicatePairView, FollowUpView, HoldView,
+    MergeView, OrganizationView, ScheduleChangeView, SearchView, TouchView,
 };
 
 pub(crate) mod nurture;
@@ -160,6 +160,9 @@ pub fn routes() -> Router<AppState> {
             "/contacts/{id}/checklist",
             get(playbooks::checklist).post(playbooks::tick),
         )
+        .route("/search", get(search))
+        .route("/duplicates", get(duplicates))
+        .route("/contacts/{id}/merge", post(merge))
 }
 
 #[derive(Debug, OpenApi)]
@@ -192,7 +195,7 @@ pub fn routes() -> Router<AppState> {
         nurture::report,
         relationships::organization_suggestions, playbooks::list, playbooks::change,
         playbooks::checklist, playbooks::tick,
-        crate::imports::import
+        crate::imports::import, search, duplicates, merge
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -1504,4 +1507,112 @@ async fn show_organization(
     Ok(Json(OrganizationView::from(
         &state.store.organization(id).await?,
     )))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Words to find, each the start of a word (names also forgive a typo or two): in a
+    /// contact's name, organization, emails, notes or touches, or an organization's name
+    /// or domain.
+    q: String,
+    /// Most contacts (and most organizations) to return (1–1000, default 20).
+    limit: Option<String>,
+}
+
+/// Full-text search, best first, each result saying what matched. Someone else's private
+/// touch text is never searched.
+#[utoipa::path(get, path = "/api/v1/search", params(SearchQuery), responses(
+    (status = 200, body = SearchView),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+))]
+async fn search(
+    State(state): State<AppState>,
+    Actor(account): Actor,
+    Params(query): Params<SearchQuery>,
+) -> ApiResult<Json<SearchView>> {
+    let limit = limit("limit", query.limit.as_deref(), 20)?;
+    let found = state
+        .store
+        .search(
+            account.user.id,
+            &query.q,
+            None,
+            usize::try_from(limit).unwrap_or(20),
+        )
+        .await?;
+    Ok(Json(SearchView::new(&query.q, &found)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DuplicatesQuery {
+    /// Most pairs to return (1–1000, default 100).
+    limit: Option<String>,
+}
+
+/// Likely duplicate contacts, the most evidence first: the same phone number, alike names at
+/// the same organization, the same name. Merge a pair with `POST /contacts/{id}/merge`.
+#[utoipa::path(get, path = "/api/v1/duplicates", params(DuplicatesQuery), responses(
+    (status = 200, body = Page<DuplicatePairView>),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+))]
+async fn duplicates(
+    State(state): State<AppState>,
+    Actor(_account): Actor,
+    Params(query): Params<DuplicatesQuery>,
+) -> ApiResult<Json<Page<DuplicatePairView>>> {
+    let limit = limit("limit", query.limit.as_deref(), 100)?;
+    let pairs = state
+        .store
+        .duplicates(usize::try_from(limit).unwrap_or(100))
+        .await?;
+    Ok(Json(Page {
+        items: pairs.iter().map(DuplicatePairView::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Which contact to merge into the one in the path.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The duplicate's id: everything it has moves to the contact in the path, and it is
+    /// archived.
+    duplicate: i64,
+}
+
+/// Merges a duplicate into this contact in one transaction: every touch, follow-up, deal,
+/// stage change, role, email, phone, tag and introduction of the duplicate moves here, empty
+/// fields are filled from it (notes are joined), this contact is rescheduled, and the
+/// duplicate is archived pointing here. Both are audited. Needs the right to change both.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/merge", params(("id" = i64, Path)), request_body = MergeBody, responses(
+    (status = 200, body = MergeView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+async fn merge(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+    Body(body): Body<MergeBody>,
+) -> ApiResult<Json<MergeView>> {
+    let survivor = ContactId(path_id("id", &id)?);
+    if body.duplicate < 1 {
+        return Err(Problem::invalid(vec![FieldError {
+            field: "duplicate".into(),
+            message: format!("expected a contact id, got {}", body.duplicate),
+        }]));
+    }
+    let merged = state
+        .store
+        .merge_contacts(
+            account.user.id,
+            survivor,
+            ContactId(body.duplicate),
+            Moment::of(&state, &account).now,
+        )
+        .await?;
+    Ok(Json(MergeView::from(&merged)))
 }

@@ -12,6 +12,7 @@ mod at_risk;
 mod charts;
 mod contact;
 mod dashboard;
+mod duplicates;
 mod forecast;
 mod imports;
 mod login;
@@ -97,7 +98,9 @@ pub fn routes() -> Router<AppState> {
             post(settings::set_relationship_rules),
         )
         .route("/contacts/{id}/checklist", post(contact::tick_step))
-        .route("/settings/playbooks/{stage}", post(settings::set_playbook));
+        .route("/settings/playbooks/{stage}", post(settings::set_playbook))
+        .route("/duplicates", get(duplicates::show))
+        .route("/contacts/{id}/merge", post(duplicates::merge));
     with_page_headers(routes)
 }
 

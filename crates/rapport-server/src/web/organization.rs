@@ -108,6 +108,7 @@ async fn render(
                 short_date(c.next_touch.on),
                 days_phrase(today, c.next_touch.on)
             ),
+            matched: vec![],
         })
         .collect();
     let touches = state

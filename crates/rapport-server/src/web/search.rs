@@ -1,4 +1,5 @@
-//! `/search?q=`: contacts by a fragment of their name, email, organization, notes or touches.
+//! `/search?q=`: contacts by any words of their name, email, organization, notes or touches
+//! (full-text, the store's `search`), each saying what matched, and organizations.
 //! With `partial=1` (what the page's script asks for as you type) only the results list is
 //! sent, to be swapped into the page; without JavaScript the form submits and the whole page
 //! comes back. With `role`, only contacts holding that role now; a role and no text lists
@@ -10,14 +11,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use rapport_core::Role;
 use rapport_core::agenda::days_phrase;
-use rapport_store::ContactFilter;
+use rapport_store::{ContactFilter, ContactHit};
 use serde::Deserialize;
 
 use super::{Chrome, SignedIn, WebError, WebResult, page, short_date};
 use crate::AppState;
 
 /// The most results one search shows.
-const MAX_RESULTS: i64 = 50;
+const MAX_RESULTS: usize = 50;
 
 #[derive(Debug)]
 pub struct Hit {
@@ -26,6 +27,22 @@ pub struct Hit {
     pub organization: Option<String>,
     pub email: Option<String>,
     pub next_touch: String,
+    /// "organization: Acme Freight", "touch: Met at the retreat · data migration".
+    pub matched: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct OrganizationHit {
+    pub id: i64,
+    pub name: String,
+    pub matched: Vec<String>,
+}
+
+fn matched(found: &[rapport_core::search::Matched]) -> Vec<String> {
+    found
+        .iter()
+        .map(|m| format!("{}: {}", m.field.as_str(), m.text))
+        .collect()
 }
 
 #[derive(Template)]
@@ -36,6 +53,7 @@ struct SearchPage {
     role: &'static str,
     roles: &'static [Role],
     hits: Vec<Hit>,
+    organizations: Vec<OrganizationHit>,
 }
 
 #[derive(Template)]
@@ -44,6 +62,7 @@ struct SearchResults {
     query: String,
     role: &'static str,
     hits: Vec<Hit>,
+    organizations: Vec<OrganizationHit>,
 }
 
 #[derive(Template)]
@@ -71,36 +90,58 @@ pub async fn show(
     let today = user.today();
     let role = role_filter(query.role.as_deref())?;
     let found = match role {
-        Some(role) if query.q.trim().is_empty() => {
-            state
+        // A role alone lists everyone holding it.
+        Some(role) if query.q.trim().is_empty() => rapport_store::SearchResults {
+            contacts: state
                 .store
                 .list_contacts(&ContactFilter {
                     role: Some(role),
-                    limit: Some(MAX_RESULTS),
+                    limit: Some(MAX_RESULTS as i64),
                     ..ContactFilter::default()
                 })
                 .await?
-        }
+                .into_iter()
+                .map(|contact| ContactHit {
+                    contact,
+                    matched: vec![],
+                })
+                .collect(),
+            organizations: vec![],
+        },
         _ => {
             state
                 .store
-                .search_contacts(user.user(), &query.q, role, MAX_RESULTS)
+                .search(user.user(), &query.q, role, MAX_RESULTS)
                 .await?
         }
     };
     let role = role.map_or("", Role::as_str);
     let hits = found
+        .contacts
         .into_iter()
-        .map(|c| Hit {
-            id: c.id.0,
-            name: c.name,
-            organization: c.organization,
-            email: c.email,
-            next_touch: format!(
-                "{} ({})",
-                short_date(c.next_touch.on),
-                days_phrase(today, c.next_touch.on)
-            ),
+        .map(|hit| {
+            let c = hit.contact;
+            Hit {
+                id: c.id.0,
+                name: c.name,
+                organization: c.organization,
+                email: c.email,
+                next_touch: format!(
+                    "{} ({})",
+                    short_date(c.next_touch.on),
+                    days_phrase(today, c.next_touch.on)
+                ),
+                matched: matched(&hit.matched),
+            }
+        })
+        .collect();
+    let organizations = found
+        .organizations
+        .into_iter()
+        .map(|o| OrganizationHit {
+            id: o.id.0,
+            name: o.name,
+            matched: matched(&o.matched),
         })
         .collect();
     let query_text = query.q.trim().to_owned();
@@ -110,6 +151,7 @@ pub async fn show(
                 query: query_text,
                 role,
                 hits,
+                organizations,
             },
             StatusCode::OK,
         ),
@@ -121,6 +163,7 @@ pub async fn show(
                 role,
                 roles: Role::ALL,
                 hits,
+                organizations,
             },
             StatusCode::OK,
         ),

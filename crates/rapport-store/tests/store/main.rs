@@ -12,6 +12,7 @@
 
 mod accounts;
 mod concurrency;
+mod merge;
 mod search;
 mod sessions;
 mod support;

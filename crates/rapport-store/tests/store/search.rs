@@ -98,70 +98,50 @@ fn search_finds_contacts_by_any_fragment_ignoring_case() {
         )
         .await;
 
-        let ids = |found: Vec<rapport_core::model::ContactSummary>| {
-            found.into_iter().map(|c| c.id).collect::<Vec<_>>()
+        let ids = |found: rapport_store::SearchResults| {
+            found
+                .contacts
+                .into_iter()
+                .map(|hit| hit.contact.id)
+                .collect::<Vec<_>>()
         };
         assert_eq!(
-            ids(store
-                .search_contacts(owner, "whitf", None, 10)
-                .await
-                .unwrap()),
+            ids(store.search(owner, "whitf", None, 10).await.unwrap()),
             vec![dana]
         );
         assert_eq!(
-            ids(store
-                .search_contacts(owner, "HALCYON", None, 10)
-                .await
-                .unwrap()),
+            ids(store.search(owner, "HALCYON", None, 10).await.unwrap()),
             vec![dana]
         );
         assert_eq!(
-            ids(store
-                .search_contacts(owner, "northwind", None, 10)
-                .await
-                .unwrap()),
+            ids(store.search(owner, "northwind", None, 10).await.unwrap()),
             vec![sam]
         );
         assert_eq!(
-            ids(store.search_contacts(owner, "50%", None, 10).await.unwrap()),
+            ids(store.search(owner, "50%", None, 10).await.unwrap()),
             vec![sam]
         );
         assert_eq!(
-            ids(store
-                .search_contacts(owner, "frozen", None, 10)
-                .await
-                .unwrap()),
+            ids(store.search(owner, "frozen", None, 10).await.unwrap()),
             vec![dana]
         );
         assert_eq!(
-            ids(store
-                .search_contacts(owner, "dispatch", None, 10)
-                .await
-                .unwrap()),
+            ids(store.search(owner, "dispatch", None, 10).await.unwrap()),
             vec![dana]
         );
         assert!(
-            store
-                .search_contacts(owner, "0%_", None, 10)
-                .await
-                .unwrap()
-                .is_empty(),
-            "wildcards are literal"
+            ids(store.search(owner, "%_", None, 10).await.unwrap()).is_empty(),
+            "punctuation is no word"
         );
-        assert!(
-            store
-                .search_contacts(owner, "  ", None, 10)
-                .await
-                .unwrap()
-                .is_empty()
+        assert!(ids(store.search(owner, "  ", None, 10).await.unwrap()).is_empty());
+        // "f" starts Dana's "Freight" and Sam's "fair", no word of Lee's.
+        assert_eq!(
+            ids(store.search(owner, "f", None, 10).await.unwrap()),
+            vec![dana, sam]
         );
         assert_eq!(
-            store
-                .search_contacts(owner, "a", None, 2)
-                .await
-                .unwrap()
-                .len(),
-            2
+            ids(store.search(owner, "f", None, 1).await.unwrap()).len(),
+            1
         );
 
         // A private touch's text finds the contact for its author only.
@@ -176,18 +156,11 @@ fn search_finds_contacts_by_any_fragment_ignoring_case() {
         .await;
         let bob = colleague(store, owner).await;
         assert_eq!(
-            ids(store
-                .search_contacts(owner, "merger", None, 10)
-                .await
-                .unwrap()),
+            ids(store.search(owner, "merger", None, 10).await.unwrap()),
             vec![sam]
         );
         assert!(
-            store
-                .search_contacts(bob, "merger", None, 10)
-                .await
-                .unwrap()
-                .is_empty(),
+            ids(store.search(bob, "merger", None, 10).await.unwrap()).is_empty(),
             "someone else's private text is not searched"
         );
         opened.close().await;
@@ -301,4 +274,151 @@ async fn colleague(store: &Store, admin: UserId) -> UserId {
         .add_user(admin, &new, noon(date(2026, 1, 1)))
         .await
         .unwrap()
+}
+
+#[test]
+fn full_text_search_finds_someone_from_a_fragment_and_stays_right_after_writes() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let owner = store.local_user().await.unwrap().id;
+        let added = date(2026, 1, 5);
+        let at = |org: &str, name: &str| NewContact {
+            name: name.into(),
+            organization: Some(org.into()),
+            ..NewContact::default()
+        };
+        let priya = store
+            .add_contact(
+                owner,
+                at("Acme Logistics", "Priya Raman"),
+                noon(added),
+                added,
+            )
+            .await
+            .unwrap();
+        let other = store
+            .add_contact(
+                owner,
+                at("Acme Logistics", "Tom Becker"),
+                noon(added),
+                added,
+            )
+            .await
+            .unwrap();
+        store
+            .add_contact(owner, at("Borealis", "Dana Whitfield"), noon(added), added)
+            .await
+            .unwrap();
+        store
+            .log_touch(
+                owner,
+                priya,
+                NewTouch {
+                    kind: TouchKind::Meeting,
+                    direction: Direction::Inbound,
+                    at: noon(date(2026, 2, 3)),
+                    on: date(2026, 2, 3),
+                    summary: Some("Met at the partner retreat in Lisbon".into()),
+                    needs: Some("Data migration off their old ERP".into()),
+                    next_approach: None,
+                    private: false,
+                },
+                noon(date(2026, 2, 3)),
+            )
+            .await
+            .unwrap();
+        touch(
+            store,
+            owner,
+            other,
+            date(2026, 2, 4),
+            "Call about the retreat",
+        )
+        .await;
+
+        let found = |query: &'static str| async move {
+            store
+                .search(owner, query, None, 10)
+                .await
+                .unwrap()
+                .contacts
+                .into_iter()
+                .map(|hit| hit.contact.name)
+                .collect::<Vec<_>>()
+        };
+        // Someone from Acme I met at the retreat who needed data migration: the words are
+        // spread over the organization and one touch, and each may be a word's start.
+        assert_eq!(found("acme retreat migration").await, vec!["Priya Raman"]);
+        assert_eq!(found("Acme retr migr").await, vec!["Priya Raman"]);
+        assert_eq!(found("data migration").await, vec!["Priya Raman"]);
+        // Both Acme people were at a retreat; only one needed a migration.
+        assert_eq!(found("retreat").await, vec!["Priya Raman", "Tom Becker"]);
+        // Names: a prefix, and a typo.
+        assert_eq!(found("whitf").await, vec!["Dana Whitfield"]);
+        assert_eq!(found("Whitfeld").await, vec!["Dana Whitfield"]);
+        assert!(found("Zzyzx").await.is_empty());
+
+        // The results say what matched.
+        let hit = store
+            .search(owner, "acme migration", None, 10)
+            .await
+            .unwrap()
+            .contacts
+            .remove(0);
+        let matched: Vec<(&str, &str)> = hit
+            .matched
+            .iter()
+            .map(|m| (m.field.as_str(), m.text.as_str()))
+            .collect();
+        assert_eq!(
+            matched,
+            vec![
+                ("organization", "Acme Logistics"),
+                (
+                    "touch",
+                    "Met at the partner retreat in Lisbon · Data migration off their old ERP"
+                ),
+            ]
+        );
+        let orgs = store
+            .search(owner, "acme", None, 10)
+            .await
+            .unwrap()
+            .organizations;
+        assert_eq!(
+            orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+            vec!["Acme Logistics"]
+        );
+
+        // The index follows every write: a rename, a new email, an archive.
+        store
+            .edit_contact(
+                owner,
+                priya,
+                rapport_store::ContactPatch {
+                    name: Some("Priya Raman-Osei".into()),
+                    add_emails: vec!["priya@zenith.example".parse().unwrap()],
+                    ..rapport_store::ContactPatch::default()
+                },
+                noon(added),
+                added,
+            )
+            .await
+            .unwrap();
+        assert_eq!(found("osei").await, vec!["Priya Raman-Osei"]);
+        assert_eq!(found("zenith").await, vec!["Priya Raman-Osei"]);
+        store
+            .set_archived(owner, priya, true, noon(added))
+            .await
+            .unwrap();
+        assert!(
+            found("osei").await.is_empty(),
+            "archived contacts are not found"
+        );
+        assert_eq!(found("retreat").await, vec!["Tom Becker"]);
+        opened.close().await;
+    });
 }

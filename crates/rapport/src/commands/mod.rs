@@ -9,11 +9,13 @@ mod contact;
 mod export;
 mod health;
 mod import;
+mod merge;
 mod network;
 mod nurture;
 mod opportunity;
 mod organization;
 mod playbook;
+mod search;
 mod serve;
 mod settings;
 mod touch;
@@ -102,6 +104,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => export::run(&app, &args).await,
         Command::Import(args) => import::run(&app, &args).await,
         Command::Backup(args) => backup::backup(&app, &args).await,
+        Command::Search(args) => search::run(&app, &args).await,
+        Command::Duplicates(args) => merge::duplicates(&app, &args).await,
+        Command::Merge(args) => merge::merge(&app, &args).await,
         // Run above, without opening the store.
         Command::Restore(_) => Ok(()),
         Command::Content(command) => nurture::content(&app, command).await,

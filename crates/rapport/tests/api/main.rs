@@ -13,6 +13,7 @@ mod nurture;
 mod playbooks;
 mod relationships;
 mod roles;
+mod search;
 mod server;
 mod sessions;
 mod suggestions;

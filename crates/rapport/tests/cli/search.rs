@@ -1,0 +1,155 @@
+//! `rapport search`: full-text search end to end, and the index built for a database written
+//! before search existed.
+
+use crate::support::{Rapport, s};
+
+/// Names of the contacts a search found, best first.
+fn found(r: &Rapport, words: &[&str]) -> Vec<String> {
+    let mut args = vec!["search"];
+    args.extend_from_slice(words);
+    r.json(&args)["contacts"]
+        .as_array()
+        .expect("contacts")
+        .iter()
+        .map(|hit| s(&hit["contact"]["name"]).to_owned())
+        .collect()
+}
+
+fn acme_book(r: &Rapport) -> i64 {
+    let priya = r.add(
+        "Priya Raman",
+        &["--org", "Acme Logistics", "--email", "priya@acme.example"],
+    );
+    r.add("Tom Becker", &["--org", "Acme Logistics"]);
+    r.add("Dana Whitfield", &["--org", "Borealis"]);
+    r.ok(&[
+        "log",
+        &priya.to_string(),
+        "--kind",
+        "meeting",
+        "--summary",
+        "Met at the partner retreat in Lisbon",
+        "--needs",
+        "Data migration off their old ERP",
+    ]);
+    r.ok(&[
+        "log",
+        "Tom",
+        "--kind",
+        "call",
+        "--summary",
+        "Retreat logistics",
+    ]);
+    priya
+}
+
+#[test]
+fn search_finds_someone_from_a_fragment_and_says_what_matched() {
+    let r = Rapport::new();
+    let priya = acme_book(&r);
+
+    let hits = r.json(&["search", "acme", "retreat", "migr"]);
+    let contacts = hits["contacts"].as_array().unwrap();
+    assert_eq!(contacts.len(), 1, "{hits}");
+    assert_eq!(contacts[0]["contact"]["id"], priya);
+    let matched: Vec<(&str, &str)> = contacts[0]["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (s(&m["field"]), s(&m["text"])))
+        .collect();
+    assert_eq!(
+        matched,
+        vec![
+            ("organization", "Acme Logistics"),
+            (
+                "touch",
+                "Met at the partner retreat in Lisbon · Data migration off their old ERP"
+            ),
+        ]
+    );
+    assert_eq!(
+        hits["organizations"],
+        serde_json::json!([]),
+        "no organization says all that"
+    );
+    let acme = r.json(&["search", "acme"]);
+    assert_eq!(s(&acme["organizations"][0]["name"]), "Acme Logistics");
+    assert_eq!(s(&acme["organizations"][0]["matched"][0]["field"]), "name");
+
+    // Prefix, a typo in a name, an email's part; --limit.
+    assert_eq!(found(&r, &["retr"]), vec!["Priya Raman", "Tom Becker"]);
+    assert_eq!(found(&r, &["--limit", "1", "retr"]), vec!["Priya Raman"]);
+    assert_eq!(found(&r, &["Whitfeld"]), vec!["Dana Whitfield"]);
+    assert_eq!(found(&r, &["acme.example"]), vec!["Priya Raman"]);
+
+    let text = r.ok(&["search", "acme", "retreat"]);
+    assert!(
+        text.starts_with(&format!("#{priya:<5} Priya Raman · Acme Logistics")),
+        "{text}"
+    );
+    assert!(text.contains("organization: Acme Logistics"), "{text}");
+    assert!(
+        r.ok(&["search", "acme"])
+            .contains("Organizations:\n#1     Acme Logistics\n"),
+        "{text}"
+    );
+    assert_eq!(r.ok(&["search", "zzyzx"]), "Nothing matches “zzyzx”.\n");
+    r.fails(&["search", "--limit", "0", "x"], &["--limit", "at least 1"]);
+}
+
+/// A database written before search existed gets its index on the first run of the new
+/// version: what it already held is found.
+#[test]
+fn the_upgrade_indexes_what_the_database_already_holds() {
+    let r = Rapport::new();
+    acme_book(&r);
+    let undo: &[&str] = if r.db.is_sqlite() {
+        &[
+            "DROP TRIGGER contact_text_insert",
+            "DROP TRIGGER contact_text_update",
+            "DROP TRIGGER contact_text_delete",
+            "DROP TRIGGER contact_text_email_insert",
+            "DROP TRIGGER contact_text_email_delete",
+            "DROP TRIGGER contact_text_email_update",
+            "DROP TRIGGER contact_text_organization_rename",
+            "DROP TRIGGER touch_text_insert",
+            "DROP TRIGGER touch_text_update",
+            "DROP TRIGGER touch_text_delete",
+            "DROP TRIGGER organization_text_insert",
+            "DROP TRIGGER organization_text_update",
+            "DROP TRIGGER organization_text_delete",
+            "DROP TABLE contact_text_terms",
+            "DROP TABLE contact_text",
+            "DROP TABLE touch_text",
+            "DROP TABLE organization_text",
+            "ALTER TABLE contacts DROP COLUMN merged_into",
+        ]
+    } else {
+        &[
+            "DROP FUNCTION contact_text_changed CASCADE",
+            "DROP FUNCTION contact_text_refresh",
+            "DROP FUNCTION contacts_near_name",
+            "DROP TABLE contact_text",
+            "DROP INDEX touches_text",
+            "DROP INDEX organizations_text",
+            "DROP INDEX contacts_name_trigram",
+            "DROP FUNCTION search_words",
+            "ALTER TABLE contacts DROP COLUMN merged_into",
+        ]
+    };
+    for sql in undo {
+        r.db.execute(sql);
+    }
+    r.db.execute("DELETE FROM _sqlx_migrations WHERE version = 11");
+
+    assert_eq!(
+        found(&r, &["acme", "retreat", "migration"]),
+        vec!["Priya Raman"]
+    );
+    assert_eq!(found(&r, &["whitfeld"]), vec!["Dana Whitfield"]);
+    assert_eq!(
+        r.db.count("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = 11"),
+        1
+    );
+}
