@@ -286,3 +286,49 @@ fn merging_keeps_everything_of_both_and_reschedules_the_survivor() {
         opened.close().await;
     });
 }
+
+#[test]
+fn merging_keeps_the_duplicates_nurture_owners_and_sales_ready_signal() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let me = store.local_user().await.unwrap().id;
+        let now = noon(date(2026, 3, 1));
+        let add = |name: &str| NewContact {
+            name: name.into(),
+            ..NewContact::default()
+        };
+        let dana = store
+            .add_contact(me, add("Dana Whitfield"), now, date(2026, 1, 1))
+            .await
+            .unwrap();
+        let twin = store
+            .add_contact(me, add("Dana Whitfeld"), now, date(2026, 1, 1))
+            .await
+            .unwrap();
+        store
+            .set_nurture_owners(me, twin, None, Some(Some(me)), now)
+            .await
+            .unwrap();
+        store
+            .signal_ready(
+                me,
+                twin,
+                Some((date(2026, 2, 20), Some("asked for a quote".into()))),
+                now,
+            )
+            .await
+            .unwrap();
+
+        store.merge_contacts(me, dana, twin, now).await.unwrap();
+        let owners = store.nurture_owners(dana).await.unwrap();
+        assert_eq!(owners.sales_owner, Some(me));
+        assert_eq!(
+            owners.ready,
+            Some((date(2026, 2, 20), Some("asked for a quote".into())))
+        );
+        opened.close().await;
+    });
+}
