@@ -175,7 +175,7 @@ def test_importing_a_spreadsheet_with_a_preview_first(page, server, tmp_path):
     expect(report).to_contain_text("Imported leads.csv")
     page.get_by_role("search").get_by_label("Search contacts").fill("Imogen")
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Imogen Importer")).to_be_visible()
+    expect(page.get_by_role("link", name="Imogen Importer")).to_be_visible()
 
 
 def test_merging_a_duplicate_from_the_duplicates_page(page, db):
