@@ -567,6 +567,11 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
         .to_string();
     source.add("Sam Okoro", &["--email", "sam@northwind.example"]);
     source.ok(&["log", &dana, "--kind", "call"]);
+    source.ok(&[
+        "content", "add", "--title", "Guide", "--link", "g", "--format", "guide", "--topics",
+        "dispatch",
+    ]);
+    source.ok(&["send", "1", &dana]);
     let good = dump(&source);
     let lines: Vec<&str> = good.lines().collect();
     let find = |kind: &str| {
@@ -577,6 +582,11 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
     };
     let (first_contact, touch, setting) =
         (find("contact"), find("touch"), find("relationship_setting"));
+    let (nurture_setting, item, send) = (
+        find("nurture_setting"),
+        find("content_item"),
+        find("content_send"),
+    );
     let edited = |at: usize, edit: &dyn Fn(&mut Value)| {
         let mut all: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
         let mut record: Value = serde_json::from_str(&all[at]).unwrap();
@@ -633,6 +643,34 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
             vec![
                 format!("line {}:", setting + 1),
                 "'lunch_break' is not a relationship setting".into(),
+            ],
+        ),
+        (
+            edited(first_contact, &|c| c["merged_into"] = 999.into()),
+            vec![
+                format!("line {}:", first_contact + 1),
+                "merged_into: no contact #999 in the file".into(),
+            ],
+        ),
+        (
+            edited(nurture_setting, &|s| s["value"] = "0".into()),
+            vec![
+                format!("line {}:", nurture_setting + 1),
+                "content_gap_days: a period is at least one day".into(),
+            ],
+        ),
+        (
+            edited(item, &|i| i["topics"] = serde_json::json!([])),
+            vec![
+                format!("line {}:", item + 1),
+                "at least one topic or need".into(),
+            ],
+        ),
+        (
+            edited(send, &|s| s["contact_id"] = 2.into()),
+            vec![
+                format!("line {}:", send + 1),
+                "contact_id: touch #2 is contact #1's, not #2's".into(),
             ],
         ),
         (
