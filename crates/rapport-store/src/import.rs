@@ -9,7 +9,7 @@
 //! taken from the file: it is computed again from the imported facts before commit, so an
 //! imported book is consistent by construction.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Display;
 use std::io;
 use std::str::FromStr;
@@ -18,21 +18,25 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use rapport_core::{
-    BuyingTimeline, Cadence, DefaultScope, Direction, EmailAddress, Horizon, Outcome, ProspectKind,
-    Role, Stage, Tier, TouchKind, UserRole,
+    BuyingTimeline, Cadence, DefaultScope, Direction, EmailAddress, Horizon, InterestKind, Outcome,
+    ProspectKind, Role, Stage, Tier, TouchKind, UserRole,
 };
 use sqlx::AnyConnection;
 
 use crate::contacts::name_key;
 use crate::error::{Result, StoreError};
 use crate::export::records::{
-    CadenceDefaultRecord, CompetitorRecord, ContactRecord, EXPORT_FORMAT, FollowUpRecord, Header,
-    IntroductionRecord, OpportunityRecord, OrganizationRecord, Record, RelationshipSettingRecord,
-    StageChangeRecord, TouchRecord, UserRecord,
+    CadenceDefaultRecord, CompetitorRecord, ContactInterestRecord, ContactRecord,
+    ContentItemRecord, ContentSendRecord, EXPORT_FORMAT, FollowUpRecord, Header,
+    IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord, OpportunityRecord,
+    OrganizationRecord, Record, RelationshipSettingRecord, StageChangeRecord, TouchRecord,
+    UserRecord,
 };
+use crate::nurture::canonical_nurture_setting;
 use crate::relationships::{canonical_setting, one_line};
 use crate::schedule::reschedule_everyone;
 use crate::{Store, instant_text, known_schema_version, move_sequences_past_ids};
+use rapport_core::nurture::Term;
 use rapport_core::playbook::{self, Part};
 
 /// What an import wrote.
@@ -56,6 +60,7 @@ const IDENTITY_TABLES: &[&str] = &[
     "competitors",
     "stage_changes",
     "opportunities",
+    "content_items",
 ];
 
 impl Store {
@@ -73,6 +78,7 @@ impl Store {
         let known_schema = known_schema_version(self.backend);
 
         let mut importer = Importer::default();
+        let mut merges = vec![];
         let mut lines = input.lines();
         let header = match lines.next() {
             Some(line) => line.map_err(|e| at_line(1, e.to_string()))?,
@@ -86,6 +92,15 @@ impl Store {
             }
             let record: Record =
                 serde_json::from_str(&line).map_err(|e| at_line(number, e.to_string()))?;
+            // A merged contact may come before the one it was merged into: checked at the end.
+            if let Record::Contact(ContactRecord {
+                id,
+                merged_into: Some(survivor),
+                ..
+            }) = &record
+            {
+                merges.push((number, *id, *survivor));
+            }
             importer
                 .insert(&mut tx, record)
                 .await
@@ -101,6 +116,20 @@ impl Store {
             return Err(StoreError::Invalid(
                 "the file has no users; a Rapport export always has at least one".into(),
             ));
+        }
+        for (line, id, survivor) in merges {
+            if survivor == id {
+                return Err(at_line(
+                    line,
+                    "merged_into: a contact cannot be merged into itself".into(),
+                ));
+            }
+            if !importer.contacts.contains(&survivor) {
+                return Err(at_line(
+                    line,
+                    format!("merged_into: no contact #{survivor} in the file"),
+                ));
+            }
         }
 
         // Each contact's last touch is the latest of its touches, by time then id.
@@ -133,7 +162,8 @@ async fn refuse_unless_empty(conn: &mut AnyConnection) -> Result<()> {
            (SELECT COUNT(*) FROM (SELECT 1 FROM organizations LIMIT 1) o) \
          + (SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) c) \
          + (SELECT COUNT(*) FROM (SELECT 1 FROM touches LIMIT 1) t) \
-         + (SELECT COUNT(*) FROM (SELECT 1 FROM follow_ups LIMIT 1) f), \
+         + (SELECT COUNT(*) FROM (SELECT 1 FROM follow_ups LIMIT 1) f) \
+         + (SELECT COUNT(*) FROM (SELECT 1 FROM content_items LIMIT 1) i), \
            (SELECT COUNT(*) FROM users), \
            (SELECT COUNT(*) FROM users WHERE password_hash IS NOT NULL) \
          + (SELECT COUNT(*) FROM api_tokens)",
@@ -175,8 +205,13 @@ struct Importer {
     users: HashSet<i64>,
     organizations: HashSet<i64>,
     contacts: HashSet<i64>,
+    /// Each touch's contact, which its content send must name too.
+    touches: HashMap<i64, i64>,
+    content: HashSet<i64>,
     /// Relationship settings already read: a key given twice is a mistake, not an override.
     settings: HashSet<String>,
+    /// Nurture settings already read, likewise.
+    nurture_settings: HashSet<String>,
     summary: ImportSummary,
 }
 
@@ -195,6 +230,11 @@ impl Importer {
             Record::StageChange(change) => self.stage_change(conn, change).await,
             Record::Opportunity(opportunity) => self.opportunity(conn, opportunity).await,
             Record::Introduction(introduction) => self.introduction(conn, introduction).await,
+            Record::NurtureSetting(setting) => self.nurture_setting(conn, setting).await,
+            Record::ContentItem(item) => self.content_item(conn, item).await,
+            Record::ContactInterest(interest) => self.interest(conn, interest).await,
+            Record::ContentSend(send) => self.content_send(conn, send).await,
+            Record::NurtureOwner(owners) => self.nurture_owner(conn, owners).await,
         }
     }
 
@@ -288,9 +328,10 @@ impl Importer {
             "INSERT INTO contacts (id, owner_id, name, name_key, title, organization_id, notes, \
                source, tier, stage, horizon, prospect_kind, cadence, effective_cadence, \
                cadence_source, added_on, hold_until, hold_reason, next_touch_on, \
-               next_touch_source, archived_at, version, created_at, updated_at, checklist) \
+               next_touch_source, archived_at, version, created_at, updated_at, checklist, \
+               merged_into) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', '', $14, $15, \
-                     $16, $14, '', $17, $18, $19, $20, $21)",
+                     $16, $14, '', $17, $18, $19, $20, $21, $22)",
         )
         .bind(contact.id)
         .bind(contact.owner_id)
@@ -317,6 +358,7 @@ impl Importer {
         .bind(instant("created_at", &contact.created_at)?)
         .bind(instant("updated_at", &contact.updated_at)?)
         .bind(checklist)
+        .bind(contact.merged_into)
         .execute(&mut *conn)
         .await?;
         for (position, email) in contact.emails.iter().enumerate() {
@@ -386,6 +428,7 @@ impl Importer {
         .bind(i64::from(touch.private))
         .execute(&mut *conn)
         .await?;
+        self.touches.insert(touch.id, touch.contact_id);
         self.summary.touches += 1;
         Ok(())
     }
@@ -619,6 +662,178 @@ impl Importer {
         .await?;
         Ok(())
     }
+}
+
+impl Importer {
+    /// A nurture rule replaces the new database's default for its key.
+    async fn nurture_setting(
+        &mut self,
+        conn: &mut AnyConnection,
+        setting: NurtureSettingRecord,
+    ) -> Result<()> {
+        let value = canonical_nurture_setting(&setting.key, &setting.value)?;
+        if !self.nurture_settings.insert(setting.key.clone()) {
+            return Err(invalid(format!(
+                "key: nurture setting '{}' is given twice",
+                setting.key
+            )));
+        }
+        sqlx::query("UPDATE nurture_settings SET value = $1 WHERE key = $2")
+            .bind(value)
+            .bind(&setting.key)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// An item of the library, refused as `add_content` refuses one: it needs a title, a
+    /// link, a format and a topic or need to be matched by.
+    async fn content_item(
+        &mut self,
+        conn: &mut AnyConnection,
+        item: ContentItemRecord,
+    ) -> Result<()> {
+        known(&self.users, "author_id", "user", item.author_id)?;
+        let topics = terms("topics", &item.topics)?;
+        let needs = terms("needs", &item.needs)?;
+        if topics.is_empty() && needs.is_empty() {
+            return Err(invalid(
+                "topics: an item needs at least one topic or need".into(),
+            ));
+        }
+        let stages = item
+            .stages
+            .iter()
+            .map(|stage| vocabulary::<Stage>("stages", stage))
+            .collect::<Result<Vec<_>>>()?;
+        let kinds = item
+            .kinds
+            .iter()
+            .map(|kind| vocabulary::<ProspectKind>("kinds", kind))
+            .collect::<Result<Vec<_>>>()?;
+        sqlx::query(
+            "INSERT INTO content_items (id, title, link, summary, format, topics, needs, stages, \
+               kinds, expires_on, retired_on, author_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(item.id)
+        .bind(required("title", &item.title)?)
+        .bind(required("link", &item.link)?)
+        .bind(optional(required, "summary", item.summary)?)
+        .bind(required("format", &item.format)?.to_lowercase())
+        .bind(topics.join("\n"))
+        .bind(needs.join("\n"))
+        .bind(stages.join("\n"))
+        .bind(kinds.join("\n"))
+        .bind(optional(date, "expires_on", item.expires_on)?)
+        .bind(optional(date, "retired_on", item.retired_on)?)
+        .bind(item.author_id)
+        .bind(instant("created_at", &item.created_at)?)
+        .bind(instant("updated_at", &item.updated_at)?)
+        .execute(&mut *conn)
+        .await?;
+        self.content.insert(item.id);
+        Ok(())
+    }
+
+    async fn interest(
+        &mut self,
+        conn: &mut AnyConnection,
+        interest: ContactInterestRecord,
+    ) -> Result<()> {
+        known(&self.contacts, "contact_id", "contact", interest.contact_id)?;
+        sqlx::query("INSERT INTO contact_interests (contact_id, kind, term) VALUES ($1, $2, $3)")
+            .bind(interest.contact_id)
+            .bind(vocabulary::<InterestKind>("kind", &interest.kind)?)
+            .bind(term("term", &interest.term)?)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn content_send(
+        &mut self,
+        conn: &mut AnyConnection,
+        send: ContentSendRecord,
+    ) -> Result<()> {
+        let Some(&touch_contact) = self.touches.get(&send.touch_id) else {
+            return Err(invalid(format!(
+                "touch_id: no touch #{} earlier in the file",
+                send.touch_id
+            )));
+        };
+        known(&self.content, "content_id", "content item", send.content_id)?;
+        known(&self.contacts, "contact_id", "contact", send.contact_id)?;
+        if touch_contact != send.contact_id {
+            return Err(invalid(format!(
+                "contact_id: touch #{} is contact #{touch_contact}'s, not #{}'s",
+                send.touch_id, send.contact_id
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO content_sends (touch_id, content_id, contact_id, sent_on) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(send.touch_id)
+        .bind(send.content_id)
+        .bind(send.contact_id)
+        .bind(date("sent_on", &send.sent_on)?)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    async fn nurture_owner(
+        &mut self,
+        conn: &mut AnyConnection,
+        owners: NurtureOwnerRecord,
+    ) -> Result<()> {
+        known(&self.contacts, "contact_id", "contact", owners.contact_id)?;
+        if let Some(user) = owners.nurture_owner_id {
+            known(&self.users, "nurture_owner_id", "user", user)?;
+        }
+        if let Some(user) = owners.sales_owner_id {
+            known(&self.users, "sales_owner_id", "user", user)?;
+        }
+        if owners.ready_on.is_none() && owners.ready_note.is_some() {
+            return Err(invalid(
+                "ready_note: a note without the ready_on day it goes with".into(),
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO nurture_owners (contact_id, nurture_owner_id, sales_owner_id, ready_on, \
+               ready_note, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(owners.contact_id)
+        .bind(owners.nurture_owner_id)
+        .bind(owners.sales_owner_id)
+        .bind(optional(date, "ready_on", owners.ready_on)?)
+        .bind(owners.ready_note)
+        .bind(instant("updated_at", &owners.updated_at)?)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+}
+
+/// A topic, interest or need, in its canonical spelling.
+fn term(field: &str, value: &str) -> Result<String> {
+    Term::parse(value)
+        .map(|term| term.to_string())
+        .map_err(|e| invalid(format!("{field}: {e}")))
+}
+
+/// Terms stored one per line, so each must be one of them and none repeated.
+fn terms(field: &str, values: &[String]) -> Result<Vec<String>> {
+    let mut seen = vec![];
+    for value in values {
+        let term = term(field, value)?;
+        if seen.contains(&term) {
+            return Err(invalid(format!("{field}: '{term}' is given twice")));
+        }
+        seen.push(term);
+    }
+    Ok(seen)
 }
 
 async fn cadence_default(conn: &mut AnyConnection, default: CadenceDefaultRecord) -> Result<()> {

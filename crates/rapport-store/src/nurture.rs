@@ -345,6 +345,30 @@ pub(crate) async fn load_nurture_rules(conn: &mut AnyConnection) -> Result<Nurtu
     })
 }
 
+/// A nurture rule's value as stored, checked the way [`Store::change_nurture_rules`] checks
+/// it: a whole number, and at least one for a period.
+pub(crate) fn canonical_nurture_setting(key: &str, value: &str) -> Result<String> {
+    let period = match key {
+        "content_gap_days" | "touch_period_days" | "ready_inbound_days" => true,
+        "touch_limit" | "ready_inbound" => false,
+        _ => {
+            return Err(StoreError::Invalid(format!(
+                "key: '{key}' is not a nurture setting"
+            )));
+        }
+    };
+    let number: u16 = value
+        .trim()
+        .parse()
+        .map_err(|e| StoreError::Invalid(format!("{key}: '{value}': {e}")))?;
+    if period && number == 0 {
+        return Err(StoreError::Invalid(format!(
+            "{key}: a period is at least one day"
+        )));
+    }
+    Ok(number.to_string())
+}
+
 fn rules_pairs(rules: &NurtureRules) -> [(&'static str, u16); 5] {
     [
         ("content_gap_days", rules.caps.content_gap_days),

@@ -114,6 +114,7 @@ mod tests {
             hold_until: None,
             hold_reason: None,
             archived_at: None,
+            merged_into: None,
             version: 1,
             created_at: "2026-01-02T10:00:00Z".into(),
             updated_at: "2026-01-02T10:00:00Z".into(),

@@ -22,9 +22,11 @@ use crate::{Backend, Store, audit, instant_text, rows};
 use rapport_core::model::UserId;
 use rapport_core::playbook;
 use records::{
-    CadenceDefaultRecord, CompetitorRecord, ContactRecord, EXPORT_FORMAT, FollowUpRecord, Header,
-    IntroductionRecord, OpportunityRecord, OrganizationRecord, Record, RelationshipSettingRecord,
-    RoleRecord, ScheduleRecord, StageChangeRecord, TickRecord, TouchRecord, UserRecord,
+    CadenceDefaultRecord, CompetitorRecord, ContactInterestRecord, ContactRecord,
+    ContentItemRecord, ContentSendRecord, EXPORT_FORMAT, FollowUpRecord, Header,
+    IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord, OpportunityRecord,
+    OrganizationRecord, Record, RelationshipSettingRecord, RoleRecord, ScheduleRecord,
+    StageChangeRecord, TickRecord, TouchRecord, UserRecord,
 };
 
 /// What exporting needs, as the refusal names it.
@@ -50,18 +52,22 @@ pub struct ExportSummary {
     pub records: u64,
 }
 
-/// The tables read a row per record (contacts come with their child rows; cadence defaults
-/// and relationship settings whole: they are a handful of keyed rows with no ids).
+/// The tables read a row per record (contacts come with their child rows; cadence defaults,
+/// relationship and nurture settings whole: they are a handful of keyed rows with no ids;
+/// contacts' interests a page of contacts at a time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Table {
     Users,
     Organizations,
     Competitors,
+    ContentItems,
     Touches,
     FollowUps,
     StageChanges,
     Opportunities,
     Introductions,
+    ContentSends,
+    NurtureOwners,
 }
 
 impl Store {
@@ -103,8 +109,12 @@ impl Store {
                 for setting in snapshot.relationship_settings().await? {
                     emit(Record::RelationshipSetting(setting))?;
                 }
+                for setting in snapshot.nurture_settings().await? {
+                    emit(Record::NurtureSetting(setting))?;
+                }
                 snapshot.each(Table::Organizations, &mut emit).await?;
                 snapshot.each(Table::Competitors, &mut emit).await?;
+                snapshot.each(Table::ContentItems, &mut emit).await?;
                 snapshot
                     .each_contact(|contact| emit(Record::Contact(contact)))
                     .await?;
@@ -115,6 +125,10 @@ impl Store {
                     Table::Opportunities,
                     Table::Introductions,
                 ] {
+                    snapshot.each(table, &mut emit).await?;
+                }
+                snapshot.each_interest(&mut emit).await?;
+                for table in [Table::ContentSends, Table::NurtureOwners] {
                     snapshot.each(table, &mut emit).await?;
                 }
             }
@@ -203,6 +217,54 @@ impl Snapshot {
                 })
             })
             .collect()
+    }
+
+    async fn nurture_settings(&mut self) -> Result<Vec<NurtureSettingRecord>> {
+        let rows = sqlx::query("SELECT key, value FROM nurture_settings ORDER BY key")
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(NurtureSettingRecord {
+                    key: rows::text(row, "key")?,
+                    value: rows::text(row, "value")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every interest and need set on a contact, by contact, kind and term: a page of
+    /// contacts at a time (the table's key is not a number to page by).
+    async fn each_interest(&mut self, mut emit: impl FnMut(Record) -> Result<()>) -> Result<()> {
+        let mut after = 0;
+        loop {
+            let page = self
+                .page(
+                    "SELECT id FROM contacts WHERE id > $1 ORDER BY id LIMIT $2",
+                    &[after],
+                )
+                .await?;
+            let (Some(first), Some(last)) = (page.first(), page.last()) else {
+                return Ok(());
+            };
+            let range = (rows::int(first, "id")?, rows::int(last, "id")?);
+            after = range.1;
+            let found = sqlx::query(
+                "SELECT contact_id, kind, term FROM contact_interests \
+                 WHERE contact_id >= $1 AND contact_id <= $2 ORDER BY contact_id, kind, term",
+            )
+            .bind(range.0)
+            .bind(range.1)
+            .fetch_all(&mut *self.tx)
+            .await?;
+            for row in &found {
+                emit(Record::ContactInterest(ContactInterestRecord {
+                    contact_id: rows::int(row, "contact_id")?,
+                    kind: rows::text(row, "kind")?,
+                    term: rows::text(row, "term")?,
+                }))?;
+            }
+        }
     }
 
     /// Every record of `table`, in key order, a page at a time.
@@ -325,6 +387,7 @@ impl Snapshot {
                     hold_until: rows::opt_text(row, "hold_until")?,
                     hold_reason: rows::opt_text(row, "hold_reason")?,
                     archived_at: rows::opt_text(row, "archived_at")?,
+                    merged_into: rows::opt_int(row, "merged_into")?,
                     version: rows::int(row, "version")?,
                     created_at: rows::text(row, "created_at")?,
                     updated_at: rows::text(row, "updated_at")?,
@@ -373,7 +436,7 @@ impl Snapshot {
 /// A contacts page, with the organization's name for the per-contact formats.
 const CONTACTS_PAGE: &str = "SELECT c.id, c.owner_id, c.name, c.title, c.organization_id, \
         o.name AS organization, c.notes, c.source, c.tier, c.stage, c.horizon, c.prospect_kind, \
-        c.cadence, c.added_on, c.hold_until, c.hold_reason, c.archived_at, c.version, \
+        c.cadence, c.added_on, c.hold_until, c.hold_reason, c.archived_at, c.merged_into, c.version, \
         c.created_at, c.updated_at, c.effective_cadence, c.cadence_source, c.next_touch_on, \
         c.next_touch_source, c.last_touch_id, c.last_touch_on, c.checklist \
     FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
@@ -384,6 +447,8 @@ impl Table {
     fn key(self) -> &'static [&'static str] {
         match self {
             Table::Introductions => &["introducer_id", "introduced_id"],
+            Table::ContentSends => &["touch_id"],
+            Table::NurtureOwners => &["contact_id"],
             _ => &["id"],
         }
     }
@@ -427,6 +492,20 @@ impl Table {
                  FROM introductions \
                  WHERE introducer_id > $1 OR (introducer_id = $1 AND introduced_id > $2) \
                  ORDER BY introducer_id, introduced_id LIMIT $3"
+            }
+            Table::ContentItems => {
+                "SELECT id, title, link, summary, format, topics, needs, stages, kinds, \
+                        expires_on, retired_on, author_id, created_at, updated_at \
+                 FROM content_items WHERE id > $1 ORDER BY id LIMIT $2"
+            }
+            Table::ContentSends => {
+                "SELECT touch_id, content_id, contact_id, sent_on FROM content_sends \
+                 WHERE touch_id > $1 ORDER BY touch_id LIMIT $2"
+            }
+            Table::NurtureOwners => {
+                "SELECT contact_id, nurture_owner_id, sales_owner_id, ready_on, ready_note, \
+                        updated_at \
+                 FROM nurture_owners WHERE contact_id > $1 ORDER BY contact_id LIMIT $2"
             }
         }
     }
@@ -518,6 +597,45 @@ impl Table {
                 author_id: rows::int(row, "author_id")?,
                 created_at: rows::text(row, "created_at")?,
             }),
+            Table::ContentItems => Record::ContentItem(ContentItemRecord {
+                id: rows::int(row, "id")?,
+                title: rows::text(row, "title")?,
+                link: rows::text(row, "link")?,
+                summary: rows::opt_text(row, "summary")?,
+                format: rows::text(row, "format")?,
+                topics: lines(row, "topics")?,
+                needs: lines(row, "needs")?,
+                stages: lines(row, "stages")?,
+                kinds: lines(row, "kinds")?,
+                expires_on: rows::opt_text(row, "expires_on")?,
+                retired_on: rows::opt_text(row, "retired_on")?,
+                author_id: rows::int(row, "author_id")?,
+                created_at: rows::text(row, "created_at")?,
+                updated_at: rows::text(row, "updated_at")?,
+            }),
+            Table::ContentSends => Record::ContentSend(ContentSendRecord {
+                touch_id: rows::int(row, "touch_id")?,
+                content_id: rows::int(row, "content_id")?,
+                contact_id: rows::int(row, "contact_id")?,
+                sent_on: rows::text(row, "sent_on")?,
+            }),
+            Table::NurtureOwners => Record::NurtureOwner(NurtureOwnerRecord {
+                contact_id: rows::int(row, "contact_id")?,
+                nurture_owner_id: rows::opt_int(row, "nurture_owner_id")?,
+                sales_owner_id: rows::opt_int(row, "sales_owner_id")?,
+                ready_on: rows::opt_text(row, "ready_on")?,
+                ready_note: rows::opt_text(row, "ready_note")?,
+                updated_at: rows::text(row, "updated_at")?,
+            }),
         })
     }
+}
+
+/// A column stored one value per line, as its values.
+fn lines(row: &AnyRow, column: &str) -> Result<Vec<String>> {
+    Ok(rows::text(row, column)?
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect())
 }

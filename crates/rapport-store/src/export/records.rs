@@ -31,14 +31,19 @@ pub enum Record {
     User(UserRecord),
     CadenceDefault(CadenceDefaultRecord),
     RelationshipSetting(RelationshipSettingRecord),
+    NurtureSetting(NurtureSettingRecord),
     Organization(OrganizationRecord),
     Competitor(CompetitorRecord),
+    ContentItem(ContentItemRecord),
     Contact(ContactRecord),
     Touch(TouchRecord),
     FollowUp(FollowUpRecord),
     StageChange(StageChangeRecord),
     Opportunity(OpportunityRecord),
     Introduction(IntroductionRecord),
+    ContactInterest(ContactInterestRecord),
+    ContentSend(ContentSendRecord),
+    NurtureOwner(NurtureOwnerRecord),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +72,16 @@ pub struct CadenceDefaultRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RelationshipSettingRecord {
+    pub key: String,
+    pub value: String,
+}
+
+/// One of the team's nurture rules (`content_gap_days`, `touch_limit`, …), a whole number as
+/// text. Absent from dumps made before lead nurturing existed, which import with the new
+/// database's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NurtureSettingRecord {
     pub key: String,
     pub value: String,
 }
@@ -109,6 +124,10 @@ pub struct ContactRecord {
     pub hold_until: Option<String>,
     pub hold_reason: Option<String>,
     pub archived_at: Option<String>,
+    /// The contact this one was merged into (it is archived and empty since). Absent in
+    /// dumps made before merging existed. It may name a contact later in the file.
+    #[serde(default)]
+    pub merged_into: Option<i64>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -247,4 +266,60 @@ pub struct IntroductionRecord {
     pub introduced_on: String,
     pub author_id: i64,
     pub created_at: String,
+}
+
+/// An item of the content library. Topics and needs are lowercase terms; `stages` and
+/// `kinds` the lifecycle stages and prospect kinds it suits (empty: any).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentItemRecord {
+    pub id: i64,
+    pub title: String,
+    pub link: String,
+    pub summary: Option<String>,
+    pub format: String,
+    pub topics: Vec<String>,
+    pub needs: Vec<String>,
+    pub stages: Vec<String>,
+    pub kinds: Vec<String>,
+    /// The last day it may be sent.
+    pub expires_on: Option<String>,
+    /// The day it was retired from recommendations; kept for the history.
+    pub retired_on: Option<String>,
+    pub author_id: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// An interest or need (`kind`: `interest` or `need`) set by hand on a contact. Keyed by the
+/// three, so it has no id of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInterestRecord {
+    pub contact_id: i64,
+    pub kind: String,
+    pub term: String,
+}
+
+/// Which library item a content touch sent: one per such touch, keyed by the touch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentSendRecord {
+    pub touch_id: i64,
+    pub content_id: i64,
+    pub contact_id: i64,
+    pub sent_on: String,
+}
+
+/// Who nurtures a contact and who sells to them (`None`: the contact's owner), and the
+/// sales-ready signal with its day and note. Keyed by the contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NurtureOwnerRecord {
+    pub contact_id: i64,
+    pub nurture_owner_id: Option<i64>,
+    pub sales_owner_id: Option<i64>,
+    pub ready_on: Option<String>,
+    pub ready_note: Option<String>,
+    pub updated_at: String,
 }

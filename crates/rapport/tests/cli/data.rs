@@ -12,7 +12,10 @@ use crate::support::{Rapport, TempDir, rapport_raw, stale_schedules};
 /// dump must leave out), organizations, a contact with several emails, phones, tags, a role
 /// that ended and a hold, a contact with its own cadence, a booked meeting and follow-ups
 /// open and done, an archived contact, one never touched, backdated touches, and default
-/// cadences changed, added and removed. Returns the id of the open follow-up.
+/// cadences changed, added and removed; and the lead-nurturing records: library items (one
+/// retired), one sent, stated interests and needs, nurture and sales owners with a
+/// sales-ready signal, changed nurture rules, and a contact merged into a later one.
+/// Returns the id of the open follow-up.
 fn full_book(r: &Rapport) -> i64 {
     let added = r.run_with_input(
         "a long enough password\n",
@@ -230,6 +233,88 @@ fn full_book(r: &Rapport) -> i64 {
     r.ok(&["cadence", "default", "--role", "referrer", "45d"]);
     r.ok(&["cadence", "default", "--tier", "D", "none"]);
     r.ok(&["cadence", "default", "--fallback", "2m"]);
+
+    // Lead nurturing.
+    let guide = r
+        .ok(&[
+            "content",
+            "add",
+            "--title",
+            "Dispatch migration guide",
+            "--link",
+            "https://halcyon.example/guide.pdf",
+            "--summary",
+            "How a fleet moved off its old dispatch system",
+            "--format",
+            "Case Study",
+            "--topics",
+            "Data Migration, dispatch",
+            "--needs",
+            "replace the dispatch system",
+            "--stages",
+            "engaged, customer",
+            "--kinds",
+            "seasoned",
+            "--expires",
+            "2027-06-30",
+        ])
+        .trim()
+        .to_owned();
+    let old = r
+        .ok(&[
+            "content",
+            "add",
+            "--title",
+            "Old pricing sheet",
+            "--link",
+            "pricing-2025.pdf",
+            "--format",
+            "sheet",
+            "--topics",
+            "pricing",
+        ])
+        .trim()
+        .to_owned();
+    r.ok(&["content", "retire", &old]);
+    r.ok(&["send", &guide, &sam, "--at", "2026-11-24T15:00"]);
+    r.ok(&[
+        "interests",
+        &dana,
+        "--interests",
+        "Fleet Telematics, dispatch",
+        "--needs",
+        "budget approval",
+    ]);
+    r.ok(&[
+        "nurture",
+        "owners",
+        &dana,
+        "--nurturer",
+        "sam@team.example",
+        "--seller",
+        "1",
+    ]);
+    r.ok(&["ready", &dana, "--note", "asked for a quote"]);
+    r.ok(&[
+        "nurture",
+        "rules",
+        "--content-gap",
+        "21",
+        "--ready-inbound",
+        "3",
+    ]);
+    // The duplicate is the older contact: its `merged_into` names one later in the dump.
+    let twin = r
+        .add(
+            "R. Vale",
+            &["--email", "robin@vale.example", "--phone", "+1 555 0100"],
+        )
+        .to_string();
+    let robin = r
+        .add("Robin Vale", &["--email", "robin.vale@work.example"])
+        .to_string();
+    r.ok(&["log", &twin, "--kind", "call", "--at", "2026-11-10"]);
+    r.ok(&["merge", &robin, &twin]);
     open["follow_up_id"].as_i64().unwrap()
 }
 
@@ -284,10 +369,16 @@ fn a_full_book_round_trips_through_export_and_import() {
             count("stage_change"),
             count("opportunity"),
             count("introduction"),
+            count("nurture_setting"),
+            count("content_item"),
+            count("contact_interest"),
+            count("content_send"),
+            count("nurture_owner"),
         ],
         // Relationship settings: the close rule (6), the renewal lead time, the tier values,
-        // and 4 parts of each of the 6 stages' playbooks.
-        [2, 2, 4, 5, 2, 5, 32, 1, 4, 2, 1]
+        // and 4 parts of each of the 6 stages' playbooks. Nurture settings: the 3 caps and
+        // the 2 parts of the engagement rule.
+        [2, 2, 6, 7, 2, 5, 32, 1, 4, 2, 1, 5, 2, 3, 1, 1]
     );
     assert!(
         exported.contains("\"private\":true") && exported.contains("pricing, between us"),
@@ -302,6 +393,15 @@ fn a_full_book_round_trips_through_export_and_import() {
         "\"dissatisfactions\":[\"slow support\",\"no mobile app\"]",
         "\"source\":\"summit 2026\"",
         "\"close_reason\":\"best fit for the fleet\"",
+        "\"key\":\"content_gap_days\",\"value\":\"21\"",
+        "\"key\":\"ready_inbound\",\"value\":\"3\"",
+        "\"topics\":[\"data migration\",\"dispatch\"]",
+        "\"stages\":[\"engaged\",\"customer\"]",
+        "\"retired_on\":\"2026-11-25\"",
+        "\"type\":\"contact_interest\",\"contact_id\":1,\"kind\":\"need\",\"term\":\"budget approval\"",
+        "\"content_id\":1,\"contact_id\":2,\"sent_on\":\"2026-11-24\"",
+        "\"nurture_owner_id\":2,\"sales_owner_id\":1,\"ready_on\":\"2026-11-25\",\"ready_note\":\"asked for a quote\"",
+        "\"merged_into\":6",
     ] {
         assert!(exported.contains(carried), "the dump carries {carried}");
     }
@@ -313,7 +413,7 @@ fn a_full_book_round_trips_through_export_and_import() {
     let said = target.ok(&["import", file]);
     assert_eq!(
         said.trim(),
-        "imported 2 users, 2 organizations, 4 contacts, 5 touches, 2 follow-ups"
+        "imported 2 users, 2 organizations, 6 contacts, 7 touches, 2 follow-ups"
     );
     assert_eq!(
         dump(&target),
@@ -325,6 +425,14 @@ fn a_full_book_round_trips_through_export_and_import() {
         &["settings"][..],
         &["opportunity", "list"],
         &["org", "show", "Halcyon Freight"],
+        &["content", "list"],
+        &["content", "show", "1"],
+        &["nurture", "rules"],
+        &["nurture", "owners", "1"],
+        &["nurture", "report"],
+        &["interests", "1"],
+        &["handoffs", "--as", "1"],
+        &["contact", "show", "5"],
     ] {
         assert_eq!(target.json(view), source.json(view), "{view:?}");
     }
@@ -332,11 +440,11 @@ fn a_full_book_round_trips_through_export_and_import() {
 
     // The imported book carries on: new ids follow the imported ones, and the follow-up is
     // closed by the id it had.
-    assert_eq!(target.add("After Import", &["--stage", "engaged"]), 5);
+    assert_eq!(target.add("After Import", &["--stage", "engaged"]), 7);
     let opened = target.ok(&[
         "opportunity",
         "add",
-        "5",
+        "7",
         "--title",
         "After",
         "--value",
@@ -350,7 +458,13 @@ fn a_full_book_round_trips_through_export_and_import() {
         "opportunity ids follow the imported ones"
     );
     target.ok(&["org", "competitor", "Northwind", "--name", "Rival"]);
-    target.ok(&["contact", "edit", "5", "--stage", "customer"]);
+    target.ok(&["contact", "edit", "7", "--stage", "customer"]);
+    // The library carries on too: item ids follow, and the guide counts as received.
+    let added = target.ok(&[
+        "content", "add", "--title", "New", "--link", "x", "--format", "guide", "--topics", "y",
+    ]);
+    assert_eq!(added.trim(), "3", "content ids follow the imported ones");
+    target.fails(&["send", "1", "2"], &["already"]);
     target.ok(&["follow-up", "done", &open_follow_up.to_string()]);
     let sam = target.show("sam@northwind.example");
     assert!(
@@ -388,6 +502,11 @@ fn a_dump_from_before_the_relationship_data_still_imports() {
         "stage_change",
         "opportunity",
         "introduction",
+        "nurture_setting",
+        "content_item",
+        "contact_interest",
+        "content_send",
+        "nurture_owner",
     ];
     let old: String = dump(&source)
         .lines()
@@ -399,6 +518,7 @@ fn a_dump_from_before_the_relationship_data_still_imports() {
             }
             if let Some(fields) = record.as_object_mut() {
                 fields.remove("source");
+                fields.remove("merged_into");
             }
             Some(record.to_string() + "\n")
         })
@@ -447,6 +567,11 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
         .to_string();
     source.add("Sam Okoro", &["--email", "sam@northwind.example"]);
     source.ok(&["log", &dana, "--kind", "call"]);
+    source.ok(&[
+        "content", "add", "--title", "Guide", "--link", "g", "--format", "guide", "--topics",
+        "dispatch",
+    ]);
+    source.ok(&["send", "1", &dana]);
     let good = dump(&source);
     let lines: Vec<&str> = good.lines().collect();
     let find = |kind: &str| {
@@ -457,6 +582,11 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
     };
     let (first_contact, touch, setting) =
         (find("contact"), find("touch"), find("relationship_setting"));
+    let (nurture_setting, item, send) = (
+        find("nurture_setting"),
+        find("content_item"),
+        find("content_send"),
+    );
     let edited = |at: usize, edit: &dyn Fn(&mut Value)| {
         let mut all: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
         let mut record: Value = serde_json::from_str(&all[at]).unwrap();
@@ -513,6 +643,34 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
             vec![
                 format!("line {}:", setting + 1),
                 "'lunch_break' is not a relationship setting".into(),
+            ],
+        ),
+        (
+            edited(first_contact, &|c| c["merged_into"] = 999.into()),
+            vec![
+                format!("line {}:", first_contact + 1),
+                "merged_into: no contact #999 in the file".into(),
+            ],
+        ),
+        (
+            edited(nurture_setting, &|s| s["value"] = "0".into()),
+            vec![
+                format!("line {}:", nurture_setting + 1),
+                "content_gap_days: a period is at least one day".into(),
+            ],
+        ),
+        (
+            edited(item, &|i| i["topics"] = serde_json::json!([])),
+            vec![
+                format!("line {}:", item + 1),
+                "at least one topic or need".into(),
+            ],
+        ),
+        (
+            edited(send, &|s| s["contact_id"] = 2.into()),
+            vec![
+                format!("line {}:", send + 1),
+                "contact_id: touch #2 is contact #1's, not #2's".into(),
             ],
         ),
         (
