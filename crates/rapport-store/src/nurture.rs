@@ -1117,13 +1117,17 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         let conn = &mut *conn;
         let rules = load_nurture_rules(conn).await?;
+        // The few nurtured contacts drive the join (SQLite keeps a CROSS JOIN's order): led
+        // by `contacts`, SQLite scanned the whole book, 10 ms at 100,000 contacts, on every
+        // Today page.
         let found = sqlx::query(
             "SELECT n.contact_id, n.ready_on, n.ready_note, c.name, \
                 (SELECT o.name FROM organizations o WHERE o.id = c.organization_id) AS organization, \
                 COALESCE(n.nurture_owner_id, c.owner_id) AS nurture_id, \
                 COALESCE(n.sales_owner_id, c.owner_id) AS sales_id \
-             FROM nurture_owners n JOIN contacts c ON c.id = n.contact_id \
-             WHERE c.archived_at IS NULL AND (COALESCE(n.nurture_owner_id, c.owner_id) = $1 \
+             FROM nurture_owners n CROSS JOIN contacts c \
+             WHERE c.id = n.contact_id AND c.archived_at IS NULL \
+                AND (COALESCE(n.nurture_owner_id, c.owner_id) = $1 \
                 OR COALESCE(n.sales_owner_id, c.owner_id) = $1) \
              ORDER BY c.name, c.id",
         )
