@@ -522,6 +522,26 @@ async fn readiness_facts(
     Ok((open, inbound))
 }
 
+/// The audit row of a change to a library item: `before` is `None` when it was added.
+async fn record_content_change(
+    conn: &mut AnyConnection,
+    actor: UserId,
+    now: Timestamp,
+    action: AuditAction,
+    before: Option<&ContentItem>,
+    after: &ContentItem,
+) -> Result<()> {
+    let change = Change {
+        action,
+        entity: AuditEntity::Content,
+        entity_id: Some(after.id.0),
+        contact: None,
+        before: before.map(content_snapshot),
+        after: Some(content_snapshot(after)),
+    };
+    audit::record(conn, actor, now, change).await
+}
+
 impl Store {
     /// Adds an item to the content library (anyone who writes: the library is the team's).
     pub async fn add_content(
@@ -552,15 +572,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let added = load_content(&mut tx, ContentId(id)).await?;
-        let change = Change {
-            action: AuditAction::Create,
-            entity: AuditEntity::Content,
-            entity_id: Some(id),
-            contact: None,
-            before: None,
-            after: Some(content_snapshot(&added)),
-        };
-        audit::record(&mut tx, actor, now, change).await?;
+        record_content_change(&mut tx, actor, now, AuditAction::Create, None, &added).await?;
         tx.commit().await?;
         Ok(added)
     }
@@ -596,15 +608,15 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let after = load_content(&mut tx, id).await?;
-        let change = Change {
-            action: AuditAction::Update,
-            entity: AuditEntity::Content,
-            entity_id: Some(id.0),
-            contact: None,
-            before: Some(content_snapshot(&before)),
-            after: Some(content_snapshot(&after)),
-        };
-        audit::record(&mut tx, actor, now, change).await?;
+        record_content_change(
+            &mut tx,
+            actor,
+            now,
+            AuditAction::Update,
+            Some(&before),
+            &after,
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -631,15 +643,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let after = load_content(&mut tx, id).await?;
-        let change = Change {
-            action: AuditAction::Retire,
-            entity: AuditEntity::Content,
-            entity_id: Some(id.0),
-            contact: None,
-            before: Some(content_snapshot(&before)),
-            after: Some(content_snapshot(&after)),
-        };
-        audit::record(&mut tx, actor, now, change).await?;
+        record_content_change(
+            &mut tx,
+            actor,
+            now,
+            AuditAction::Retire,
+            Some(&before),
+            &after,
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
