@@ -26,6 +26,10 @@ fn main() -> ExitCode {
         cli::Command::Demo(args) => !args.no_serve && !cli.global.json,
         _ => false,
     };
+    #[cfg(unix)]
+    if !serves {
+        stop_quietly_on_a_closed_pipe();
+    }
     let mut builder = if serves {
         tokio::runtime::Builder::new_multi_thread()
     } else {
@@ -44,6 +48,23 @@ fn main() -> ExitCode {
             eprintln!("error: {}", one_line(&err));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `rapport contact list | head -1`: once the reader has gone, a command should end the way
+/// every Unix tool does, killed by SIGPIPE, rather than panic in its next `println!` (Rust
+/// ignores SIGPIPE, so the write fails and `println!` panics). The server keeps ignoring it:
+/// a client that hangs up must not stop it.
+#[cfg(unix)]
+#[expect(
+    unsafe_code,
+    reason = "restoring a signal's default action has no safe interface"
+)]
+fn stop_quietly_on_a_closed_pipe() {
+    // SAFETY: runs first in `main`, before any other thread exists, and SIG_DFL is a valid
+    // action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -243,3 +243,18 @@ fn organizations_hold_their_people() {
         &["--tier", "unknown tier 'S'"],
     );
 }
+
+/// `rapport contact list | head -1`: once the reader has gone, the command stops the way every
+/// Unix tool does (SIGPIPE), instead of panicking on its next line of output.
+#[cfg(unix)]
+#[test]
+fn a_listing_piped_into_a_reader_that_stops_early_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+
+    let r = Rapport::new();
+    r.add("Ada Lovelace", &[]);
+    let (status, stderr) =
+        crate::support::rapport_into_closed_pipe(&["--db", r.db.url()], &["contact", "list"]);
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}: {stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

@@ -313,6 +313,26 @@ pub fn rapport_with_input(globals: &[&str], args: &[&str], input: &str) -> Run {
     finished(child.wait_with_output().unwrap())
 }
 
+/// Runs `rapport` with its standard output a pipe whose reading end is already closed — what
+/// `rapport contact list | head -1` does once `head` has its line. Returns how the process
+/// ended and what it wrote on standard error.
+pub fn rapport_into_closed_pipe(
+    globals: &[&str],
+    args: &[&str],
+) -> (std::process::ExitStatus, String) {
+    let mut child = rapport_command(globals, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run the rapport binary");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 fn rapport_command(globals: &[&str], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rapport"));
     command
