@@ -214,9 +214,33 @@ pub fn is_unsafe(method: &Method) -> bool {
 /// Whether `given` is the session's CSRF token. Compared through their hashes, so the time
 /// taken says nothing about how much of a guess was right.
 pub fn csrf_matches(session: &Session, given: Option<&str>) -> bool {
-    given.is_some_and(|given| {
-        Sha256::digest(given.as_bytes()) == Sha256::digest(session.csrf_token.as_bytes())
-    })
+    given.is_some_and(|given| same_secret(given, &session.csrf_token))
+}
+
+fn same_secret(given: &str, expected: &str) -> bool {
+    Sha256::digest(given.as_bytes()) == Sha256::digest(expected.as_bytes())
+}
+
+/// The login form's CSRF token lives in this cookie: before logging in there is no session
+/// to hold one, so the form page sets a fresh token here (seen only by `/login`) and in a
+/// hidden field, and the submitted form must carry the same one back. A page on another
+/// site can make the browser post to `/login` but can neither read nor set this cookie.
+const LOGIN_FORM_COOKIE: &str = "rapport_login";
+
+pub fn login_form_cookie(token: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{LOGIN_FORM_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("rapport_login=; Path=/login; Max-Age=0"))
+}
+
+/// Whether a submitted login form carries the token its page set in the cookie.
+pub fn login_form_token_matches(headers: &HeaderMap, given: Option<&str>) -> bool {
+    match (cookie(headers, LOGIN_FORM_COOKIE), given) {
+        (Some(expected), Some(given)) => same_secret(given, expected),
+        _ => false,
+    }
 }
 
 /// The CSRF check for API requests authenticated by the cookie.
@@ -373,5 +397,25 @@ mod tests {
                 .unwrap()
                 .ends_with("; Secure")
         );
+    }
+
+    #[test]
+    fn the_login_forms_token_must_come_back_as_its_cookie_set_it() {
+        assert_eq!(
+            login_form_cookie("t0k", false).to_str().unwrap(),
+            "rapport_login=t0k; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600"
+        );
+        let mut headers = HeaderMap::new();
+        assert!(
+            !login_form_token_matches(&headers, Some("t0k")),
+            "no cookie"
+        );
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("rapport_session=x; rapport_login=t0k"),
+        );
+        assert!(login_form_token_matches(&headers, Some("t0k")));
+        assert!(!login_form_token_matches(&headers, Some("t0x")));
+        assert!(!login_form_token_matches(&headers, None));
     }
 }

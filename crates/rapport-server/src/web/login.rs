@@ -9,12 +9,15 @@ use serde::Deserialize;
 
 use super::{Chrome, OwnForm, WebError, WebResult, local_path, page};
 use crate::AppState;
+use crate::auth;
 use crate::session::{self, ClientAddress, LoginError};
 
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
     chrome: Chrome,
+    /// The form's CSRF token, also set in the login cookie (see `session::login_form_cookie`).
+    csrf: String,
     next: String,
     email: String,
     /// The message shown by the field it is about (the password, for wrong credentials).
@@ -26,34 +29,47 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub async fn form(Query(query): Query<NextQuery>) -> WebResult<Response> {
-    page(
+pub async fn form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<NextQuery>,
+) -> WebResult<Response> {
+    let csrf = auth::random_secret()?;
+    let mut response = page(
         &LoginPage {
             chrome: Chrome::anonymous("Log in"),
+            csrf: csrf.clone(),
             next: local_path(query.next.as_deref()).to_owned(),
             email: String::new(),
             error: None,
         },
         StatusCode::OK,
-    )
+    )?;
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session::login_form_cookie(&csrf, session::is_secure(&state, &headers)),
+    );
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
+    csrf: Option<String>,
     email: String,
     password: String,
     next: Option<String>,
 }
 
-/// Logs in from the form. There is no session yet, so no CSRF token to check: a cross-site
-/// form (logging the victim into someone else's account) is refused by its `Origin` instead.
+/// Logs in from the form. A cross-site form (logging the victim into someone else's account)
+/// is refused twice over: by its `Origin`, and for lacking the token the login page set.
 pub async fn submit(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> WebResult<Response> {
-    if !same_origin(&headers) {
+    if !same_origin(&headers) || !session::login_form_token_matches(&headers, form.csrf.as_deref())
+    {
         return Err(WebError::BadCsrf);
     }
     let secure = session::is_secure(&state, &headers);
@@ -89,6 +105,7 @@ pub async fn submit(
     let mut response = page(
         &LoginPage {
             chrome: Chrome::anonymous("Log in"),
+            csrf: form.csrf.unwrap_or_default(),
             next,
             email: form.email,
             error: Some(message),

@@ -149,6 +149,8 @@ pub enum WebError {
     Store(#[from] StoreError),
     #[error("the page could not be drawn")]
     Render(#[from] askama::Error),
+    #[error("the server could not make a secret token")]
+    Secret(#[from] crate::auth::SecretError),
     #[error("the form could not be read: {0}")]
     BadForm(String),
 }
@@ -184,6 +186,10 @@ impl IntoResponse for WebError {
             WebError::BadForm(_) => StatusCode::BAD_REQUEST,
             WebError::Render(ref err) => {
                 tracing::error!(error = %err, "template failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            WebError::Secret(ref err) => {
+                tracing::error!(error = %err, "no random token");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };

@@ -1,22 +1,13 @@
 //! The web pages over HTTP (the browser suite in tests/browser drives them in Chromium):
 //! login by form, pages behind the session, CSRF on every form, security headers.
 
-use crate::server::{Body, Server, TODAY, user_with_token};
+use crate::server::{Body, Reply, Server, TODAY, user_with_token};
 use crate::sessions::PASSWORD;
 use crate::support::Rapport;
 
 /// Logs in through the form; returns the `Cookie` header.
 pub(crate) fn form_login(server: &Server, email: &str) -> String {
-    let reply = server.request(
-        "POST",
-        "/login",
-        &[],
-        Body::Form(vec![
-            ("email", email.to_owned()),
-            ("password", PASSWORD.to_owned()),
-            ("next", "/".to_owned()),
-        ]),
-    );
+    let reply = post_login(server, email, PASSWORD);
     assert_eq!(reply.status, 303, "{}", reply.text);
     assert_eq!(reply.header("location"), Some("/"));
     reply
@@ -24,6 +15,28 @@ pub(crate) fn form_login(server: &Server, email: &str) -> String {
         .and_then(|c| c.split(';').next())
         .unwrap()
         .to_owned()
+}
+
+/// Opens the login page as a browser does, then sends its form back with `email` and
+/// `password` (and the page's token and cookie).
+fn post_login(server: &Server, email: &str, password: &str) -> Reply {
+    let page = server.request("GET", "/login", &[], Body::Empty);
+    let cookie = page
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .expect("the login page sets its form's cookie")
+        .to_owned();
+    server.request(
+        "POST",
+        "/login",
+        &[("Cookie", &cookie)],
+        Body::Form(vec![
+            ("csrf", csrf_of(&page.text)),
+            ("email", email.to_owned()),
+            ("password", password.to_owned()),
+            ("next", "/".to_owned()),
+        ]),
+    )
 }
 
 /// The CSRF token a page's forms carry.
@@ -62,15 +75,26 @@ fn pages_need_a_login_and_forms_need_the_csrf_token() {
     );
     assert_eq!(login.header("x-content-type-options"), Some("nosniff"));
 
-    let bad = server.request(
+    // A form posted from elsewhere, without the login page's token and cookie, is refused
+    // before the password is even looked at.
+    let forged = server.request(
         "POST",
         "/login",
         &[],
         Body::Form(vec![
             ("email", "ann@example.com".to_owned()),
-            ("password", "wrong".to_owned()),
+            ("password", PASSWORD.to_owned()),
         ]),
     );
+    assert_eq!(forged.status, 403, "{}", forged.text);
+    assert!(forged.header("set-cookie").is_none());
+    assert!(
+        forged.text.contains("this form is stale"),
+        "{}",
+        forged.text
+    );
+
+    let bad = post_login(&server, "ann@example.com", "wrong");
     assert_eq!(bad.status, 401);
     assert!(
         bad.text.contains("the email or the password is not right"),
@@ -177,17 +201,7 @@ fn the_login_form_says_when_too_many_attempts_failed() {
     let rapport = Rapport::new();
     user_with_token(&rapport, "ann@example.com", "member");
     let server = Server::start(&rapport, TODAY);
-    let attempt = |password: &str| {
-        server.request(
-            "POST",
-            "/login",
-            &[],
-            Body::Form(vec![
-                ("email", "ann@example.com".to_owned()),
-                ("password", password.to_owned()),
-            ]),
-        )
-    };
+    let attempt = |password: &str| post_login(&server, "ann@example.com", password);
     for _ in 0..5 {
         assert_eq!(attempt("guess").status, 401);
     }
