@@ -334,7 +334,6 @@ pub(crate) fn stored_instant(at: Timestamp) -> Timestamp {
 /// What a user-facing location names.
 enum Location<'a> {
     Postgres(&'a str),
-    SqliteMemory,
     SqliteFile(&'a str),
 }
 
@@ -369,16 +368,19 @@ fn parse_location<'a>(location: &'a str) -> Result<Location<'a>> {
     };
     match path {
         "" => Err(bad("no file name")),
-        ":memory:" => Ok(Location::SqliteMemory),
+        // Every pooled connection would open a database of its own, empty and unmigrated.
+        ":memory:" => Err(bad(
+            "an in-memory database cannot be shared by the store's connections; give a file path",
+        )),
         path => Ok(Location::SqliteFile(path)),
     }
 }
 
-/// The SQLite file a location names; `None` for PostgreSQL or an in-memory database.
+/// The SQLite file a location names; `None` for PostgreSQL.
 pub fn sqlite_file(location: &str) -> Result<Option<PathBuf>> {
     Ok(match parse_location(location)? {
         Location::SqliteFile(path) => Some(PathBuf::from(path)),
-        Location::Postgres(_) | Location::SqliteMemory => None,
+        Location::Postgres(_) => None,
     })
 }
 
@@ -406,7 +408,6 @@ fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
 fn connection_url(location: &str) -> Result<(Backend, String)> {
     let path = match parse_location(location)? {
         Location::Postgres(url) => return Ok((Backend::Postgres, url.to_owned())),
-        Location::SqliteMemory => return Ok((Backend::Sqlite, "sqlite::memory:".into())),
         Location::SqliteFile(path) => path,
     };
     if let Some(parent) = Path::new(path)
@@ -521,7 +522,10 @@ mod tests {
             Some(PathBuf::from("/tmp/x.db"))
         );
         assert_eq!(file("sqlite:rel.db"), Some(PathBuf::from("rel.db")));
-        assert_eq!(file("sqlite::memory:"), None);
+        assert!(matches!(
+            sqlite_file("sqlite::memory:"),
+            Err(StoreError::BadUrl { reason, .. }) if reason.contains("in-memory")
+        ));
         assert_eq!(file("postgres://u@localhost/db"), None);
         assert!(sqlite_file("mysql://x").is_err());
     }

@@ -166,6 +166,10 @@ fn malformed_database_urls_are_refused() {
             "invalid database URL 'sqlite://': no file name",
         ),
         ("postgres://:::", "invalid database URL 'postgres://:::'"),
+        (
+            "sqlite::memory:",
+            "invalid database URL 'sqlite::memory:': an in-memory database cannot be shared",
+        ),
     ] {
         let run = rapport_raw(
             &["--db", url, "--now", "2026-11-25", "--tz", "UTC"],
