@@ -159,6 +159,7 @@ impl From<StoreError> for Problem {
             | StoreError::DuplicateUser(_)
             | StoreError::NotEmpty
             | StoreError::Archived(_)
+            | StoreError::Merged { .. }
             | StoreError::CapReached(_) => conflict(err.to_string()),
             StoreError::VersionMismatch { .. } => Problem {
                 type_: "urn:rapport:problem:stale-version".into(),

@@ -287,6 +287,21 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.write().await?;
         let before = contact_to_change(&mut tx, actor, id).await?;
+        if !archived {
+            // A merged contact's touches, roles and notes moved to the survivor: bringing the
+            // husk back would put an empty double of that person on the agenda.
+            let merged_into: Option<i64> =
+                sqlx::query_scalar("SELECT merged_into FROM contacts WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if let Some(into) = merged_into {
+                return Err(StoreError::Merged {
+                    contact: id,
+                    into: ContactId(into),
+                });
+            }
+        }
         let stamp = instant_text(now);
         sqlx::query(
             "UPDATE contacts SET archived_at = $1, updated_at = $2, version = version + 1 \

@@ -81,6 +81,8 @@ pub enum StoreError {
     CapReached(#[from] CapReached),
     #[error("contact #{0} is archived; unarchive it first")]
     Archived(ContactId),
+    #[error("contact #{contact} was merged into #{into}; its history is there now")]
+    Merged { contact: ContactId, into: ContactId },
     #[error("no API token #{0}")]
     TokenNotFound(i64),
     #[error(transparent)]

@@ -1077,10 +1077,12 @@ async fn archive_contact(
     set_archived(state, writer, id, true).await
 }
 
-/// Brings an archived contact back; its schedule is recomputed.
+/// Brings an archived contact back; its schedule is recomputed. A contact merged into
+/// another stays archived (409): its history lives on the survivor.
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/unarchive", params(("id" = i64, Path)), responses(
     (status = 200, body = ContactView, headers(("ETag" = String))),
     (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn unarchive_contact(
     state: State<AppState>,

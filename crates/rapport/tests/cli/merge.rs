@@ -95,4 +95,10 @@ fn duplicates_are_listed_with_evidence_and_merged_without_losing_anything() {
         &["merge", &d, &t],
         &[&format!("contact #{twin} is archived")],
     );
+    // Bringing the merged husk back would put an empty double of Dana on the agenda.
+    r.fails(
+        &["contact", "unarchive", &t],
+        &[&format!("contact #{twin} was merged into #{dana}")],
+    );
+    assert!(r.show(&t)["archived"].as_bool().unwrap());
 }
