@@ -141,12 +141,13 @@ impl Store {
         };
         let last_seen = rows::instant(&row, "last_seen_at")?;
         if now.duration_since(last_seen) >= jiff::SignedDuration::from_mins(1) {
-            // One statement, so one implicit transaction.
+            // One statement, so one implicit transaction; on the writers' pool, so on SQLite
+            // it queues behind other writes instead of meeting them as SQLITE_BUSY.
             sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3")
                 .bind(&now_text)
                 .bind(instant_text(extend_to))
                 .bind(rows::int(&row, "session_id")?)
-                .execute(&self.pool)
+                .execute(&self.writers)
                 .await?;
             session.expires_at = extend_to;
         }
@@ -157,7 +158,7 @@ impl Store {
     pub async fn end_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.writers)
             .await?;
         Ok(())
     }
