@@ -177,6 +177,7 @@ vocabulary! {
         Interests => "interests",
         Nurture => "nurture",
         NurtureSetting => "nurture_setting",
+        IcpCriterion => "icp_criterion",
     }
 }
 
