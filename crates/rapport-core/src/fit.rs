@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::model::Organization;
+
 /// The heaviest a criterion may weigh.
 pub const MAX_WEIGHT: u8 = 10;
 /// The longest custom field key and value (in characters).
@@ -243,6 +245,39 @@ pub struct Facts {
     pub tags: Option<Vec<String>>,
     /// Custom fields: a contact's own over its organization's.
     pub fields: BTreeMap<FieldKey, String>,
+}
+
+impl Facts {
+    /// An organization's facts.
+    pub fn of_organization(org: &Organization) -> Facts {
+        Facts {
+            industry: org.industry.clone(),
+            size: org.size,
+            region: org.region.clone(),
+            tags: None,
+            fields: org.fields.clone(),
+        }
+    }
+
+    /// A contact's facts: its organization's, its own tags, and its custom fields over its
+    /// organization's.
+    pub fn of_contact(
+        organization: Option<&Organization>,
+        tags: &[String],
+        fields: &BTreeMap<FieldKey, String>,
+    ) -> Facts {
+        let mut facts = organization.map(Facts::of_organization).unwrap_or_default();
+        facts.tags = Some(tags.to_vec());
+        facts
+            .fields
+            .extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+        facts
+    }
+}
+
+/// The order of a list sorted by fit: best first, records without a score last.
+pub fn best_first(a: Option<u8>, b: Option<u8>) -> std::cmp::Ordering {
+    b.cmp(&a)
 }
 
 /// How one criterion went.
@@ -573,6 +608,38 @@ mod tests {
                 (field.to_owned(), value.to_owned())
             );
         }
+    }
+
+    #[test]
+    fn a_contact_takes_its_organizations_facts_and_its_own_fields_win() {
+        let org = Organization {
+            id: crate::model::OrganizationId(1),
+            name: "Acme".into(),
+            domain: None,
+            tier: None,
+            industry: Some("Software".into()),
+            size: Some(80),
+            region: Some("EU".into()),
+            fields: fields(&[("segment", "mid-market"), ("crm", "none")]),
+            contact_count: 1,
+            version: 1,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let own = fields(&[("segment", "enterprise")]);
+        let facts = Facts::of_contact(Some(&org), &["conference".to_owned()], &own);
+        assert_eq!(facts.fields, fields(&[("segment", "enterprise"), ("crm", "none")]));
+        // Every criterion met: 3 + 2 + 1 + 2 + 2 of 10.
+        assert_eq!(fit(&profile(), &facts).map(|f| f.score), Some(100));
+        let alone = Facts::of_contact(None, &[], &BTreeMap::new());
+        let got = fit(&profile(), &alone).unwrap();
+        assert_eq!((got.earned, got.possible, got.score), (0, 10, 0));
+    }
+
+    #[test]
+    fn best_first_puts_unscored_last() {
+        let mut scores = vec![None, Some(20), Some(100), None, Some(0)];
+        scores.sort_by(|a, b| best_first(*a, *b));
+        assert_eq!(scores, [Some(100), Some(20), Some(0), None, None]);
     }
 
     #[test]

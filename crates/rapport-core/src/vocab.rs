@@ -156,6 +156,7 @@ vocabulary! {
         Retire => "retire",
         Import => "import",
         Merge => "merge",
+        Remove => "remove",
     }
 }
 

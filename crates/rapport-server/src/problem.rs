@@ -144,6 +144,7 @@ impl From<StoreError> for Problem {
             | StoreError::FollowUpNotFound(_)
             | StoreError::OpportunityNotFound(_)
             | StoreError::ContentNotFound(_)
+            | StoreError::CriterionNotFound(_)
             | StoreError::TokenNotFound(_)
             | StoreError::UserNotFound(_) => Problem::not_found(err.to_string()),
             StoreError::Forbidden(forbidden) => Problem::from(forbidden),
@@ -160,7 +161,7 @@ impl From<StoreError> for Problem {
             | StoreError::NotEmpty
             | StoreError::Archived(_)
             | StoreError::CapReached(_) => conflict(err.to_string()),
-            StoreError::VersionMismatch { .. } => Problem {
+            StoreError::VersionMismatch { .. } | StoreError::StaleOrganization { .. } => Problem {
                 type_: "urn:rapport:problem:stale-version".into(),
                 ..Problem::new(StatusCode::PRECONDITION_FAILED, err.to_string())
             },
