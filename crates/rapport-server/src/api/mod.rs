@@ -701,7 +701,7 @@ pub struct ContactQuery {
 
 /// How a list is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Sort {
+pub enum Sort {
     Name,
     Fit,
 }

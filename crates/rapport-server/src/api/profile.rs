@@ -84,6 +84,34 @@ pub(crate) fn custom_fields(
     (set, remove)
 }
 
+/// Custom fields as a form's text area sends them — one `key: value` per line — against the
+/// record's current ones: a line sets its field, a field with no line any more is removed.
+pub(crate) fn fields_from_lines(
+    fields: &mut Fields,
+    text: &str,
+    current: &BTreeMap<FieldKey, String>,
+) -> BTreeMap<String, Option<String>> {
+    let mut wanted: BTreeMap<String, Option<String>> = current
+        .keys()
+        .map(|k| (k.to_string(), None))
+        .collect();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match line.split_once(':') {
+            Some((key, value)) if !value.trim().is_empty() => {
+                wanted.insert(key.trim().to_lowercase(), Some(value.trim().to_owned()));
+            }
+            _ => fields.error(
+                "fields",
+                format!("line {}: expected KEY: VALUE, got '{}'", number + 1, line.trim()),
+            ),
+        }
+    }
+    wanted
+}
+
 /// The ideal client profile's criteria, in the order they were added.
 #[utoipa::path(get, path = "/api/v1/icp/criteria", responses(
     (status = 200, body = Page<CriterionView>),
