@@ -627,7 +627,10 @@ mod tests {
         };
         let own = fields(&[("segment", "enterprise")]);
         let facts = Facts::of_contact(Some(&org), &["conference".to_owned()], &own);
-        assert_eq!(facts.fields, fields(&[("segment", "enterprise"), ("crm", "none")]));
+        assert_eq!(
+            facts.fields,
+            fields(&[("segment", "enterprise"), ("crm", "none")])
+        );
         // Every criterion met: 3 + 2 + 1 + 2 + 2 of 10.
         assert_eq!(fit(&profile(), &facts).map(|f| f.score), Some(100));
         let alone = Facts::of_contact(None, &[], &BTreeMap::new());

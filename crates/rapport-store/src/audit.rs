@@ -77,7 +77,9 @@ pub(crate) fn acting_with_role(user: UserId, role: Option<String>) -> Result<Act
     })
 }
 
-fn fields_snapshot(fields: &std::collections::BTreeMap<rapport_core::fit::FieldKey, String>) -> Value {
+fn fields_snapshot(
+    fields: &std::collections::BTreeMap<rapport_core::fit::FieldKey, String>,
+) -> Value {
     fields
         .iter()
         .map(|(k, v)| (k.to_string(), Value::String(v.clone())))

@@ -2,11 +2,11 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use rapport_core::fit::FieldKey;
 use rapport_core::model::{
     Contact, ContactId, ContactSummary, Hold, OrganizationId, OrganizationRef, RoleSpan,
     StageChange, UserId,
 };
-use rapport_core::fit::FieldKey;
 use rapport_core::{
     AuditAction, AuditEntity, Cadence, CadenceSource, EmailAddress, Horizon, NextTouch,
     ProspectKind, Role, Stage, Tier,

@@ -29,8 +29,8 @@ use crate::export::records::{
     CadenceDefaultRecord, CompetitorRecord, ContactInterestRecord, ContactRecord,
     ContentItemRecord, ContentSendRecord, EXPORT_FORMAT, FollowUpRecord, Header,
     IcpCriterionRecord, IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord,
-    OpportunityRecord, OrganizationFieldRecord, OrganizationRecord, Record, RelationshipSettingRecord, StageChangeRecord, TouchRecord,
-    UserRecord,
+    OpportunityRecord, OrganizationFieldRecord, OrganizationRecord, Record,
+    RelationshipSettingRecord, StageChangeRecord, TouchRecord, UserRecord,
 };
 use crate::nurture::canonical_nurture_setting;
 use crate::profile::{self, FieldsOf};
@@ -278,12 +278,14 @@ impl Importer {
         let name = required("name", &organization.name)?;
         let key = name_key(&name);
         if let Some(size) = organization.size.filter(|n| *n < 0) {
-            return Err(invalid(format!("size: an employee count is at least 0, got {size}")));
+            return Err(invalid(format!(
+                "size: an employee count is at least 0, got {size}"
+            )));
         }
         sqlx::query(
             "INSERT INTO organizations (id, owner_id, name, name_key, domain, tier, created_at, \
-             updated_at, industry, size, region) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             updated_at, industry, size, region, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(organization.id)
         .bind(organization.owner_id)
@@ -296,6 +298,7 @@ impl Importer {
         .bind(non_blank(organization.industry))
         .bind(organization.size)
         .bind(non_blank(organization.region))
+        .bind(organization.version.max(1))
         .execute(&mut *conn)
         .await?;
         self.organizations.insert(organization.id);

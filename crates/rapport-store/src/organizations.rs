@@ -185,7 +185,9 @@ impl Store {
         let size = patch
             .size
             .unwrap_or(before.size)
-            .map(|n| i64::try_from(n).map_err(|_| StoreError::Invalid(format!("size {n} is too large"))))
+            .map(|n| {
+                i64::try_from(n).map_err(|_| StoreError::Invalid(format!("size {n} is too large")))
+            })
             .transpose()?;
         // Checked again by the UPDATE: a concurrent edit may commit between read and write.
         let updated = sqlx::query(

@@ -93,7 +93,9 @@ pub(crate) async fn change_fields(
 ) -> Result<()> {
     let (table, owner) = of.table();
     let Some(id) = of.id() else {
-        return Err(StoreError::Invalid("fields change one record at a time".into()));
+        return Err(StoreError::Invalid(
+            "fields change one record at a time".into(),
+        ));
     };
     for key in remove {
         let sql = format!("DELETE FROM {table} WHERE {owner} = $1 AND field_key = $2");
@@ -103,7 +105,9 @@ pub(crate) async fn change_fields(
             .execute(&mut *conn)
             .await?;
         if gone.rows_affected() == 0 {
-            return Err(StoreError::Invalid(format!("there is no custom field '{key}'")));
+            return Err(StoreError::Invalid(format!(
+                "there is no custom field '{key}'"
+            )));
         }
     }
     for (key, value) in set {

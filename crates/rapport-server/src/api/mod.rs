@@ -764,7 +764,10 @@ async fn list_contacts(
             next_cursor: None,
         };
         let more = found.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-        for (contact, fit) in found.iter().take(usize::try_from(limit).unwrap_or(usize::MAX)) {
+        for (contact, fit) in found
+            .iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        {
             page.items.push(ContactSummaryView::with_fit(contact, *fit));
             if more {
                 page.next_cursor = Some(contact.id.to_string());

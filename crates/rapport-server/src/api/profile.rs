@@ -91,10 +91,8 @@ pub(crate) fn fields_from_lines(
     text: &str,
     current: &BTreeMap<FieldKey, String>,
 ) -> BTreeMap<String, Option<String>> {
-    let mut wanted: BTreeMap<String, Option<String>> = current
-        .keys()
-        .map(|k| (k.to_string(), None))
-        .collect();
+    let mut wanted: BTreeMap<String, Option<String>> =
+        current.keys().map(|k| (k.to_string(), None)).collect();
     for (number, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -105,7 +103,11 @@ pub(crate) fn fields_from_lines(
             }
             _ => fields.error(
                 "fields",
-                format!("line {}: expected KEY: VALUE, got '{}'", number + 1, line.trim()),
+                format!(
+                    "line {}: expected KEY: VALUE, got '{}'",
+                    number + 1,
+                    line.trim()
+                ),
             ),
         }
     }
@@ -244,9 +246,8 @@ pub(crate) fn organization_patch(
     region: Option<Option<String>>,
     custom: BTreeMap<String, Option<String>>,
 ) -> OrganizationPatch {
-    let size = size.map(|text| {
-        non_blank(text).and_then(|t| fields.check("size", employee_count(&t)))
-    });
+    let size =
+        size.map(|text| non_blank(text).and_then(|t| fields.check("size", employee_count(&t))));
     let (set_fields, remove_fields) = custom_fields(fields, "fields", custom);
     OrganizationPatch {
         industry: industry.map(|v| profile_text(fields, "industry", v)),
@@ -280,9 +281,7 @@ pub(super) async fn edit_organization(
     let id = OrganizationId(path_id("id", &id)?);
     let expected = if_match(&headers)?;
     let mut fields = Fields::default();
-    let size = body
-        .size
-        .map(|s| s.map(|n| n.to_string()));
+    let size = body.size.map(|s| s.map(|n| n.to_string()));
     let patch = OrganizationPatch {
         expected_version: Some(expected),
         ..organization_patch(&mut fields, body.industry, size, body.region, body.fields)
@@ -293,9 +292,9 @@ pub(super) async fn edit_organization(
         .store
         .edit_organization(account.user.id, id, patch, now)
         .await?;
-    Ok(organization_with_etag(
-        OrganizationView::from(&state.store.organization(id).await?),
-    ))
+    Ok(organization_with_etag(OrganizationView::from(
+        &state.store.organization(id).await?,
+    )))
 }
 
 /// An organization with its version as a strong ETag, for `If-Match` on the next edit.

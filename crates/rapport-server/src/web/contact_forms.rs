@@ -73,14 +73,15 @@ pub async fn introduce(
     };
     let other = match non_blank(Some(form.other.clone())) {
         None => {
-            fields.error("intro.other", "name the other contact (a name, email or id)");
+            fields.error(
+                "intro.other",
+                "name the other contact (a name, email or id)",
+            );
             None
         }
         Some(reference) => match state.store.resolve_contact(&reference).await {
             Ok(other) => Some(other),
-            Err(
-                err @ (StoreError::ContactNotFound(_) | StoreError::AmbiguousContact { .. }),
-            ) => {
+            Err(err @ (StoreError::ContactNotFound(_) | StoreError::AmbiguousContact { .. })) => {
                 fields.error("intro.other", err.to_string());
                 None
             }

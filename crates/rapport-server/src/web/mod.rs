@@ -105,13 +105,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/contacts/{id}/checklist", post(contact::tick_step))
         .route("/contacts/{id}/fields", post(contact_forms::set_fields))
-        .route("/contacts/{id}/introductions", post(contact_forms::introduce))
+        .route(
+            "/contacts/{id}/introductions",
+            post(contact_forms::introduce),
+        )
         .route("/contacts/{id}/stage", post(contact_forms::change_stage))
         .route("/contacts/{id}/roles", post(contact_forms::change_role))
         .route("/organizations", get(organizations::list))
         .route("/settings/playbooks/{stage}", post(settings::set_playbook))
         .route("/settings/icp", post(settings::add_criterion))
-        .route("/settings/icp/{id}/remove", post(settings::remove_criterion))
+        .route(
+            "/settings/icp/{id}/remove",
+            post(settings::remove_criterion),
+        )
         .route("/duplicates", get(duplicates::show))
         .route("/contacts/{id}/merge", post(duplicates::merge));
     with_page_headers(routes)

@@ -304,7 +304,9 @@ pub async fn edit_profile(
             .store
             .edit_organization(user.user(), id, patch, user.moment.now)
             .await?;
-        return Ok(Redirect::to(&format!("/organizations/{id}?profiled=1#profile")).into_response());
+        return Ok(
+            Redirect::to(&format!("/organizations/{id}?profiled=1#profile")).into_response(),
+        );
     }
     let echo = FormEcho::new(
         fields,

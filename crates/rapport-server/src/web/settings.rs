@@ -18,8 +18,8 @@ use super::contact::FormEcho;
 use super::{Chrome, OwnForm, SignedIn, WebError, WebForm, WebResult, page, short_date};
 use crate::AppState;
 use crate::api::Fields;
-use crate::api::relationships::{RulesBody, rules_patch};
 use crate::api::profile::criterion_of;
+use crate::api::relationships::{RulesBody, rules_patch};
 use crate::views::{CriterionView, PlaybookView, RelationshipRulesView};
 
 #[derive(Debug)]

@@ -22,11 +22,12 @@ use crate::{Backend, Store, audit, instant_text, rows};
 use rapport_core::model::UserId;
 use rapport_core::playbook;
 use records::{
-    CadenceDefaultRecord, CompetitorRecord, IcpCriterionRecord, OrganizationFieldRecord, ContactInterestRecord, ContactRecord,
+    CadenceDefaultRecord, CompetitorRecord, ContactInterestRecord, ContactRecord,
     ContentItemRecord, ContentSendRecord, EXPORT_FORMAT, FollowUpRecord, Header,
-    IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord, OpportunityRecord,
-    OrganizationRecord, Record, RelationshipSettingRecord, RoleRecord, ScheduleRecord,
-    StageChangeRecord, TickRecord, TouchRecord, UserRecord,
+    IcpCriterionRecord, IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord,
+    OpportunityRecord, OrganizationFieldRecord, OrganizationRecord, Record,
+    RelationshipSettingRecord, RoleRecord, ScheduleRecord, StageChangeRecord, TickRecord,
+    TouchRecord, UserRecord,
 };
 
 /// What exporting needs, as the refusal names it.
@@ -275,10 +276,11 @@ impl Snapshot {
 
     /// The ideal client profile's criteria: a handful of rows, read whole.
     async fn icp_criteria(&mut self) -> Result<Vec<IcpCriterionRecord>> {
-        let found =
-            sqlx::query("SELECT id, field, value, weight, created_at FROM icp_criteria ORDER BY id")
-                .fetch_all(&mut *self.tx)
-                .await?;
+        let found = sqlx::query(
+            "SELECT id, field, value, weight, created_at FROM icp_criteria ORDER BY id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
         found
             .iter()
             .map(|row| {
@@ -523,8 +525,8 @@ impl Table {
                  WHERE id > $1 ORDER BY id LIMIT $2"
             }
             Table::Organizations => {
-                "SELECT id, owner_id, name, domain, tier, industry, size, region, created_at, \
-                        updated_at \
+                "SELECT id, owner_id, name, domain, tier, industry, size, region, version, \
+                        created_at, updated_at \
                  FROM organizations WHERE id > $1 ORDER BY id LIMIT $2"
             }
             Table::Competitors => {
@@ -594,6 +596,7 @@ impl Table {
                 industry: rows::opt_text(row, "industry")?,
                 size: rows::opt_int(row, "size")?,
                 region: rows::opt_text(row, "region")?,
+                version: rows::int(row, "version")?,
                 created_at: rows::text(row, "created_at")?,
                 updated_at: rows::text(row, "updated_at")?,
             }),

@@ -123,6 +123,9 @@ pub struct OrganizationRecord {
     pub size: Option<i64>,
     #[serde(default)]
     pub region: Option<String>,
+    /// Its edit counter (the API's ETag). Absent in dumps made before organizations had one.
+    #[serde(default = "first_version")]
+    pub version: i64,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -354,4 +357,8 @@ pub struct NurtureOwnerRecord {
     pub ready_on: Option<String>,
     pub ready_note: Option<String>,
     pub updated_at: String,
+}
+
+fn first_version() -> i64 {
+    1
 }

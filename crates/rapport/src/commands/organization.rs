@@ -118,7 +118,8 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
             println!("#{} {}{domain}{tier}", org.id, org.name);
             let profile: Vec<String> = [
                 org.industry.clone(),
-                org.size.map(|n| format!("{} employees", rapport_core::fit::grouped(n))),
+                org.size
+                    .map(|n| format!("{} employees", rapport_core::fit::grouped(n))),
                 org.region.clone(),
             ]
             .into_iter()

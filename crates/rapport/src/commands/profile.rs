@@ -58,7 +58,9 @@ pub async fn icp(app: &App, command: IcpCommand) -> Result<()> {
                 .parse::<i64>()
                 .ok()
                 .filter(|n| *n > 0)
-                .with_context(|| format!("id: expected a criterion id from `rapport icp list`, got '{id}'"))?;
+                .with_context(|| {
+                    format!("id: expected a criterion id from `rapport icp list`, got '{id}'")
+                })?;
             app.store
                 .remove_icp_criterion(app.user.id, id, app.now)
                 .await?;
@@ -118,7 +120,10 @@ pub fn fit_lines(fit: Option<&Fit>) -> String {
     match fit {
         None => format!("  fit      {NO_SCORE}\n"),
         Some(f) => {
-            let mut out = format!("  fit      {}/100 ({} of {})\n", f.score, f.earned, f.possible);
+            let mut out = format!(
+                "  fit      {}/100 ({} of {})\n",
+                f.score, f.earned, f.possible
+            );
             for reason in &f.reasons {
                 out.push_str(&format!("           {reason}\n"));
             }
