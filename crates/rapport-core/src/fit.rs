@@ -109,6 +109,9 @@ impl fmt::Display for FieldKey {
     }
 }
 
+/// Custom fields to set (key and value) and to remove, as an edit asks for them.
+pub type FieldChanges = (Vec<(FieldKey, String)>, Vec<FieldKey>);
+
 /// A custom field's value, trimmed: one line, not empty.
 pub fn field_value(text: &str) -> Result<String, FitError> {
     let value = text.trim();
@@ -402,7 +405,7 @@ pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

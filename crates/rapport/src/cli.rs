@@ -460,6 +460,8 @@ pub struct ContactFields {
     pub source: Option<String>,
 }
 
+// Parsed once per process, like `Command`: boxing `Edit` would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum ContactCommand {
     /// Add a contact; prints the new id

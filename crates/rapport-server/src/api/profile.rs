@@ -9,7 +9,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rapport_core::fit::{Criterion, FieldKey, Test, Weight, employee_count, field_value};
+use rapport_core::fit::{
+    Criterion, FieldChanges, FieldKey, Test, Weight, employee_count, field_value,
+};
 use rapport_core::model::{ContactId, OrganizationId, non_blank};
 use rapport_store::OrganizationPatch;
 use serde::Deserialize;
@@ -65,7 +67,7 @@ pub(crate) fn custom_fields(
     fields: &mut Fields,
     name: &str,
     map: BTreeMap<String, Option<String>>,
-) -> (Vec<(FieldKey, String)>, Vec<FieldKey>) {
+) -> FieldChanges {
     let mut set = Vec::new();
     let mut remove = Vec::new();
     for (key, value) in map {

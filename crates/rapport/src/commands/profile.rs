@@ -2,7 +2,7 @@
 //! contact and organization edits share.
 
 use anyhow::{Context, Result, bail};
-use rapport_core::fit::{Criterion, FieldKey, Fit, Test, field_value};
+use rapport_core::fit::{Criterion, FieldChanges, FieldKey, Fit, Test, field_value};
 use rapport_store::{StoreError, StoredCriterion};
 
 use crate::app::{App, parse, print_json};
@@ -133,10 +133,7 @@ pub fn fit_lines(fit: Option<&Fit>) -> String {
 }
 
 /// `--field KEY=VALUE` and `--unset-field KEY`, parsed: what to set and what to remove.
-pub fn custom_fields(
-    set: &[String],
-    unset: &[String],
-) -> Result<(Vec<(FieldKey, String)>, Vec<FieldKey>)> {
+pub fn custom_fields(set: &[String], unset: &[String]) -> Result<FieldChanges> {
     let set = set
         .iter()
         .map(|pair| {
