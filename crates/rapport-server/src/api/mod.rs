@@ -935,12 +935,13 @@ fn with_etag(view: ContactView) -> Response {
 }
 
 /// The version an `If-Match` header names. It is required: an edit must say which version it
-/// read, so two people editing one contact can never silently overwrite each other.
+/// read, so two people editing one contact (or organization) can never silently overwrite
+/// each other.
 fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
     let value = headers.get(header::IF_MATCH).ok_or_else(|| {
         Problem::new(
             StatusCode::PRECONDITION_REQUIRED,
-            "send If-Match with the contact's ETag (its version), as read by GET",
+            "send If-Match with the record's ETag (its version), as read by GET",
         )
     })?;
     value
@@ -949,7 +950,7 @@ fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
         .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
         .and_then(|v| v.parse::<i64>().ok())
         .ok_or_else(|| {
-            Problem::bad_parameter("If-Match", "expected the contact's ETag, such as \"3\"")
+            Problem::bad_parameter("If-Match", "expected the record's ETag, such as \"3\"")
         })
 }
 
