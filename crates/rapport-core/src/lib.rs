@@ -10,6 +10,7 @@ pub mod agenda;
 pub mod cadence;
 pub mod duplicates;
 pub mod email;
+pub mod fit;
 pub mod health;
 pub mod network;
 pub mod nurture;

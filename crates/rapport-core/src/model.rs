@@ -6,6 +6,7 @@ use jiff::civil::Date;
 use crate::agenda::Section;
 use crate::cadence::{Cadence, CadenceSource};
 use crate::email::EmailAddress;
+use crate::fit::FieldKey;
 use crate::opportunity::Expectation;
 use crate::schedule::NextTouch;
 use crate::vocab::{Direction, Horizon, Outcome, ProspectKind, Role, Stage, Tier, TouchKind};
@@ -55,7 +56,15 @@ pub struct Organization {
     pub name: String,
     pub domain: Option<String>,
     pub tier: Option<Tier>,
+    /// The ideal client profile's facts: what it does, how many it employs, where.
+    pub industry: Option<String>,
+    pub size: Option<u64>,
+    pub region: Option<String>,
+    /// Custom fields, by key.
+    pub fields: std::collections::BTreeMap<FieldKey, String>,
     pub contact_count: i64,
+    /// Moves on with every edit: the ETag an `If-Match` names.
+    pub version: i64,
     pub created_at: Timestamp,
 }
 
@@ -151,6 +160,8 @@ pub struct Contact {
     /// Where they came from: "introduced by Ann Lee", "LinkedIn", "logistics summit".
     pub source: Option<String>,
     pub roles: Vec<RoleSpan>,
+    /// Custom fields, by key.
+    pub fields: std::collections::BTreeMap<FieldKey, String>,
     pub tier: Option<Tier>,
     pub stage: Option<Stage>,
     /// Every stage change, oldest first.

@@ -156,6 +156,7 @@ vocabulary! {
         Retire => "retire",
         Import => "import",
         Merge => "merge",
+        Remove => "remove",
     }
 }
 
@@ -177,6 +178,7 @@ vocabulary! {
         Interests => "interests",
         Nurture => "nurture",
         NurtureSetting => "nurture_setting",
+        IcpCriterion => "icp_criterion",
     }
 }
 

@@ -144,6 +144,7 @@ impl From<StoreError> for Problem {
             | StoreError::FollowUpNotFound(_)
             | StoreError::OpportunityNotFound(_)
             | StoreError::ContentNotFound(_)
+            | StoreError::CriterionNotFound(_)
             | StoreError::TokenNotFound(_)
             | StoreError::UserNotFound(_) => Problem::not_found(err.to_string()),
             StoreError::Forbidden(forbidden) => Problem::from(forbidden),
@@ -161,7 +162,7 @@ impl From<StoreError> for Problem {
             | StoreError::Archived(_)
             | StoreError::Merged { .. }
             | StoreError::CapReached(_) => conflict(err.to_string()),
-            StoreError::VersionMismatch { .. } => Problem {
+            StoreError::VersionMismatch { .. } | StoreError::StaleOrganization { .. } => Problem {
                 type_: "urn:rapport:problem:stale-version".into(),
                 ..Problem::new(StatusCode::PRECONDITION_FAILED, err.to_string())
             },

@@ -2,6 +2,8 @@
 //! module knows it; the domain types stay free of serialisation concerns. Each view derives
 //! `ToSchema`, so the OpenAPI document describes exactly what is sent.
 
+use std::collections::BTreeMap;
+
 use jiff::civil::Date;
 use rapport_core::agenda::{self, AgendaFacts};
 use rapport_core::health::Health;
@@ -22,7 +24,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 mod nurture;
+mod profile;
 pub use nurture::*;
+pub use profile::*;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CadenceView {
@@ -158,6 +162,8 @@ pub struct ContactView {
     pub emails: Vec<String>,
     pub phones: Vec<String>,
     pub tags: Vec<String>,
+    /// Custom fields, key → value.
+    pub fields: BTreeMap<String, String>,
     pub notes: Option<String>,
     /// Where they came from.
     pub source: Option<String>,
@@ -209,6 +215,7 @@ impl ContactView {
             emails: c.emails.iter().map(ToString::to_string).collect(),
             phones: c.phones.clone(),
             tags: c.tags.clone(),
+            fields: fields_view(&c.fields),
             notes: c.notes.clone(),
             source: c.source.clone(),
             roles: c
@@ -319,6 +326,20 @@ pub struct ContactSummaryView {
     pub next_touch_on: String,
     pub next_touch_source: String,
     pub archived: bool,
+    /// The fit score against the ideal client profile (0–100): present in lists sorted by
+    /// fit, null there for a contact without a score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit: Option<Option<u8>>,
+}
+
+impl ContactSummaryView {
+    /// A list line with its fit score, for lists sorted by fit.
+    pub fn with_fit(c: &ContactSummary, fit: Option<u8>) -> Self {
+        ContactSummaryView {
+            fit: Some(fit),
+            ..ContactSummaryView::from(c)
+        }
+    }
 }
 
 impl From<&ContactSummary> for ContactSummaryView {
@@ -333,6 +354,7 @@ impl From<&ContactSummary> for ContactSummaryView {
             next_touch_on: c.next_touch.on.to_string(),
             next_touch_source: c.next_touch.source.to_string(),
             archived: c.archived,
+            fit: None,
         }
     }
 }
@@ -343,8 +365,31 @@ pub struct OrganizationView {
     pub name: String,
     pub domain: Option<String>,
     pub tier: Option<String>,
+    /// What it does ("Software").
+    pub industry: Option<String>,
+    /// How many people it employs.
+    pub size: Option<u64>,
+    pub region: Option<String>,
+    /// Custom fields, key → value.
+    pub fields: BTreeMap<String, String>,
     pub contact_count: i64,
+    /// Moves on with every edit; send it back as `If-Match` (the ETag) to edit.
+    pub version: i64,
     pub created_at: String,
+    /// The fit score against the ideal client profile (0–100): present in lists sorted by
+    /// fit, null there for an organization without a score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit: Option<Option<u8>>,
+}
+
+impl OrganizationView {
+    /// A list line with its fit score, for lists sorted by fit.
+    pub fn with_fit(o: &Organization, fit: Option<u8>) -> Self {
+        OrganizationView {
+            fit: Some(fit),
+            ..OrganizationView::from(o)
+        }
+    }
 }
 
 impl From<&Organization> for OrganizationView {
@@ -354,8 +399,14 @@ impl From<&Organization> for OrganizationView {
             name: o.name.clone(),
             domain: o.domain.clone(),
             tier: o.tier.map(|t| t.to_string()),
+            industry: o.industry.clone(),
+            size: o.size,
+            region: o.region.clone(),
+            fields: fields_view(&o.fields),
             contact_count: o.contact_count,
+            version: o.version,
             created_at: o.created_at.to_string(),
+            fit: None,
         }
     }
 }
@@ -1257,6 +1308,8 @@ pub struct MovedView {
     pub emails: u64,
     pub phones: u64,
     pub tags: u64,
+    /// Custom fields the survivor did not have (its own values win).
+    pub fields: u64,
     pub introductions: u64,
 }
 
@@ -1286,6 +1339,7 @@ impl From<&rapport_store::Merged> for MergeView {
                 emails: moved.emails,
                 phones: moved.phones,
                 tags: moved.tags,
+                fields: moved.fields,
                 introductions: moved.introductions,
             },
             next_touch_on: m.next_touch.on.to_string(),

@@ -77,6 +77,16 @@ pub(crate) fn acting_with_role(user: UserId, role: Option<String>) -> Result<Act
     })
 }
 
+fn fields_snapshot(
+    fields: &std::collections::BTreeMap<rapport_core::fit::FieldKey, String>,
+) -> Value {
+    fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 pub(crate) fn contact_snapshot(c: &Contact) -> Value {
     json!({
         "name": c.name,
@@ -86,6 +96,7 @@ pub(crate) fn contact_snapshot(c: &Contact) -> Value {
         "emails": c.emails.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "phones": c.phones,
         "tags": c.tags,
+        "fields": fields_snapshot(&c.fields),
         "notes": c.notes,
         "source": c.source,
         "roles": c.active_roles().iter().map(|r| r.as_str()).collect::<Vec<_>>(),
@@ -135,6 +146,10 @@ pub(crate) fn organization_snapshot(o: &Organization) -> Value {
         "name": o.name,
         "domain": o.domain,
         "tier": o.tier.map(|t| t.as_str()),
+        "industry": o.industry,
+        "size": o.size,
+        "region": o.region,
+        "fields": fields_snapshot(&o.fields),
     })
 }
 

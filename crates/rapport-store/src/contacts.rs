@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use rapport_core::fit::FieldKey;
 use rapport_core::model::{
     Contact, ContactId, ContactSummary, Hold, OrganizationId, OrganizationRef, RoleSpan,
     StageChange, UserId,
@@ -16,6 +17,7 @@ use sqlx::any::AnyRow;
 use crate::audit::{self, Change, contact_snapshot};
 use crate::error::{Candidate, Result, StoreError, is_unique_violation};
 use crate::organizations::find_or_create_organization;
+use crate::profile::{self, FieldsOf};
 use crate::schedule::{lock_contact, reschedule};
 use crate::{Store, instant_text, rows};
 
@@ -62,6 +64,9 @@ pub struct ContactPatch {
     pub remove_tags: Vec<String>,
     pub add_roles: Vec<Role>,
     pub end_roles: Vec<Role>,
+    /// Custom fields to set (a key already there gets the new value) and to remove.
+    pub set_fields: Vec<(FieldKey, String)>,
+    pub remove_fields: Vec<FieldKey>,
     /// A new owner (the current owner or an admin may hand a contact over).
     pub owner: Option<UserId>,
     /// Optimistic concurrency: apply only if the contact is still at this version, else
@@ -614,6 +619,8 @@ pub(crate) async fn patch_contact(
         .filter(|r| !active.contains(r))
         .collect();
     start_roles(conn, id, &new_roles, today).await?;
+    let fields = FieldsOf::Contact(id);
+    profile::change_fields(conn, fields, &patch.set_fields, &patch.remove_fields).await?;
     let stage = StageMove {
         from: current.stage,
         to: patch.stage.unwrap_or(current.stage),
@@ -785,6 +792,7 @@ pub(crate) async fn load_contact(conn: &mut AnyConnection, id: ContactId) -> Res
         })
         .collect::<Result<Vec<_>>>()?;
 
+    let fields = profile::fields_of(conn, FieldsOf::Contact(id)).await?;
     let organization = match rows::opt_int(&row, "organization_id")? {
         Some(org) => Some(OrganizationRef {
             id: OrganizationId(org),
@@ -815,6 +823,7 @@ pub(crate) async fn load_contact(conn: &mut AnyConnection, id: ContactId) -> Res
         notes: rows::opt_text(&row, "notes")?,
         source: rows::opt_text(&row, "source")?,
         roles,
+        fields,
         tier: rows::opt_parsed(&row, "tier")?,
         stage: rows::opt_parsed(&row, "stage")?,
         stage_history,

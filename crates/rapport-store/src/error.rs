@@ -1,5 +1,5 @@
 use rapport_core::access::Forbidden;
-use rapport_core::model::{ContactId, FollowUpId, OpportunityId};
+use rapport_core::model::{ContactId, FollowUpId, OpportunityId, OrganizationId};
 use rapport_core::nurture::{CapReached, ContentId};
 
 /// A contact that matched a reference, listed when a name is ambiguous.
@@ -75,6 +75,17 @@ pub enum StoreError {
         expected: i64,
         current: i64,
     },
+    #[error(
+        "organization #{organization} changed since you read it (you had version {expected}, \
+         it is now at {current}); read it again and reapply your change"
+    )]
+    StaleOrganization {
+        organization: OrganizationId,
+        expected: i64,
+        current: i64,
+    },
+    #[error("no ideal client profile criterion #{0}")]
+    CriterionNotFound(i64),
     #[error("no content item #{0}")]
     ContentNotFound(ContentId),
     #[error(transparent)]

@@ -28,14 +28,17 @@ use crate::error::{Result, StoreError};
 use crate::export::records::{
     CadenceDefaultRecord, CompetitorRecord, ContactInterestRecord, ContactRecord,
     ContentItemRecord, ContentSendRecord, EXPORT_FORMAT, FollowUpRecord, Header,
-    IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord, OpportunityRecord,
-    OrganizationRecord, Record, RelationshipSettingRecord, StageChangeRecord, TouchRecord,
-    UserRecord,
+    IcpCriterionRecord, IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord,
+    OpportunityRecord, OrganizationFieldRecord, OrganizationRecord, Record,
+    RelationshipSettingRecord, StageChangeRecord, TouchRecord, UserRecord,
 };
 use crate::nurture::canonical_nurture_setting;
+use crate::profile::{self, FieldsOf};
 use crate::relationships::{canonical_setting, one_line};
 use crate::schedule::reschedule_everyone;
 use crate::{Store, instant_text, known_schema_version, move_sequences_past_ids};
+use rapport_core::fit::{Criterion, FieldKey, Test, Weight, field_value};
+use rapport_core::model::{ContactId, OrganizationId, non_blank};
 use rapport_core::nurture::Term;
 use rapport_core::playbook::{self, Part};
 
@@ -61,6 +64,7 @@ const IDENTITY_TABLES: &[&str] = &[
     "stage_changes",
     "opportunities",
     "content_items",
+    "icp_criteria",
 ];
 
 impl Store {
@@ -225,6 +229,8 @@ impl Importer {
             Record::Organization(organization) => self.organization(conn, organization).await,
             Record::Competitor(competitor) => self.competitor(conn, competitor).await,
             Record::Contact(contact) => self.contact(conn, contact).await,
+            Record::IcpCriterion(criterion) => self.icp_criterion(conn, criterion).await,
+            Record::OrganizationField(field) => self.organization_field(conn, field).await,
             Record::Touch(touch) => self.touch(conn, touch).await,
             Record::FollowUp(follow_up) => self.follow_up(conn, follow_up).await,
             Record::StageChange(change) => self.stage_change(conn, change).await,
@@ -271,9 +277,15 @@ impl Importer {
         known(&self.users, "owner_id", "user", organization.owner_id)?;
         let name = required("name", &organization.name)?;
         let key = name_key(&name);
+        if let Some(size) = organization.size.filter(|n| *n < 0) {
+            return Err(invalid(format!(
+                "size: an employee count is at least 0, got {size}"
+            )));
+        }
         sqlx::query(
             "INSERT INTO organizations (id, owner_id, name, name_key, domain, tier, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             updated_at, industry, size, region, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(organization.id)
         .bind(organization.owner_id)
@@ -283,6 +295,10 @@ impl Importer {
         .bind(optional(vocabulary::<Tier>, "tier", organization.tier)?)
         .bind(instant("created_at", &organization.created_at)?)
         .bind(instant("updated_at", &organization.updated_at)?)
+        .bind(non_blank(organization.industry))
+        .bind(organization.size)
+        .bind(non_blank(organization.region))
+        .bind(organization.version.max(1))
         .execute(&mut *conn)
         .await?;
         self.organizations.insert(organization.id);
@@ -388,6 +404,9 @@ impl Importer {
                 .execute(&mut *conn)
                 .await?;
         }
+        let fields = custom_fields(contact.fields)?;
+        profile::change_fields(conn, FieldsOf::Contact(ContactId(contact.id)), &fields, &[])
+            .await?;
         for role in contact.roles {
             sqlx::query(
                 "INSERT INTO contact_roles (id, contact_id, role, since, until) \
@@ -665,6 +684,36 @@ impl Importer {
 }
 
 impl Importer {
+    /// A criterion of the ideal client profile, read by the domain's parsers.
+    async fn icp_criterion(
+        &mut self,
+        conn: &mut AnyConnection,
+        criterion: IcpCriterionRecord,
+    ) -> Result<()> {
+        let test = Test::parse(&criterion.field, &criterion.value)
+            .map_err(|e| invalid(format!("field: {e}")))?;
+        let weight = Weight::new(criterion.weight).map_err(|e| invalid(format!("weight: {e}")))?;
+        let at = instant("created_at", &criterion.created_at)?;
+        let at = at
+            .parse()
+            .map_err(|e| invalid(format!("created_at: {e}")))?;
+        profile::insert_criterion(conn, Some(criterion.id), &Criterion { test, weight }, at)
+            .await?;
+        Ok(())
+    }
+
+    /// One custom field of an organization earlier in the file.
+    async fn organization_field(
+        &mut self,
+        conn: &mut AnyConnection,
+        field: OrganizationFieldRecord,
+    ) -> Result<()> {
+        let id = field.organization_id;
+        known(&self.organizations, "organization_id", "organization", id)?;
+        let set = custom_fields([(field.key, field.value)].into_iter().collect())?;
+        profile::change_fields(conn, FieldsOf::Organization(OrganizationId(id)), &set, &[]).await
+    }
+
     /// A nurture rule replaces the new database's default for its key.
     async fn nurture_setting(
         &mut self,
@@ -851,6 +900,22 @@ async fn cadence_default(conn: &mut AnyConnection, default: CadenceDefaultRecord
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Custom fields from a dump, through the domain's parsers.
+fn custom_fields(
+    fields: std::collections::BTreeMap<String, String>,
+) -> Result<Vec<(FieldKey, String)>> {
+    fields
+        .into_iter()
+        .map(|(key, value)| {
+            let parsed = key
+                .parse::<FieldKey>()
+                .map_err(|e| invalid(format!("fields: {e}")))?;
+            let value = field_value(&value).map_err(|e| invalid(format!("fields.{key}: {e}")))?;
+            Ok((parsed, value))
+        })
+        .collect()
 }
 
 fn invalid(problem: String) -> StoreError {

@@ -24,6 +24,7 @@ mod network;
 mod nurture;
 mod organizations;
 mod playbooks;
+mod profile;
 mod relationships;
 mod rows;
 mod schedule;
@@ -60,7 +61,9 @@ pub use nurture::{
     ContentFields, ContentPatch, ContentReplies, Handoff, Handoffs, HistoryLine, NurtureOwners,
     NurtureReport, NurtureRules, Recommendations,
 };
+pub use organizations::OrganizationPatch;
 pub use playbooks::{ContactChecklist, PlaybookPatch, StagePlaybook};
+pub use profile::StoredCriterion;
 pub use rapport_intake;
 pub use relationships::{
     CompetitorUpdate, NewOpportunity, OpportunityFilter, RelationshipRules, RulesPatch,

@@ -6,7 +6,7 @@
 //!
 //! [`Store::merge_contacts`] folds one contact into another in one transaction: every row
 //! that refers to the merged contact (touches, follow-ups, opportunities, stage changes,
-//! roles, emails, phones, tags, introductions) moves to the survivor, the survivor's own
+//! roles, emails, phones, tags, custom fields, introductions) moves to the survivor, the survivor's own
 //! fields are filled from the merged one where empty (notes are joined), the survivor is
 //! rescheduled through the normal path, and the merged contact is archived with
 //! `merged_into` pointing at the survivor — nothing is deleted but what would repeat. Both
@@ -60,6 +60,8 @@ pub struct Moved {
     pub emails: u64,
     pub phones: u64,
     pub tags: u64,
+    /// Custom fields the survivor did not have (its own values win).
+    pub fields: u64,
     pub introductions: u64,
 }
 
@@ -373,9 +375,17 @@ async fn move_records(
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    moved.fields = run("INSERT INTO contact_fields (contact_id, field_key, value) \
+         SELECT $1, b.field_key, b.value FROM contact_fields b WHERE b.contact_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM contact_fields a \
+             WHERE a.contact_id = $1 AND a.field_key = b.field_key)")
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     for sql in [
         "DELETE FROM contact_phones WHERE contact_id = $1",
         "DELETE FROM contact_tags WHERE contact_id = $1",
+        "DELETE FROM contact_fields WHERE contact_id = $1",
     ] {
         sqlx::query(sql).bind(merged.0).execute(&mut *conn).await?;
     }

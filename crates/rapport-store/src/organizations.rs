@@ -1,6 +1,9 @@
 //! Organizations: the companies and institutions contacts belong to.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
+use rapport_core::fit::FieldKey;
 use rapport_core::model::{Organization, OrganizationId, UserId};
 use rapport_core::{AuditAction, AuditEntity, Tier};
 use sqlx::AnyConnection;
@@ -9,9 +12,11 @@ use sqlx::any::AnyRow;
 use crate::audit::{self, Change, organization_snapshot};
 use crate::contacts::name_key;
 use crate::error::{Result, StoreError, is_unique_violation};
+use crate::profile::{self, FieldsOf};
 use crate::{Store, instant_text, rows};
 
-const ORGANIZATION_SELECT: &str = "SELECT o.id, o.name, o.domain, o.tier, o.created_at, \
+const ORGANIZATION_SELECT: &str = "SELECT o.id, o.name, o.domain, o.tier, o.industry, o.size, \
+     o.region, o.version, o.created_at, \
      (SELECT COUNT(*) FROM contacts c WHERE c.organization_id = o.id AND c.archived_at IS NULL) \
         AS contact_count \
      FROM organizations o";
@@ -82,18 +87,41 @@ async fn load_organization(conn: &mut AnyConnection, id: OrganizationId) -> Resu
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::OrganizationNotFound(format!("#{id}")))?;
-    organization(&row)
+    let fields = profile::fields_of(conn, FieldsOf::Organization(id)).await?;
+    organization(&row, fields)
 }
 
-fn organization(row: &AnyRow) -> Result<Organization> {
+fn organization(row: &AnyRow, fields: BTreeMap<FieldKey, String>) -> Result<Organization> {
+    let size = rows::opt_int(row, "size")?
+        .map(|n| u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("size = {n}"))))
+        .transpose()?;
     Ok(Organization {
         id: OrganizationId(rows::int(row, "id")?),
         name: rows::text(row, "name")?,
         domain: rows::opt_text(row, "domain")?,
         tier: rows::opt_parsed(row, "tier")?,
+        industry: rows::opt_text(row, "industry")?,
+        size,
+        region: rows::opt_text(row, "region")?,
+        fields,
         contact_count: rows::int(row, "contact_count")?,
+        version: rows::int(row, "version")?,
         created_at: rows::instant(row, "created_at")?,
     })
+}
+
+/// A change to an organization's profile. `None` leaves a field alone; `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationPatch {
+    pub industry: Option<Option<String>>,
+    pub size: Option<Option<u64>>,
+    pub region: Option<Option<String>>,
+    /// Custom fields to set (a key already there gets the new value).
+    pub set_fields: Vec<(FieldKey, String)>,
+    pub remove_fields: Vec<FieldKey>,
+    /// Optimistic concurrency, as for contacts: `StoreError::StaleOrganization` unless the
+    /// organization is still at this version. `None` applies whatever the version.
+    pub expected_version: Option<i64>,
 }
 
 impl Store {
@@ -121,9 +149,77 @@ impl Store {
     }
 
     pub async fn organizations(&self) -> Result<Vec<Organization>> {
+        let mut conn = self.pool.acquire().await?;
         let sql = format!("{ORGANIZATION_SELECT} ORDER BY o.name_key, o.id");
-        let found = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        found.iter().map(organization).collect()
+        let found = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+        let mut fields = profile::all_fields(&mut conn, FieldsOf::EveryOrganization).await?;
+        found
+            .iter()
+            .map(|row| {
+                let id = rows::int(row, "id")?;
+                organization(row, fields.remove(&id).unwrap_or_default())
+            })
+            .collect()
+    }
+
+    /// Changes an organization's profile and custom fields, in one transaction, audited.
+    /// Organizations are team-wide: anyone who may write may change them.
+    pub async fn edit_organization(
+        &self,
+        actor: UserId,
+        id: OrganizationId,
+        patch: OrganizationPatch,
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        audit::acting(&mut tx, actor).await?.may_add()?;
+        let before = load_organization(&mut tx, id).await?;
+        let stale = |current: i64| StoreError::StaleOrganization {
+            organization: id,
+            expected: patch.expected_version.unwrap_or(current),
+            current,
+        };
+        if patch.expected_version.is_some_and(|v| v != before.version) {
+            return Err(stale(before.version));
+        }
+        let size = patch
+            .size
+            .unwrap_or(before.size)
+            .map(|n| {
+                i64::try_from(n).map_err(|_| StoreError::Invalid(format!("size {n} is too large")))
+            })
+            .transpose()?;
+        // Checked again by the UPDATE: a concurrent edit may commit between read and write.
+        let updated = sqlx::query(
+            "UPDATE organizations SET industry = $1, size = $2, region = $3, updated_at = $4, \
+                version = version + 1 \
+             WHERE id = $5 AND version = $6",
+        )
+        .bind(patch.industry.unwrap_or_else(|| before.industry.clone()))
+        .bind(size)
+        .bind(patch.region.unwrap_or_else(|| before.region.clone()))
+        .bind(instant_text(now))
+        .bind(id.0)
+        .bind(before.version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(stale(before.version + 1));
+        }
+        let owner = FieldsOf::Organization(id);
+        profile::change_fields(&mut tx, owner, &patch.set_fields, &patch.remove_fields).await?;
+        let after = load_organization(&mut tx, id).await?;
+        let change = Change {
+            action: AuditAction::Update,
+            entity: AuditEntity::Organization,
+            entity_id: Some(id.0),
+            contact: None,
+            before: Some(organization_snapshot(&before)),
+            after: Some(organization_snapshot(&after)),
+        };
+        audit::record(&mut tx, actor, now, change).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn organization(&self, id: OrganizationId) -> Result<Organization> {

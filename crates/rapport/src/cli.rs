@@ -134,6 +134,40 @@ pub enum Command {
     Duplicates(DuplicatesArgs),
     /// Merge contact B into contact A: everything of B moves to A, B is archived
     Merge(MergeArgs),
+    /// The ideal client profile: weighted criteria on industry, size, region, tags and custom
+    /// fields (`icp add` and `icp remove` are for admins)
+    #[command(subcommand)]
+    Icp(IcpCommand),
+    /// How well a contact (or an organization) fits the ideal client profile, and why
+    Fit(FitArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IcpCommand {
+    /// The criteria, with their ids and weights
+    List,
+    /// Add a criterion: `icp add industry "Software, Logistics" --weight 3`,
+    /// `icp add size 50..500 --weight 2`, `icp add tag conference`, `icp add field:segment enterprise`
+    Add {
+        /// industry, size, region, tag or field:KEY (a custom field)
+        field: String,
+        /// A comma-separated list, a tag, or a size range (50..500, 50.., ..500 employees)
+        value: String,
+        /// How much it counts, 1 to 10
+        #[arg(long, default_value = "1")]
+        weight: String,
+    },
+    /// Remove a criterion by its id (see `icp list`)
+    Remove { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// A contact (id, email or name), or with --org an organization
+    pub reference: String,
+    /// REFERENCE is an organization
+    #[arg(long)]
+    pub org: bool,
 }
 
 #[derive(Debug, Args)]
@@ -426,6 +460,8 @@ pub struct ContactFields {
     pub source: Option<String>,
 }
 
+// Parsed once per process, like `Command`: boxing `Edit` would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum ContactCommand {
     /// Add a contact; prints the new id
@@ -471,6 +507,9 @@ pub struct ListArgs {
     pub archived: bool,
     #[arg(long)]
     pub limit: Option<i64>,
+    /// name, or fit: best fit against the ideal client profile first, with the score
+    #[arg(long, default_value = "name")]
+    pub sort: String,
 }
 
 #[derive(Debug, Args)]
@@ -516,6 +555,12 @@ pub struct EditArgs {
     pub add_roles: Vec<String>,
     #[arg(long = "end-role", value_name = "ROLE")]
     pub end_roles: Vec<String>,
+    /// Set a custom field (repeatable): --field segment=enterprise
+    #[arg(long = "field", value_name = "KEY=VALUE")]
+    pub set_fields: Vec<String>,
+    /// Remove a custom field (repeatable)
+    #[arg(long = "unset-field", value_name = "KEY")]
+    pub unset_fields: Vec<String>,
     /// Hand the contact to another user (email or id): its owner or an admin
     #[arg(long)]
     pub owner: Option<String>,
@@ -532,11 +577,38 @@ pub enum OrganizationCommand {
         tier: Option<String>,
     },
     /// List organizations
-    List,
+    List {
+        /// name, or fit: best fit against the ideal client profile first, with the score
+        #[arg(long, default_value = "name")]
+        sort: String,
+    },
+    /// Change an organization's profile: industry, size, region, custom fields; "none"
+    /// clears a value
+    Edit(OrganizationEditArgs),
     /// Show an organization, the people we know there and its incumbent competitors
     Show { organization: String },
     /// Record an incumbent competitor: their contract renewal and what the account dislikes
     Competitor(CompetitorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrganizationEditArgs {
+    pub organization: String,
+    /// What it does ("Software")
+    #[arg(long)]
+    pub industry: Option<String>,
+    /// How many people it employs
+    #[arg(long)]
+    pub size: Option<String>,
+    /// Where it is ("EU", "Nordics")
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Set a custom field (repeatable): --field crm=salesforce
+    #[arg(long = "field", value_name = "KEY=VALUE")]
+    pub set_fields: Vec<String>,
+    /// Remove a custom field (repeatable)
+    #[arg(long = "unset-field", value_name = "KEY")]
+    pub unset_fields: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -5,12 +5,13 @@
 
 use anyhow::Result;
 use jiff::{SignedDuration, Timestamp, ToSpan};
+use rapport_core::fit::{Criterion, Test, Weight};
 use rapport_core::model::Hold;
 use rapport_core::{
     Cadence, CadenceUnit, Direction, EmailAddress, Horizon, ProspectKind, Role, Stage, Tier,
     TouchKind, when,
 };
-use rapport_store::{ContactFilter, NewContact, NewTouch};
+use rapport_store::{ContactFilter, NewContact, NewTouch, OrganizationPatch};
 
 use crate::app::App;
 use crate::cli::{AgendaArgs, DemoArgs};
@@ -276,6 +277,8 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
     let mut rng = fastrand::Rng::with_seed(args.seed);
     let today = app.today();
     let year_ago = app.now.checked_sub(days(365))?;
+    // The profile has its own generator, so the rest of the demo stays what it was.
+    let mut profile_rng = fastrand::Rng::with_seed(args.seed ^ 0x1c9);
     for (name, domain) in ORGS {
         let tier = if rng.u8(..10) < 2 {
             Tier::A
@@ -284,10 +287,24 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
         } else {
             Tier::C
         };
-        app.store
+        let id = app
+            .store
             .add_organization(app.user.id, name, Some(domain), Some(tier), app.now)
             .await?;
+        let profile = OrganizationPatch {
+            industry: Some(Some((*pick(&mut profile_rng, INDUSTRIES)).to_owned())),
+            size: Some(Some(*pick(
+                &mut profile_rng,
+                &[12, 45, 80, 150, 320, 600, 1_200, 5_000],
+            ))),
+            region: Some(Some((*pick(&mut profile_rng, REGIONS)).to_owned())),
+            ..OrganizationPatch::default()
+        };
+        app.store
+            .edit_organization(app.user.id, id, profile, app.now)
+            .await?;
     }
+    ideal_client_profile(app).await?;
     for n in 0..args.contacts {
         let given = pick(&mut rng, GIVEN);
         let family = pick(&mut rng, FAMILY);
@@ -437,6 +454,34 @@ async fn give_login(app: &App) -> Result<()> {
     app.store
         .set_password_login(app.user.id, &email, &hash)
         .await?;
+    Ok(())
+}
+
+const INDUSTRIES: &[&str] = &[
+    "Logistics",
+    "Software",
+    "Manufacturing",
+    "Retail",
+    "Finance",
+];
+const REGIONS: &[&str] = &["EU", "North America", "Nordics", "APAC"];
+
+/// A few criteria, so every organization and contact has a fit score to sort by.
+async fn ideal_client_profile(app: &App) -> Result<()> {
+    for (field, value, weight) in [
+        ("industry", "Logistics, Software", 3),
+        ("size", "50..1000", 2),
+        ("region", "EU, Nordics", 1),
+        ("tag", "conference", 1),
+    ] {
+        let criterion = Criterion {
+            test: Test::parse(field, value)?,
+            weight: Weight::new(weight)?,
+        };
+        app.store
+            .add_icp_criterion(app.user.id, &criterion, app.now)
+            .await?;
+    }
     Ok(())
 }
 

@@ -38,6 +38,7 @@ use crate::views::{
 
 pub(crate) mod nurture;
 mod playbooks;
+pub(crate) mod profile;
 pub(crate) mod relationships;
 mod team;
 
@@ -71,7 +72,14 @@ pub fn routes() -> Router<AppState> {
             "/organizations",
             get(list_organizations).post(add_organization),
         )
-        .route("/organizations/{id}", get(show_organization))
+        .route(
+            "/organizations/{id}",
+            get(show_organization).patch(profile::edit_organization),
+        )
+        .route("/organizations/{id}/fit", get(profile::organization_fit))
+        .route("/contacts/{id}/fit", get(profile::contact_fit))
+        .route("/icp/criteria", get(profile::list).post(profile::add))
+        .route("/icp/criteria/{id}", delete(profile::remove))
         .route("/users", get(team::list_users))
         .route("/users/{id}/reassign", post(team::reassign))
         .route("/me", get(team::me).patch(team::edit_me))
@@ -194,7 +202,8 @@ pub fn routes() -> Router<AppState> {
         nurture::unready, nurture::handoffs, nurture::rules, nurture::change_rules,
         nurture::report,
         relationships::organization_suggestions, playbooks::list, playbooks::change,
-        playbooks::checklist, playbooks::tick,
+        playbooks::checklist, playbooks::tick, profile::list, profile::add, profile::remove,
+        profile::contact_fit, profile::organization_fit, profile::edit_organization,
         crate::imports::import, search, duplicates, merge
     ),
     components(schemas(Problem, FieldError)),
@@ -683,10 +692,33 @@ pub struct ContactQuery {
     limit: Option<String>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// `name` (default) or `fit`: best fit against the ideal client profile first (contacts
+    /// without a score last, ties by name), each item with its `fit`. A fit page's cursor
+    /// resumes after that contact's place in the order as it stands when the next page is
+    /// asked for; fit is computed when read, so every page reads the whole list.
+    sort: Option<String>,
 }
 
-/// Contacts, filtered, in name order, a page at a time: pass `next_cursor` back as `cursor`
-/// for the next page (`null` when there is none).
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    Fit,
+}
+
+impl FromStr for Sort {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "name" => Ok(Sort::Name),
+            "fit" => Ok(Sort::Fit),
+            other => Err(format!("expected name or fit, got '{other}'")),
+        }
+    }
+}
+
+/// Contacts, filtered, in name order (or by fit with `sort=fit`), a page at a time: pass
+/// `next_cursor` back as `cursor` for the next page (`null` when there is none).
 #[utoipa::path(get, path = "/api/v1/contacts", params(ContactQuery), responses(
     (status = 200, body = Page<ContactSummaryView>),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -712,7 +744,37 @@ async fn list_contacts(
         // One more than asked, to know whether there is a next page.
         limit: Some(limit + 1),
     };
+    let sort = fields
+        .parse::<Sort>("sort", query.sort.as_deref())
+        .unwrap_or(Sort::Name);
     fields.finish_params()?;
+    if sort == Sort::Fit {
+        let found = state
+            .store
+            .contacts_by_fit(&filter)
+            .await
+            .map_err(|err| match err {
+                rapport_store::StoreError::Invalid(message) => {
+                    Problem::bad_parameter("cursor", message)
+                }
+                other => other.into(),
+            })?;
+        let mut page: Page<ContactSummaryView> = Page {
+            items: Vec::new(),
+            next_cursor: None,
+        };
+        let more = found.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        for (contact, fit) in found
+            .iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        {
+            page.items.push(ContactSummaryView::with_fit(contact, *fit));
+            if more {
+                page.next_cursor = Some(contact.id.to_string());
+            }
+        }
+        return Ok(Json(page));
+    }
     let found = state.store.list_contacts(&filter).await?;
     Ok(Json(Page::cut(found, limit, |c| c.id.to_string())))
 }
@@ -873,12 +935,13 @@ fn with_etag(view: ContactView) -> Response {
 }
 
 /// The version an `If-Match` header names. It is required: an edit must say which version it
-/// read, so two people editing one contact can never silently overwrite each other.
+/// read, so two people editing one contact (or organization) can never silently overwrite
+/// each other.
 fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
     let value = headers.get(header::IF_MATCH).ok_or_else(|| {
         Problem::new(
             StatusCode::PRECONDITION_REQUIRED,
-            "send If-Match with the contact's ETag (its version), as read by GET",
+            "send If-Match with the record's ETag (its version), as read by GET",
         )
     })?;
     value
@@ -887,7 +950,7 @@ fn if_match(headers: &HeaderMap) -> ApiResult<i64> {
         .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
         .and_then(|v| v.parse::<i64>().ok())
         .ok_or_else(|| {
-            Problem::bad_parameter("If-Match", "expected the contact's ETag, such as \"3\"")
+            Problem::bad_parameter("If-Match", "expected the record's ETag, such as \"3\"")
         })
 }
 
@@ -945,6 +1008,9 @@ pub struct ContactPatchBody {
     remove_tags: Vec<String>,
     add_roles: Vec<String>,
     end_roles: Vec<String>,
+    /// Custom fields to set (`key → value`) or remove (`key → null`). Keys are letters,
+    /// digits, `-` and `_` (stored in lowercase).
+    fields: std::collections::BTreeMap<String, Option<String>>,
     /// Hand the contact to another user (an id or email): its owner or an admin.
     owner: Option<String>,
 }
@@ -1018,6 +1084,7 @@ async fn edit_contact(
             Err(other) => return Err(other.into()),
         },
     };
+    let (set_fields, remove_fields) = profile::custom_fields(&mut fields, "fields", body.fields);
     let patch = ContactPatch {
         name: body.name.map(|n| one_line_name(&mut fields, "name", &n)),
         title: body.title.map(non_blank),
@@ -1040,6 +1107,8 @@ async fn edit_contact(
         remove_tags: trimmed(body.remove_tags),
         add_roles: fields.list("add_roles", &body.add_roles),
         end_roles: fields.list("end_roles", &body.end_roles),
+        set_fields,
+        remove_fields,
         owner,
         expected_version: Some(expected),
     };
@@ -1444,17 +1513,48 @@ async fn complete_follow_up(
     }))
 }
 
-/// Organizations with how many contacts we know at each.
-#[utoipa::path(get, path = "/api/v1/organizations", responses(
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationQuery {
+    /// `name` (default) or `fit`: best fit against the ideal client profile first
+    /// (organizations without a score last, ties by name), each item with its `fit`.
+    sort: Option<String>,
+}
+
+/// Organizations with how many contacts we know at each, all on one page, in name order or
+/// by fit.
+#[utoipa::path(get, path = "/api/v1/organizations", params(OrganizationQuery), responses(
     (status = 200, body = Page<OrganizationView>),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn list_organizations(
     State(state): State<AppState>,
     Actor(_): Actor,
+    Params(query): Params<OrganizationQuery>,
 ) -> ApiResult<Json<Page<OrganizationView>>> {
-    let found = state.store.organizations().await?;
+    let mut fields = Fields::default();
+    let sort = fields
+        .parse::<Sort>("sort", query.sort.as_deref())
+        .unwrap_or(Sort::Name);
+    fields.finish_params()?;
+    let items = match sort {
+        Sort::Name => state
+            .store
+            .organizations()
+            .await?
+            .iter()
+            .map(OrganizationView::from)
+            .collect(),
+        Sort::Fit => state
+            .store
+            .organizations_by_fit()
+            .await?
+            .iter()
+            .map(|(o, fit)| OrganizationView::with_fit(o, *fit))
+            .collect(),
+    };
     Ok(Json(Page {
-        items: found.iter().map(OrganizationView::from).collect(),
+        items,
         next_cursor: None,
     }))
 }
@@ -1496,17 +1596,17 @@ async fn add_organization(
     Ok(created(format!("/api/v1/organizations/{id}"), view))
 }
 
-/// One organization.
+/// One organization, with its version as the ETag (for `If-Match` on an edit).
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", params(("id" = i64, Path)), responses(
-    (status = 200, body = OrganizationView),
+    (status = 200, body = OrganizationView, headers(("ETag" = String))),
 ))]
 async fn show_organization(
     State(state): State<AppState>,
     Actor(_): Actor,
     Path(id): Path<String>,
-) -> ApiResult<Json<OrganizationView>> {
+) -> ApiResult<Response> {
     let id = OrganizationId(path_id("id", &id)?);
-    Ok(Json(OrganizationView::from(
+    Ok(profile::organization_with_etag(OrganizationView::from(
         &state.store.organization(id).await?,
     )))
 }

@@ -13,7 +13,7 @@ use rapport_core::agenda::{self, AgendaFacts, days_phrase};
 use rapport_core::model::OpportunityId;
 use rapport_core::model::{Contact, ContactId, FollowUpId, Hold, non_blank};
 use rapport_core::punctuality;
-use rapport_core::{BuyingTimeline, Outcome};
+use rapport_core::{BuyingTimeline, Outcome, Role, Stage};
 use rapport_core::{Direction, TouchKind, when};
 use rapport_store::{NewTouch, OpportunityFilter, StoreError};
 use serde::Deserialize;
@@ -28,7 +28,8 @@ use crate::AppState;
 use crate::api::Fields;
 use crate::api::relationships::{closing_outcome, opportunity_of};
 use crate::views::{
-    ChecklistView, HealthView, NetworkView, OpportunityView, RelationshipRulesView, SuggestionsView,
+    ChecklistView, FitView, HealthView, NetworkView, OpportunityView, RelationshipRulesView,
+    SuggestionsView,
 };
 
 /// What a form sent, and what was wrong with it, to show it again next to its fields.
@@ -132,6 +133,12 @@ struct ContactPage {
     back: String,
     hold_min: String,
     nurture: super::nurture::NurtureCard,
+    fit: FitView,
+    /// Custom fields as the form shows them: one `key: value` per line.
+    fields_text: String,
+    all_stages: &'static [Stage],
+    all_roles: &'static [Role],
+    active_roles: Vec<&'static str>,
 }
 
 pub async fn show(
@@ -258,6 +265,11 @@ async fn render(
         back: format!("/contacts/{id}"),
         hold_min: today.checked_add(1.day()).unwrap_or(today).to_string(),
         nurture: super::nurture::card(state, user, id).await?,
+        fit: FitView::new(state.store.contact_fit(id).await?.as_ref()),
+        fields_text: super::organization::field_lines(&contact.fields),
+        all_stages: Stage::ALL,
+        all_roles: Role::ALL,
+        active_roles: contact.active_roles().iter().map(|r| r.as_str()).collect(),
         contact,
     };
     page(&page_data, status)
@@ -297,7 +309,7 @@ fn touch_of(fields: &mut Fields, user: &SignedIn, form: &TouchForm) -> Option<Ne
 }
 
 /// The contact page again, with a refused form's values and errors beside its fields (422).
-async fn refused(
+pub(super) async fn refused(
     state: &AppState,
     user: &SignedIn,
     id: ContactId,

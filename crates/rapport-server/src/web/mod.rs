@@ -11,6 +11,7 @@ mod assets;
 mod at_risk;
 mod charts;
 mod contact;
+mod contact_forms;
 mod dashboard;
 mod duplicates;
 mod forecast;
@@ -18,6 +19,7 @@ mod imports;
 mod login;
 mod nurture;
 mod organization;
+mod organizations;
 mod search;
 mod settings;
 mod today;
@@ -94,11 +96,28 @@ pub fn routes() -> Router<AppState> {
             post(organization::record_competitor),
         )
         .route(
+            "/organizations/{id}/profile",
+            post(organization::edit_profile),
+        )
+        .route(
             "/settings/relationship-rules",
             post(settings::set_relationship_rules),
         )
         .route("/contacts/{id}/checklist", post(contact::tick_step))
+        .route("/contacts/{id}/fields", post(contact_forms::set_fields))
+        .route(
+            "/contacts/{id}/introductions",
+            post(contact_forms::introduce),
+        )
+        .route("/contacts/{id}/stage", post(contact_forms::change_stage))
+        .route("/contacts/{id}/roles", post(contact_forms::change_role))
+        .route("/organizations", get(organizations::list))
         .route("/settings/playbooks/{stage}", post(settings::set_playbook))
+        .route("/settings/icp", post(settings::add_criterion))
+        .route(
+            "/settings/icp/{id}/remove",
+            post(settings::remove_criterion),
+        )
         .route("/duplicates", get(duplicates::show))
         .route("/contacts/{id}/merge", post(duplicates::merge));
     with_page_headers(routes)
@@ -378,6 +397,8 @@ pub struct DoneQuery {
     opened: Option<i64>,
     closed: Option<i64>,
     ticked: Option<i64>,
+    changed: Option<i64>,
+    introduced: Option<i64>,
 }
 
 /// The notice for a [`DoneQuery`]: what happened to whom, and the contact's next touch now.
@@ -391,6 +412,8 @@ pub async fn notice(state: &AppState, done: &DoneQuery, today: Date) -> WebResul
         (done.opened, "Opportunity opened for"),
         (done.closed, "Deal closed for"),
         (done.ticked, "Checklist updated for"),
+        (done.changed, "Updated"),
+        (done.introduced, "Introduction recorded for"),
     ];
     let Some((id, verb)) = done
         .into_iter()

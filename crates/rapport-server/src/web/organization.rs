@@ -3,13 +3,16 @@
 //! competitors with their renewal dates and dissatisfactions, and the form that records them;
 //! the tier its deals' value suggests beside the one it has.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_core::agenda::days_phrase;
+use rapport_core::fit::FieldKey;
 use rapport_core::model::OrganizationId;
-use rapport_store::ContactFilter;
+use rapport_store::{ContactFilter, OrganizationPatch};
 use serde::Deserialize;
 
 use super::contact::FormEcho;
@@ -17,8 +20,9 @@ use super::search::Hit;
 use super::{Chrome, SignedIn, WebForm, WebResult, page, path_id, short_date};
 use crate::AppState;
 use crate::api::Fields;
+use crate::api::profile::{fields_from_lines, organization_patch};
 use crate::api::relationships::competitor_of;
-use crate::views::{CompetitorView, OrganizationHealthView, SuggestionsView};
+use crate::views::{CompetitorView, FitView, OrganizationHealthView, SuggestionsView};
 
 /// The most people and touches the page lists.
 const MAX_PEOPLE: i64 = 200;
@@ -48,12 +52,27 @@ struct OrganizationPage {
     competitors: Vec<CompetitorView>,
     suggestions: SuggestionsView,
     echo: FormEcho,
+    profile: ProfileValues,
+    fit: FitView,
 }
 
-/// `?recorded=1` after a competitor was saved.
+/// The profile form's values: the organization's, or what a refused form sent.
+#[derive(Debug)]
+pub struct ProfileValues {
+    industry: String,
+    size: String,
+    region: String,
+    /// Custom fields, one `key: value` per line.
+    fields: String,
+    version: i64,
+}
+
+/// `?recorded=1` after a competitor was saved, `?profiled=1` after the profile.
 #[derive(Debug, Default, Deserialize)]
 pub struct RecordedQuery {
     recorded: Option<i64>,
+    /// `?profiled=1` after the profile was saved.
+    profiled: Option<i64>,
 }
 
 pub async fn show(
@@ -63,7 +82,11 @@ pub async fn show(
     Query(done): Query<RecordedQuery>,
 ) -> WebResult<Response> {
     let id = organization_id(&id)?;
-    let notice = done.recorded.map(|_| "Competitor saved.");
+    let notice = match (done.recorded, done.profiled) {
+        (Some(_), _) => Some("Competitor saved."),
+        (None, Some(_)) => Some("Profile saved."),
+        (None, None) => None,
+    };
     render(
         &state,
         &user,
@@ -131,6 +154,26 @@ async fn render(
     let health = state.store.organization_health(id, today).await?;
     let competitors = state.store.competitors(id).await?;
     let suggestions = state.store.organization_suggestions(id).await?;
+    let fit = state.store.organization_fit(id).await?;
+    let profile = ProfileValues {
+        industry: echo
+            .sent("industry")
+            .map(str::to_owned)
+            .unwrap_or_else(|| organization.industry.clone().unwrap_or_default()),
+        size: echo
+            .sent("size")
+            .map(str::to_owned)
+            .unwrap_or_else(|| organization.size.map(|n| n.to_string()).unwrap_or_default()),
+        region: echo
+            .sent("region")
+            .map(str::to_owned)
+            .unwrap_or_else(|| organization.region.clone().unwrap_or_default()),
+        fields: echo
+            .sent("fields")
+            .map(str::to_owned)
+            .unwrap_or_else(|| field_lines(&organization.fields)),
+        version: organization.version,
+    };
     page(
         &OrganizationPage {
             chrome: user.chrome(&organization.name),
@@ -145,6 +188,8 @@ async fn render(
             competitors: competitors.iter().map(CompetitorView::from).collect(),
             suggestions: SuggestionsView::of_organization(&suggestions),
             echo,
+            profile,
+            fit: FitView::new(fit.as_ref()),
         },
         status,
     )
@@ -200,6 +245,76 @@ pub async fn record_competitor(
             ("name", Some(&form.name)),
             ("renews_on", form.renews_on.as_deref()),
             ("dissatisfaction", form.dissatisfaction.as_deref()),
+        ],
+    );
+    render(
+        &state,
+        &user,
+        id,
+        None,
+        echo,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// Custom fields as the form's text area shows them: one `key: value` per line.
+pub(super) fn field_lines(fields: &BTreeMap<FieldKey, String>) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The profile form: industry, size, region and custom fields, all sent every time (blank
+/// clears), with the version the page showed.
+#[derive(Debug, Deserialize)]
+pub struct ProfileForm {
+    industry: String,
+    size: String,
+    region: String,
+    fields: String,
+    version: i64,
+}
+
+/// Saves an organization's profile; a concurrent edit since the page was read is refused.
+pub async fn edit_profile(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, form }: WebForm<ProfileForm>,
+) -> WebResult<Response> {
+    let id = organization_id(&id)?;
+    let current = state.store.organization(id).await?;
+    let mut fields = Fields::default();
+    let custom = fields_from_lines(&mut fields, &form.fields, &current.fields);
+    let patch = organization_patch(
+        &mut fields,
+        Some(Some(form.industry.clone())),
+        Some(Some(form.size.clone())),
+        Some(Some(form.region.clone())),
+        custom,
+    );
+    if fields.errors.is_empty() {
+        let patch = OrganizationPatch {
+            expected_version: Some(form.version),
+            ..patch
+        };
+        state
+            .store
+            .edit_organization(user.user(), id, patch, user.moment.now)
+            .await?;
+        return Ok(
+            Redirect::to(&format!("/organizations/{id}?profiled=1#profile")).into_response(),
+        );
+    }
+    let echo = FormEcho::new(
+        fields,
+        &[
+            ("industry", Some(&form.industry)),
+            ("size", Some(&form.size)),
+            ("region", Some(&form.region)),
+            ("fields", Some(&form.fields)),
         ],
     );
     render(

@@ -1,7 +1,8 @@
 //! `/settings`: the user's time zone; the default calling cycles (by tier, stage, role,
 //! horizon, and the fallback), which admins may change; API tokens (one's own; an admin sees
 //! and may revoke everyone's); the relationship rules (where closing a deal moves its
-//! contact, the renewal lead time), which admins may change; and, for admins, the users.
+//! contact, the renewal lead time), which admins may change; the ideal client profile's
+//! criteria, which admins add and remove; and, for admins, the users.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -17,8 +18,9 @@ use super::contact::FormEcho;
 use super::{Chrome, OwnForm, SignedIn, WebError, WebForm, WebResult, page, short_date};
 use crate::AppState;
 use crate::api::Fields;
+use crate::api::profile::criterion_of;
 use crate::api::relationships::{RulesBody, rules_patch};
-use crate::views::{PlaybookView, RelationshipRulesView};
+use crate::views::{CriterionView, PlaybookView, RelationshipRulesView};
 
 #[derive(Debug)]
 pub struct DefaultRow {
@@ -95,6 +97,7 @@ struct SettingsPage {
     stages: &'static [Stage],
     roles: &'static [Role],
     echo: FormEcho,
+    criteria: Vec<CriterionView>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,6 +197,13 @@ async fn render(
             stages: Stage::ALL,
             roles: Role::ALL,
             echo,
+            criteria: state
+                .store
+                .icp_criteria()
+                .await?
+                .iter()
+                .map(CriterionView::from)
+                .collect(),
         },
         status,
     )
@@ -279,15 +289,16 @@ fn cadence_field(scope: &str, key: &str) -> String {
     format!("cadence.{scope}.{key}")
 }
 
+/// A form that sends nothing but its CSRF token (checked by the extractor).
 #[derive(Debug, Deserialize)]
-pub struct RevokeForm {}
+pub struct EmptyForm {}
 
 /// Revokes an API token: one's own, or (admins) anyone's. From the commit on it authenticates
 /// nobody.
 pub async fn revoke_token(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    OwnForm { user, .. }: OwnForm<RevokeForm>,
+    OwnForm { user, .. }: OwnForm<EmptyForm>,
 ) -> WebResult<Response> {
     let id = id
         .parse::<i64>()
@@ -429,4 +440,57 @@ pub async fn set_playbook(
 /// Where the error about one part of a stage's playbook is shown.
 pub fn playbook_field(stage: Stage, part: Part) -> String {
     format!("playbook.{stage}.{}", part.as_str())
+}
+
+/// A new criterion of the ideal client profile, as the settings form sends it.
+#[derive(Debug, Deserialize)]
+pub struct CriterionForm {
+    field: String,
+    value: String,
+    weight: String,
+}
+
+/// Adds a criterion to the ideal client profile (admins).
+pub async fn add_criterion(
+    State(state): State<AppState>,
+    WebForm { user, form }: WebForm<CriterionForm>,
+) -> WebResult<Response> {
+    if user.session.account.role != UserRole::Admin {
+        return Err(WebError::NotAdmin);
+    }
+    let mut fields = Fields::default();
+    let criterion = criterion_of(&mut fields, &form.field, &form.value, &form.weight);
+    if let (true, Some(criterion)) = (fields.errors.is_empty(), criterion) {
+        state
+            .store
+            .add_icp_criterion(user.user(), &criterion, user.moment.now)
+            .await?;
+        return Ok(Redirect::to("/settings?saved=1#icp").into_response());
+    }
+    let echo = FormEcho::new(
+        fields,
+        &[
+            ("icp_field", Some(&form.field)),
+            ("icp_value", Some(&form.value)),
+            ("icp_weight", Some(&form.weight)),
+        ],
+    );
+    render(&state, &user, None, echo, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// Removes a criterion from the ideal client profile (admins).
+pub async fn remove_criterion(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, .. }: WebForm<EmptyForm>,
+) -> WebResult<Response> {
+    if user.session.account.role != UserRole::Admin {
+        return Err(WebError::NotAdmin);
+    }
+    let id = super::path_id(&id, "criterion", |n| n)?;
+    state
+        .store
+        .remove_icp_criterion(user.user(), id, user.moment.now)
+        .await?;
+    Ok(Redirect::to("/settings?saved=1#icp").into_response())
 }

@@ -121,6 +121,7 @@ mod tests {
             emails: vec!["dana@halcyon.example".into(), "d@home.example".into()],
             phones: vec![],
             tags: vec!["logistics".into()],
+            fields: Default::default(),
             roles: vec![
                 RoleRecord {
                     id: 1,

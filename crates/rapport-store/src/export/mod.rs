@@ -24,9 +24,10 @@ use rapport_core::playbook;
 use records::{
     CadenceDefaultRecord, CompetitorRecord, ContactInterestRecord, ContactRecord,
     ContentItemRecord, ContentSendRecord, EXPORT_FORMAT, FollowUpRecord, Header,
-    IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord, OpportunityRecord,
-    OrganizationRecord, Record, RelationshipSettingRecord, RoleRecord, ScheduleRecord,
-    StageChangeRecord, TickRecord, TouchRecord, UserRecord,
+    IcpCriterionRecord, IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord,
+    OpportunityRecord, OrganizationFieldRecord, OrganizationRecord, Record,
+    RelationshipSettingRecord, RoleRecord, ScheduleRecord, StageChangeRecord, TickRecord,
+    TouchRecord, UserRecord,
 };
 
 /// What exporting needs, as the refusal names it.
@@ -112,7 +113,13 @@ impl Store {
                 for setting in snapshot.nurture_settings().await? {
                     emit(Record::NurtureSetting(setting))?;
                 }
+                for criterion in snapshot.icp_criteria().await? {
+                    emit(Record::IcpCriterion(criterion))?;
+                }
                 snapshot.each(Table::Organizations, &mut emit).await?;
+                for field in snapshot.organization_fields().await? {
+                    emit(Record::OrganizationField(field))?;
+                }
                 snapshot.each(Table::Competitors, &mut emit).await?;
                 snapshot.each(Table::ContentItems, &mut emit).await?;
                 snapshot
@@ -267,6 +274,48 @@ impl Snapshot {
         }
     }
 
+    /// The ideal client profile's criteria: a handful of rows, read whole.
+    async fn icp_criteria(&mut self) -> Result<Vec<IcpCriterionRecord>> {
+        let found = sqlx::query(
+            "SELECT id, field, value, weight, created_at FROM icp_criteria ORDER BY id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
+        found
+            .iter()
+            .map(|row| {
+                Ok(IcpCriterionRecord {
+                    id: rows::int(row, "id")?,
+                    field: rows::text(row, "field")?,
+                    value: rows::text(row, "value")?,
+                    weight: rows::int(row, "weight")?,
+                    created_at: rows::text(row, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Organizations' custom fields, read whole: a few per organization, and organizations
+    /// are far fewer than contacts.
+    async fn organization_fields(&mut self) -> Result<Vec<OrganizationFieldRecord>> {
+        let found = sqlx::query(
+            "SELECT organization_id, field_key, value FROM organization_fields \
+             ORDER BY organization_id, field_key",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
+        found
+            .iter()
+            .map(|row| {
+                Ok(OrganizationFieldRecord {
+                    organization_id: rows::int(row, "organization_id")?,
+                    key: rows::text(row, "field_key")?,
+                    value: rows::text(row, "value")?,
+                })
+            })
+            .collect()
+    }
+
     /// Every record of `table`, in key order, a page at a time.
     async fn each(
         &mut self,
@@ -346,6 +395,21 @@ impl Snapshot {
                 range,
             )
             .await?;
+        let field_rows = sqlx::query(
+            "SELECT contact_id, field_key, value FROM contact_fields \
+             WHERE contact_id >= $1 AND contact_id <= $2",
+        )
+        .bind(range.0)
+        .bind(range.1)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut fields: HashMap<i64, std::collections::BTreeMap<String, String>> = HashMap::new();
+        for row in &field_rows {
+            fields
+                .entry(rows::int(row, "contact_id")?)
+                .or_default()
+                .insert(rows::text(row, "field_key")?, rows::text(row, "value")?);
+        }
         let role_rows = sqlx::query(
             "SELECT id, contact_id, role, since, until FROM contact_roles \
              WHERE contact_id >= $1 AND contact_id <= $2 ORDER BY contact_id, id",
@@ -394,6 +458,7 @@ impl Snapshot {
                     emails: emails.remove(&id).unwrap_or_default(),
                     phones: phones.remove(&id).unwrap_or_default(),
                     tags: tags.remove(&id).unwrap_or_default(),
+                    fields: fields.remove(&id).unwrap_or_default(),
                     roles: roles.remove(&id).unwrap_or_default(),
                     checklist: playbook::ticks_of(rows::opt_text(row, "checklist")?.as_deref())
                         .into_iter()
@@ -460,7 +525,8 @@ impl Table {
                  WHERE id > $1 ORDER BY id LIMIT $2"
             }
             Table::Organizations => {
-                "SELECT id, owner_id, name, domain, tier, created_at, updated_at \
+                "SELECT id, owner_id, name, domain, tier, industry, size, region, version, \
+                        created_at, updated_at \
                  FROM organizations WHERE id > $1 ORDER BY id LIMIT $2"
             }
             Table::Competitors => {
@@ -527,6 +593,10 @@ impl Table {
                 name: rows::text(row, "name")?,
                 domain: rows::opt_text(row, "domain")?,
                 tier: rows::opt_text(row, "tier")?,
+                industry: rows::opt_text(row, "industry")?,
+                size: rows::opt_int(row, "size")?,
+                region: rows::opt_text(row, "region")?,
+                version: rows::int(row, "version")?,
                 created_at: rows::text(row, "created_at")?,
                 updated_at: rows::text(row, "updated_at")?,
             }),

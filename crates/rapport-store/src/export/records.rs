@@ -32,7 +32,9 @@ pub enum Record {
     CadenceDefault(CadenceDefaultRecord),
     RelationshipSetting(RelationshipSettingRecord),
     NurtureSetting(NurtureSettingRecord),
+    IcpCriterion(IcpCriterionRecord),
     Organization(OrganizationRecord),
+    OrganizationField(OrganizationFieldRecord),
     Competitor(CompetitorRecord),
     ContentItem(ContentItemRecord),
     Contact(ContactRecord),
@@ -86,6 +88,26 @@ pub struct NurtureSettingRecord {
     pub value: String,
 }
 
+/// A criterion of the ideal client profile, as `rapport_core::fit::Test` spells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IcpCriterionRecord {
+    pub id: i64,
+    pub field: String,
+    pub value: String,
+    pub weight: i64,
+    pub created_at: String,
+}
+
+/// One custom field of an organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationFieldRecord {
+    pub organization_id: i64,
+    pub key: String,
+    pub value: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationRecord {
@@ -94,6 +116,16 @@ pub struct OrganizationRecord {
     pub name: String,
     pub domain: Option<String>,
     pub tier: Option<String>,
+    /// The ideal client profile's facts. Absent in dumps made before the profile existed.
+    #[serde(default)]
+    pub industry: Option<String>,
+    #[serde(default)]
+    pub size: Option<i64>,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Its edit counter (the API's ETag). Absent in dumps made before organizations had one.
+    #[serde(default = "first_version")]
+    pub version: i64,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -134,6 +166,9 @@ pub struct ContactRecord {
     pub emails: Vec<String>,
     pub phones: Vec<String>,
     pub tags: Vec<String>,
+    /// Custom fields, by key. Absent in dumps made before custom fields existed.
+    #[serde(default)]
+    pub fields: std::collections::BTreeMap<String, String>,
     pub roles: Vec<RoleRecord>,
     /// Checklist steps ticked, with the stage they were ticked at. Absent in dumps made
     /// before playbooks existed.
@@ -322,4 +357,8 @@ pub struct NurtureOwnerRecord {
     pub ready_on: Option<String>,
     pub ready_note: Option<String>,
     pub updated_at: String,
+}
+
+fn first_version() -> i64 {
+    1
 }

@@ -125,6 +125,7 @@ mod tests {
             emails: vec![],
             phones: vec![],
             tags: vec![],
+            fields: Default::default(),
             roles: vec![],
             checklist: vec![],
             schedule: None,

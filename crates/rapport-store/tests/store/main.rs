@@ -13,6 +13,7 @@
 mod accounts;
 mod concurrency;
 mod merge;
+mod profile;
 mod search;
 mod sessions;
 mod support;

@@ -1,6 +1,6 @@
 use anyhow::{Context, Result, bail};
 use rapport_core::EmailAddress;
-use rapport_core::model::non_blank;
+use rapport_core::model::{ContactSummary, non_blank};
 use rapport_store::{ContactFilter, ContactPatch, NewContact};
 
 use crate::app::{App, parse, parse_clearable, print_json};
@@ -127,12 +127,26 @@ async fn list(app: &App, args: &ListArgs) -> Result<()> {
         after: None,
         limit: args.limit,
     };
-    let contacts = app.store.list_contacts(&filter).await?;
+    let by_fit = match args.sort.trim() {
+        "name" => false,
+        "fit" => true,
+        other => bail!("--sort: expected name or fit, got '{other}'"),
+    };
+    let contacts: Vec<(ContactSummary, Option<Option<u8>>)> = if by_fit {
+        let scored = app.store.contacts_by_fit(&filter).await?;
+        scored.into_iter().map(|(c, fit)| (c, Some(fit))).collect()
+    } else {
+        let found = app.store.list_contacts(&filter).await?;
+        found.into_iter().map(|c| (c, None)).collect()
+    };
     if app.json {
         return print_json(
             &contacts
                 .iter()
-                .map(ContactSummaryView::from)
+                .map(|(c, fit)| match fit {
+                    Some(fit) => ContactSummaryView::with_fit(c, *fit),
+                    None => ContactSummaryView::from(c),
+                })
                 .collect::<Vec<_>>(),
         );
     }
@@ -142,7 +156,12 @@ async fn list(app: &App, args: &ListArgs) -> Result<()> {
         );
         return Ok(());
     }
-    for c in &contacts {
+    for (c, fit) in &contacts {
+        let fit = match fit {
+            None => String::new(),
+            Some(Some(score)) => format!("fit {score:>3}  "),
+            Some(None) => "fit   -  ".to_owned(),
+        };
         let org = c
             .organization
             .as_deref()
@@ -151,7 +170,7 @@ async fn list(app: &App, args: &ListArgs) -> Result<()> {
         let tier = c.tier.map(|t| format!(" [{t}]")).unwrap_or_default();
         let archived = if c.archived { " (archived)" } else { "" };
         println!(
-            "#{:<6} {}{org}{tier}{archived}  next {}",
+            "{fit}#{:<6} {}{org}{tier}{archived}  next {}",
             c.id, c.name, c.next_touch.on
         );
     }
@@ -236,6 +255,13 @@ async fn show(app: &App, reference: &str, touches: i64) -> Result<()> {
     if !view.tags.is_empty() {
         println!("  tags     {}", view.tags.join(", "));
     }
+    for (key, value) in &view.fields {
+        println!("  field    {key}: {value}");
+    }
+    print!(
+        "{}",
+        crate::commands::profile::fit_lines(app.store.contact_fit(id).await?.as_ref())
+    );
     println!(
         "  cadence  {}, {}",
         view.cadence.description, view.cadence.source_description
@@ -276,6 +302,8 @@ async fn show(app: &App, reference: &str, touches: i64) -> Result<()> {
 
 async fn edit(app: &App, a: EditArgs) -> Result<()> {
     let id = app.store.resolve_contact(&a.contact).await?;
+    let (set_fields, remove_fields) =
+        crate::commands::profile::custom_fields(&a.set_fields, &a.unset_fields)?;
     let patch = ContactPatch {
         name: a.name.map(|n| name("--name", &n)).transpose()?,
         title: a.title.map(|t| non_blank(Some(t))),
@@ -315,6 +343,8 @@ async fn edit(app: &App, a: EditArgs) -> Result<()> {
         remove_tags: a.remove_tags.iter().map(|t| t.trim().to_owned()).collect(),
         add_roles: list_of("--role", &a.add_roles)?,
         end_roles: list_of("--end-role", &a.end_roles)?,
+        set_fields,
+        remove_fields,
         owner: match &a.owner {
             Some(reference) => Some(app.store.resolve_user(reference).await?.user.id),
             None => None,

@@ -72,7 +72,7 @@ pub async fn merge(app: &App, args: &MergeArgs) -> Result<()> {
     println!(
         "Merged #{} into #{} (#{} is archived). Moved: {} touches, {} follow-ups, {} \
          opportunities, {} stage changes, {} roles, {} emails, {} phones, {} tags, {} \
-         introductions.",
+         custom fields, {} introductions.",
         view.merged_id,
         view.survivor_id,
         view.merged_id,
@@ -84,6 +84,7 @@ pub async fn merge(app: &App, args: &MergeArgs) -> Result<()> {
         m.emails,
         m.phones,
         m.tags,
+        m.fields,
         m.introductions
     );
     println!(

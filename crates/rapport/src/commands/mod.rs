@@ -15,6 +15,7 @@ mod nurture;
 mod opportunity;
 mod organization;
 mod playbook;
+mod profile;
 mod search;
 mod serve;
 mod settings;
@@ -107,6 +108,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Search(args) => search::run(&app, &args).await,
         Command::Duplicates(args) => merge::duplicates(&app, &args).await,
         Command::Merge(args) => merge::merge(&app, &args).await,
+        Command::Icp(command) => profile::icp(&app, command).await,
+        Command::Fit(args) => profile::fit(&app, &args).await,
         // Run above, without opening the store.
         Command::Restore(_) => Ok(()),
         Command::Content(command) => nurture::content(&app, command).await,

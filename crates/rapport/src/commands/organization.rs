@@ -1,6 +1,7 @@
-use anyhow::Result;
-use rapport_core::model::Competitor;
-use rapport_store::{CompetitorUpdate, ContactFilter};
+use anyhow::{Context, Result};
+use rapport_core::fit::employee_count;
+use rapport_core::model::{Competitor, Organization, non_blank};
+use rapport_store::{CompetitorUpdate, ContactFilter, OrganizationPatch};
 use serde::Serialize;
 
 use crate::app::{App, parse, print_json};
@@ -29,17 +30,39 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
             println!("{id}");
             Ok(())
         }
-        OrganizationCommand::List => {
-            let all = app.store.organizations().await?;
+        OrganizationCommand::List { sort } => {
+            let all: Vec<(Organization, Option<Option<u8>>)> = match sort.trim() {
+                "name" => {
+                    let found = app.store.organizations().await?;
+                    found.into_iter().map(|o| (o, None)).collect()
+                }
+                "fit" => {
+                    let scored = app.store.organizations_by_fit().await?;
+                    scored.into_iter().map(|(o, fit)| (o, Some(fit))).collect()
+                }
+                other => anyhow::bail!("--sort: expected name or fit, got '{other}'"),
+            };
             if app.json {
-                return print_json(&all.iter().map(OrganizationView::from).collect::<Vec<_>>());
+                return print_json(
+                    &all.iter()
+                        .map(|(o, fit)| match fit {
+                            Some(fit) => OrganizationView::with_fit(o, *fit),
+                            None => OrganizationView::from(o),
+                        })
+                        .collect::<Vec<_>>(),
+                );
             }
             if all.is_empty() {
                 println!(
                     "No organizations. Add one with: rapport org add \"Acme\" --domain acme.example --tier A"
                 );
             }
-            for o in &all {
+            for (o, fit) in &all {
+                let fit = match fit {
+                    None => String::new(),
+                    Some(Some(score)) => format!("fit {score:>3}  "),
+                    Some(None) => "fit   -  ".to_owned(),
+                };
                 let tier = o.tier.map(|t| format!(" [{t}]")).unwrap_or_default();
                 let domain = o
                     .domain
@@ -47,7 +70,7 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
                     .map(|d| format!(" · {d}"))
                     .unwrap_or_default();
                 println!(
-                    "#{:<5} {}{domain}{tier}  {} contacts",
+                    "{fit}#{:<5} {}{domain}{tier}  {} contacts",
                     o.id, o.name, o.contact_count
                 );
             }
@@ -93,6 +116,25 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
                 .map(|d| format!(" · {d}"))
                 .unwrap_or_default();
             println!("#{} {}{domain}{tier}", org.id, org.name);
+            let profile: Vec<String> = [
+                org.industry.clone(),
+                org.size
+                    .map(|n| format!("{} employees", rapport_core::fit::grouped(n))),
+                org.region.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !profile.is_empty() {
+                println!("  profile  {}", profile.join(", "));
+            }
+            for (key, value) in &org.fields {
+                println!("  field    {key}: {value}");
+            }
+            print!(
+                "{}",
+                crate::commands::profile::fit_lines(app.store.organization_fit(id).await?.as_ref())
+            );
             println!(
                 "  suggested tier {}: {}",
                 suggestions.tier.value, suggestions.tier.reason
@@ -112,6 +154,44 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
             for c in &competitors {
                 println!("  {}", competitor_line(c));
             }
+            Ok(())
+        }
+        OrganizationCommand::Edit(args) => {
+            let id = app.store.resolve_organization(&args.organization).await?;
+            let text = |value: Option<String>| {
+                value.map(|v| non_blank(Some(v)).filter(|v| !v.eq_ignore_ascii_case("none")))
+            };
+            let size = match args.size.as_deref().map(str::trim) {
+                None => None,
+                Some(v) if v.is_empty() || v.eq_ignore_ascii_case("none") => Some(None),
+                Some(v) => Some(Some(employee_count(v).context("--size")?)),
+            };
+            let (set_fields, remove_fields) =
+                crate::commands::profile::custom_fields(&args.set_fields, &args.unset_fields)?;
+            for (flag, value) in [("--industry", &args.industry), ("--region", &args.region)] {
+                if value
+                    .as_deref()
+                    .is_some_and(|v| v.chars().count() > 200 || v.contains(['\n', '\r']))
+                {
+                    anyhow::bail!("{flag}: one line of at most 200 characters");
+                }
+            }
+            let patch = OrganizationPatch {
+                industry: text(args.industry),
+                size,
+                region: text(args.region),
+                set_fields,
+                remove_fields,
+                expected_version: None,
+            };
+            app.store
+                .edit_organization(app.user.id, id, patch, app.now)
+                .await?;
+            let org = app.store.organization(id).await?;
+            if app.json {
+                return print_json(&OrganizationView::from(&org));
+            }
+            println!("Updated #{} {}", org.id, org.name);
             Ok(())
         }
         OrganizationCommand::Competitor(args) => {

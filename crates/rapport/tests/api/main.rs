@@ -11,6 +11,7 @@ mod imports;
 mod matrix;
 mod nurture;
 mod playbooks;
+mod profile;
 mod relationships;
 mod roles;
 mod search;

@@ -322,6 +322,26 @@ fn endpoints() -> Vec<Endpoint> {
             Rule::SelfOrAdmin,
             204,
         ),
+        read(|_| "/api/v1/icp/criteria".into(), Rule::Anyone),
+        read(
+            |t| format!("/api/v1/contacts/{}/fit", t.contact),
+            Rule::Anyone,
+        ),
+        read(|_| "/api/v1/organizations/1/fit".into(), Rule::Anyone),
+        write(
+            "POST",
+            |_| "/api/v1/icp/criteria".into(),
+            Some(|_| json!({"field": "region", "value": "EU", "weight": 1})),
+            Rule::Admins,
+            201,
+        ),
+        write(
+            "PATCH",
+            |_| "/api/v1/organizations/1".into(),
+            Some(|_| json!({"region": "EU", "fields": {"segment": "enterprise"}})),
+            Rule::Writers,
+            200,
+        ),
     ]
 }
 
@@ -378,9 +398,9 @@ fn call(server: &Server, endpoint: &Endpoint, target: &Target, token: Option<&st
     let path = (endpoint.path)(target);
     let body = endpoint.body.map(|body| body(target));
     if endpoint.method == "PATCH" {
-        let etag = server
-            .get(&format!("/api/v1/contacts/{}", target.contact), token)
-            .etag;
+        // The version the record reads now, as its own GET gives it (contacts and
+        // organizations; a PATCH without an ETag'd record sends none).
+        let etag = server.get(&path, token).etag;
         return server.patch(&path, token, etag.as_deref(), body.unwrap_or(json!({})));
     }
     server.call(endpoint.method, &path, token, body)

@@ -388,6 +388,10 @@ fn the_openapi_document_describes_every_route() {
         "/api/v1/cadence-defaults/{scope}/{key}",
         "/api/v1/audit",
         "/api/v1/export",
+        "/api/v1/icp/criteria",
+        "/api/v1/icp/criteria/{id}",
+        "/api/v1/contacts/{id}/fit",
+        "/api/v1/organizations/{id}/fit",
     ] {
         assert!(paths.contains(&path), "{path} not in {paths:?}");
     }
@@ -398,6 +402,7 @@ fn the_openapi_document_describes_every_route() {
     assert!(doc["components"]["schemas"]["ContactView"].is_object());
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert!(doc["paths"]["/api/v1/contacts/{id}"]["patch"].is_object());
+    assert!(doc["paths"]["/api/v1/organizations/{id}"]["patch"].is_object());
 }
 
 #[test]

@@ -41,6 +41,28 @@ fn full_book(r: &Rapport) -> i64 {
         "--tier",
         "A",
     ]);
+    r.ok(&[
+        "org",
+        "edit",
+        "Halcyon Freight",
+        "--industry",
+        "Logistics",
+        "--size",
+        "240",
+        "--region",
+        "EU",
+        "--field",
+        "fleet=trucks",
+    ]);
+    r.ok(&[
+        "icp",
+        "add",
+        "industry",
+        "Logistics, Software",
+        "--weight",
+        "3",
+    ]);
+    r.ok(&["icp", "add", "field:segment", "enterprise", "--weight", "2"]);
     let dana = r
         .add(
             "Dana Whitfield",
@@ -77,6 +99,7 @@ fn full_book(r: &Rapport) -> i64 {
         )
         .to_string();
     r.ok(&["contact", "edit", &dana, "--end-role", "prospect"]);
+    r.ok(&["contact", "edit", &dana, "--field", "segment=enterprise"]);
     r.ok(&[
         "log",
         &dana,
@@ -374,11 +397,13 @@ fn a_full_book_round_trips_through_export_and_import() {
             count("contact_interest"),
             count("content_send"),
             count("nurture_owner"),
+            count("icp_criterion"),
+            count("organization_field"),
         ],
         // Relationship settings: the close rule (6), the renewal lead time, the tier values,
         // and 4 parts of each of the 6 stages' playbooks. Nurture settings: the 3 caps and
         // the 2 parts of the engagement rule.
-        [2, 2, 6, 7, 2, 5, 32, 1, 4, 2, 1, 5, 2, 3, 1, 1]
+        [2, 2, 6, 7, 2, 5, 32, 1, 4, 2, 1, 5, 2, 3, 1, 1, 2, 1]
     );
     assert!(
         exported.contains("\"private\":true") && exported.contains("pricing, between us"),
@@ -402,6 +427,10 @@ fn a_full_book_round_trips_through_export_and_import() {
         "\"content_id\":1,\"contact_id\":2,\"sent_on\":\"2026-11-24\"",
         "\"nurture_owner_id\":2,\"sales_owner_id\":1,\"ready_on\":\"2026-11-25\",\"ready_note\":\"asked for a quote\"",
         "\"merged_into\":6",
+        "\"industry\":\"Logistics\",\"size\":240,\"region\":\"EU\"",
+        "\"field\":\"field:segment\",\"value\":\"enterprise\",\"weight\":2",
+        "\"organization_id\":1,\"key\":\"fleet\",\"value\":\"trucks\"",
+        "\"fields\":{\"segment\":\"enterprise\"}",
     ] {
         assert!(exported.contains(carried), "the dump carries {carried}");
     }
@@ -433,6 +462,9 @@ fn a_full_book_round_trips_through_export_and_import() {
         &["interests", "1"],
         &["handoffs", "--as", "1"],
         &["contact", "show", "5"],
+        &["icp", "list"],
+        &["fit", "1"],
+        &["fit", "--org", "Halcyon Freight"],
     ] {
         assert_eq!(target.json(view), source.json(view), "{view:?}");
     }

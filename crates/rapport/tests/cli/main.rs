@@ -19,6 +19,7 @@ mod json;
 mod merge;
 mod nurture;
 mod playbooks;
+mod profile;
 mod roles;
 mod search;
 mod stories;
