@@ -12,8 +12,9 @@ use sqlx::AnyConnection;
 use crate::error::Result;
 use crate::{Backend, Store};
 
-/// The most touches one catch-up transaction indexes: about 20 ms of the write lock, so a
-/// backlog never stalls the writes queued behind it for long.
+/// The most touches one catch-up transaction indexes: 5–10 ms of CPU on the benchmark machine
+/// (docs/benchmarks.md), so a backlog never holds the write lock long enough to stall the
+/// writes queued behind it.
 const BATCH: i64 = 1_000;
 
 impl Store {
