@@ -142,11 +142,32 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let indexer = tokio::spawn(index_touches(state.store.clone()));
     // The peer's address reaches handlers (`session::ClientAddress`) to count failed logins.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    // An interrupted catch-up rolls back; the next run, or the next search, redoes it.
+    indexer.abort();
+    served
+}
+
+/// How often a server indexes the touches logged since its last look (the store's
+/// `touch_index`): often enough that a search seldom finds a backlog to index first, seldom
+/// enough that each catch-up takes hundreds of touches in one transaction under load.
+const TOUCH_INDEXING: Duration = Duration::from_millis(500);
+
+async fn index_touches(store: Store) {
+    let mut every = tokio::time::interval(TOUCH_INDEXING);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(error) = store.index_touches().await {
+            // Not fatal: a search indexes what is missing before it reads.
+            tracing::warn!(%error, "indexing touches for search failed");
+        }
+    }
 }
 
 /// A future that completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this

@@ -32,6 +32,7 @@ use sqlx::{Any, AnyConnection, Connection, Executor};
 
 use crate::error::{Result, StoreError};
 use crate::schedule::load_defaults;
+use crate::touch_index;
 use crate::{Backend, Store, instant_text, move_sequences_past_ids};
 
 /// A user (an owner of contacts) to load. The migration's local owner (id 1) already exists.
@@ -636,6 +637,10 @@ impl BulkLoader {
     pub async fn finish(mut self) -> Result<BulkStats> {
         for (_, definition) in &self.deferred_indexes {
             self.conn.execute(definition.as_str()).await?;
+        }
+        if self.backend == Backend::Sqlite {
+            // The loaded touches, indexed for search in one pass, in id order.
+            touch_index::index_after(&mut self.conn, None).await?;
         }
         self.conn
             .execute("UPDATE data_version SET version = version + 1 WHERE id = 1")

@@ -31,6 +31,7 @@ mod schedule;
 mod search;
 mod sessions;
 mod suggestions;
+mod touch_index;
 mod touches;
 mod users;
 

@@ -142,6 +142,9 @@ impl Store {
         if terms.is_empty() || limit == 0 {
             return Ok(SearchResults::default());
         }
+        // Touches reach SQLite's index in batches (touch_index.rs): catch up first, so a touch
+        // logged a moment ago is found.
+        self.index_touches().await?;
         let dialect = self.dialect();
         let mut found = Candidates::default();
 

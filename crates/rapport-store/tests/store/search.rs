@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use rapport_core::model::{ContactId, UserId};
 use rapport_core::{Direction, Tier, TouchKind, UserRole};
-use rapport_store::{NewContact, NewTouch, NewUser, Store};
+use rapport_store::{Backend, NewContact, NewTouch, NewUser, Store};
 
 use crate::runtime;
 use crate::support::Harness;
@@ -419,6 +419,46 @@ fn full_text_search_finds_someone_from_a_fragment_and_stays_right_after_writes()
             "archived contacts are not found"
         );
         assert_eq!(found("retreat").await, vec!["Tom Becker"]);
+        opened.close().await;
+    });
+}
+
+/// On SQLite, touches reach the search index in batches (`index_touches`, which a server runs
+/// in the background): one run indexes everything logged since the last, the next finds nothing
+/// left, and what it indexed is found. PostgreSQL's index needs no catching up.
+#[test]
+fn touches_reach_the_index_in_batches() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let owner = store.local_user().await.unwrap().id;
+        let added = date(2026, 1, 5);
+        let lee = store
+            .add_contact(
+                owner,
+                NewContact {
+                    name: "Lee Park".into(),
+                    ..NewContact::default()
+                },
+                noon(added),
+                added,
+            )
+            .await
+            .unwrap();
+        for day in 6..9 {
+            touch(store, owner, lee, date(2026, 1, day), "Rollout review").await;
+        }
+        let expected = match store.backend() {
+            Backend::Sqlite => 3,
+            Backend::Postgres => 0,
+        };
+        assert_eq!(store.index_touches().await.unwrap(), expected);
+        assert_eq!(store.index_touches().await.unwrap(), 0);
+        let found = store.search(owner, "dispatch", None, 10).await.unwrap();
+        let ids: Vec<ContactId> = found.contacts.iter().map(|hit| hit.contact.id).collect();
+        assert_eq!(ids, vec![lee]);
         opened.close().await;
     });
 }
