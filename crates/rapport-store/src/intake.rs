@@ -25,9 +25,9 @@
 //! **Searchable at commit, indexed in bulk.** On SQLite the triggers that keep a contact's
 //! search row (`contact_text`, FTS5) in step fire per row, and an email added after its
 //! contact rewrites the row it just wrote; over a large file that was most of the import's
-//! time. The import drops those triggers inside its own transaction, writes every new
-//! contact's row with one `INSERT … SELECT` over the new ids (and rewrites the rows of the
-//! stored contacts it changed), and recreates the triggers from their stored definitions
+//! time. The import drops those triggers inside its own transaction, writes each chunk's new
+//! contacts' rows with one `INSERT … SELECT` over their ids (and at the end rewrites the rows
+//! of the contacts it changed), and recreates the triggers from their stored definitions
 //! before commit: other connections never see the schema without them, and a rollback (a
 //! dry run, an error) puts everything back as it was. PostgreSQL keeps its triggers.
 //!
@@ -69,7 +69,7 @@ const ROW_INDEXING_TRIGGERS: &[&str] = &[
 
 /// The page cache of the import's connection on SQLite, in KiB (see
 /// [`Store::sqlite_import_write`]).
-const IMPORT_CACHE_KIB: i64 = 160 * 1024;
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
 /// How to import.
 #[derive(Debug, Clone, Default)]
@@ -136,7 +136,11 @@ struct Import<'a> {
     /// Organizations by name key: those read from the book and those this import made.
     organizations: HashMap<String, i64>,
     statements: Statements,
-    /// Stored contacts this import changed, whose search rows are rewritten at the end.
+    /// Whether the import writes its new contacts' search rows itself, a chunk at a time
+    /// (SQLite: see [`RowIndexing`]).
+    indexes_search: bool,
+    /// Contacts this import changed after they were written, whose search rows are rewritten
+    /// at the end.
     changed: Vec<i64>,
     report: &'a mut ImportReport,
 }
@@ -264,6 +268,7 @@ impl Store {
             next_organization,
             organizations: HashMap::new(),
             statements: Statements::new(),
+            indexes_search: row_indexing.is_some(),
             changed: Vec::new(),
             report,
         };
@@ -285,9 +290,7 @@ impl Store {
         let last_new = import.next_contact - 1;
         if let Some(row_indexing) = row_indexing {
             let changed = std::mem::take(&mut import.changed);
-            row_indexing
-                .resume(tx, (first_new, last_new), changed)
-                .await?;
+            row_indexing.resume(tx, changed).await?;
         }
 
         if last_new >= first_new {
@@ -461,6 +464,15 @@ impl Import<'_> {
             if !rows.is_empty() {
                 insert_rows(conn, self.backend, &mut self.statements, &rows).await?;
             }
+        }
+        if let (true, Some(first), Some(last)) = (self.indexes_search, fresh.first(), fresh.last())
+        {
+            // A chunk's new ids are consecutive.
+            sqlx::query(&format!("{SEARCH_ROWS} WHERE c.id BETWEEN ? AND ?"))
+                .bind(first.id.0)
+                .bind(last.id.0)
+                .execute(&mut *conn)
+                .await?;
         }
         for contact in fresh.iter().filter(|c| c.stage.is_some()) {
             let stage = StageMove {
@@ -722,38 +734,15 @@ impl RowIndexing {
         Ok(RowIndexing { triggers })
     }
 
-    /// Writes the search rows of the new contacts (`new`: first and last id, empty when the
-    /// last is below the first) and of the stored ones in `changed`, then recreates the
-    /// triggers.
-    async fn resume(
-        self,
-        conn: &mut AnyConnection,
-        new: (i64, i64),
-        mut changed: Vec<i64>,
-    ) -> Result<()> {
-        // What the dropped triggers write for a contact: its name, its organization's, its
-        // emails and its notes.
-        const ROWS: &str = "INSERT INTO contact_text (rowid, name, organization, emails, notes) \
-             SELECT c.id, c.name, o.name, \
-                    (SELECT group_concat(e.email, ' ') FROM contact_emails e \
-                     WHERE e.contact_id = c.id), \
-                    c.notes \
-             FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id";
-        if new.1 >= new.0 {
-            sqlx::query(&format!("{ROWS} WHERE c.id BETWEEN ? AND ?"))
-                .bind(new.0)
-                .bind(new.1)
-                .execute(&mut *conn)
-                .await?;
-        }
-        // A new contact matched by a later row is indexed with the new ones, once.
-        changed.retain(|id| *id < new.0);
+    /// Rewrites the search rows of the contacts the import changed after writing them (stored
+    /// ones, or new ones a later row matched), then recreates the triggers.
+    async fn resume(self, conn: &mut AnyConnection, mut changed: Vec<i64>) -> Result<()> {
         changed.sort_unstable();
         changed.dedup();
         for ids in changed.chunks(CHUNK) {
             let list = placeholders(Backend::Sqlite, 1, ids.len());
             let delete = format!("DELETE FROM contact_text WHERE rowid IN ({list})");
-            let insert = format!("{ROWS} WHERE c.id IN ({list})");
+            let insert = format!("{SEARCH_ROWS} WHERE c.id IN ({list})");
             for sql in [delete, insert] {
                 let mut query = sqlx::query(&sql);
                 for id in ids {
@@ -768,6 +757,14 @@ impl RowIndexing {
         Ok(())
     }
 }
+
+/// The search rows of contacts, as the suspended triggers write them: name, organization's
+/// name, emails and notes. Completed by a `WHERE` on `c.id`.
+const SEARCH_ROWS: &str = "INSERT INTO contact_text (rowid, name, organization, emails, notes) \
+     SELECT c.id, c.name, o.name, \
+            (SELECT group_concat(e.email, ' ') FROM contact_emails e WHERE e.contact_id = c.id), \
+            c.notes \
+     FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id";
 
 fn missing<T: PartialEq>(held: &[T], offered: Vec<T>) -> Vec<T> {
     offered.into_iter().filter(|v| !held.contains(v)).collect()
