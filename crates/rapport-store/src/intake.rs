@@ -170,7 +170,14 @@ impl Store {
             Backend::Postgres => (self.write().await?, None),
         };
         let done = self
-            .import_into(&mut tx, actor, intake.rows, options, (now, today), &mut report)
+            .import_into(
+                &mut tx,
+                actor,
+                intake.rows,
+                options,
+                (now, today),
+                &mut report,
+            )
             .await;
         let ended = if done.is_ok() && !options.dry_run {
             tx.commit().await
@@ -204,8 +211,7 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?;
         conn.execute(
-            format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY")
-                .as_str(),
+            format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY").as_str(),
         )
         .await?;
         let tx = Transaction::begin(conn, Some("BEGIN IMMEDIATE".into())).await?;
