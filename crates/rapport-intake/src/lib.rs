@@ -237,13 +237,16 @@ pub enum Row {
     Rejected(Rejection),
 }
 
+/// The rows of a file, read as they are asked for.
+pub type IntakeRows<'a> = Box<dyn Iterator<Item = Result<Row, IntakeError>> + Send + 'a>;
+
 /// A file being read: what was found out from its start, and its rows.
 pub struct Intake<'a> {
     /// The format, with a CSV's flavour told from its header.
     pub format: Format,
     /// What the header says about columns: which are kept as notes, which are ignored.
     pub notices: Vec<String>,
-    pub rows: Box<dyn Iterator<Item = Result<Row, IntakeError>> + Send + 'a>,
+    pub rows: IntakeRows<'a>,
 }
 
 impl fmt::Debug for Intake<'_> {

@@ -22,6 +22,15 @@
 //! `BEGIN IMMEDIATE`; a table lock on PostgreSQL, where the identity sequences move past them
 //! after).
 //!
+//! **Searchable at commit, indexed in bulk.** On SQLite the triggers that keep a contact's
+//! search row (`contact_text`, FTS5) in step fire per row, and an email added after its
+//! contact rewrites the row it just wrote; over a large file that was most of the import's
+//! time. The import drops those triggers inside its own transaction, writes each chunk's new
+//! contacts' rows with one `INSERT … SELECT` over their ids (and at the end rewrites the rows
+//! of the contacts it changed), and recreates the triggers from their stored definitions
+//! before commit: other connections never see the schema without them, and a rollback (a
+//! dry run, an error) puts everything back as it was. PostgreSQL keeps its triggers.
+//!
 //! **Audited.** A matched contact that changes gets its own audit row (before and after),
 //! like any edit. The contacts an import creates share one audit row, the import's: who, when,
 //! which file, the counts and the range of new ids — a row per new contact would double the
@@ -34,9 +43,9 @@ use jiff::civil::Date;
 use rapport_core::access::Acting;
 use rapport_core::model::{ContactId, OrganizationId, UserId};
 use rapport_core::{AuditAction, AuditEntity, CadenceDefaults, EmailAddress};
-use rapport_intake::{Incoming, Intake, Rejection, Row};
+use rapport_intake::{Incoming, Intake, IntakeRows, Rejection, Row};
 use serde_json::json;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Executor, Transaction};
 
 use crate::audit::{self, Change};
 use crate::bulk::{BulkContact, BulkOrganization, BulkRows, Statements, insert_rows, placeholders};
@@ -45,10 +54,22 @@ use crate::contacts::{
 };
 use crate::error::Result;
 use crate::schedule::{load_defaults, load_scheduling_rules, reschedule_range};
-use crate::{Backend, Store, move_sequences_past_ids};
+use crate::{Backend, Store, Write, move_sequences_past_ids};
 
 /// Rows looked up and written together.
 const CHUNK: usize = 5_000;
+
+/// The SQLite triggers that index a contact row by row as it is written (see the module
+/// documentation): an import indexes its own contacts in bulk instead.
+const ROW_INDEXING_TRIGGERS: &[&str] = &[
+    "contact_text_insert",
+    "contact_text_update",
+    "contact_text_email_insert",
+];
+
+/// The page cache of the import's connection on SQLite, in KiB (see
+/// [`Store::sqlite_import_write`]).
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
 /// How to import.
 #[derive(Debug, Clone, Default)]
@@ -115,6 +136,12 @@ struct Import<'a> {
     /// Organizations by name key: those read from the book and those this import made.
     organizations: HashMap<String, i64>,
     statements: Statements,
+    /// Whether the import writes its new contacts' search rows itself, a chunk at a time
+    /// (SQLite: see [`RowIndexing`]).
+    indexes_search: bool,
+    /// Contacts this import changed after they were written, whose search rows are rewritten
+    /// at the end.
+    changed: Vec<i64>,
     report: &'a mut ImportReport,
 }
 
@@ -135,43 +162,124 @@ impl Store {
             notices: intake.notices,
             ..ImportReport::default()
         };
-        let mut tx = self.write().await?;
-        let acting = audit::acting(&mut tx, actor).await?;
+        let (mut tx, cache_size) = match self.backend {
+            Backend::Sqlite => {
+                let (tx, size) = self.sqlite_import_write().await?;
+                (tx, Some(size))
+            }
+            Backend::Postgres => (self.write().await?, None),
+        };
+        let done = self
+            .import_into(
+                &mut tx,
+                actor,
+                intake.rows,
+                options,
+                (now, today),
+                &mut report,
+            )
+            .await;
+        let ended = if done.is_ok() && !options.dry_run {
+            tx.commit().await
+        } else {
+            // A dry run rolls back here, as does a failed import.
+            drop(tx);
+            Ok(())
+        };
+        // The writer's connection outlives the import, in a pool: its settings go back to
+        // what they were whether the import worked or not.
+        let restored = match cache_size {
+            Some(size) => self.restore_writer(size).await,
+            None => Ok(()),
+        };
+        done?;
+        ended?;
+        restored?;
+        Ok(report)
+    }
+
+    /// The import's write transaction on SQLite, on a writer connection set up for a large
+    /// write: a page cache of [`IMPORT_CACHE_KIB`], so the indexes new rows land in at random
+    /// places (names, emails, phones) stay in memory instead of being spilled to the WAL and
+    /// read back, and statement journals in memory (each multi-row INSERT keeps one, a copy
+    /// of every page it touches that the transaction wrote before; SQLite decides where it
+    /// lives when the transaction begins, hence before `BEGIN`). Returns the cache size to
+    /// put back ([`Store::restore_writer`]).
+    async fn sqlite_import_write(&self) -> Result<(Write, i64)> {
+        let mut conn = self.writers.acquire().await?;
+        let size: i64 = sqlx::query_scalar("PRAGMA cache_size")
+            .fetch_one(&mut *conn)
+            .await?;
+        conn.execute(
+            format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY").as_str(),
+        )
+        .await?;
+        let tx = Transaction::begin(conn, Some("BEGIN IMMEDIATE".into())).await?;
+        Ok((Write { tx }, size))
+    }
+
+    async fn restore_writer(&self, cache_size: i64) -> Result<()> {
+        let mut conn = self.writers.acquire().await?;
+        conn.execute(
+            format!("PRAGMA cache_size = {cache_size}; PRAGMA temp_store = DEFAULT").as_str(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Everything an import writes, in `tx`, which the caller commits (or drops, for a dry
+    /// run).
+    async fn import_into(
+        &self,
+        tx: &mut Write,
+        actor: UserId,
+        rows: IntakeRows<'_>,
+        options: &ImportOptions,
+        (now, today): (Timestamp, Date),
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        let acting = audit::acting(tx, actor).await?;
         acting.may_add()?;
         let owner = options.owner.unwrap_or(actor);
         if owner != actor {
             acting.may_administer("importing into another user's book")?;
-            ensure_user(&mut tx, owner).await?;
+            ensure_user(tx, owner).await?;
         }
         if self.backend == Backend::Postgres {
             // Ids are handed out here; nobody else may take one until this commits.
             sqlx::query("LOCK TABLE organizations, contacts IN EXCLUSIVE MODE")
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         let (next_contact, next_organization): (i64, i64) = sqlx::query_as(
             "SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM contacts), \
                     (SELECT COALESCE(MAX(id), 0) + 1 FROM organizations)",
         )
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let first_new = next_contact;
+        let row_indexing = match self.backend {
+            Backend::Sqlite => Some(RowIndexing::suspend(tx).await?),
+            Backend::Postgres => None,
+        };
         let mut import = Import {
             actor,
             acting,
             owner,
             backend: self.backend,
-            defaults: load_defaults(&mut tx).await?,
+            defaults: load_defaults(tx).await?,
             now,
             today,
             next_contact,
             next_organization,
             organizations: HashMap::new(),
             statements: Statements::new(),
-            report: &mut report,
+            indexes_search: row_indexing.is_some(),
+            changed: Vec::new(),
+            report,
         };
         let mut chunk = Vec::with_capacity(CHUNK);
-        for row in intake.rows {
+        for row in rows {
             import.report.rows += 1;
             match row? {
                 Row::Empty { .. } => import.report.empty += 1,
@@ -179,13 +287,17 @@ impl Store {
                 Row::Contact(contact) => {
                     chunk.push(*contact);
                     if chunk.len() == CHUNK {
-                        import.chunk(&mut tx, std::mem::take(&mut chunk)).await?;
+                        import.chunk(tx, std::mem::take(&mut chunk)).await?;
                     }
                 }
             }
         }
-        import.chunk(&mut tx, chunk).await?;
+        import.chunk(tx, chunk).await?;
         let last_new = import.next_contact - 1;
+        if let Some(row_indexing) = row_indexing {
+            let changed = std::mem::take(&mut import.changed);
+            row_indexing.resume(tx, changed).await?;
+        }
 
         if last_new >= first_new {
             // The engine's answer at insert knew no competitor renewals; where an
@@ -195,13 +307,13 @@ impl Store {
                    ON c.organization_id = p.organization_id WHERE c.id >= $1",
             )
             .bind(first_new)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
             if competitors > 0 {
-                let rules = load_scheduling_rules(&mut tx).await?;
-                reschedule_range(&mut tx, &rules, first_new, last_new).await?;
+                let rules = load_scheduling_rules(tx).await?;
+                reschedule_range(tx, &rules, first_new, last_new).await?;
             }
-            move_sequences_past_ids(&mut tx, self.backend, &["organizations", "contacts"]).await?;
+            move_sequences_past_ids(tx, self.backend, &["organizations", "contacts"]).await?;
         }
         let change = Change {
             action: AuditAction::Import,
@@ -222,12 +334,8 @@ impl Store {
                 "new_contact_ids": (last_new >= first_new).then_some([first_new, last_new]),
             })),
         };
-        audit::record(&mut tx, actor, now, change).await?;
-        if !options.dry_run {
-            tx.commit().await?;
-        }
-        // A dry run drops the transaction here, which rolls it back.
-        Ok(report)
+        audit::record(tx, actor, now, change).await?;
+        Ok(())
     }
 }
 
@@ -362,6 +470,15 @@ impl Import<'_> {
             if !rows.is_empty() {
                 insert_rows(conn, self.backend, &mut self.statements, &rows).await?;
             }
+        }
+        if let (true, Some(first), Some(last)) = (self.indexes_search, fresh.first(), fresh.last())
+        {
+            // A chunk's new ids are consecutive.
+            sqlx::query(&format!("{SEARCH_ROWS} WHERE c.id BETWEEN ? AND ?"))
+                .bind(first.id.0)
+                .bind(last.id.0)
+                .execute(&mut *conn)
+                .await?;
         }
         for contact in fresh.iter().filter(|c| c.stage.is_some()) {
             let stage = StageMove {
@@ -586,6 +703,7 @@ impl Import<'_> {
             || !patch.add_roles.is_empty();
         if changes {
             patch_contact(conn, self.actor, id, patch, self.now, self.today).await?;
+            self.changed.push(id.0);
             self.report.updated += 1;
         } else {
             self.report.unchanged += 1;
@@ -593,6 +711,66 @@ impl Import<'_> {
         Ok(())
     }
 }
+
+/// SQLite's row-by-row search indexing, suspended for an import (see the module
+/// documentation).
+struct RowIndexing {
+    /// The dropped triggers' own `CREATE TRIGGER` statements.
+    triggers: Vec<String>,
+}
+
+impl RowIndexing {
+    async fn suspend(conn: &mut AnyConnection) -> Result<RowIndexing> {
+        let sql = format!(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({})",
+            placeholders(Backend::Sqlite, 1, ROW_INDEXING_TRIGGERS.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for name in ROW_INDEXING_TRIGGERS {
+            query = query.bind(*name);
+        }
+        let found = query.fetch_all(&mut *conn).await?;
+        let mut triggers = Vec::with_capacity(found.len());
+        for (name, definition) in found {
+            // The names are this module's constants, read back from the catalogue.
+            conn.execute(format!("DROP TRIGGER {name}").as_str())
+                .await?;
+            triggers.push(definition);
+        }
+        Ok(RowIndexing { triggers })
+    }
+
+    /// Rewrites the search rows of the contacts the import changed after writing them (stored
+    /// ones, or new ones a later row matched), then recreates the triggers.
+    async fn resume(self, conn: &mut AnyConnection, mut changed: Vec<i64>) -> Result<()> {
+        changed.sort_unstable();
+        changed.dedup();
+        for ids in changed.chunks(CHUNK) {
+            let list = placeholders(Backend::Sqlite, 1, ids.len());
+            let delete = format!("DELETE FROM contact_text WHERE rowid IN ({list})");
+            let insert = format!("{SEARCH_ROWS} WHERE c.id IN ({list})");
+            for sql in [delete, insert] {
+                let mut query = sqlx::query(&sql);
+                for id in ids {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut *conn).await?;
+            }
+        }
+        for definition in &self.triggers {
+            conn.execute(definition.as_str()).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The search rows of contacts, as the suspended triggers write them: name, organization's
+/// name, emails and notes. Completed by a `WHERE` on `c.id`.
+const SEARCH_ROWS: &str = "INSERT INTO contact_text (rowid, name, organization, emails, notes) \
+     SELECT c.id, c.name, o.name, \
+            (SELECT group_concat(e.email, ' ') FROM contact_emails e WHERE e.contact_id = c.id), \
+            c.notes \
+     FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id";
 
 fn missing<T: PartialEq>(held: &[T], offered: Vec<T>) -> Vec<T> {
     offered.into_iter().filter(|v| !held.contains(v)).collect()

@@ -34,7 +34,7 @@ use records::{
 pub const EXPORT_RIGHT: &str = "export the whole book";
 
 /// Rows read per query.
-const PAGE: i64 = 500;
+const PAGE: i64 = 5_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {

@@ -354,3 +354,46 @@ Bob Phone,shared@engines.example,+1 555 0123\n",
         serde_json::json!([])
     );
 }
+
+/// Names of the contacts `rapport search` finds for `words`.
+fn found(rapport: &Rapport, words: &str) -> Vec<String> {
+    let mut names: Vec<String> = rapport.json(&["search", words])["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| hit["contact"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn search_finds_what_an_import_wrote_the_moment_it_commits() {
+    let rapport = Rapport::new();
+    // In the book before: matched by phone, given an email and an organization by the file.
+    rapport.add("Sam Phone", &["--phone", "+1 555 0199"]);
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "people.csv",
+        b"name,email,phone,organization,notes\n\
+Ada Lovelace,ada@engines.example,,Analytical Engines,met at the quarry retreat\n\
+Samuel Phone,sam@borealis.example,+1 555 0199,Borealis,\n\
+Lee Twice,lee@acme.example,,,\n\
+Lee Twice,lee@orbital.example,,,\n",
+    );
+    import(&rapport, &[&file]);
+    // A new contact by name, organization, email and notes.
+    for words in ["lovelace", "analytical", "engines.example", "quarry"] {
+        assert_eq!(found(&rapport, words), ["Ada Lovelace"], "{words}");
+    }
+    // A stored contact by what the import added to him.
+    assert_eq!(found(&rapport, "borealis"), ["Sam Phone"]);
+    // A new contact by the email a later row of the file added.
+    assert_eq!(found(&rapport, "orbital"), ["Lee Twice"]);
+    // After the import, the book's own writes are indexed again as they happen.
+    rapport.add("Grace Hopper", &["--email", "grace@navy.example"]);
+    assert_eq!(found(&rapport, "navy"), ["Grace Hopper"]);
+    rapport.ok(&["contact", "edit", "Sam Phone", "--notes", "likes sailing"]);
+    assert_eq!(found(&rapport, "sailing"), ["Sam Phone"]);
+}
