@@ -1,9 +1,9 @@
 //! Full-text search over contacts (name, organization, emails, notes), what was said in their
 //! touches (summary, needs, next approach) and organizations (name, domain).
 //!
-//! The indexes (migration 0011) are SQLite FTS5 tables and PostgreSQL tsvector GIN indexes
-//! plus a pg_trgm index on names, all kept in step by triggers or as expression indexes, so
-//! no write has to remember them. Search is the one place besides migrations and the bulk
+//! The indexes (migration 0011) are SQLite FTS5 tables and PostgreSQL tsvector GIN indexes,
+//! plus the distinct words of names (migration 0016), all kept in step by triggers or as
+//! expression indexes, so no write has to remember them. Search is the one place besides migrations and the bulk
 //! loader whose SQL differs by backend, and only in how a text matches ([`Dialect`]).
 //!
 //! Each backend's index finds **candidates** — at most [`CANDIDATES`] per way of matching,
@@ -14,8 +14,8 @@
 //! 2. one visible touch holds every term (the most recent touches first);
 //! 3. with several terms: the contact's own text holds some, their visible touches the rest
 //!    ("acme retreat migration": Acme is the organization, the rest was said at a meeting);
-//! 4. when those found fewer than asked: names one or two typos away (FTS5's vocabulary on
-//!    SQLite, trigram similarity on PostgreSQL).
+//! 4. when those found fewer than asked: names one or two typos away (the distinct words of
+//!    names, migration 0016, compared by the core's edit distance).
 //!
 //! A private touch's text is searched for its author only: a match would tell what it says.
 
@@ -79,14 +79,35 @@ const SQLITE: Dialect = Dialect {
     query: |terms, all, prefix| {
         // Terms are letters and digits only (`search::terms`), so quoting cannot break out.
         let join = if all { " " } else { " OR " };
-        let star = if prefix { "*" } else { "" };
         terms
             .iter()
-            .map(|t| format!("\"{t}\"{star}"))
+            .map(|t| {
+                if prefix {
+                    format!("\"{}\"*", indexed_prefix(t))
+                } else {
+                    format!("\"{t}\"")
+                }
+            })
             .collect::<Vec<_>>()
             .join(join)
     },
 };
+
+/// The longest prefix the FTS5 indexes keep their own lists for (`prefix = '2 3'`, migration
+/// 0011).
+const INDEXED_PREFIX: usize = 3;
+
+/// The start of `term` FTS5 is asked for when a term may be a word's start: at most
+/// [`INDEXED_PREFIX`] characters. A prefix that long is one list in the index, read a page at
+/// a time newest first, so a pass stops at its candidates; a longer one makes FTS5 merge
+/// every posting of every word it starts before answering (`migr*` over ten million touches:
+/// two million postings). The wider net costs nothing in what is found: the core's rules
+/// keep only candidates where a word starts with the whole term.
+fn indexed_prefix(term: &str) -> &str {
+    term.char_indices()
+        .nth(INDEXED_PREFIX)
+        .map_or(term, |(end, _)| &term[..end])
+}
 
 const POSTGRES: Dialect = Dialect {
     contact_match: "contact_text f JOIN contacts c ON c.id = f.contact_id \
@@ -267,47 +288,54 @@ impl Store {
             .collect()
     }
 
-    /// Active contacts with a name word near one of `terms` (the typo pass's candidates).
+    /// Active contacts with a name word near one of `terms` (the typo pass's candidates): the
+    /// distinct words of names with the term's first letter (migration 0016's small table,
+    /// and on SQLite the names written since its words were last gathered), compared in Rust,
+    /// then the contacts whose name holds one of the near words.
     async fn near_names(&self, terms: &[String]) -> Result<Vec<ContactId>> {
+        let words_sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT word FROM search_name_words WHERE word >= $1 AND word < $2 \
+                 UNION SELECT term FROM search_name_inbox_terms WHERE term >= $1 AND term < $2"
+            }
+            Backend::Postgres => {
+                "SELECT word FROM search_name_words WHERE word >= $1 AND word < $2"
+            }
+        };
         let mut found = Vec::new();
         for term in terms.iter().filter(|t| search::typos_allowed(t) > 0) {
-            match self.backend {
-                Backend::Sqlite => {
-                    // The index's own words for names with the term's first letter: a small
-                    // range of its vocabulary, compared in Rust.
-                    let Some(first) = term.chars().next() else {
-                        continue;
-                    };
-                    let after = char::from_u32(u32::from(first) + 1).unwrap_or(char::MAX);
-                    let words: Vec<String> = sqlx::query_scalar(
-                        "SELECT DISTINCT term FROM contact_text_terms \
-                         WHERE col = 'name' AND term >= $1 AND term < $2",
-                    )
-                    .bind(first.to_string())
-                    .bind(after.to_string())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let near: Vec<String> = words
-                        .into_iter()
-                        .filter(|w| search::near(term, w))
-                        .collect();
-                    if near.is_empty() {
-                        continue;
-                    }
-                    let query = format!("name : ({})", (SQLITE.query)(&near, false, false));
-                    let sql = format!(
-                        "SELECT c.id FROM {} AND c.archived_at IS NULL LIMIT $2",
-                        SQLITE.contact_match
-                    );
-                    found.extend(self.contact_ids(&sql, &query).await?);
-                }
-                Backend::Postgres => {
-                    found.extend(
-                        self.contact_ids("SELECT id FROM contacts_near_name($1, $2)", term)
-                            .await?,
-                    );
-                }
+            let Some(first) = term.chars().next() else {
+                continue;
+            };
+            let after = char::from_u32(u32::from(first) + 1).unwrap_or(char::MAX);
+            let words: Vec<String> = sqlx::query_scalar(words_sql)
+                .bind(first.to_string())
+                .bind(after.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+            let near: Vec<String> = words
+                .into_iter()
+                .filter(|w| search::near(term, w))
+                .collect();
+            if near.is_empty() {
+                continue;
             }
+            let (sql, query) = match self.backend {
+                Backend::Sqlite => (
+                    SQLITE.contact_match,
+                    format!("name : ({})", (SQLITE.query)(&near, false, false)),
+                ),
+                // Weight A is the name (migration 0011's `contact_text`).
+                Backend::Postgres => (
+                    POSTGRES.contact_match,
+                    near.iter()
+                        .map(|w| format!("'{w}':A"))
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                ),
+            };
+            let sql = format!("SELECT c.id FROM {sql} AND c.archived_at IS NULL LIMIT $2");
+            found.extend(self.contact_ids(&sql, &query).await?);
         }
         Ok(found)
     }
