@@ -164,6 +164,7 @@ impl Store {
             return Ok(SearchResults::default());
         }
         let dialect = self.dialect();
+        let asked = asked_of_the_index(&terms);
         let mut found = Candidates::default();
 
         // Each way of matching asks for whole words first and for words' starts only when
@@ -176,7 +177,7 @@ impl Store {
         );
         found
             .contacts
-            .extend(self.whole_words_first(&own, &terms, true).await?);
+            .extend(self.whole_words_first(&own, &asked, true).await?);
 
         let said = format!(
             "SELECT t.id, t.contact_id FROM {} AND (t.private = 0 OR t.author_id = $3) \
@@ -187,7 +188,7 @@ impl Store {
         );
         for prefix in [false, true] {
             let rows = sqlx::query(&said)
-                .bind((dialect.query)(&terms, true, prefix))
+                .bind((dialect.query)(&asked, true, prefix))
                 .bind(CANDIDATES)
                 .bind(viewer.0)
                 .fetch_all(&self.pool)
@@ -204,7 +205,7 @@ impl Store {
         }
 
         if terms.len() > 1 && found.contacts.len() < limit {
-            for id in self.whole_words_first(&own, &terms, false).await? {
+            for id in self.whole_words_first(&own, &asked, false).await? {
                 found.contacts.insert(id);
                 found.all_touches_of.insert(id);
             }
@@ -235,7 +236,7 @@ impl Store {
         }
         hits.truncate(limit);
 
-        let organizations = self.search_organizations(&terms, limit).await?;
+        let organizations = self.search_organizations(&terms, &asked, limit).await?;
         Ok(SearchResults {
             contacts: hits.into_iter().map(|(_, hit)| hit).collect(),
             organizations,
@@ -483,9 +484,10 @@ impl Store {
     async fn search_organizations(
         &self,
         terms: &[String],
+        asked: &[String],
         limit: usize,
     ) -> Result<Vec<OrganizationHit>> {
-        let all = (self.dialect().query)(terms, true, true);
+        let all = (self.dialect().query)(asked, true, true);
         let sql = format!(
             "SELECT o.id, o.name, o.domain FROM {} LIMIT $2",
             self.dialect().organization_match
@@ -525,6 +527,24 @@ impl Store {
         hits.sort_by(|a, b| search::rank((a.0, &a.1.name, a.1.id), (b.0, &b.1.name, b.1.id)));
         hits.truncate(limit);
         Ok(hits.into_iter().map(|(_, hit)| hit).collect())
+    }
+}
+
+/// The terms the indexes are asked for: those of two characters or more when there are
+/// any. A single letter or digit is the start of a large part of every index, with no list
+/// of its own (`prefix = '2 3'`), so asking for it makes FTS5 merge every posting of every
+/// word it starts (`turing.1`: every id from 1 to 199,999 in the emails) and narrows little;
+/// the core's rules still require it of every result. Alone, it is asked for.
+fn asked_of_the_index(terms: &[String]) -> Vec<String> {
+    let long: Vec<String> = terms
+        .iter()
+        .filter(|t| t.chars().nth(1).is_some())
+        .cloned()
+        .collect();
+    if long.is_empty() {
+        terms.to_vec()
+    } else {
+        long
     }
 }
 

@@ -466,6 +466,9 @@ fn a_long_fragment_finds_the_words_it_starts_and_not_those_sharing_three_letters
         // Every word a fragment: the organization's, then what was said.
         assert_eq!(found("retla retre").await, vec!["Priya Raman"]);
         assert!(found("retri").await.is_empty());
+        // A single letter beside a longer word still has to start a word of the result.
+        assert_eq!(found("priya m").await, vec!["Priya Raman"]);
+        assert!(found("tom m").await.is_empty());
         let orgs = store
             .search(owner, "retla freig", None, 10)
             .await
