@@ -220,11 +220,14 @@ impl Store {
 
         let mut hits = self.rank(viewer, &terms, &found).await?;
         if terms.len() > 1 && found.contacts.len() < limit {
+            // A contact the other passes found may still match once all its touches are
+            // read (its own text held the words asked of the index, a touch the rest).
+            let ranked: BTreeSet<ContactId> = hits.iter().map(|(_, h)| h.contact.id).collect();
             let mixed: Vec<ContactId> = self
                 .whole_words_first(&own, &asked, false, CANDIDATES)
                 .await?
                 .into_iter()
-                .filter(|id| !found.contacts.contains(id))
+                .filter(|id| !ranked.contains(id))
                 .collect();
             for page in mixed.chunks(MIXED_PAGE) {
                 let page = Candidates {
