@@ -22,8 +22,9 @@ CREATE TRIGGER search_name_inbox_update AFTER UPDATE OF name ON contacts BEGIN
     INSERT INTO search_name_inbox (name) VALUES (NEW.name);
 END;
 
--- Every 512th contact moves the inbox's words into the table: its vocabulary stays small
--- (search reads it beside the table) and a bulk insert pays about a microsecond a contact.
+-- Every 512th contact moves the inbox's words into the table, so the inbox's vocabulary,
+-- which search reads beside the table, stays small. The inbox's cost on a write is one
+-- small FTS5 row per new contact (docs/benchmarks.md).
 CREATE TRIGGER search_name_inbox_gather AFTER INSERT ON contacts WHEN NEW.id % 512 = 0 BEGIN
     INSERT OR IGNORE INTO search_name_words (word) SELECT term FROM search_name_inbox_terms;
     INSERT INTO search_name_inbox (search_name_inbox) VALUES ('delete-all');
