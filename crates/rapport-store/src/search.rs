@@ -3,8 +3,9 @@
 //!
 //! The indexes (migration 0011) are SQLite FTS5 tables and PostgreSQL tsvector GIN indexes,
 //! plus the distinct words of names (migration 0016), all kept in step by triggers or as
-//! expression indexes, so no write has to remember them. Search is the one place besides migrations and the bulk
-//! loader whose SQL differs by backend, and only in how a text matches ([`Dialect`]).
+//! expression indexes, so no write has to remember them. Search is the one place besides
+//! migrations and the bulk loader whose SQL differs by backend, and only in how a text
+//! matches ([`Dialect`]).
 //!
 //! Each backend's index finds **candidates** — at most [`CANDIDATES`] per way of matching,
 //! so a query's cost does not grow with the book — and the core's rules
@@ -112,8 +113,8 @@ const INDEXED_PREFIX: usize = 3;
 /// [`INDEXED_PREFIX`] characters. A prefix that long is one list in the index, read a page at
 /// a time newest first, so a pass stops at its candidates; a longer one makes FTS5 merge
 /// every posting of every word it starts before answering (`migr*` over ten million touches:
-/// two million postings). The wider net costs nothing in what is found: the core's rules
-/// keep only candidates where a word starts with the whole term.
+/// two million postings). The core's rules keep only candidates where a word starts with the
+/// whole term; words that merely share the first three letters can take candidate places.
 fn indexed_prefix(term: &str) -> &str {
     term.char_indices()
         .nth(INDEXED_PREFIX)
@@ -188,10 +189,9 @@ impl Store {
             "SELECT c.id FROM {} AND c.archived_at IS NULL LIMIT $2",
             dialect.contact_match
         );
-        found.contacts.extend(
-            self.whole_words_first(&own, &asked, true, CANDIDATES)
-                .await?,
-        );
+        found
+            .contacts
+            .extend(self.whole_words_first(&own, &asked, true).await?);
 
         let said = format!(
             "SELECT t.id, t.contact_id FROM {} AND (t.private = 0 OR t.author_id = $3) \
@@ -213,7 +213,7 @@ impl Store {
                     .contacts
                     .insert(ContactId(rows::int(row, "contact_id")?));
             }
-            if filled(rows.len(), CANDIDATES) {
+            if filled(rows.len()) {
                 break;
             }
         }
@@ -224,7 +224,7 @@ impl Store {
             // read (its own text held the words asked of the index, a touch the rest).
             let ranked: BTreeSet<ContactId> = hits.iter().map(|(_, h)| h.contact.id).collect();
             let mixed: Vec<ContactId> = self
-                .whole_words_first(&own, &asked, false, CANDIDATES)
+                .whole_words_first(&own, &asked, false)
                 .await?
                 .into_iter()
                 .filter(|id| !ranked.contains(id))
@@ -300,25 +300,19 @@ impl Store {
         sql: &str,
         terms: &[String],
         all: bool,
-        wanted: i64,
     ) -> Result<Vec<ContactId>> {
         let query = self.dialect().query;
-        let mut found = self
-            .contact_ids(sql, &query(terms, all, false), wanted)
-            .await?;
-        if !filled(found.len(), wanted) {
-            found.extend(
-                self.contact_ids(sql, &query(terms, all, true), wanted)
-                    .await?,
-            );
+        let mut found = self.contact_ids(sql, &query(terms, all, false)).await?;
+        if !filled(found.len()) {
+            found.extend(self.contact_ids(sql, &query(terms, all, true)).await?);
         }
         Ok(found)
     }
 
-    async fn contact_ids(&self, sql: &str, query: &str, wanted: i64) -> Result<Vec<ContactId>> {
+    async fn contact_ids(&self, sql: &str, query: &str) -> Result<Vec<ContactId>> {
         sqlx::query(sql)
             .bind(query)
-            .bind(wanted)
+            .bind(CANDIDATES)
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -373,7 +367,7 @@ impl Store {
                 ),
             };
             let sql = format!("SELECT c.id FROM {sql} AND c.archived_at IS NULL LIMIT $2");
-            found.extend(self.contact_ids(&sql, &query, CANDIDATES).await?);
+            found.extend(self.contact_ids(&sql, &query).await?);
         }
         Ok(found)
     }
@@ -575,8 +569,8 @@ fn asked_of_the_index(terms: &[String]) -> Vec<String> {
 }
 
 /// Whether a way of matching found all the candidates it may.
-fn filled(found: usize, wanted: i64) -> bool {
-    i64::try_from(found).is_ok_and(|n| n >= wanted)
+fn filled(found: usize) -> bool {
+    i64::try_from(found).is_ok_and(|n| n >= CANDIDATES)
 }
 
 fn order(a: &(u32, ContactHit), b: &(u32, ContactHit)) -> std::cmp::Ordering {
