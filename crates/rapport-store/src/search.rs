@@ -1,10 +1,11 @@
 //! Full-text search over contacts (name, organization, emails, notes), what was said in their
 //! touches (summary, needs, next approach) and organizations (name, domain).
 //!
-//! The indexes (migration 0011) are SQLite FTS5 tables and PostgreSQL tsvector GIN indexes
-//! plus a pg_trgm index on names, all kept in step by triggers or as expression indexes, so
-//! no write has to remember them. Search is the one place besides migrations and the bulk
-//! loader whose SQL differs by backend, and only in how a text matches ([`Dialect`]).
+//! The indexes (migration 0011) are SQLite FTS5 tables and PostgreSQL tsvector GIN indexes,
+//! plus the distinct words of names (migration 0016), all kept in step by triggers or as
+//! expression indexes, so no write has to remember them. Search is the one place besides
+//! migrations and the bulk loader whose SQL differs by backend, and only in how a text
+//! matches ([`Dialect`]).
 //!
 //! Each backend's index finds **candidates** — at most [`CANDIDATES`] per way of matching,
 //! so a query's cost does not grow with the book — and the core's rules
@@ -14,12 +15,12 @@
 //! 2. one visible touch holds every term (the most recent touches first);
 //! 3. with several terms: the contact's own text holds some, their visible touches the rest
 //!    ("acme retreat migration": Acme is the organization, the rest was said at a meeting);
-//! 4. when those found fewer than asked: names one or two typos away (FTS5's vocabulary on
-//!    SQLite, trigram similarity on PostgreSQL).
+//! 4. when those found fewer than asked: names one or two typos away (the distinct words of
+//!    names, migration 0016, compared by the core's edit distance).
 //!
 //! A private touch's text is searched for its author only: a match would tell what it says.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use rapport_core::Role;
 use rapport_core::model::{ContactId, ContactSummary, OrganizationId, TouchId, UserId};
@@ -32,6 +33,12 @@ use crate::{Backend, Store, rows};
 /// The most candidates one way of matching contributes: enough to rank the first page well,
 /// few enough that a common word costs the same in a big book as in a small one.
 const CANDIDATES: i64 = 200;
+
+/// How many of the mixed pass's candidates are read at a time. Each is read with every
+/// visible touch it has (ten on average in the generated book: 2,000 touches for 200
+/// contacts, most of the query's time), so the pass stops reading once it has a page of
+/// results; a later candidate can then not outrank them.
+const MIXED_PAGE: usize = 50;
 
 /// A contact found, and what matched.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +72,9 @@ struct Dialect {
     touch_order: &'static str,
     /// The organization index joined to `organizations o`; `$1` is the query.
     organization_match: &'static str,
+    /// Every email of contact `c`, in order, one a line: read with the contact, not by a
+    /// second query.
+    emails: &'static str,
     /// `all` or `any` of the terms, each matching a whole word or, with `prefix`, the start
     /// of a word.
     query: fn(&[String], bool, bool) -> String,
@@ -76,17 +86,40 @@ const SQLITE: Dialect = Dialect {
     touch_order: "f.rowid DESC",
     organization_match: "organization_text f JOIN organizations o ON o.id = f.rowid \
                          WHERE organization_text MATCH $1",
+    emails: "(SELECT group_concat(e.email, char(10) ORDER BY e.position) \
+             FROM contact_emails e WHERE e.contact_id = c.id)",
     query: |terms, all, prefix| {
         // Terms are letters and digits only (`search::terms`), so quoting cannot break out.
         let join = if all { " " } else { " OR " };
-        let star = if prefix { "*" } else { "" };
         terms
             .iter()
-            .map(|t| format!("\"{t}\"{star}"))
+            .map(|t| {
+                if prefix {
+                    format!("\"{}\"*", indexed_prefix(t))
+                } else {
+                    format!("\"{t}\"")
+                }
+            })
             .collect::<Vec<_>>()
             .join(join)
     },
 };
+
+/// The longest prefix the FTS5 indexes keep their own lists for (`prefix = '2 3'`, migration
+/// 0011).
+const INDEXED_PREFIX: usize = 3;
+
+/// The start of `term` FTS5 is asked for when a term may be a word's start: at most
+/// [`INDEXED_PREFIX`] characters. A prefix that long is one list in the index, read a page at
+/// a time newest first, so a pass stops at its candidates; a longer one makes FTS5 merge
+/// every posting of every word it starts before answering (`migr*` over ten million touches:
+/// two million postings). The core's rules keep only candidates where a word starts with the
+/// whole term; words that merely share the first three letters can take candidate places.
+fn indexed_prefix(term: &str) -> &str {
+    term.char_indices()
+        .nth(INDEXED_PREFIX)
+        .map_or(term, |(end, _)| &term[..end])
+}
 
 const POSTGRES: Dialect = Dialect {
     contact_match: "contact_text f JOIN contacts c ON c.id = f.contact_id \
@@ -100,6 +133,8 @@ const POSTGRES: Dialect = Dialect {
     touch_order: "t.id + 0 DESC",
     organization_match: "organizations o WHERE to_tsvector('simple', search_words(o.name) \
                          || ' ' || search_words(o.domain)) @@ to_tsquery('simple', $1)",
+    emails: "(SELECT string_agg(e.email, chr(10) ORDER BY e.position) \
+             FROM contact_emails e WHERE e.contact_id = c.id)",
     query: |terms, all, prefix| {
         let join = if all { " & " } else { " | " };
         let star = if prefix { ":*" } else { "" };
@@ -146,6 +181,7 @@ impl Store {
         // logged a moment ago is found.
         self.index_touches().await?;
         let dialect = self.dialect();
+        let asked = asked_of_the_index(&terms);
         let mut found = Candidates::default();
 
         // Each way of matching asks for whole words first and for words' starts only when
@@ -158,7 +194,7 @@ impl Store {
         );
         found
             .contacts
-            .extend(self.whole_words_first(&own, &terms, true).await?);
+            .extend(self.whole_words_first(&own, &asked, true).await?);
 
         let said = format!(
             "SELECT t.id, t.contact_id FROM {} AND (t.private = 0 OR t.author_id = $3) \
@@ -169,7 +205,7 @@ impl Store {
         );
         for prefix in [false, true] {
             let rows = sqlx::query(&said)
-                .bind((dialect.query)(&terms, true, prefix))
+                .bind((dialect.query)(&asked, true, prefix))
                 .bind(CANDIDATES)
                 .bind(viewer.0)
                 .fetch_all(&self.pool)
@@ -185,14 +221,31 @@ impl Store {
             }
         }
 
-        if terms.len() > 1 && found.contacts.len() < limit {
-            for id in self.whole_words_first(&own, &terms, false).await? {
-                found.contacts.insert(id);
-                found.all_touches_of.insert(id);
-            }
-        }
-
         let mut hits = self.rank(viewer, &terms, &found).await?;
+        if terms.len() > 1 && found.contacts.len() < limit {
+            // A contact the other passes found may still match once all its touches are
+            // read (its own text held the words asked of the index, a touch the rest).
+            let ranked: BTreeSet<ContactId> = hits.iter().map(|(_, h)| h.contact.id).collect();
+            let mixed: Vec<ContactId> = self
+                .whole_words_first(&own, &asked, false)
+                .await?
+                .into_iter()
+                .filter(|id| !ranked.contains(id))
+                .collect();
+            for page in mixed.chunks(MIXED_PAGE) {
+                let page = Candidates {
+                    contacts: page.iter().copied().collect(),
+                    all_touches_of: page.iter().copied().collect(),
+                    ..Candidates::default()
+                };
+                hits.extend(self.rank(viewer, &terms, &page).await?);
+                found.contacts.extend(page.contacts);
+                if hits.len() >= limit {
+                    break;
+                }
+            }
+            hits.sort_by(order);
+        }
         if let Some(role) = role {
             self.keep_holding(role, &mut hits).await?;
         }
@@ -217,7 +270,7 @@ impl Store {
         }
         hits.truncate(limit);
 
-        let organizations = self.search_organizations(&terms, limit).await?;
+        let organizations = self.search_organizations(&terms, &asked, limit).await?;
         Ok(SearchResults {
             contacts: hits.into_iter().map(|(_, hit)| hit).collect(),
             organizations,
@@ -270,47 +323,54 @@ impl Store {
             .collect()
     }
 
-    /// Active contacts with a name word near one of `terms` (the typo pass's candidates).
+    /// Active contacts with a name word near one of `terms` (the typo pass's candidates): the
+    /// distinct words of names with the term's first letter (migration 0016's small table,
+    /// and on SQLite the names written since its words were last gathered), compared in Rust,
+    /// then the contacts whose name holds one of the near words.
     async fn near_names(&self, terms: &[String]) -> Result<Vec<ContactId>> {
+        let words_sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT word FROM search_name_words WHERE word >= $1 AND word < $2 \
+                 UNION SELECT term FROM search_name_inbox_terms WHERE term >= $1 AND term < $2"
+            }
+            Backend::Postgres => {
+                "SELECT word FROM search_name_words WHERE word >= $1 AND word < $2"
+            }
+        };
         let mut found = Vec::new();
         for term in terms.iter().filter(|t| search::typos_allowed(t) > 0) {
-            match self.backend {
-                Backend::Sqlite => {
-                    // The index's own words for names with the term's first letter: a small
-                    // range of its vocabulary, compared in Rust.
-                    let Some(first) = term.chars().next() else {
-                        continue;
-                    };
-                    let after = char::from_u32(u32::from(first) + 1).unwrap_or(char::MAX);
-                    let words: Vec<String> = sqlx::query_scalar(
-                        "SELECT DISTINCT term FROM contact_text_terms \
-                         WHERE col = 'name' AND term >= $1 AND term < $2",
-                    )
-                    .bind(first.to_string())
-                    .bind(after.to_string())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let near: Vec<String> = words
-                        .into_iter()
-                        .filter(|w| search::near(term, w))
-                        .collect();
-                    if near.is_empty() {
-                        continue;
-                    }
-                    let query = format!("name : ({})", (SQLITE.query)(&near, false, false));
-                    let sql = format!(
-                        "SELECT c.id FROM {} AND c.archived_at IS NULL LIMIT $2",
-                        SQLITE.contact_match
-                    );
-                    found.extend(self.contact_ids(&sql, &query).await?);
-                }
-                Backend::Postgres => {
-                    found.extend(
-                        self.contact_ids("SELECT id FROM contacts_near_name($1, $2)", term)
-                            .await?,
-                    );
-                }
+            let Some(first) = term.chars().next() else {
+                continue;
+            };
+            let after = char::from_u32(u32::from(first) + 1).unwrap_or(char::MAX);
+            let words: Vec<String> = sqlx::query_scalar(words_sql)
+                .bind(first.to_string())
+                .bind(after.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+            let near: Vec<String> = words
+                .into_iter()
+                .filter(|w| search::near(term, w))
+                .collect();
+            if near.is_empty() {
+                continue;
             }
+            let (sql, query) = match self.backend {
+                Backend::Sqlite => (
+                    SQLITE.contact_match,
+                    format!("name : ({})", (SQLITE.query)(&near, false, false)),
+                ),
+                // Weight A is the name (migration 0011's `contact_text`).
+                Backend::Postgres => (
+                    POSTGRES.contact_match,
+                    near.iter()
+                        .map(|w| format!("'{w}':A"))
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                ),
+            };
+            let sql = format!("SELECT c.id FROM {sql} AND c.archived_at IS NULL LIMIT $2");
+            found.extend(self.contact_ids(&sql, &query).await?);
         }
         Ok(found)
     }
@@ -329,39 +389,28 @@ impl Store {
         let list = rows::placeholders(1, ids.len());
 
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, c.notes FROM contacts c \
-             LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id IN ({list})"
+            "SELECT {SUMMARY_COLUMNS}, c.notes, {} AS emails FROM contacts c \
+             LEFT JOIN organizations o ON o.id = c.organization_id WHERE c.id IN ({list})",
+            self.dialect().emails
         );
         let mut query = sqlx::query(&sql);
         for id in &ids {
             query = query.bind(id);
         }
-        let mut people: BTreeMap<ContactId, (ContactSummary, Option<String>)> = BTreeMap::new();
+        let mut people = Vec::new();
         for row in query.fetch_all(&self.pool).await? {
-            let summary = contact_summary(&row)?;
-            people.insert(summary.id, (summary, rows::opt_text(&row, "notes")?));
-        }
-
-        let mut emails: HashMap<ContactId, Vec<String>> = HashMap::new();
-        let sql = format!(
-            "SELECT contact_id, email FROM contact_emails WHERE contact_id IN ({list}) \
-             ORDER BY contact_id, position"
-        );
-        let mut query = sqlx::query(&sql);
-        for id in &ids {
-            query = query.bind(id);
-        }
-        for row in query.fetch_all(&self.pool).await? {
-            emails
-                .entry(ContactId(rows::int(&row, "contact_id")?))
-                .or_default()
-                .push(rows::text(&row, "email")?);
+            people.push((
+                contact_summary(&row)?,
+                rows::opt_text(&row, "notes")?,
+                rows::opt_text(&row, "emails")?,
+            ));
         }
 
         let touches = self.touch_texts(viewer, found).await?;
 
         let mut hits = Vec::new();
-        for (id, (contact, notes)) in people {
+        for (contact, notes, emails) in people {
+            let id = contact.id;
             let mut texts = vec![Text {
                 field: Field::Name,
                 text: &contact.name,
@@ -378,7 +427,7 @@ impl Store {
                     touch: None,
                 })
             }));
-            texts.extend(emails.get(&id).into_iter().flatten().map(|e| Text {
+            texts.extend(emails.iter().flat_map(|e| e.lines()).map(|e| Text {
                 field: Field::Email,
                 text: e,
                 touch: None,
@@ -458,9 +507,10 @@ impl Store {
     async fn search_organizations(
         &self,
         terms: &[String],
+        asked: &[String],
         limit: usize,
     ) -> Result<Vec<OrganizationHit>> {
-        let all = (self.dialect().query)(terms, true, true);
+        let all = (self.dialect().query)(asked, true, true);
         let sql = format!(
             "SELECT o.id, o.name, o.domain FROM {} LIMIT $2",
             self.dialect().organization_match
@@ -500,6 +550,24 @@ impl Store {
         hits.sort_by(|a, b| search::rank((a.0, &a.1.name, a.1.id), (b.0, &b.1.name, b.1.id)));
         hits.truncate(limit);
         Ok(hits.into_iter().map(|(_, hit)| hit).collect())
+    }
+}
+
+/// The terms the indexes are asked for: those of two characters or more when there are
+/// any. A single letter or digit is the start of a large part of every index, with no list
+/// of its own (`prefix = '2 3'`), so asking for it makes FTS5 merge every posting of every
+/// word it starts (`turing.1`: every id from 1 to 199,999 in the emails) and narrows little;
+/// the core's rules still require it of every result. Alone, it is asked for.
+fn asked_of_the_index(terms: &[String]) -> Vec<String> {
+    let long: Vec<String> = terms
+        .iter()
+        .filter(|t| t.chars().nth(1).is_some())
+        .cloned()
+        .collect();
+    if long.is_empty() {
+        terms.to_vec()
+    } else {
+        long
     }
 }
 

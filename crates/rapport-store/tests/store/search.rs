@@ -423,6 +423,138 @@ fn full_text_search_finds_someone_from_a_fragment_and_stays_right_after_writes()
     });
 }
 
+/// A fragment longer than the index's own prefixes finds only words it starts: the index is
+/// asked for the first three letters, and the core's rules keep the rest honest.
+#[test]
+fn a_long_fragment_finds_the_words_it_starts_and_not_those_sharing_three_letters() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let owner = store.local_user().await.unwrap().id;
+        let added = date(2026, 1, 5);
+        let add = |name: &str| NewContact {
+            name: name.into(),
+            organization: Some("Retlaw Freight".into()),
+            ..NewContact::default()
+        };
+        let priya = store
+            .add_contact(owner, add("Priya Raman"), noon(added), added)
+            .await
+            .unwrap();
+        let tom = store
+            .add_contact(owner, add("Tom Becker"), noon(added), added)
+            .await
+            .unwrap();
+        touch(store, owner, priya, date(2026, 2, 1), "Met at the retreat").await;
+        touch(store, owner, tom, date(2026, 2, 2), "Retirement party").await;
+
+        let found = |query: &'static str| async move {
+            store
+                .search(owner, query, None, 10)
+                .await
+                .unwrap()
+                .contacts
+                .into_iter()
+                .map(|hit| hit.contact.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found("retre").await, vec!["Priya Raman"]);
+        assert_eq!(found("retir").await, vec!["Tom Becker"]);
+        assert_eq!(found("ret").await, vec!["Priya Raman", "Tom Becker"]);
+        // Every word a fragment: the organization's, then what was said.
+        assert_eq!(found("retla retre").await, vec!["Priya Raman"]);
+        assert!(found("retri").await.is_empty());
+        // A single letter beside a longer word still has to start a word of the result.
+        assert_eq!(found("priya m").await, vec!["Priya Raman"]);
+        assert!(found("tom m").await.is_empty());
+        let orgs = store
+            .search(owner, "retla freig", None, 10)
+            .await
+            .unwrap()
+            .organizations;
+        assert_eq!(orgs.len(), 1);
+        assert!(
+            store
+                .search(owner, "retlo", None, 10)
+                .await
+                .unwrap()
+                .organizations
+                .is_empty()
+        );
+        opened.close().await;
+    });
+}
+
+/// Near spellings are looked for among the words of names as they are now: a name written
+/// just now, a rename, and names written long enough ago to have been gathered into the
+/// word table (every 512th contact on SQLite).
+#[test]
+fn a_typo_in_a_name_finds_new_renamed_and_gathered_names() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let owner = store.local_user().await.unwrap().id;
+        let added = date(2026, 1, 5);
+        let add = |name: String| NewContact {
+            name,
+            ..NewContact::default()
+        };
+        let first = store
+            .add_contact(owner, add("Ottoline Quennell".into()), noon(added), added)
+            .await
+            .unwrap();
+        let found = |query: &'static str| async move {
+            store
+                .search(owner, query, None, 10)
+                .await
+                .unwrap()
+                .contacts
+                .into_iter()
+                .map(|hit| hit.contact.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found("quennel").await, vec![first], "a name just written");
+
+        // Past the 512th contact: the first names' words have been gathered.
+        for n in 0..520 {
+            store
+                .add_contact(owner, add(format!("Person {n}")), noon(added), added)
+                .await
+                .unwrap();
+        }
+        let last = store
+            .add_contact(owner, add("Zebedee Farquharson".into()), noon(added), added)
+            .await
+            .unwrap();
+        assert_eq!(found("quennel").await, vec![first], "a gathered name");
+        assert_eq!(found("farquarson").await, vec![last], "a name since");
+
+        store
+            .edit_contact(
+                owner,
+                first,
+                rapport_store::ContactPatch {
+                    name: Some("Ottoline Morrell".into()),
+                    ..rapport_store::ContactPatch::default()
+                },
+                noon(added),
+                added,
+            )
+            .await
+            .unwrap();
+        assert_eq!(found("morell").await, vec![first], "a renamed name");
+        assert!(
+            found("quennel").await.is_empty(),
+            "the old name's word finds nobody"
+        );
+        opened.close().await;
+    });
+}
+
 /// On SQLite, touches reach the search index in batches (`index_touches`, which a server runs
 /// in the background): one run indexes everything logged since the last, the next finds nothing
 /// left, and what it indexed is found. PostgreSQL's index needs no catching up.

@@ -106,6 +106,12 @@ fn the_upgrade_indexes_what_the_database_already_holds() {
     acme_book(&r);
     let undo: &[&str] = if r.db.is_sqlite() {
         &[
+            "DROP TRIGGER search_name_inbox_insert",
+            "DROP TRIGGER search_name_inbox_update",
+            "DROP TRIGGER search_name_inbox_gather",
+            "DROP TABLE search_name_inbox_terms",
+            "DROP TABLE search_name_inbox",
+            "DROP TABLE search_name_words",
             "DROP TRIGGER contact_text_insert",
             "DROP TRIGGER contact_text_update",
             "DROP TRIGGER contact_text_delete",
@@ -120,7 +126,6 @@ fn the_upgrade_indexes_what_the_database_already_holds() {
             "DROP TRIGGER organization_text_insert",
             "DROP TRIGGER organization_text_update",
             "DROP TRIGGER organization_text_delete",
-            "DROP TABLE contact_text_terms",
             "DROP TABLE contact_text",
             "DROP TABLE touch_text",
             "DROP TABLE organization_text",
@@ -128,13 +133,13 @@ fn the_upgrade_indexes_what_the_database_already_holds() {
         ]
     } else {
         &[
+            "DROP FUNCTION search_name_words_add CASCADE",
+            "DROP TABLE search_name_words",
             "DROP FUNCTION contact_text_changed CASCADE",
             "DROP FUNCTION contact_text_refresh",
-            "DROP FUNCTION contacts_near_name",
             "DROP TABLE contact_text",
             "DROP INDEX touches_text",
             "DROP INDEX organizations_text",
-            "DROP INDEX contacts_name_trigram",
             "DROP FUNCTION search_words",
             "ALTER TABLE contacts DROP COLUMN merged_into",
         ]
@@ -142,7 +147,7 @@ fn the_upgrade_indexes_what_the_database_already_holds() {
     for sql in undo {
         r.db.execute(sql);
     }
-    r.db.execute("DELETE FROM _sqlx_migrations WHERE version IN (11, 15)");
+    r.db.execute("DELETE FROM _sqlx_migrations WHERE version IN (11, 15, 16)");
 
     assert_eq!(
         found(&r, &["acme", "retreat", "migration"]),
@@ -150,8 +155,8 @@ fn the_upgrade_indexes_what_the_database_already_holds() {
     );
     assert_eq!(found(&r, &["whitfeld"]), vec!["Dana Whitfield"]);
     assert_eq!(
-        r.db.count("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = 11"),
-        1
+        r.db.count("SELECT COUNT(*) FROM _sqlx_migrations WHERE version IN (11, 15, 16)"),
+        3
     );
 }
 
