@@ -5,13 +5,13 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use rapport_core::model::non_blank;
+use rapport_core::model::{ContactId, non_blank};
 use rapport_core::{Role, Stage};
 use rapport_store::{ContactPatch, StoreError};
 use serde::Deserialize;
 
 use super::contact::{FormEcho, contact_id, refused};
-use super::{WebForm, WebResult, after};
+use super::{SignedIn, WebForm, WebResult, after};
 use crate::AppState;
 use crate::api::Fields;
 use crate::api::profile::{custom_fields, fields_from_lines};
@@ -42,11 +42,7 @@ pub async fn set_fields(
         remove_fields,
         ..ContactPatch::default()
     };
-    state
-        .store
-        .edit_contact(user.user(), id, patch, user.moment.now, user.today())
-        .await?;
-    Ok(after(form.back.as_deref(), "changed", id).into_response())
+    Ok(apply(&state, &user, id, patch, form.back.as_deref()).await?)
 }
 
 /// An introduction: `other` (a name, email or id) introduced this contact (`by`), or this
@@ -156,11 +152,7 @@ pub async fn change_stage(
         stage_reason: non_blank(form.reason),
         ..ContactPatch::default()
     };
-    state
-        .store
-        .edit_contact(user.user(), id, patch, user.moment.now, user.today())
-        .await?;
-    Ok(after(form.back.as_deref(), "changed", id).into_response())
+    Ok(apply(&state, &user, id, patch, form.back.as_deref()).await?)
 }
 
 /// A role to start (`add`) or to end today (`end`).
@@ -197,12 +189,8 @@ pub async fn change_role(
     let Some(patch) = patch else {
         return refused(&state, &user, id, FormEcho::new(fields, &[])).await;
     };
-    match state
-        .store
-        .edit_contact(user.user(), id, patch, user.moment.now, user.today())
-        .await
-    {
-        Ok(()) => Ok(after(form.back.as_deref(), "changed", id).into_response()),
+    match apply(&state, &user, id, patch, form.back.as_deref()).await {
+        Ok(response) => Ok(response),
         // "is not a champion now": shown beside the form, not as an error page.
         Err(StoreError::Invalid(message)) => {
             let mut fields = Fields::default();
@@ -211,4 +199,19 @@ pub async fn change_role(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// Makes a form's change to the contact, then goes back to the page saying so.
+async fn apply(
+    state: &AppState,
+    user: &SignedIn,
+    id: ContactId,
+    patch: ContactPatch,
+    back: Option<&str>,
+) -> Result<Response, StoreError> {
+    state
+        .store
+        .edit_contact(user.user(), id, patch, user.moment.now, user.today())
+        .await?;
+    Ok(after(back, "changed", id).into_response())
 }
