@@ -15,6 +15,7 @@ mod bulk;
 mod contacts;
 mod error;
 mod export;
+mod group_commit;
 mod health;
 mod import;
 mod insights;
@@ -111,6 +112,8 @@ pub struct Store {
     writers: AnyPool,
     backend: Backend,
     scheduling_rules: schedule::RulesCache,
+    /// A SQLite server's logged touches go through group commit (see [`group_commit`]).
+    touch_queue: Option<group_commit::TouchQueue>,
 }
 
 /// The current data version (see [`Store::data_version`]), as a query any read can embed.
@@ -173,12 +176,17 @@ impl Store {
                 .map_err(unreachable)?,
             _ => pool.clone(),
         };
-        Ok(Store {
+        let mut store = Store {
             pool,
             writers,
             backend,
             scheduling_rules: schedule::RulesCache::default(),
-        })
+            touch_queue: None,
+        };
+        if backend == Backend::Sqlite && options.max_connections > 1 {
+            store.touch_queue = Some(group_commit::TouchQueue::start(store.clone()));
+        }
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
@@ -392,6 +400,11 @@ fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        // A SQLite connection is a file handle in this process: nothing between it and the
+        // database can break, and a ping before each use is one more hand-off to sqlx's
+        // SQLite thread and back on every read and write. A PostgreSQL connection can be
+        // cut by the server or the network, so it is tested.
+        .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {

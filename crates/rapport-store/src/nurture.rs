@@ -939,7 +939,7 @@ impl Store {
             ..touch
         };
         let (touch_id, next) = self
-            .insert_touch(&mut tx, author, contact, touch, now)
+            .insert_touch(&mut tx, author, contact, &touch, now)
             .await?;
         sqlx::query(
             "INSERT INTO content_sends (touch_id, content_id, contact_id, sent_on) \

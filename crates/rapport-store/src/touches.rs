@@ -96,6 +96,24 @@ impl Store {
         touch: NewTouch,
         now: Timestamp,
     ) -> Result<(TouchId, NextTouch)> {
+        let touch = match &self.touch_queue {
+            Some(queue) => match queue.log(author, contact, touch, now).await {
+                Ok(logged) => return logged,
+                Err(not_queued) => not_queued,
+            },
+            None => touch,
+        };
+        self.log_touch_alone(author, contact, &touch, now).await
+    }
+
+    /// [`Store::log_touch`] in a transaction of its own.
+    pub(crate) async fn log_touch_alone(
+        &self,
+        author: UserId,
+        contact: ContactId,
+        touch: &NewTouch,
+        now: Timestamp,
+    ) -> Result<(TouchId, NextTouch)> {
         let mut tx = self.write().await?;
         let logged = self
             .insert_touch(&mut tx, author, contact, touch, now)
@@ -177,7 +195,7 @@ impl Store {
         conn: &mut AnyConnection,
         author: UserId,
         contact: ContactId,
-        touch: NewTouch,
+        touch: &NewTouch,
         now: Timestamp,
     ) -> Result<(TouchId, NextTouch)> {
         // The most frequent write, so as few statements as it can be. The insert reads the
@@ -251,9 +269,9 @@ impl Store {
             direction: touch.direction,
             at: stored_instant(touch.at),
             on: touch.on,
-            summary: touch.summary,
-            needs: touch.needs,
-            next_approach: touch.next_approach,
+            summary: touch.summary.clone(),
+            needs: touch.needs.clone(),
+            next_approach: touch.next_approach.clone(),
             private: touch.private,
         };
         let change = Change {

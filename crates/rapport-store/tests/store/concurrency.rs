@@ -6,7 +6,9 @@ use jiff::Timestamp;
 use jiff::civil::date;
 use rapport_core::model::UserId;
 use rapport_core::{Direction, EmailAddress, TouchKind, UserRole};
-use rapport_store::{AuditFilter, NewContact, NewTouch, NewUser, OpenOptions, Store, StoreError};
+use rapport_store::{
+    AuditFilter, Backend, NewContact, NewTouch, NewUser, OpenOptions, Store, StoreError,
+};
 
 use crate::runtime;
 use crate::support::Harness;
@@ -183,6 +185,131 @@ fn racing_inserts_of_one_unique_value_are_duplicates_not_failures() {
             }
             assert_eq!(added, 3, "exactly one of each landed");
         }
+        opened.close().await;
+    });
+}
+
+fn note(summary: &str) -> NewTouch {
+    NewTouch {
+        kind: TouchKind::Note,
+        direction: Direction::Outbound,
+        at: "2026-11-25T10:00:00Z".parse().unwrap(),
+        on: date(2026, 11, 25),
+        summary: Some(summary.into()),
+        needs: None,
+        next_approach: None,
+        private: false,
+    }
+}
+
+/// Touches logged at the same moment on a SQLite server share commits (group commit), yet
+/// each lands or fails on its own: one refused touch among them fails alone, with the error
+/// it would have had alone, and the others still land.
+#[test]
+fn touches_logged_at_once_share_commits_and_fail_alone() {
+    const AT_ONCE: usize = 20;
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let me = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let mut contacts = Vec::new();
+        for name in ["Ada", "Grace", "Edsger"] {
+            let new = NewContact {
+                name: name.into(),
+                ..NewContact::default()
+            };
+            contacts.push(
+                store
+                    .add_contact(me, new, now, date(2025, 12, 1))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let [ada, grace, archived] = contacts[..] else {
+            unreachable!()
+        };
+        store.set_archived(me, archived, true, now).await.unwrap();
+
+        let version_before = store.data_version().await.unwrap();
+        let logging: Vec<_> = (0..AT_ONCE)
+            .map(|i| {
+                let store = store.clone();
+                let contact = if i % 2 == 0 { ada } else { grace };
+                tokio::spawn(async move {
+                    store
+                        .log_touch(me, contact, note(&format!("at once {i}")), now)
+                        .await
+                })
+            })
+            .collect();
+        for task in logging {
+            task.await.unwrap().unwrap();
+        }
+        let commits = store.data_version().await.unwrap() - version_before;
+        match store.backend() {
+            Backend::Sqlite => assert!(
+                commits < i64::try_from(AT_ONCE).unwrap(),
+                "{AT_ONCE} touches at once took {commits} commits"
+            ),
+            // Several servers may share a PostgreSQL database; each touch commits alone.
+            Backend::Postgres => assert_eq!(commits, i64::try_from(AT_ONCE).unwrap()),
+        }
+
+        // The same again with two touches that must fail among them.
+        let missing = rapport_core::model::ContactId(archived.0 + 1000);
+        let targets = [ada, archived, grace, missing, ada, grace];
+        let logging: Vec<_> = targets
+            .iter()
+            .enumerate()
+            .map(|(i, &contact)| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .log_touch(me, contact, note(&format!("mixed {i}")), now)
+                        .await
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for task in logging {
+            outcomes.push(task.await.unwrap());
+        }
+        for (contact, outcome) in targets.iter().zip(&outcomes) {
+            match outcome {
+                Ok(_) => assert!(*contact == ada || *contact == grace),
+                Err(StoreError::Archived(c)) => assert_eq!(*c, archived),
+                Err(StoreError::ContactNotFound(_)) => assert_eq!(*contact, missing),
+                Err(other) => panic!("touch on {contact} failed: {other:?}"),
+            }
+        }
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 4);
+        for (contact, expected) in [
+            (ada, AT_ONCE / 2 + 2),
+            (grace, AT_ONCE / 2 + 2),
+            (archived, 0),
+        ] {
+            let logged = store.touches(me, contact, None, None).await.unwrap();
+            assert_eq!(logged.len(), expected, "touches of {contact}");
+        }
+        let filter = AuditFilter {
+            contact: Some(ada),
+            limit: Some(1000),
+            ..AuditFilter::default()
+        };
+        let audited = store.audit(me, &filter).await.unwrap();
+        assert_eq!(
+            audited.len(),
+            1 + AT_ONCE / 2 + 2,
+            "one audit row per touch"
+        );
+        assert_eq!(
+            store.reschedule_all().await.unwrap(),
+            0,
+            "a schedule went stale"
+        );
         opened.close().await;
     });
 }
