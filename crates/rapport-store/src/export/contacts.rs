@@ -32,6 +32,21 @@ macro_rules! paged_contact {
 
         /// The SQL of [`PagedContact`]'s fields, in their order.
         const CONTACT_COLUMNS: &[&str] = &[$($column,)*];
+
+        impl PagedContact {
+            /// The first of `row`'s values (one contact of a page) that does not read as its
+            /// field, named; `None` if they all do.
+            fn unreadable_field(row: &[serde_json::Value]) -> Option<String> {
+                let mut values = row.iter();
+                $(
+                    let value = values.next().cloned().unwrap_or_default();
+                    if let Err(e) = serde_json::from_value::<$type>(value.clone()) {
+                        return Some(format!("{} = {value}: {e}", stringify!($field)));
+                    }
+                )*
+                None
+            }
+        }
     };
 }
 
@@ -89,41 +104,52 @@ fn contacts_sql(backend: Backend) -> String {
     in_dialect(&sql, backend)
 }
 
-/// One kind of child row for the contacts with ids in `($1, $2]`: one JSON array of
-/// `[contact_id, value]` pairs, by contact and then in the order the contact lists them.
-fn children_sql(value: &str, table: &str, order: &str, backend: Backend) -> String {
-    let sql = format!(
-        "SELECT CAST({{array}}({{tuple}}(contact_id, {value}) ORDER BY contact_id, {order}) \
-         AS TEXT) AS page \
-         FROM {table} WHERE contact_id > $1 AND contact_id <= $2"
-    );
-    in_dialect(&sql, backend)
+/// One kind of child row: its table, and the query for the contacts with ids in `($1, $2]`,
+/// which answers one JSON array of `[contact_id, value]` pairs, by contact and then in the
+/// order the contact lists them.
+struct ChildQuery {
+    table: &'static str,
+    sql: String,
+}
+
+impl ChildQuery {
+    fn new(value: &str, table: &'static str, order: &str, backend: Backend) -> ChildQuery {
+        let sql = format!(
+            "SELECT CAST({{array}}({{tuple}}(contact_id, {value}) ORDER BY contact_id, {order}) \
+             AS TEXT) AS page \
+             FROM {table} WHERE contact_id > $1 AND contact_id <= $2"
+        );
+        ChildQuery {
+            table,
+            sql: in_dialect(&sql, backend),
+        }
+    }
 }
 
 /// The page queries, in the snapshot's backend's dialect.
 pub(super) struct ContactQueries {
     contacts: String,
-    emails: String,
-    phones: String,
-    tags: String,
-    fields: String,
-    roles: String,
+    emails: ChildQuery,
+    phones: ChildQuery,
+    tags: ChildQuery,
+    fields: ChildQuery,
+    roles: ChildQuery,
 }
 
 impl ContactQueries {
     pub(super) fn new(backend: Backend) -> ContactQueries {
         ContactQueries {
             contacts: contacts_sql(backend),
-            emails: children_sql("email", "contact_emails", "position", backend),
-            phones: children_sql("phone", "contact_phones", "position", backend),
-            tags: children_sql("tag", "contact_tags", "tag", backend),
-            fields: children_sql(
+            emails: ChildQuery::new("email", "contact_emails", "position", backend),
+            phones: ChildQuery::new("phone", "contact_phones", "position", backend),
+            tags: ChildQuery::new("tag", "contact_tags", "tag", backend),
+            fields: ChildQuery::new(
                 "{tuple}(field_key, value)",
                 "contact_fields",
                 "field_key",
                 backend,
             ),
-            roles: children_sql(
+            roles: ChildQuery::new(
                 "{tuple}(id, role, since, until)",
                 "contact_roles",
                 "id",
@@ -136,71 +162,92 @@ impl ContactQueries {
 /// A role as the roles query holds it: id, role, since, until.
 type PagedRole = (i64, String, String, Option<String>);
 
+/// Contacts written between two looks at the next page's queries (see [`Page::write`]).
+const WRITTEN_BETWEEN_YIELDS: usize = 250;
+
+/// A page of contacts with their child rows, read and not yet written.
+struct Page {
+    contacts: Vec<PagedContact>,
+    emails: Children<String>,
+    phones: Children<String>,
+    tags: Children<String>,
+    fields: Children<(String, String)>,
+    roles: Children<PagedRole>,
+}
+
 impl Snapshot {
-    /// Every contact, in id order, a page at a time.
+    /// Every contact, in id order, a page at a time. While one page is written the next is
+    /// read: on SQLite the driver's worker thread builds it on the other core meanwhile.
     pub(super) async fn each_contact(
         &mut self,
         mut emit: impl FnMut(ContactRecord) -> Result<()>,
     ) -> Result<()> {
         let queries = ContactQueries::new(self.backend);
-        let mut after = 0;
-        loop {
-            let mut contacts: Vec<PagedContact> =
-                self.json_page(&queries.contacts, (after, PAGE)).await?;
-            contacts.sort_unstable_by_key(|contact| contact.id);
-            let Some(last) = contacts.last().map(|contact| contact.id) else {
-                return Ok(());
-            };
-            let range = (after, last);
-            after = last;
-            let mut emails = Children::<String>::read(self, &queries.emails, range).await?;
-            let mut phones = Children::<String>::read(self, &queries.phones, range).await?;
-            let mut tags = Children::<String>::read(self, &queries.tags, range).await?;
-            let mut fields =
-                Children::<(String, String)>::read(self, &queries.fields, range).await?;
-            let mut roles = Children::<PagedRole>::read(self, &queries.roles, range).await?;
-            for contact in contacts {
-                let id = contact.id;
-                emit(
-                    contact.into_record(
-                        emails.of(id),
-                        phones.of(id),
-                        tags.of(id),
-                        fields.of(id).into_iter().collect(),
-                        roles
-                            .of(id)
-                            .into_iter()
-                            .map(|(id, role, since, until)| RoleRecord {
-                                id,
-                                role,
-                                since,
-                                until,
-                            })
-                            .collect(),
-                    ),
-                )?;
-            }
+        let mut page = self.contacts_page(&queries, 0).await?;
+        while let Some(last) = page.contacts.last().map(|contact| contact.id) {
+            let (next, written) =
+                tokio::join!(self.contacts_page(&queries, last), page.write(&mut emit));
+            written?;
+            page = next?;
         }
+        Ok(())
     }
 
-    /// The JSON array that `sql`, bound to `params`, answers as its one value.
-    async fn json_page<T: DeserializeOwned>(
-        &mut self,
-        sql: &str,
-        params: (i64, i64),
-    ) -> Result<Vec<T>> {
+    /// The page of contacts after the id `after`, in id order, with their child rows.
+    async fn contacts_page(&mut self, queries: &ContactQueries, after: i64) -> Result<Page> {
+        let page = self.json_text(&queries.contacts, (after, PAGE)).await?;
+        let mut contacts: Vec<PagedContact> =
+            parse(page.as_deref()).map_err(|e| unreadable_contact(page.as_deref(), e))?;
+        contacts.sort_unstable_by_key(|contact| contact.id);
+        let Some(last) = contacts.last().map(|contact| contact.id) else {
+            return Ok(Page {
+                contacts,
+                emails: Children::none(),
+                phones: Children::none(),
+                tags: Children::none(),
+                fields: Children::none(),
+                roles: Children::none(),
+            });
+        };
+        let range = (after, last);
+        Ok(Page {
+            contacts,
+            emails: Children::read(self, &queries.emails, range).await?,
+            phones: Children::read(self, &queries.phones, range).await?,
+            tags: Children::read(self, &queries.tags, range).await?,
+            fields: Children::read(self, &queries.fields, range).await?,
+            roles: Children::read(self, &queries.roles, range).await?,
+        })
+    }
+
+    /// The one value `sql`, bound to `params`, answers: a JSON array, or NULL for an
+    /// aggregate over no rows on PostgreSQL.
+    async fn json_text(&mut self, sql: &str, params: (i64, i64)) -> Result<Option<String>> {
         let row = sqlx::query(sql)
             .bind(params.0)
             .bind(params.1)
             .fetch_one(&mut *self.tx)
             .await?;
-        // An aggregate over no rows is NULL on PostgreSQL.
-        match rows::opt_text(&row, "page")? {
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("an export page: {e}"))),
-            None => Ok(Vec::new()),
-        }
+        rows::opt_text(&row, "page")
     }
+}
+
+/// The values of a page's JSON array (none for NULL).
+fn parse<T: DeserializeOwned>(page: Option<&str>) -> serde_json::Result<Vec<T>> {
+    page.map_or_else(|| Ok(Vec::new()), serde_json::from_str)
+}
+
+/// Why a page of contacts did not read: the contact and its field, when one is to blame (only
+/// SQLite lets a column hold a value of another type).
+fn unreadable_contact(page: Option<&str>, error: serde_json::Error) -> StoreError {
+    let blamed = parse::<Vec<serde_json::Value>>(page)
+        .unwrap_or_default()
+        .iter()
+        .find_map(|row| {
+            let field = PagedContact::unreadable_field(row)?;
+            Some(format!("contact {}: {field}", row.first()?))
+        });
+    StoreError::Corrupt(blamed.unwrap_or_else(|| format!("a page of contacts: {error}")))
 }
 
 /// A page's child rows of one kind, by contact id, handed out contact by contact in id order.
@@ -209,8 +256,20 @@ struct Children<V> {
 }
 
 impl<V: DeserializeOwned> Children<V> {
-    async fn read(snapshot: &mut Snapshot, sql: &str, range: (i64, i64)) -> Result<Self> {
-        let rows: Vec<(i64, V)> = snapshot.json_page(sql, range).await?;
+    fn none() -> Self {
+        Children {
+            rows: Vec::new().into_iter().peekable(),
+        }
+    }
+
+    async fn read(snapshot: &mut Snapshot, query: &ChildQuery, range: (i64, i64)) -> Result<Self> {
+        let page = snapshot.json_text(&query.sql, range).await?;
+        let rows: Vec<(i64, V)> = parse(page.as_deref()).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "a page of {} after contact {}: {e}",
+                query.table, range.0
+            ))
+        })?;
         Ok(Children {
             rows: rows.into_iter().peekable(),
         })
@@ -225,6 +284,46 @@ impl<V: DeserializeOwned> Children<V> {
             values.push(value);
         }
         values
+    }
+}
+
+impl Page {
+    /// Emits every contact of the page with its child rows. It yields now and then, so that
+    /// the read of the next page it is joined with can send its next query.
+    async fn write(self, emit: &mut impl FnMut(ContactRecord) -> Result<()>) -> Result<()> {
+        let Page {
+            contacts,
+            mut emails,
+            mut phones,
+            mut tags,
+            mut fields,
+            mut roles,
+        } = self;
+        for (written, contact) in contacts.into_iter().enumerate() {
+            if written % WRITTEN_BETWEEN_YIELDS == 0 {
+                tokio::task::yield_now().await;
+            }
+            let id = contact.id;
+            emit(
+                contact.into_record(
+                    emails.of(id),
+                    phones.of(id),
+                    tags.of(id),
+                    fields.of(id).into_iter().collect(),
+                    roles
+                        .of(id)
+                        .into_iter()
+                        .map(|(id, role, since, until)| RoleRecord {
+                            id,
+                            role,
+                            since,
+                            until,
+                        })
+                        .collect(),
+                ),
+            )?;
+        }
+        Ok(())
     }
 }
 
