@@ -127,7 +127,7 @@ impl ChildQuery {
 }
 
 /// The page queries, in the snapshot's backend's dialect.
-pub(super) struct ContactQueries {
+struct ContactQueries {
     contacts: String,
     emails: ChildQuery,
     phones: ChildQuery,
@@ -137,7 +137,7 @@ pub(super) struct ContactQueries {
 }
 
 impl ContactQueries {
-    pub(super) fn new(backend: Backend) -> ContactQueries {
+    fn new(backend: Backend) -> ContactQueries {
         ContactQueries {
             contacts: contacts_sql(backend),
             emails: ChildQuery::new("email", "contact_emails", "position", backend),
