@@ -2,23 +2,24 @@
 //! commonly recognise. Several values in one cell (emails, phones, tags, roles) are joined
 //! with "; ".
 
+use std::borrow::Cow;
 use std::io;
 
-use super::records::ContactRecord;
+use super::records::{ContactRecord, ScheduleRecord};
 use crate::error::{Result, StoreError};
 
-/// How a contact fills one column.
-type Cell = fn(&ContactRecord) -> String;
+/// How a contact fills one column: most cells borrow the contact's own text.
+type Cell = for<'a> fn(&'a ContactRecord) -> Cow<'a, str>;
 
 /// The columns, in order: the header's name and how a contact fills it. The one list of them.
 const COLUMNS: &[(&str, Cell)] = &[
-    ("id", |c| c.id.to_string()),
-    ("name", |c| c.name.clone()),
-    ("title", |c| text(&c.title)),
-    ("organization", |c| text(&c.organization)),
-    ("emails", |c| c.emails.join("; ")),
-    ("phones", |c| c.phones.join("; ")),
-    ("tags", |c| c.tags.join("; ")),
+    ("id", |c| Cow::Owned(c.id.to_string())),
+    ("name", |c| Cow::Borrowed(&c.name)),
+    ("title", |c| text(c.title.as_ref())),
+    ("organization", |c| text(c.organization.as_ref())),
+    ("emails", |c| joined(&c.emails)),
+    ("phones", |c| joined(&c.phones)),
+    ("tags", |c| joined(&c.tags)),
     ("roles", |c| {
         // The roles held now; ended ones are history, kept in the JSON dump.
         let held: Vec<&str> = c
@@ -27,39 +28,39 @@ const COLUMNS: &[(&str, Cell)] = &[
             .filter(|r| r.until.is_none())
             .map(|r| r.role.as_str())
             .collect();
-        held.join("; ")
+        Cow::Owned(held.join("; "))
     }),
-    ("tier", |c| text(&c.tier)),
-    ("stage", |c| text(&c.stage)),
-    ("horizon", |c| text(&c.horizon)),
-    ("prospect_kind", |c| text(&c.prospect_kind)),
-    ("cadence", |c| {
-        schedule(c, |s| Some(s.effective_cadence.clone()))
-    }),
-    ("next_touch", |c| {
-        schedule(c, |s| Some(s.next_touch_on.clone()))
-    }),
-    ("last_touch", |c| schedule(c, |s| s.last_touch_on.clone())),
-    ("hold_until", |c| text(&c.hold_until)),
-    ("hold_reason", |c| text(&c.hold_reason)),
-    ("archived_at", |c| text(&c.archived_at)),
-    ("added_on", |c| c.added_on.clone()),
-    ("notes", |c| text(&c.notes)),
+    ("tier", |c| text(c.tier.as_ref())),
+    ("stage", |c| text(c.stage.as_ref())),
+    ("horizon", |c| text(c.horizon.as_ref())),
+    ("prospect_kind", |c| text(c.prospect_kind.as_ref())),
+    ("cadence", |c| schedule(c, |s| Some(&s.effective_cadence))),
+    ("next_touch", |c| schedule(c, |s| Some(&s.next_touch_on))),
+    ("last_touch", |c| schedule(c, |s| s.last_touch_on.as_ref())),
+    ("hold_until", |c| text(c.hold_until.as_ref())),
+    ("hold_reason", |c| text(c.hold_reason.as_ref())),
+    ("archived_at", |c| text(c.archived_at.as_ref())),
+    ("added_on", |c| Cow::Borrowed(&c.added_on)),
+    ("notes", |c| text(c.notes.as_ref())),
 ];
 
-fn text(value: &Option<String>) -> String {
-    value.clone().unwrap_or_default()
+fn text(value: Option<&String>) -> Cow<'_, str> {
+    Cow::Borrowed(value.map_or("", String::as_str))
+}
+
+/// Several values in one cell.
+fn joined(values: &[String]) -> Cow<'_, str> {
+    match values {
+        [one] => Cow::Borrowed(one),
+        many => Cow::Owned(many.join("; ")),
+    }
 }
 
 fn schedule(
     contact: &ContactRecord,
-    field: fn(&super::records::ScheduleRecord) -> Option<String>,
-) -> String {
-    contact
-        .schedule
-        .as_ref()
-        .and_then(field)
-        .unwrap_or_default()
+    field: fn(&ScheduleRecord) -> Option<&String>,
+) -> Cow<'_, str> {
+    text(contact.schedule.as_ref().and_then(field))
 }
 
 pub(super) struct ContactWriter<W: io::Write> {
@@ -76,9 +77,13 @@ impl<W: io::Write> ContactWriter<W> {
     }
 
     pub(super) fn write(&mut self, contact: ContactRecord) -> Result<()> {
-        self.out
-            .write_record(COLUMNS.iter().map(|(_, value)| value(&contact)))
-            .map_err(output)
+        for (_, cell) in COLUMNS {
+            self.out
+                .write_field(cell(&contact).as_bytes())
+                .map_err(output)?;
+        }
+        // No more fields: ends the row.
+        self.out.write_record(None::<&[u8]>).map_err(output)
     }
 
     pub(super) fn finish(mut self) -> Result<()> {

@@ -6,11 +6,11 @@
 //! at all. It pages through each table by id and writes each page before reading the next:
 //! the book is never held in memory whole.
 
+mod contacts;
 mod csv;
 pub(crate) mod records;
 mod vcard;
 
-use std::collections::HashMap;
 use std::io::{self, BufWriter, Write as _};
 
 use jiff::Timestamp;
@@ -20,14 +20,12 @@ use sqlx::{Any, Transaction};
 use crate::error::{Result, StoreError};
 use crate::{Backend, Store, audit, instant_text, rows};
 use rapport_core::model::UserId;
-use rapport_core::playbook;
 use records::{
-    CadenceDefaultRecord, CompetitorRecord, ContactInterestRecord, ContactRecord,
-    ContentItemRecord, ContentSendRecord, EXPORT_FORMAT, FollowUpRecord, Header,
-    IcpCriterionRecord, IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord,
-    OpportunityRecord, OrganizationFieldRecord, OrganizationRecord, Record,
-    RelationshipSettingRecord, RoleRecord, ScheduleRecord, StageChangeRecord, TickRecord,
-    TouchRecord, UserRecord,
+    CadenceDefaultRecord, CompetitorRecord, ContactInterestRecord, ContentItemRecord,
+    ContentSendRecord, EXPORT_FORMAT, FollowUpRecord, Header, IcpCriterionRecord,
+    IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord, OpportunityRecord,
+    OrganizationFieldRecord, OrganizationRecord, Record, RelationshipSettingRecord,
+    StageChangeRecord, TouchRecord, UserRecord,
 };
 
 /// What exporting needs, as the refusal names it.
@@ -172,6 +170,7 @@ fn write_json_line(out: &mut impl io::Write, value: &impl serde::Serialize) -> R
 /// One read transaction that every page of an export comes from.
 struct Snapshot {
     tx: Transaction<'static, Any>,
+    backend: Backend,
 }
 
 impl Snapshot {
@@ -184,7 +183,10 @@ impl Snapshot {
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok(Snapshot { tx })
+        Ok(Snapshot {
+            tx,
+            backend: store.backend,
+        })
     }
 
     async fn schema_version(&mut self) -> Result<i64> {
@@ -339,24 +341,6 @@ impl Snapshot {
         }
     }
 
-    /// Every contact, in id order, a page at a time.
-    async fn each_contact(
-        &mut self,
-        mut emit: impl FnMut(ContactRecord) -> Result<()>,
-    ) -> Result<()> {
-        let mut after = 0;
-        loop {
-            let page = self.page(CONTACTS_PAGE, &[after]).await?;
-            let Some(last) = page.last() else {
-                return Ok(());
-            };
-            after = rows::int(last, "id")?;
-            for contact in self.contacts(&page).await? {
-                emit(contact)?;
-            }
-        }
-    }
-
     /// The rows of `sql` (a page query: `id > $1 … LIMIT $2`, or with a two-column key
     /// `… LIMIT $3`) after the key `after`.
     async fn page(&mut self, sql: &str, after: &[i64]) -> Result<Vec<AnyRow>> {
@@ -366,146 +350,7 @@ impl Snapshot {
         }
         Ok(query.bind(PAGE).fetch_all(&mut *self.tx).await?)
     }
-
-    /// A page of contacts with their emails, phones, tags and roles (one query each for the
-    /// page's id range).
-    async fn contacts(&mut self, page: &[AnyRow]) -> Result<Vec<ContactRecord>> {
-        let (Some(first), Some(last)) = (page.first(), page.last()) else {
-            return Ok(vec![]);
-        };
-        let range = (rows::int(first, "id")?, rows::int(last, "id")?);
-        let mut emails = self
-            .texts(
-                "SELECT contact_id, email AS value FROM contact_emails \
-                 WHERE contact_id >= $1 AND contact_id <= $2 ORDER BY contact_id, position",
-                range,
-            )
-            .await?;
-        let mut phones = self
-            .texts(
-                "SELECT contact_id, phone AS value FROM contact_phones \
-                 WHERE contact_id >= $1 AND contact_id <= $2 ORDER BY contact_id, position",
-                range,
-            )
-            .await?;
-        let mut tags = self
-            .texts(
-                "SELECT contact_id, tag AS value FROM contact_tags \
-                 WHERE contact_id >= $1 AND contact_id <= $2 ORDER BY contact_id, tag",
-                range,
-            )
-            .await?;
-        let field_rows = sqlx::query(
-            "SELECT contact_id, field_key, value FROM contact_fields \
-             WHERE contact_id >= $1 AND contact_id <= $2",
-        )
-        .bind(range.0)
-        .bind(range.1)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let mut fields: HashMap<i64, std::collections::BTreeMap<String, String>> = HashMap::new();
-        for row in &field_rows {
-            fields
-                .entry(rows::int(row, "contact_id")?)
-                .or_default()
-                .insert(rows::text(row, "field_key")?, rows::text(row, "value")?);
-        }
-        let role_rows = sqlx::query(
-            "SELECT id, contact_id, role, since, until FROM contact_roles \
-             WHERE contact_id >= $1 AND contact_id <= $2 ORDER BY contact_id, id",
-        )
-        .bind(range.0)
-        .bind(range.1)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let mut roles: HashMap<i64, Vec<RoleRecord>> = HashMap::new();
-        for row in &role_rows {
-            roles
-                .entry(rows::int(row, "contact_id")?)
-                .or_default()
-                .push(RoleRecord {
-                    id: rows::int(row, "id")?,
-                    role: rows::text(row, "role")?,
-                    since: rows::text(row, "since")?,
-                    until: rows::opt_text(row, "until")?,
-                });
-        }
-        page.iter()
-            .map(|row| {
-                let id = rows::int(row, "id")?;
-                Ok(ContactRecord {
-                    id,
-                    owner_id: rows::int(row, "owner_id")?,
-                    name: rows::text(row, "name")?,
-                    title: rows::opt_text(row, "title")?,
-                    organization_id: rows::opt_int(row, "organization_id")?,
-                    organization: rows::opt_text(row, "organization")?,
-                    notes: rows::opt_text(row, "notes")?,
-                    source: rows::opt_text(row, "source")?,
-                    tier: rows::opt_text(row, "tier")?,
-                    stage: rows::opt_text(row, "stage")?,
-                    horizon: rows::opt_text(row, "horizon")?,
-                    prospect_kind: rows::opt_text(row, "prospect_kind")?,
-                    cadence: rows::opt_text(row, "cadence")?,
-                    added_on: rows::text(row, "added_on")?,
-                    hold_until: rows::opt_text(row, "hold_until")?,
-                    hold_reason: rows::opt_text(row, "hold_reason")?,
-                    archived_at: rows::opt_text(row, "archived_at")?,
-                    merged_into: rows::opt_int(row, "merged_into")?,
-                    version: rows::int(row, "version")?,
-                    created_at: rows::text(row, "created_at")?,
-                    updated_at: rows::text(row, "updated_at")?,
-                    emails: emails.remove(&id).unwrap_or_default(),
-                    phones: phones.remove(&id).unwrap_or_default(),
-                    tags: tags.remove(&id).unwrap_or_default(),
-                    fields: fields.remove(&id).unwrap_or_default(),
-                    roles: roles.remove(&id).unwrap_or_default(),
-                    checklist: playbook::ticks_of(rows::opt_text(row, "checklist")?.as_deref())
-                        .into_iter()
-                        .map(|(stage, step)| TickRecord {
-                            stage: stage.as_str().to_owned(),
-                            step,
-                        })
-                        .collect(),
-                    schedule: Some(ScheduleRecord {
-                        effective_cadence: rows::text(row, "effective_cadence")?,
-                        cadence_source: rows::text(row, "cadence_source")?,
-                        next_touch_on: rows::text(row, "next_touch_on")?,
-                        next_touch_source: rows::text(row, "next_touch_source")?,
-                        last_touch_id: rows::opt_int(row, "last_touch_id")?,
-                        last_touch_on: rows::opt_text(row, "last_touch_on")?,
-                    }),
-                })
-            })
-            .collect()
-    }
-
-    /// `(contact_id, value)` rows, grouped by contact in the query's order.
-    async fn texts(&mut self, sql: &str, range: (i64, i64)) -> Result<HashMap<i64, Vec<String>>> {
-        let found = sqlx::query(sql)
-            .bind(range.0)
-            .bind(range.1)
-            .fetch_all(&mut *self.tx)
-            .await?;
-        let mut grouped: HashMap<i64, Vec<String>> = HashMap::new();
-        for row in &found {
-            grouped
-                .entry(rows::int(row, "contact_id")?)
-                .or_default()
-                .push(rows::text(row, "value")?);
-        }
-        Ok(grouped)
-    }
 }
-
-/// A contacts page, with the organization's name for the per-contact formats.
-const CONTACTS_PAGE: &str = "SELECT c.id, c.owner_id, c.name, c.title, c.organization_id, \
-        o.name AS organization, c.notes, c.source, c.tier, c.stage, c.horizon, c.prospect_kind, \
-        c.cadence, c.added_on, c.hold_until, c.hold_reason, c.archived_at, c.merged_into, c.version, \
-        c.created_at, c.updated_at, c.effective_cadence, c.cadence_source, c.next_touch_on, \
-        c.next_touch_source, c.last_touch_id, c.last_touch_on, c.checklist \
-    FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
-    WHERE c.id > $1 ORDER BY c.id LIMIT $2";
 
 impl Table {
     /// The columns a page is ordered and resumed by: the id, or an introduction's pair.

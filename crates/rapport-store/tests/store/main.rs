@@ -12,6 +12,7 @@
 
 mod accounts;
 mod concurrency;
+mod export;
 mod merge;
 mod profile;
 mod search;
