@@ -41,20 +41,40 @@ pub(crate) async fn record(
     at: Timestamp,
     change: Change,
 ) -> Result<()> {
-    sqlx::query(
+    record_all(conn, vec![(actor, at, change)]).await
+}
+
+/// [`record`] for several changes by one statement (a group commit's touches).
+pub(crate) async fn record_all(
+    conn: &mut AnyConnection,
+    changes: Vec<(UserId, Timestamp, Change)>,
+) -> Result<()> {
+    const COLUMNS: usize = 8;
+    let rows: Vec<String> = (0..changes.len())
+        .map(|row| {
+            let first = row * COLUMNS + 1;
+            let numbered: Vec<String> = (first..first + COLUMNS).map(|n| format!("${n}")).collect();
+            format!("({})", numbered.join(", "))
+        })
+        .collect();
+    let sql = format!(
         "INSERT INTO audit_log (at, actor_id, action, entity, entity_id, contact_id, before, \
-            after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(instant_text(at))
-    .bind(actor.0)
-    .bind(change.action.as_str())
-    .bind(change.entity.as_str())
-    .bind(change.entity_id)
-    .bind(change.contact.map(|c| c.0))
-    .bind(change.before.map(|v| v.to_string()))
-    .bind(change.after.map(|v| v.to_string()))
-    .execute(&mut *conn)
-    .await?;
+            after) VALUES {}",
+        rows.join(", ")
+    );
+    let mut insert = sqlx::query(&sql);
+    for (actor, at, change) in changes {
+        insert = insert
+            .bind(instant_text(at))
+            .bind(actor.0)
+            .bind(change.action.as_str())
+            .bind(change.entity.as_str())
+            .bind(change.entity_id)
+            .bind(change.contact.map(|c| c.0))
+            .bind(change.before.map(|v| v.to_string()))
+            .bind(change.after.map(|v| v.to_string()));
+    }
+    insert.execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -5,10 +5,11 @@
 //! under load touches queue for the writer connection. Every statement on that connection
 //! is handed to sqlx's SQLite thread and back, and a touch alone pays for `BEGIN`, the
 //! data-version bump and `COMMIT` besides its own statements. Here one task takes whatever
-//! touches are waiting, logs them in one transaction and answers each after the commit: a
+//! touches are waiting, logs them in one transaction (their audit rows in one statement)
+//! and answers each after the commit: a
 //! touch is still acknowledged only once it is durable, and each is still all or nothing —
-//! if any of them is refused or fails, the transaction is rolled back and each is logged
-//! again on its own, so only that one fails, with the error it would have had alone.
+//! if one of them is refused or fails, the transaction is rolled back, the others go again
+//! together, and that one is logged on its own, failing with the error it has alone.
 //! When touches arrive one at a time, each is its own group: nothing waits for company.
 
 use jiff::Timestamp;
@@ -17,7 +18,7 @@ use rapport_core::model::{ContactId, TouchId, UserId};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Result, StoreError};
-use crate::{NewTouch, Store};
+use crate::{NewTouch, Store, audit};
 
 /// The most touches one transaction takes: enough to spread its fixed cost thin, few enough
 /// that the writer connection is soon free for other writes waiting their turn.
@@ -86,20 +87,26 @@ async fn commit_in_groups(store: Store, mut requests: mpsc::Receiver<Request>) {
 }
 
 impl Store {
-    async fn commit_group(&self, group: Vec<Request>) {
-        // When one of them is refused or fails, the rollback takes the others with it, and
-        // each goes again on its own.
-        if group.len() > 1
-            && let Ok(logged) = self.log_together(&group).await
-        {
-            for (request, logged) in group.into_iter().zip(logged) {
-                // A requester that has gone away (its client disconnected) still has its
-                // touch: it was received and is committed, as it would have been alone.
-                let _ = request.answer.send(Ok(logged));
+    async fn commit_group(&self, mut group: Vec<Request>) {
+        // A touch that fails in the group (an archived contact, say) rolls the others back
+        // with it: it is taken out to be logged on its own, after the rest have gone again
+        // together, so it gets the answer it would have had alone.
+        let mut alone = Vec::new();
+        while group.len() > 1 {
+            match self.log_together(&group).await {
+                Ok(logged) => {
+                    for (request, logged) in group.drain(..).zip(logged) {
+                        // A requester that has gone away (its client disconnected) still has
+                        // its touch: it was received and is committed, as alone.
+                        let _ = request.answer.send(Ok(logged));
+                    }
+                }
+                Err(Some(failed)) => alone.push(group.remove(failed)),
+                Err(None) => alone.append(&mut group),
             }
-            return;
         }
-        for request in group {
+        alone.append(&mut group);
+        for request in alone {
             let logged = self
                 .log_touch_alone(request.author, request.contact, &request.touch, request.now)
                 .await;
@@ -107,22 +114,33 @@ impl Store {
         }
     }
 
-    async fn log_together(&self, group: &[Request]) -> Result<Vec<(TouchId, NextTouch)>> {
-        let mut tx = self.write().await?;
+    /// Logs the group in one transaction. On failure, which of its touches failed, or `None`
+    /// when the transaction itself could not begin or commit.
+    async fn log_together(
+        &self,
+        group: &[Request],
+    ) -> std::result::Result<Vec<(TouchId, NextTouch)>, Option<usize>> {
+        let mut tx = self.write().await.map_err(|_| None)?;
         let mut logged = Vec::with_capacity(group.len());
-        for request in group {
-            logged.push(
-                self.insert_touch(
+        let mut audited = Vec::with_capacity(group.len());
+        for (position, request) in group.iter().enumerate() {
+            let (touch, change) = self
+                .insert_touch_unaudited(
                     &mut tx,
                     request.author,
                     request.contact,
                     &request.touch,
                     request.now,
                 )
-                .await?,
-            );
+                .await
+                .map_err(|_| Some(position))?;
+            logged.push(touch);
+            audited.push((request.author, request.now, change));
         }
-        tx.commit().await?;
+        audit::record_all(&mut tx, audited)
+            .await
+            .map_err(|_| None)?;
+        tx.commit().await.map_err(|_| None)?;
         Ok(logged)
     }
 }

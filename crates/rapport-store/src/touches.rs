@@ -198,6 +198,23 @@ impl Store {
         touch: &NewTouch,
         now: Timestamp,
     ) -> Result<(TouchId, NextTouch)> {
+        let (logged, change) = self
+            .insert_touch_unaudited(conn, author, contact, touch, now)
+            .await?;
+        audit::record(&mut *conn, author, now, change).await?;
+        Ok(logged)
+    }
+
+    /// [`Store::insert_touch`] but for its audit row, which it returns for the caller to
+    /// record in the same transaction (a group commit records its touches' rows at once).
+    pub(crate) async fn insert_touch_unaudited(
+        &self,
+        conn: &mut AnyConnection,
+        author: UserId,
+        contact: ContactId,
+        touch: &NewTouch,
+        now: Timestamp,
+    ) -> Result<((TouchId, NextTouch), Change)> {
         // The most frequent write, so as few statements as it can be. The insert reads the
         // contact's row (a missing contact inserts nothing) and, on PostgreSQL, locks it, so
         // the statements after it read what a concurrent writer of this contact committed;
@@ -282,8 +299,7 @@ impl Store {
             before: None,
             after: Some(touch_snapshot(&logged)),
         };
-        audit::record(&mut *conn, author, now, change).await?;
-        Ok((TouchId(id), next))
+        Ok(((TouchId(id), next), change))
     }
 }
 

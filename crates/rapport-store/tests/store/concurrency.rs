@@ -259,6 +259,7 @@ fn touches_logged_at_once_share_commits_and_fail_alone() {
         }
 
         // The same again with two touches that must fail among them.
+        let version_before = store.data_version().await.unwrap();
         let missing = rapport_core::model::ContactId(archived.0 + 1000);
         let targets = [ada, archived, grace, missing, ada, grace];
         let logging: Vec<_> = targets
@@ -286,6 +287,12 @@ fn touches_logged_at_once_share_commits_and_fail_alone() {
             }
         }
         assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 4);
+        // The four that land still share commits: the two that fail leave the group.
+        let commits = store.data_version().await.unwrap() - version_before;
+        match store.backend() {
+            Backend::Sqlite => assert!(commits < 4, "4 good touches took {commits} commits"),
+            Backend::Postgres => assert_eq!(commits, 4),
+        }
         for (contact, expected) in [
             (ada, AT_ONCE / 2 + 2),
             (grace, AT_ONCE / 2 + 2),
