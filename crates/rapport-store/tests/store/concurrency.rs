@@ -14,6 +14,20 @@ use crate::runtime;
 use crate::support::Harness;
 
 const WRITERS: usize = 6;
+
+/// How many audit rows concern `contact` (its creation, its touches…).
+async fn audit_rows_of(
+    store: &Store,
+    me: UserId,
+    contact: rapport_core::model::ContactId,
+) -> usize {
+    let filter = AuditFilter {
+        contact: Some(contact),
+        limit: Some(1000),
+        ..AuditFilter::default()
+    };
+    store.audit(me, &filter).await.unwrap().len()
+}
 const ROUNDS: usize = 8;
 
 async fn write_round(
@@ -99,14 +113,8 @@ fn concurrent_writes_to_one_contact_leave_a_consistent_schedule() {
         assert_eq!(open.len(), WRITERS * ROUNDS / 2);
         // Every write left its audit row: the contact, then per round a touch, a follow-up
         // and every other round its completion.
-        let filter = AuditFilter {
-            contact: Some(contact),
-            limit: Some(1000),
-            ..AuditFilter::default()
-        };
-        let audited = store.audit(me, &filter).await.unwrap();
         assert_eq!(
-            audited.len(),
+            audit_rows_of(&store, me, contact).await,
             1 + WRITERS * ROUNDS * 2 + WRITERS * ROUNDS / 2
         );
         opened.close().await;
@@ -301,17 +309,13 @@ fn touches_logged_at_once_share_commits_and_fail_alone() {
             let logged = store.touches(me, contact, None, None).await.unwrap();
             assert_eq!(logged.len(), expected, "touches of {contact}");
         }
-        let filter = AuditFilter {
-            contact: Some(ada),
-            limit: Some(1000),
-            ..AuditFilter::default()
-        };
-        let audited = store.audit(me, &filter).await.unwrap();
-        assert_eq!(
-            audited.len(),
-            1 + AT_ONCE / 2 + 2,
-            "one audit row per touch"
-        );
+        for contact in [ada, grace] {
+            assert_eq!(
+                audit_rows_of(&store, me, contact).await,
+                1 + AT_ONCE / 2 + 2,
+                "one audit row per touch of {contact}"
+            );
+        }
         assert_eq!(
             store.reschedule_all().await.unwrap(),
             0,
