@@ -50,6 +50,9 @@ pub(crate) async fn record_all(
     changes: Vec<(UserId, Timestamp, Change)>,
 ) -> Result<()> {
     const COLUMNS: usize = 8;
+    if changes.is_empty() {
+        return Ok(());
+    }
     let rows: Vec<String> = (0..changes.len())
         .map(|row| {
             let first = row * COLUMNS + 1;

@@ -6,10 +6,10 @@
 //! is handed to sqlx's SQLite thread and back, and a touch alone pays for `BEGIN`, the
 //! data-version bump and `COMMIT` besides its own statements. Here one task takes whatever
 //! touches are waiting, logs them in one transaction (their audit rows in one statement)
-//! and answers each after the commit: a
-//! touch is still acknowledged only once it is durable, and each is still all or nothing —
-//! if one of them is refused or fails, the transaction is rolled back, the others go again
-//! together, and that one is logged on its own, failing with the error it has alone.
+//! and answers each after the commit: a touch is still acknowledged only once it is durable,
+//! and each is still all or nothing — if one of them is refused or fails, the transaction is
+//! rolled back, the others go again together, and that one is logged on its own, failing
+//! with the error it has alone.
 //! When touches arrive one at a time, each is its own group: nothing waits for company.
 
 use jiff::Timestamp;
