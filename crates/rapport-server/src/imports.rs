@@ -146,7 +146,7 @@ pub async fn run(
             Format::Xlsx | Format::Ods => {
                 rapport_intake::read_workbook(plan.format, &body, &plan.options)
             }
-            format => rapport_intake::read(format, &body[..], &plan.options),
+            format => rapport_intake::read(format, std::io::Cursor::new(body), &plan.options),
         }?;
         runtime.block_on(store.import_contacts(actor, intake, &plan.import, moment.now, today))
     });
