@@ -376,11 +376,12 @@ const KNOWN_KEYS_BOOK_LIMIT: i64 = 50_000;
 const KNOWN_KEYS_FROM_FILE: usize = 3_000_000;
 
 /// Every key the book may hold (a Bloom filter): those it held when the import began, and
-/// every key of every row the import has read. Looking a key up in the book's indexes was
-/// a fifth of a large import's time, though a new file's keys are nearly all absent. A key
-/// the filter has not seen is certainly not in the book, so the lookups ask only for the
-/// others (the file's repeats, and about 1% more); the answers are the same as looking up
-/// every key.
+/// every key of every row the import has read, noted as the row's chunk is looked up (a
+/// row can give its keys to the book, never any other). Looking a key up in the book's
+/// indexes was a fifth of a large import's time, though a new file's keys are nearly all
+/// absent. A key the filter has not seen is certainly not in the book, so the lookups ask
+/// only for the others (the file's repeats, and about 1% more); the answers are the same as
+/// looking up every key.
 #[derive(Debug)]
 struct KnownKeys {
     filter: BloomFilter,
@@ -417,25 +418,9 @@ impl KnownKeys {
         Ok(known)
     }
 
-    fn note(&mut self, key: Key<'_>) {
-        self.filter.insert(&key);
-    }
-
-    /// Every key `row` may give the contact it becomes or changes.
-    fn note_row(&mut self, row: &Incoming) {
-        for email in &row.emails {
-            self.note(Key::Email(email.as_str()));
-        }
-        for phone in &row.phones {
-            self.note(Key::Phone(phone));
-        }
-        if let Some(organization) = &row.organization {
-            self.note(Key::NameAt(&name_key(&row.name), &name_key(organization)));
-        }
-    }
-
-    fn may_hold(&self, key: Key<'_>) -> bool {
-        self.filter.contains(&key)
+    /// Notes a key the book holds or may soon hold; whether it may have held it already.
+    fn note(&mut self, key: Key<'_>) -> bool {
+        self.filter.insert(&key)
     }
 }
 
@@ -523,24 +508,30 @@ impl Import<'_> {
             return Ok(());
         }
         self.read_organizations(conn, &rows).await?;
-        let emails: Vec<&str> = rows
-            .iter()
-            .flat_map(|r| r.emails.iter().map(EmailAddress::as_str))
-            .filter(|email| self.may_hold(Key::Email(email)))
-            .collect();
-        let phones: Vec<&str> = rows
-            .iter()
-            .flat_map(|r| r.phones.iter().map(String::as_str))
-            .filter(|phone| self.may_hold(Key::Phone(phone)))
-            .collect();
-        let by_email = owners_of(conn, self.backend, "contact_emails", "email", &emails).await?;
-        let by_phone = owners_of(conn, self.backend, "contact_phones", "phone", &phones).await?;
-        let by_name = self.names_at_organizations(conn, &rows).await?;
-        if let Some(known) = &mut self.known {
-            for row in &rows {
-                known.note_row(row);
+        let mut emails: Vec<&str> = Vec::new();
+        let mut phones: Vec<&str> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for row in &rows {
+            for email in &row.emails {
+                if self.worth_looking_up(Key::Email(email.as_str())) {
+                    emails.push(email.as_str());
+                }
+            }
+            for phone in &row.phones {
+                if self.worth_looking_up(Key::Phone(phone)) {
+                    phones.push(phone);
+                }
+            }
+            if let Some(organization) = &row.organization {
+                let name = name_key(&row.name);
+                if self.worth_looking_up(Key::NameAt(&name, &name_key(organization))) {
+                    names.push(name);
+                }
             }
         }
+        let by_email = owners_of(conn, self.backend, "contact_emails", "email", &emails).await?;
+        let by_phone = owners_of(conn, self.backend, "contact_phones", "phone", &phones).await?;
+        let by_name = self.names_at_organizations(conn, names).await?;
 
         let mut fresh: Vec<BulkContact> = Vec::new();
         let mut fresh_organizations: Vec<BulkOrganization> = Vec::new();
@@ -681,17 +672,8 @@ impl Import<'_> {
     async fn names_at_organizations(
         &self,
         conn: &mut AnyConnection,
-        rows: &[Incoming],
+        mut names: Vec<String>,
     ) -> Result<HashMap<(String, i64), i64>> {
-        let mut names: Vec<String> = rows
-            .iter()
-            .filter_map(|r| {
-                let organization = name_key(r.organization.as_deref()?);
-                let name = name_key(&r.name);
-                self.may_hold(Key::NameAt(&name, &organization))
-                    .then_some(name)
-            })
-            .collect();
         names.sort_unstable();
         names.dedup();
         let mut found = HashMap::new();
@@ -714,9 +696,11 @@ impl Import<'_> {
         Ok(found)
     }
 
-    /// Whether the book may hold `key`: always, unless the import keeps [`KnownKeys`].
-    fn may_hold(&self, key: Key<'_>) -> bool {
-        self.known.as_ref().is_none_or(|known| known.may_hold(key))
+    /// Whether the book may hold `key` already (always, unless the import keeps
+    /// [`KnownKeys`]), so it is worth looking up; notes it, as a row of this chunk may give
+    /// it to the book.
+    fn worth_looking_up(&mut self, key: Key<'_>) -> bool {
+        self.known.as_mut().is_none_or(|known| known.note(key))
     }
 
     /// The organization's id, made up (and queued for insertion) if it is new.
