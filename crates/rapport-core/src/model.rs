@@ -177,6 +177,8 @@ pub struct Contact {
     pub hold: Option<Hold>,
     pub next_touch: NextTouch,
     pub archived_at: Option<Timestamp>,
+    /// The contact a merge moved this one's history into; this one stays archived and empty.
+    pub merged_into: Option<ContactId>,
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

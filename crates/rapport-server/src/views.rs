@@ -183,6 +183,8 @@ pub struct ContactView {
     pub added_on: String,
     pub archived: bool,
     pub archived_at: Option<String>,
+    /// The contact a merge moved this one's touches, roles and notes into.
+    pub merged_into: Option<i64>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -248,6 +250,7 @@ impl ContactView {
             added_on: c.added_on.to_string(),
             archived: c.archived_at.is_some(),
             archived_at: c.archived_at.map(|t| t.to_string()),
+            merged_into: c.merged_into.map(|id| id.0),
             version: c.version,
             created_at: c.created_at.to_string(),
             updated_at: c.updated_at.to_string(),

@@ -841,6 +841,7 @@ pub(crate) async fn load_contact(conn: &mut AnyConnection, id: ContactId) -> Res
             source: rows::parsed(&row, "next_touch_source")?,
         },
         archived_at: rows::opt_instant(&row, "archived_at")?,
+        merged_into: rows::opt_int(&row, "merged_into")?.map(ContactId),
         version: rows::int(&row, "version")?,
         created_at: rows::instant(&row, "created_at")?,
         updated_at: rows::instant(&row, "updated_at")?,

@@ -200,12 +200,12 @@ async fn show(app: &App, reference: &str, touches: i64) -> Result<()> {
         .as_deref()
         .map(|t| format!(", {t}"))
         .unwrap_or_default();
-    println!(
-        "#{} {}{title}{org}{}",
-        view.id,
-        view.name,
-        if view.archived { " (archived)" } else { "" }
-    );
+    let archived = match (view.merged_into, view.archived) {
+        (Some(into), _) => format!(" (merged into #{into})"),
+        (None, true) => " (archived)".to_owned(),
+        (None, false) => String::new(),
+    };
+    println!("#{} {}{title}{org}{archived}", view.id, view.name);
     for email in &view.emails {
         println!("  email    {email}");
     }

@@ -195,6 +195,16 @@ fn duplicates_and_merge_over_http_and_on_the_web_page() {
     assert!(after.contains("No likely duplicates"), "{after}");
     let survivor = server.get(&format!("/api/v1/contacts/{sam}"), Some(&ann));
     assert_eq!(survivor.ok(200)["emails"], json!(["sam@b.example"]));
+    // The merged contacts say where their history went: the record, and the page.
+    let husk = server.get(&format!("/api/v1/contacts/{twin}"), Some(&ann));
+    assert_eq!(husk.ok(200)["merged_into"], dana);
+    let husk_page = get(&format!("/contacts/{sam_twin}"));
+    assert!(
+        husk_page.contains(&format!(
+            "Merged into <a href=\"/contacts/{sam}\">#{sam}</a>"
+        )),
+        "{husk_page}"
+    );
     // Without the CSRF token, nothing happens.
     let refused = server.request(
         "POST",

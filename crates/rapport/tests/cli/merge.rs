@@ -86,6 +86,15 @@ fn duplicates_are_listed_with_evidence_and_merged_without_losing_anything() {
     assert_eq!(s(&merged["next_touch_on"]), "2026-12-01");
     let gone = r.show(&t);
     assert!(gone["archived"].as_bool().unwrap(), "{gone}");
+    assert_eq!(gone["merged_into"], dana, "{gone}");
+    let text = r.ok(&["contact", "show", &t]);
+    let first_line = text.lines().next().unwrap_or_default();
+    assert!(
+        first_line.starts_with(&format!("#{twin} Dana Whitfeld"))
+            && first_line.ends_with(&format!("(merged into #{dana})")),
+        "{text}"
+    );
+    assert!(r.show(&d)["merged_into"].is_null());
     assert_eq!(r.db.stale_schedules(), 0);
 
     let found = r.json(&["search", "lisbon"]);
