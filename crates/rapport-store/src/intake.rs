@@ -34,8 +34,9 @@
 //! in, writes its new contacts' search rows with a few `INSERT … SELECT`s over their ids,
 //! rewrites the rows of the stored contacts it changed, and recreates the triggers from their
 //! stored definitions before commit: other connections never see the schema without them, and
-//! a rollback (a dry run, an error) puts everything back as it was. PostgreSQL keeps its
-//! triggers.
+//! a rollback (a dry run, an error) puts everything back as it was. On PostgreSQL a setting
+//! of the import's own transaction tells the search trigger to leave its contacts alone
+//! (migration 0017), and one statement writes their search documents before commit.
 //!
 //! **Audited.** A matched contact that changes gets its own audit row (before and after),
 //! like any edit. The contacts an import creates share one audit row, the import's: who, when,
@@ -277,7 +278,10 @@ impl Store {
         };
         let row_indexing = match self.backend {
             Backend::Sqlite => Some(RowIndexing::suspend(tx).await?),
-            Backend::Postgres => None,
+            Backend::Postgres => {
+                defer_search_documents(tx).await?;
+                None
+            }
         };
         let mut import = Import {
             actor,
@@ -310,11 +314,14 @@ impl Store {
             }
         }
         let last_new = import.next_contact - 1;
-        if let Some(row_indexing) = import.row_indexing.take() {
-            let changed = std::mem::take(&mut import.changed);
-            row_indexing
-                .resume(tx, (first_new, last_new), changed)
-                .await?;
+        let changed = std::mem::take(&mut import.changed);
+        match import.row_indexing.take() {
+            Some(row_indexing) => {
+                row_indexing
+                    .resume(tx, (first_new, last_new), changed)
+                    .await?;
+            }
+            None => refresh_search_documents(tx, (first_new, last_new), changed).await?,
         }
 
         if last_new >= first_new {
@@ -592,10 +599,23 @@ impl Import<'_> {
                 Some(Match::Stored(id)) => updates.push((id, row)),
                 Some(Match::New(index)) => {
                     let contact = &mut fresh[index];
-                    if merge_into_new(contact, row) {
+                    // Met by email or phone, at an organization it had none at: from now on
+                    // its own name there is one of its keys too.
+                    let gained = match (contact.organization, organization, &row.organization) {
+                        (None, Some(id), Some(organization)) => Some((id, name_key(organization))),
+                        _ => None,
+                    };
+                    if merge_into_new(contact, row, organization) {
                         self.report.updated += 1;
                     } else {
                         self.report.unchanged += 1;
+                    }
+                    if let Some((id, organization)) = gained {
+                        let name = name_key(&contact.name);
+                        if let Some(known) = &mut self.known {
+                            known.note(Key::NameAt(&name, &organization));
+                        }
+                        new_names.entry((name, id)).or_insert(index);
                     }
                     register(contact, index, &mut new_emails, &mut new_phones);
                 }
@@ -865,6 +885,45 @@ impl Import<'_> {
     }
 }
 
+/// PostgreSQL's search documents (`contact_text`) are refreshed by a trigger per contact and
+/// again per email; for an import's transaction alone, the trigger leaves them to the import
+/// (migration 0017), which refreshes them all before it commits
+/// ([`refresh_search_documents`]).
+async fn defer_search_documents(conn: &mut AnyConnection) -> Result<()> {
+    conn.execute("SET LOCAL rapport.deferred_search = 'on'")
+        .await?;
+    Ok(())
+}
+
+/// The search documents of the contacts made (ids `first..=last`), in one statement, and of
+/// the stored contacts the import changed; then the trigger is back for the rest of the
+/// transaction.
+async fn refresh_search_documents(
+    conn: &mut AnyConnection,
+    (first, last): (i64, i64),
+    mut changed: Vec<i64>,
+) -> Result<()> {
+    if last >= first {
+        sqlx::query("SELECT contact_text_refresh_range($1, $2)")
+            .bind(first)
+            .bind(last)
+            .execute(&mut *conn)
+            .await?;
+    }
+    changed.retain(|id| *id < first);
+    changed.sort_unstable();
+    changed.dedup();
+    for id in changed {
+        sqlx::query("SELECT contact_text_refresh($1)")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    conn.execute("SET LOCAL rapport.deferred_search = 'off'")
+        .await?;
+    Ok(())
+}
+
 /// SQLite's row-by-row search indexing, suspended for an import (see the module
 /// documentation).
 struct RowIndexing {
@@ -1007,14 +1066,16 @@ fn missing<T: PartialEq>(held: &[T], offered: Vec<T>) -> Vec<T> {
     offered.into_iter().filter(|v| !held.contains(v)).collect()
 }
 
-/// Adds a row to a contact new in this chunk; whether it added anything.
-fn merge_into_new(contact: &mut BulkContact, row: Incoming) -> bool {
+/// Adds a row to a contact new in this chunk, at `organization` (the row's); whether it added
+/// anything. Like [`Import::update`] for a stored contact: what the contact lacks, nothing it
+/// holds.
+fn merge_into_new(contact: &mut BulkContact, row: Incoming, organization: Option<i64>) -> bool {
     let before = (
         contact.emails.len(),
         contact.phones.len(),
         contact.tags.len(),
         contact.roles.len(),
-        contact.title.is_some(),
+        filled(contact),
         contact.notes.clone(),
     );
     let mut emails = missing(&contact.emails, row.emails);
@@ -1026,6 +1087,13 @@ fn merge_into_new(contact: &mut BulkContact, row: Incoming) -> bool {
     let mut roles = missing(&contact.roles, row.roles);
     contact.roles.append(&mut roles);
     contact.title = contact.title.take().or(row.title);
+    contact.source = contact.source.take().or(row.source);
+    contact.organization = contact.organization.or(organization.map(OrganizationId));
+    contact.tier = contact.tier.or(row.tier);
+    contact.stage = contact.stage.or(row.stage);
+    contact.horizon = contact.horizon.or(row.horizon);
+    contact.prospect_kind = contact.prospect_kind.or(row.prospect_kind);
+    contact.cadence = contact.cadence.or(row.cadence);
     contact.notes = match (contact.notes.take(), row.notes) {
         (Some(held), Some(notes)) if !held.contains(notes.as_str()) => {
             Some(format!("{held}\n\n{notes}"))
@@ -1038,9 +1106,23 @@ fn merge_into_new(contact: &mut BulkContact, row: Incoming) -> bool {
             contact.phones.len(),
             contact.tags.len(),
             contact.roles.len(),
-            contact.title.is_some(),
+            filled(contact),
             contact.notes.clone(),
         )
+}
+
+/// Which of a new contact's one-value fields hold something.
+fn filled(contact: &BulkContact) -> [bool; 8] {
+    [
+        contact.title.is_some(),
+        contact.source.is_some(),
+        contact.organization.is_some(),
+        contact.tier.is_some(),
+        contact.stage.is_some(),
+        contact.horizon.is_some(),
+        contact.prospect_kind.is_some(),
+        contact.cadence.is_some(),
+    ]
 }
 
 fn register(

@@ -1,7 +1,7 @@
 //! `rapport import` of contact files: spreadsheets and other tools' exports into a book that
 //! may already hold some of the people, with a report.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -437,4 +437,30 @@ fn rows_match_across_the_chunks_of_a_large_file_and_what_it_changed_on_the_way()
     assert!(found(&rapport, "5999").contains(&"Person 5999".to_owned()));
     let again = import(&rapport, &[&path]);
     assert_eq!(counts(&again), [6_007, 0, 0, 6_007, 6_007]);
+}
+
+#[test]
+fn a_person_twice_in_a_file_gets_what_both_rows_say_and_a_second_import_changes_nothing() {
+    let rapport = Rapport::new();
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "twice.csv",
+        b"name,email,organization,tier,stage,source\n\
+Lee Twice,lee@orbital.example,,,,\n\
+Lee T.,lee@orbital.example,Orbital,A,customer,summit\n\
+Lee Twice,,Orbital,,,\n",
+    );
+    let report = import(&rapport, &[&file]);
+    // The second row fills what the first left empty; the third is Lee by name at Orbital,
+    // the organization the second row gave him.
+    assert_eq!(counts(&report), [3, 1, 1, 1, 1]);
+    let lee = rapport.show("lee@orbital.example");
+    assert_eq!(lee["organization"]["name"], "Orbital");
+    assert_eq!(
+        (&lee["tier"], &lee["stage"], &lee["source"]),
+        (&json!("A"), &json!("customer"), &json!("summit"))
+    );
+    let again = import(&rapport, &[&file]);
+    assert_eq!(counts(&again), [3, 0, 0, 3, 3]);
 }
