@@ -23,7 +23,10 @@
 //! organization with competitors are rescheduled through `reschedule_range` before commit so
 //! their renewals count. Ids are handed out here, under the write lock (SQLite's
 //! `BEGIN IMMEDIATE`; a table lock on PostgreSQL, where the identity sequences move past them
-//! after).
+//! after). The stored contacts a chunk's rows match are read at once, only what a row could
+//! add to ([`Held`]); a row that adds nothing — every row of a file imported again — is
+//! counted and left, and only one that adds something reads its contact whole and goes
+//! through the edit path.
 //!
 //! **Searchable at commit, indexed in bulk.** On SQLite the triggers that keep a contact's
 //! search row (`contact_text`, FTS5) in step fire per row, and an email added after its
@@ -63,7 +66,7 @@ use crate::contacts::{
 };
 use crate::error::{Result, StoreError};
 use crate::schedule::{load_defaults, load_scheduling_rules, reschedule_range};
-use crate::{Backend, Store, Write, move_sequences_past_ids};
+use crate::{Backend, Store, Write, move_sequences_past_ids, rows};
 
 /// Rows looked up and written together.
 const CHUNK: usize = 5_000;
@@ -364,6 +367,139 @@ impl Store {
     }
 }
 
+/// What a stored contact holds of what a row may add to it ([`Import::update`]): read for a
+/// chunk's matched contacts at once, so that a row that adds nothing — every row of a file
+/// imported again — costs no reading of its contact whole.
+#[derive(Debug)]
+struct Held {
+    owner: UserId,
+    /// Title, source, organization, tier, stage, horizon, prospect kind and cadence: whether
+    /// each is set.
+    fields: [bool; 8],
+    notes: Option<String>,
+    emails: Vec<String>,
+    phones: Vec<String>,
+    tags: Vec<String>,
+    /// Roles held now.
+    roles: Vec<String>,
+}
+
+impl Held {
+    async fn read(
+        conn: &mut AnyConnection,
+        backend: Backend,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Held>> {
+        let mut held: HashMap<i64, Held> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(held);
+        }
+        let list = placeholders(backend, 1, ids.len());
+        let sql = format!(
+            "SELECT id, owner_id, notes, title, source, organization_id, tier, stage, horizon, \
+                    prospect_kind, cadence \
+             FROM contacts WHERE id IN ({list})"
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let set = |column: &str| rows::opt_text(&row, column).map(|v| v.is_some());
+            let fields = [
+                set("title")?,
+                set("source")?,
+                rows::opt_int(&row, "organization_id")?.is_some(),
+                set("tier")?,
+                set("stage")?,
+                set("horizon")?,
+                set("prospect_kind")?,
+                set("cadence")?,
+            ];
+            held.insert(
+                rows::int(&row, "id")?,
+                Held {
+                    owner: UserId(rows::int(&row, "owner_id")?),
+                    notes: rows::opt_text(&row, "notes")?,
+                    fields,
+                    emails: Vec::new(),
+                    phones: Vec::new(),
+                    tags: Vec::new(),
+                    roles: Vec::new(),
+                },
+            );
+        }
+        let lists: [(&str, HeldList); 4] = [
+            (
+                "SELECT contact_id, email FROM contact_emails WHERE contact_id IN",
+                |h| &mut h.emails,
+            ),
+            (
+                "SELECT contact_id, phone FROM contact_phones WHERE contact_id IN",
+                |h| &mut h.phones,
+            ),
+            (
+                "SELECT contact_id, tag FROM contact_tags WHERE contact_id IN",
+                |h| &mut h.tags,
+            ),
+            (
+                "SELECT contact_id, role FROM contact_roles WHERE until IS NULL AND contact_id IN",
+                |h| &mut h.roles,
+            ),
+        ];
+        for (select, list_of) in lists {
+            let sql = format!("{select} ({list})");
+            let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+            for id in ids {
+                query = query.bind(*id);
+            }
+            for (id, value) in query.fetch_all(&mut *conn).await? {
+                if let Some(held) = held.get_mut(&id) {
+                    list_of(held).push(value);
+                }
+            }
+        }
+        Ok(held)
+    }
+
+    /// Whether `row` would add nothing: [`Import::update`]'s test for a change, on what is
+    /// held.
+    fn holds_all(&self, row: &Incoming) -> bool {
+        let offered = [
+            row.title.is_some(),
+            row.source.is_some(),
+            row.organization.is_some(),
+            row.tier.is_some(),
+            row.stage.is_some(),
+            row.horizon.is_some(),
+            row.prospect_kind.is_some(),
+            row.cadence.is_some(),
+        ];
+        let fills = offered
+            .iter()
+            .zip(self.fields)
+            .any(|(offered, held)| *offered && !held);
+        let notes = match (&self.notes, &row.notes) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(held), Some(notes)) => !held.contains(notes.as_str()),
+        };
+        !fills
+            && !notes
+            && holds_each(&self.emails, row.emails.iter().map(EmailAddress::as_str))
+            && holds_each(&self.phones, row.phones.iter().map(String::as_str))
+            && holds_each(&self.tags, row.tags.iter().map(String::as_str))
+            && holds_each(&self.roles, row.roles.iter().map(|r| r.as_str()))
+    }
+}
+
+/// One of [`Held`]'s lists.
+type HeldList = fn(&mut Held) -> &mut Vec<String>;
+
+fn holds_each<'a>(held: &[String], mut offered: impl Iterator<Item = &'a str>) -> bool {
+    offered.all(|value| held.iter().any(|h| h == value))
+}
+
 /// A key a row is matched by: an email, a phone, or a name (key) at an organization (its
 /// name's key).
 #[derive(Debug, Clone, Copy, Hash)]
@@ -653,8 +789,19 @@ impl Import<'_> {
             };
             record_stage(conn, self.actor, contact.id, stage, self.now).await?;
         }
+        let ids: Vec<i64> = updates.iter().map(|(id, _)| *id).collect();
+        let held = Held::read(conn, self.backend, &ids).await?;
         for (id, row) in updates {
-            self.update(conn, ContactId(id), row).await?;
+            // Read before this chunk's updates, but a contact only gains from them: if it held
+            // all the row says then, it still does.
+            let unchanged = held.get(&id).is_some_and(|held| {
+                self.acting.may_change_contact(held.owner).is_ok() && held.holds_all(&row)
+            });
+            if unchanged {
+                self.report.unchanged += 1;
+            } else {
+                self.update(conn, ContactId(id), row).await?;
+            }
         }
         Ok(())
     }

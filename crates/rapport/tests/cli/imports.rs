@@ -464,3 +464,44 @@ Lee Twice,,Orbital,,,\n",
     let again = import(&rapport, &[&file]);
     assert_eq!(counts(&again), [3, 0, 0, 3, 3]);
 }
+
+#[test]
+fn a_row_that_adds_nothing_to_a_stored_contact_leaves_it_and_one_that_adds_anything_updates_it() {
+    let rapport = Rapport::new();
+    let ada = rapport.add(
+        "Ada Lovelace",
+        &[
+            "--email",
+            "ada@engines.example",
+            "--tag",
+            "vip",
+            "--tier",
+            "A",
+            "--role",
+            "champion",
+            "--notes",
+            "met at the summit",
+        ],
+    );
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "ada.csv",
+        b"name,email,tags,tier,roles,notes,title\n\
+Ada Lovelace,ada@engines.example,vip,B,champion,the summit,\n\
+Ada Lovelace,ada@engines.example,board,,,,\n\
+Ada Lovelace,ada@engines.example,,,,,CTO\n\
+Ada Lovelace,ada@engines.example,,,referrer,,\n\
+Ada Lovelace,ada@engines.example,board,,,,CTO\n",
+    );
+    // The first row holds nothing new (her tier is not overwritten, her notes hold the
+    // phrase); the next three add a tag, a title, a role; the last holds what they added.
+    let report = import(&rapport, &[&file]);
+    assert_eq!(counts(&report), [5, 0, 3, 2, 2]);
+    let shown = rapport.show(&ada.to_string());
+    assert_eq!(shown["tags"], json!(["board", "vip"]));
+    assert_eq!(shown["title"], "CTO");
+    assert_eq!(shown["tier"], "A");
+    let again = import(&rapport, &[&file]);
+    assert_eq!(counts(&again), [5, 0, 0, 5, 5]);
+}
