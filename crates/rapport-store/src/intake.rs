@@ -15,8 +15,9 @@
 //!
 //! **Fast.** The file is read and validated on a thread of its own, a chunk ahead of the
 //! writing ([`read_ahead`]). Rows are handled a chunk at a time: one indexed lookup per chunk
-//! for each key (emails, phones, names) — only for keys the book may hold, which in a book of
-//! up to 50,000 contacts a Bloom filter of its keys and the file's tells ([`KnownKeys`]) —
+//! for each key (emails, phones, names) — after the first chunk, in a book of up to 50,000
+//! contacts, only for keys a Bloom filter of the book's keys and the file's says it may hold
+//! ([`KnownKeys`]) —
 //! then new organizations and contacts go in with the bulk loader's
 //! multi-row INSERTs, their schedules computed by the core engine from the stored defaults
 //! (`bulk::schedule_of`, what `schedule::reschedule` computes), and contacts at an
@@ -150,8 +151,8 @@ struct Import<'a> {
     /// Organizations by name key: those read from the book and those this import made.
     organizations: HashMap<String, i64>,
     statements: Statements,
-    /// The keys the book may hold, so that keys it cannot hold are not looked up; `None` for
-    /// a large book, where every key is looked up.
+    /// The keys the book may hold, so that keys it cannot hold are not looked up; `None`
+    /// during the first chunk and in a large book, where every key is looked up.
     known: Option<KnownKeys>,
     /// On SQLite, the import indexes its contacts for search itself ([`RowIndexing`]).
     row_indexing: Option<RowIndexing>,
@@ -274,11 +275,6 @@ impl Store {
         .fetch_one(&mut **tx)
         .await?;
         let first_new = next_contact;
-        let known = if next_contact - 1 <= KNOWN_KEYS_BOOK_LIMIT {
-            Some(KnownKeys::of_book(tx, next_contact - 1).await?)
-        } else {
-            None
-        };
         let row_indexing = match self.backend {
             Backend::Sqlite => Some(RowIndexing::suspend(tx).await?),
             Backend::Postgres => {
@@ -298,7 +294,7 @@ impl Store {
             next_organization,
             organizations: HashMap::new(),
             statements: Statements::new(),
-            known,
+            known: None,
             row_indexing,
             changed: Vec::new(),
             report,
@@ -314,6 +310,11 @@ impl Store {
             import.chunk(tx, read.contacts).await?;
             if read.last {
                 break;
+            }
+            // A file of more than one chunk: from the next on, only keys the book may hold
+            // are looked up. The book as read now holds the first chunk's keys too.
+            if import.known.is_none() && first_new - 1 <= KNOWN_KEYS_BOOK_LIMIT {
+                import.known = Some(KnownKeys::of_book(tx, import.next_contact - 1).await?);
             }
         }
         let last_new = import.next_contact - 1;
@@ -509,8 +510,9 @@ enum Key<'a> {
     NameAt(&'a str, &'a str),
 }
 
-/// The books whose keys an import reads whole before it starts ([`KnownKeys`]): up to this
-/// many contacts, read in well under a second. In a larger book every key is looked up.
+/// The books whose keys an import of more than one chunk reads whole after its first
+/// ([`KnownKeys`]): up to this many contacts before the import, read in well under a second.
+/// In a larger book, or for a file of one chunk, every key is looked up.
 const KNOWN_KEYS_BOOK_LIMIT: i64 = 50_000;
 
 /// The keys an import expects a file to bring, besides the book's: the Bloom filter is sized
@@ -518,8 +520,8 @@ const KNOWN_KEYS_BOOK_LIMIT: i64 = 50_000;
 /// up for nothing, never a key missed.
 const KNOWN_KEYS_FROM_FILE: usize = 3_000_000;
 
-/// Every key the book may hold (a Bloom filter): those it held when the import began, and
-/// every key of every row the import has read, noted as the row's chunk is looked up (a
+/// Every key the book may hold (a Bloom filter): those it held after the import's first
+/// chunk, and every key of every later row, noted as the row's chunk is looked up (a
 /// row can give its keys to the book, never any other). Looking a key up in the book's
 /// indexes was a fifth of a large import's time, though a new file's keys are nearly all
 /// absent. A key the filter has not seen is certainly not in the book, so the lookups ask
