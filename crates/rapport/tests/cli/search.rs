@@ -160,6 +160,64 @@ fn the_upgrade_indexes_what_the_database_already_holds() {
     );
 }
 
+/// Version 18 rebuilds SQLite's email, phone and tag tables (WITHOUT ROWID) and its contact
+/// search index (no word positions), copying what they hold; PostgreSQL has nothing to change.
+/// Run again over a book, it keeps every email, phone and tag, and search — and the triggers
+/// that keep the index in step with edits — work as before.
+#[test]
+fn the_lean_rows_upgrade_keeps_every_email_phone_and_tag_and_what_search_finds() {
+    let r = Rapport::new();
+    acme_book(&r);
+    let tess = r.add(
+        "Tess Tagwell",
+        &[
+            "--email",
+            "tess@halcyon.example",
+            "--email",
+            "t.tagwell@home.example",
+            "--phone",
+            "+1 555 0101",
+            "--tag",
+            "vip",
+            "--tag",
+            "summit",
+        ],
+    );
+    let rows = |r: &Rapport| {
+        ["contact_emails", "contact_phones", "contact_tags"].map(|table| {
+            r.db.count(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE contact_id = {tess}"
+            ))
+        })
+    };
+    assert_eq!(rows(&r), [2, 1, 2]);
+    r.db.execute("DELETE FROM _sqlx_migrations WHERE version = 18");
+
+    assert_eq!(found(&r, &["tagwell"]), vec!["Tess Tagwell"]);
+    assert_eq!(
+        r.db.count("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = 18"),
+        1
+    );
+    assert_eq!(rows(&r), [2, 1, 2]);
+    assert_eq!(found(&r, &["halcyon"]), vec!["Tess Tagwell"]);
+    assert_eq!(
+        found(&r, &["acme", "retreat", "migration"]),
+        vec!["Priya Raman"]
+    );
+    r.ok(&[
+        "contact",
+        "edit",
+        &tess.to_string(),
+        "--add-email",
+        "tess@orbital.example",
+    ]);
+    assert_eq!(found(&r, &["orbital"]), vec!["Tess Tagwell"]);
+    assert!(
+        r.ok(&["contact", "list", "--tag", "vip"])
+            .contains("Tess Tagwell")
+    );
+}
+
 /// Touches reach SQLite's search index in batches, outside the touch's own transaction
 /// (migration 15): a search indexes what is waiting before it reads, so what was said a moment
 /// ago is found. When the newest indexed touch is deleted, SQLite hands its id to the next
