@@ -14,7 +14,8 @@ use clap::Parser;
 
 // mimalloc rather than the system allocator: a bulk load hands millions of small strings from
 // the thread that builds rows to sqlx's SQLite worker thread, and glibc's malloc spent a quarter
-// of the load's time consolidating them (perf, docs/benchmarks.md).
+// of the load's time consolidating them (perf, docs/benchmarks.md). Its `override` feature
+// (Cargo.toml) gives the bundled SQLite mimalloc's `malloc` too.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
