@@ -681,6 +681,10 @@ impl BulkLoader {
 pub(crate) type Statements = HashMap<(Table, usize), String>;
 
 /// Inserts `rows` on `conn` with multi-row INSERTs; returns how many.
+///
+/// Each statement's values are bound while the one before runs: sqlx hands a statement to
+/// its SQLite thread on the first poll, so the binding (on this thread) and SQLite's inserts
+/// (on that one) overlap instead of taking turns.
 pub(crate) async fn insert_rows(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -688,20 +692,31 @@ pub(crate) async fn insert_rows(
     rows: &BulkRows,
 ) -> Result<u64> {
     let width = rows.table.columns().len();
-    let mut values = rows.values.as_slice();
-    let mut inserted = 0;
-    for count in statement_sizes(rows.len(), rows_per_statement(backend, width)) {
+    let sizes: Vec<usize> =
+        statement_sizes(rows.len(), rows_per_statement(backend, width)).collect();
+    for count in &sizes {
+        statements
+            .entry((rows.table, *count))
+            .or_insert_with(|| insert_sql(backend, rows.table, *count));
+    }
+    let statements = &*statements;
+    let mut queries = sizes.iter().scan(rows.values.as_slice(), |values, count| {
         let (chunk, rest) = values.split_at(count * width);
-        values = rest;
-        let sql = statements
-            .entry((rows.table, count))
-            .or_insert_with(|| insert_sql(backend, rows.table, count));
-        let mut query = sqlx::query::<Any>(sql.as_str());
+        *values = rest;
+        let mut query = sqlx::query::<Any>(statements[&(rows.table, *count)].as_str());
         for value in chunk {
             query = bind(query, value);
         }
-        query.execute(&mut *conn).await?;
+        Some((*count, query))
+    });
+    let mut inserted = 0;
+    let mut current = queries.next();
+    while let Some((count, query)) = current {
+        let (executed, next) =
+            tokio::join!(biased; query.execute(&mut *conn), async { queries.next() });
+        executed?;
         inserted += count as u64;
+        current = next;
     }
     Ok(inserted)
 }

@@ -14,7 +14,8 @@
 //! second time.
 //!
 //! **Fast.** The file is read and validated on a thread of its own, a chunk ahead of the
-//! writing ([`read_ahead`]). Rows are handled a chunk at a time: one indexed lookup per chunk
+//! writing ([`read_ahead`]), and a chunk's rows are matched while the chunk before is written
+//! ([`match_and_write`]). Rows are handled a chunk at a time: one indexed lookup per chunk
 //! for each key (emails, phones, names) — after the first chunk, in a book of up to 50,000
 //! contacts, only for keys a Bloom filter of the book's keys and the file's says it may hold
 //! ([`KnownKeys`]) —
@@ -126,21 +127,32 @@ impl ImportReport {
     pub fn skipped(&self) -> u64 {
         self.unchanged + self.empty
     }
+
+    /// Adds what another part of the same import counted.
+    fn absorb(&mut self, other: ImportReport) {
+        self.rows += other.rows;
+        self.imported += other.imported;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.empty += other.empty;
+        self.rejected.extend(other.rejected);
+        self.notices.extend(other.notices);
+    }
 }
 
 /// The contact a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Match {
-    /// In the book already.
+    /// In the book already, or new in an earlier chunk.
     Stored(i64),
     /// New in this chunk, not written yet: its index.
     New(usize),
 }
 
-/// An import under way: the ids it hands out and what it has seen.
-struct Import<'a> {
-    actor: UserId,
-    acting: Acting,
+/// Matching an import's rows to contacts: the ids it hands out and what it has seen. It owns
+/// all it needs, so a chunk can be matched on a thread of its own while the chunk before is
+/// written ([`Import::chunks`]).
+struct Matching {
     owner: UserId,
     backend: Backend,
     defaults: CadenceDefaults,
@@ -150,16 +162,53 @@ struct Import<'a> {
     next_organization: i64,
     /// Organizations by name key: those read from the book and those this import made.
     organizations: HashMap<String, i64>,
-    statements: Statements,
+    /// Whether the book is small enough to read its keys into [`KnownKeys`] after the first
+    /// chunk ([`KNOWN_KEYS_BOOK_LIMIT`]).
+    keeps_known_keys: bool,
     /// The keys the book may hold, so that keys it cannot hold are not looked up; `None`
     /// during the first chunk and in a large book, where every key is looked up.
     known: Option<KnownKeys>,
+    /// The new contacts of the chunk being written while this one is matched, by key: the
+    /// book's indexes do not hold them yet.
+    in_flight: Option<KeyOwners>,
+    report: ImportReport,
+}
+
+/// Writing matched chunks, and changing the stored contacts rows match.
+struct Writing {
+    actor: UserId,
+    acting: Acting,
+    backend: Backend,
+    now: Timestamp,
+    today: Date,
+    statements: Statements,
     /// On SQLite, the import indexes its contacts for search itself ([`RowIndexing`]).
     row_indexing: Option<RowIndexing>,
     /// Contacts this import changed after they were written, whose search rows are rewritten
     /// at the end.
     changed: Vec<i64>,
-    report: &'a mut ImportReport,
+    /// Names at organizations that changed contacts hold now, by key, for [`KnownKeys`].
+    gained: Vec<(String, String)>,
+    report: ImportReport,
+}
+
+/// A chunk's rows, matched: what to write.
+struct Planned {
+    contacts: Vec<BulkContact>,
+    /// The new organizations' and contacts' rows, in the order they are inserted.
+    rows: Vec<BulkRows>,
+    /// Rows matching a contact already written, to add to it.
+    updates: Vec<(i64, Incoming)>,
+}
+
+/// Which contact holds each key: the book's answers to a chunk's lookups, or a chunk's new
+/// contacts.
+#[derive(Debug, Default)]
+struct KeyOwners {
+    emails: HashMap<String, i64>,
+    phones: HashMap<String, i64>,
+    /// By name key and organization id.
+    names: HashMap<(String, i64), i64>,
 }
 
 impl Store {
@@ -282,9 +331,7 @@ impl Store {
                 None
             }
         };
-        let mut import = Import {
-            actor,
-            acting,
+        let matching = Matching {
             owner,
             backend: self.backend,
             defaults: load_defaults(tx).await?,
@@ -293,39 +340,38 @@ impl Store {
             next_contact,
             next_organization,
             organizations: HashMap::new(),
-            statements: Statements::new(),
+            keeps_known_keys: first_new - 1 <= KNOWN_KEYS_BOOK_LIMIT,
             known: None,
+            in_flight: None,
+            report: ImportReport::default(),
+        };
+        let mut writing = Writing {
+            actor,
+            acting,
+            backend: self.backend,
+            now,
+            today,
+            statements: Statements::new(),
             row_indexing,
             changed: Vec::new(),
-            report,
+            gained: Vec::new(),
+            report: ImportReport::default(),
         };
-        let mut chunks = read_ahead(rows)?;
-        loop {
-            let read = chunks.recv().await.ok_or_else(|| {
-                StoreError::Invalid("the import stopped reading the file part-way".into())
-            })??;
-            import.report.rows += read.rows;
-            import.report.empty += read.empty;
-            import.report.rejected.extend(read.rejected);
-            import.chunk(tx, read.contacts).await?;
-            if read.last {
-                break;
-            }
-            // A file of more than one chunk: from the next on, only keys the book may hold
-            // are looked up. The book as read now holds the first chunk's keys too.
-            if import.known.is_none() && first_new - 1 <= KNOWN_KEYS_BOOK_LIMIT {
-                import.known = Some(KnownKeys::of_book(tx, import.next_contact - 1).await?);
-            }
-        }
-        let last_new = import.next_contact - 1;
-        let changed = std::mem::take(&mut import.changed);
-        match import.row_indexing.take() {
+        let matching =
+            match_and_write(tx, read_ahead(rows)?, matching, &mut writing, report).await?;
+        report.absorb(matching.report);
+        report.absorb(writing.report);
+        // Rows are counted as they are read, matched and written: listed in the file's order.
+        report.rejected.sort_by_key(|rejection| rejection.line);
+
+        let last_new = matching.next_contact - 1;
+        match writing.row_indexing {
             Some(row_indexing) => {
                 row_indexing
-                    .resume(tx, (first_new, last_new), changed)
+                    .resume(tx, (first_new, last_new), writing.changed)
                     .await?;
             }
-            None => refresh_search_documents(tx, (first_new, last_new), changed).await?,
+            None => refresh_search_documents(tx, (first_new, last_new), writing.changed).await?,
         }
 
         if last_new >= first_new {
@@ -647,16 +693,113 @@ async fn owners_of(
     Ok(owners)
 }
 
-impl Import<'_> {
-    async fn chunk(&mut self, conn: &mut AnyConnection, rows: Vec<Incoming>) -> Result<()> {
-        if rows.is_empty() {
-            return Ok(());
+/// Matches and writes the chunks `read_ahead` hands over, counting what the reader counted
+/// into `report`; gives the matching back for its ids and counts.
+///
+/// A chunk is matched while the chunk before it is written: the book's lookups for it are made
+/// first (the connection runs one statement at a time), then its rows are matched on a
+/// blocking thread while the chunk before goes in — one after the other, matching left
+/// SQLite's thread idle for a tenth of a large import. The chunk being written is not in the
+/// book's indexes yet, so its new contacts are matched from memory ([`Matching::in_flight`]),
+/// as the book would match them once it holds them. A chunk whose updates may change the
+/// book's answers for the next ([`may_change_matches`]), and the first chunk when the book's
+/// keys are read after it, are written before the next chunk is looked up.
+async fn match_and_write(
+    conn: &mut AnyConnection,
+    mut chunks: mpsc::Receiver<std::result::Result<ReadChunk, IntakeError>>,
+    mut matching: Matching,
+    writing: &mut Writing,
+    report: &mut ImportReport,
+) -> Result<Matching> {
+    let mut behind: Option<Planned> = None;
+    loop {
+        let read = chunks.recv().await.ok_or_else(|| {
+            StoreError::Invalid("the import stopped reading the file part-way".into())
+        })??;
+        report.rows += read.rows;
+        report.empty += read.empty;
+        report.rejected.extend(read.rejected);
+        // A file of more than one chunk: from the second on, only keys the book may hold are
+        // looked up; the book read once the first chunk is in holds its keys too.
+        let reads_known_keys =
+            matching.keeps_known_keys && matching.known.is_none() && behind.is_some();
+        if let Some(previous) = behind.take_if(|previous| {
+            reads_known_keys || may_change_matches(&previous.updates, &read.contacts)
+        }) {
+            writing.write(conn, previous, &mut matching).await?;
+            matching.in_flight = None;
         }
-        self.read_organizations(conn, &rows).await?;
+        if reads_known_keys {
+            let contacts = matching.next_contact - 1;
+            matching.known = Some(KnownKeys::of_book(conn, contacts).await?);
+        }
+        let found = matching.look_up(conn, &read.contacts).await?;
+        let planned = match behind.take() {
+            None => matching.plan(read.contacts, &found),
+            Some(previous) => {
+                let matched = tokio::task::spawn_blocking(move || {
+                    let planned = matching.plan(read.contacts, &found);
+                    (matching, planned)
+                });
+                let written = writing.write_aside(conn, previous).await;
+                let planned;
+                (matching, planned) = matched
+                    .await
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                written?;
+                writing.hand_over_gained(&mut matching);
+                planned
+            }
+        };
+        behind = Some(planned);
+        if read.last {
+            break;
+        }
+    }
+    if let Some(last) = behind {
+        writing.write(conn, last, &mut matching).await?;
+    }
+    Ok(matching)
+}
+
+/// Whether adding `updates`' rows to their contacts may change what the book answers for
+/// `rows`: they share an email or a phone, or an organization (an update can give a contact
+/// the organization, and so a name there). Otherwise `rows` can be looked up before the
+/// updates are written.
+fn may_change_matches(updates: &[(i64, Incoming)], rows: &[Incoming]) -> bool {
+    if updates.is_empty() {
+        return false;
+    }
+    let mut emails: HashSet<&str> = HashSet::new();
+    let mut phones: HashSet<&str> = HashSet::new();
+    let mut organizations: HashSet<String> = HashSet::new();
+    for (_, row) in updates {
+        emails.extend(row.emails.iter().map(EmailAddress::as_str));
+        phones.extend(row.phones.iter().map(String::as_str));
+        organizations.extend(row.organization.as_deref().map(name_key));
+    }
+    rows.iter().any(|row| {
+        row.emails.iter().any(|e| emails.contains(e.as_str()))
+            || row.phones.iter().any(|p| phones.contains(p.as_str()))
+            || row
+                .organization
+                .as_deref()
+                .is_some_and(|o| organizations.contains(&name_key(o)))
+    })
+}
+
+impl Matching {
+    /// What the book holds of a chunk's keys (emails, phones, names at organizations), and the
+    /// ids of the chunk's organizations not seen yet.
+    async fn look_up(&mut self, conn: &mut AnyConnection, rows: &[Incoming]) -> Result<KeyOwners> {
+        if rows.is_empty() {
+            return Ok(KeyOwners::default());
+        }
+        self.read_organizations(conn, rows).await?;
         let mut emails: Vec<&str> = Vec::new();
         let mut phones: Vec<&str> = Vec::new();
         let mut names: Vec<String> = Vec::new();
-        for row in &rows {
+        for row in rows {
             for email in &row.emails {
                 if self.worth_looking_up(Key::Email(email.as_str())) {
                     emails.push(email.as_str());
@@ -674,10 +817,20 @@ impl Import<'_> {
                 }
             }
         }
-        let by_email = owners_of(conn, self.backend, "contact_emails", "email", &emails).await?;
-        let by_phone = owners_of(conn, self.backend, "contact_phones", "phone", &phones).await?;
-        let by_name = self.names_at_organizations(conn, names).await?;
+        Ok(KeyOwners {
+            emails: owners_of(conn, self.backend, "contact_emails", "email", &emails).await?,
+            phones: owners_of(conn, self.backend, "contact_phones", "phone", &phones).await?,
+            names: self.names_at_organizations(conn, names).await?,
+        })
+    }
 
+    /// Matches a chunk's rows to the contacts the book holds (`found`), to those of the chunk
+    /// in flight, and to each other.
+    fn plan(&mut self, rows: Vec<Incoming>, found: &KeyOwners) -> Planned {
+        let in_flight = self.in_flight.take().unwrap_or_default();
+        let written = |key: &dyn Fn(&KeyOwners) -> Option<i64>| {
+            key(found).or_else(|| key(&in_flight)).map(Match::Stored)
+        };
         let mut fresh: Vec<BulkContact> = Vec::new();
         let mut fresh_organizations: Vec<BulkOrganization> = Vec::new();
         // This chunk's new contacts by key, so a person twice in it is one contact.
@@ -693,20 +846,18 @@ impl Import<'_> {
                 .map(|name| self.organization(name, &mut fresh_organizations));
             let name = (name_key(&row.name), organization.unwrap_or(0));
             let email_matches: Vec<Match> = {
-                let mut found = Vec::new();
+                let mut matches = Vec::new();
                 for email in &row.emails {
-                    let hit = by_email
-                        .get(email.as_str())
-                        .map(|id| Match::Stored(*id))
+                    let hit = written(&|owners| owners.emails.get(email.as_str()).copied())
                         .or_else(|| new_emails.get(email.as_str()).map(|i| Match::New(*i)));
-                    if let Some(hit) = hit.filter(|h| !found.contains(h)) {
-                        found.push(hit);
+                    if let Some(hit) = hit.filter(|h| !matches.contains(h)) {
+                        matches.push(hit);
                     }
                 }
-                found
+                matches
             };
             if email_matches.len() > 1 {
-                let who: Vec<String> = email_matches.iter().map(|m| self.describe(*m)).collect();
+                let who: Vec<String> = email_matches.iter().map(|m| describe(*m)).collect();
                 self.report.rejected.push(Rejection {
                     line: row.line,
                     column: None,
@@ -717,23 +868,19 @@ impl Import<'_> {
                 });
                 continue;
             }
-            let found = email_matches.first().copied().or_else(|| {
+            let matched = email_matches.first().copied().or_else(|| {
                 row.phones.iter().find_map(|phone| {
-                    by_phone
-                        .get(phone.as_str())
-                        .map(|id| Match::Stored(*id))
+                    written(&|owners| owners.phones.get(phone.as_str()).copied())
                         .or_else(|| new_phones.get(phone.as_str()).map(|i| Match::New(*i)))
                 })
             });
-            let found = found.or_else(|| {
+            let matched = matched.or_else(|| {
                 organization.and_then(|_| {
-                    by_name
-                        .get(&name)
-                        .map(|id| Match::Stored(*id))
+                    written(&|owners| owners.names.get(&name).copied())
                         .or_else(|| new_names.get(&name).map(|i| Match::New(*i)))
                 })
             });
-            match found {
+            match matched {
                 Some(Match::Stored(id)) => updates.push((id, row)),
                 Some(Match::New(index)) => {
                     let contact = &mut fresh[index];
@@ -770,42 +917,19 @@ impl Import<'_> {
             }
         }
 
-        if !fresh_organizations.is_empty() {
-            let rows = BulkRows::organizations(&fresh_organizations);
-            insert_rows(conn, self.backend, &mut self.statements, &rows).await?;
+        let id_of = |index: usize| fresh[index].id.0;
+        self.in_flight = Some(KeyOwners {
+            emails: new_emails.into_iter().map(|(k, i)| (k, id_of(i))).collect(),
+            phones: new_phones.into_iter().map(|(k, i)| (k, id_of(i))).collect(),
+            names: new_names.into_iter().map(|(k, i)| (k, id_of(i))).collect(),
+        });
+        let mut rows = vec![BulkRows::organizations(&fresh_organizations)];
+        rows.extend(BulkRows::contacts(&self.defaults, &fresh));
+        Planned {
+            contacts: fresh,
+            rows,
+            updates,
         }
-        for rows in BulkRows::contacts(&self.defaults, &fresh) {
-            if !rows.is_empty() {
-                insert_rows(conn, self.backend, &mut self.statements, &rows).await?;
-            }
-        }
-        if let Some(row_indexing) = &mut self.row_indexing {
-            row_indexing.note_names(conn, &fresh).await?;
-        }
-        for contact in fresh.iter().filter(|c| c.stage.is_some()) {
-            let stage = StageMove {
-                from: None,
-                to: contact.stage,
-                on: self.today,
-                reason: Some("imported"),
-            };
-            record_stage(conn, self.actor, contact.id, stage, self.now).await?;
-        }
-        let ids: Vec<i64> = updates.iter().map(|(id, _)| *id).collect();
-        let held = Held::read(conn, self.backend, &ids).await?;
-        for (id, row) in updates {
-            // Read before this chunk's updates, but a contact only gains from them: if it held
-            // all the row says then, it still does.
-            let unchanged = held.get(&id).is_some_and(|held| {
-                self.acting.may_change_contact(held.owner).is_ok() && held.holds_all(&row)
-            });
-            if unchanged {
-                self.report.unchanged += 1;
-            } else {
-                self.update(conn, ContactId(id), row).await?;
-            }
-        }
-        Ok(())
     }
 
     /// Reads the ids of the chunk's organizations not seen yet.
@@ -892,13 +1016,6 @@ impl Import<'_> {
         id
     }
 
-    fn describe(&self, found: Match) -> String {
-        match found {
-            Match::Stored(id) => format!("#{id}"),
-            Match::New(_) => "a contact earlier in this file".to_owned(),
-        }
-    }
-
     fn new_contact(&mut self, row: Incoming, organization: Option<i64>) -> BulkContact {
         let id = ContactId(self.next_contact);
         self.next_contact += 1;
@@ -931,6 +1048,72 @@ impl Import<'_> {
             earliest_follow_up: None,
             archived_at: None,
         }
+    }
+}
+
+fn describe(found: Match) -> String {
+    match found {
+        Match::Stored(id) => format!("#{id}"),
+        Match::New(_) => "a contact earlier in this file".to_owned(),
+    }
+}
+
+impl Writing {
+    /// Writes a matched chunk, and notes in `matching` the keys it gave the book.
+    async fn write(
+        &mut self,
+        conn: &mut AnyConnection,
+        planned: Planned,
+        matching: &mut Matching,
+    ) -> Result<()> {
+        self.write_aside(conn, planned).await?;
+        self.hand_over_gained(matching);
+        Ok(())
+    }
+
+    /// Notes in `matching`'s [`KnownKeys`] the names at organizations the chunks written gave
+    /// contacts that had none: the only keys a chunk gives the book that its rows do not name.
+    fn hand_over_gained(&mut self, matching: &mut Matching) {
+        for (name, organization) in self.gained.drain(..) {
+            if let Some(known) = &mut matching.known {
+                known.note(Key::NameAt(&name, &organization));
+            }
+        }
+    }
+
+    /// Writes a matched chunk while the next is matched: its new organizations and contacts,
+    /// then what its other rows add to contacts already written.
+    async fn write_aside(&mut self, conn: &mut AnyConnection, planned: Planned) -> Result<()> {
+        for rows in planned.rows.iter().filter(|rows| !rows.is_empty()) {
+            insert_rows(conn, self.backend, &mut self.statements, rows).await?;
+        }
+        if let Some(row_indexing) = &mut self.row_indexing {
+            row_indexing.note_names(conn, &planned.contacts).await?;
+        }
+        for contact in planned.contacts.iter().filter(|c| c.stage.is_some()) {
+            let stage = StageMove {
+                from: None,
+                to: contact.stage,
+                on: self.today,
+                reason: Some("imported"),
+            };
+            record_stage(conn, self.actor, contact.id, stage, self.now).await?;
+        }
+        let ids: Vec<i64> = planned.updates.iter().map(|(id, _)| *id).collect();
+        let held = Held::read(conn, self.backend, &ids).await?;
+        for (id, row) in planned.updates {
+            // Read before this chunk's updates, but a contact only gains from them: if it held
+            // all the row says then, it still does.
+            let unchanged = held.get(&id).is_some_and(|held| {
+                self.acting.may_change_contact(held.owner).is_ok() && held.holds_all(&row)
+            });
+            if unchanged {
+                self.report.unchanged += 1;
+            } else {
+                self.update(conn, ContactId(id), row).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Adds what the row says and the stored contact lacks, through the normal edit path.
@@ -1017,12 +1200,9 @@ impl Import<'_> {
             || !patch.add_tags.is_empty()
             || !patch.add_roles.is_empty();
         if changes {
-            if let (Some(known), Some(Some(organization))) = (&mut self.known, &patch.organization)
-            {
-                known.note(Key::NameAt(
-                    &name_key(&current.name),
-                    &name_key(organization),
-                ));
+            if let Some(Some(organization)) = &patch.organization {
+                self.gained
+                    .push((name_key(&current.name), name_key(organization)));
             }
             patch_contact(conn, self.actor, id, patch, self.now, self.today).await?;
             self.changed.push(id.0);

@@ -444,6 +444,50 @@ fn rows_match_across_the_chunks_of_a_large_file_and_what_it_changed_on_the_way()
     assert_eq!(counts(&again), [11_007, 0, 0, 11_007, 11_007]);
 }
 
+/// A chunk is matched while the chunk before it is written (intake.rs): a row repeating a
+/// contact of that chunk finds it from memory — by email, by phone, by name at organization —
+/// and the name at an organization that chunk gave a stored contact is found from the chunk
+/// after.
+#[test]
+fn rows_match_the_contacts_of_the_chunk_still_being_written() {
+    let rapport = Rapport::new();
+    let ada = rapport.add("Ada Lovelace", &["--email", "ada@engines.example"]);
+    let mut file = String::from("name,email,phone,organization\n");
+    let filler = |file: &mut String, people: std::ops::Range<usize>| {
+        for i in people {
+            file.push_str(&format!(
+                "Person {i},person{i}@filler.example,,Filler {}\n",
+                i % 50
+            ));
+        }
+    };
+    // Chunks of 5,000 rows. The first:
+    filler(&mut file, 0..5_000);
+    // The second: Ada, under another spelling of her name, gains an organization.
+    file.push_str("A. Lovelace,ada@engines.example,,Analytical Engines\n");
+    file.push_str("Lee Twice,lee@acme.example,+1 555 0150,Orbital\n");
+    filler(&mut file, 5_000..9_998);
+    // The third, matched while the second is written: three of its people again.
+    file.push_str("Person 9000,person9000@filler.example,,\n");
+    file.push_str("Lee T.,,+1 555 0150,\n");
+    file.push_str("Person 9001,,,Filler 1\n");
+    filler(&mut file, 9_998..14_995);
+    // The fourth: Ada by her own name at the organization the second chunk gave her.
+    file.push_str("Ada Lovelace,,,Analytical Engines\n");
+    filler(&mut file, 14_995..15_000);
+    let dir = TempDir::new();
+    let path = write(&dir, "chunks.csv", file.as_bytes());
+
+    let report = import(&rapport, &[&path]);
+    assert_eq!(counts(&report), [15_006, 15_001, 1, 4, 4]);
+    assert_eq!(rejected(&report), []);
+    assert_eq!(rapport.db.count("SELECT COUNT(*) FROM contacts"), 15_002);
+    assert_eq!(
+        rapport.show(&ada.to_string())["organization"]["name"],
+        "Analytical Engines"
+    );
+}
+
 #[test]
 fn a_person_twice_in_a_file_gets_what_both_rows_say_and_a_second_import_changes_nothing() {
     let rapport = Rapport::new();
