@@ -151,7 +151,7 @@ enum Match {
 
 /// Matching an import's rows to contacts: the ids it hands out and what it has seen. It owns
 /// all it needs, so a chunk can be matched on a thread of its own while the chunk before is
-/// written ([`Import::chunks`]).
+/// written ([`match_and_write`]).
 struct Matching {
     owner: UserId,
     backend: Backend,
