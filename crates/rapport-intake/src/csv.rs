@@ -8,7 +8,7 @@ use std::io::{BufRead, Read};
 
 use csv::{ByteRecord, ReaderBuilder};
 
-use crate::fields::{Field, recognise};
+use crate::fields::recognise;
 use crate::table::Table;
 use crate::text::{decode, without_bom};
 use crate::{Format, Intake, IntakeError, Options, Row};
@@ -41,7 +41,7 @@ pub(crate) fn read<'a, R: BufRead + Send + 'a>(
         }
         // A header names who: a name or email column, or one the user mapped.
         let known = cells.iter().any(|c| {
-            let who = recognise(format, c).is_some_and(Field::names_someone);
+            let who = recognise(format, c).is_some_and(|field| field.names_someone());
             who || options.maps.iter().any(|(m, _)| m == c.trim())
         });
         if known {

@@ -3,10 +3,12 @@
 
 use std::str::FromStr;
 
+use rapport_core::fit::FieldKey;
+
 use crate::{Format, IntakeError};
 
 /// Where a column's values go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
     Name,
     FirstName,
@@ -31,6 +33,8 @@ pub enum Field {
     Note,
     /// Left out (and the report says so).
     Ignore,
+    /// A custom field of the contact's (`field:KEY`), as the ideal client profile reads them.
+    Custom(FieldKey),
 }
 
 const FIELDS: &[(&str, Field)] = &[
@@ -57,7 +61,7 @@ const FIELDS: &[(&str, Field)] = &[
 
 impl Field {
     /// Whether a column of this field can say who a contact is.
-    pub(crate) fn names_someone(self) -> bool {
+    pub(crate) fn names_someone(&self) -> bool {
         matches!(
             self,
             Field::Name | Field::FirstName | Field::LastName | Field::Email
@@ -66,17 +70,23 @@ impl Field {
 
     pub const NAMES: &'static str = "name, first_name, middle_name, last_name, email, phone, \
         organization, title, notes, tags, tier, stage, horizon, prospect_kind, cadence, roles, \
-        source, note, ignore";
+        source, note, ignore, field:KEY (a custom field)";
 }
 
 impl FromStr for Field {
     type Err = IntakeError;
     fn from_str(s: &str) -> Result<Field, IntakeError> {
+        if let Some(key) = s.trim().strip_prefix("field:") {
+            return key
+                .parse()
+                .map(Field::Custom)
+                .map_err(|e| IntakeError::BadFieldKey(s.to_owned(), e));
+        }
         let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
         FIELDS
             .iter()
             .find(|(name, _)| *name == wanted)
-            .map(|(_, field)| *field)
+            .map(|(_, field)| field.clone())
             .ok_or_else(|| IntakeError::UnknownField(s.to_owned()))
     }
 }
@@ -250,7 +260,7 @@ pub(crate) fn recognise(format: Format, header: &str) -> Option<Field> {
     ALIASES
         .iter()
         .find(|(spellings, _)| spellings.contains(&key.as_str()))
-        .map(|(_, field)| *field)
+        .map(|(_, field)| field.clone())
 }
 
 /// The flavour of a CSV, told from its header.

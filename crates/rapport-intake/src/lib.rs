@@ -20,6 +20,7 @@ use std::fmt;
 use std::io::BufRead;
 use std::str::FromStr;
 
+use rapport_core::fit::FieldKey;
 use rapport_core::{Cadence, EmailAddress, Horizon, ProspectKind, Role, Stage, Tier};
 
 pub use fields::Field;
@@ -149,6 +150,8 @@ pub enum IntakeError {
     BadMap(String),
     #[error("--map: unknown field '{0}' (expected one of: {names})", names = Field::NAMES)]
     UnknownField(String),
+    #[error("--map '{0}': {1}")]
+    BadFieldKey(String, rapport_core::fit::FitError),
     #[error("--map: the header has no column '{column}' (columns: {columns})")]
     NoSuchColumn { column: String, columns: String },
     #[error("the file has no header row")]
@@ -188,6 +191,8 @@ pub struct Incoming {
     pub prospect_kind: Option<ProspectKind>,
     pub cadence: Option<Cadence>,
     pub roles: Vec<Role>,
+    /// Custom fields, each key once (the first column that fills it).
+    pub fields: Vec<(FieldKey, String)>,
     /// What was left out of this row, to tell the user (a vCard's photo).
     pub notices: Vec<String>,
 }

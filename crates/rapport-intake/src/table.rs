@@ -4,6 +4,7 @@
 use std::str::FromStr;
 
 use rapport_core::EmailAddress;
+use rapport_core::fit::field_value;
 
 use crate::fields::{Field, flavour, recognise};
 use crate::{Format, Incoming, IntakeError, Options, Rejection, Row};
@@ -48,7 +49,7 @@ impl Table {
                     .maps
                     .iter()
                     .find(|(column, _)| *column == header.trim())
-                    .map(|(_, field)| *field);
+                    .map(|(_, field)| field.clone());
                 let field = mapped
                     .or_else(|| recognise(format, &header))
                     .unwrap_or(Field::Note);
@@ -125,7 +126,7 @@ impl Table {
                 column: Some(column.header.clone()),
                 reason,
             };
-            match column.field {
+            match &column.field {
                 Field::Name => first_of(&mut name, value),
                 Field::FirstName => first_of(&mut first, value),
                 Field::MiddleName => first_of(&mut middle, value),
@@ -184,6 +185,12 @@ impl Table {
                 Field::Source => first_of(&mut contact.source, value),
                 Field::Note => note_lines.push(format!("{}: {value}", column.header.trim())),
                 Field::Ignore => {}
+                Field::Custom(key) => {
+                    if !contact.fields.iter().any(|(k, _)| k == key) {
+                        let value = field_value(value).map_err(|e| reject(e.to_string()))?;
+                        contact.fields.push((key.clone(), value));
+                    }
+                }
             }
         }
         let parts: Vec<&str> = [&first, &middle, &last]

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use rapport_core::fit::FieldKey;
 use rapport_core::model::{ContactId, Hold, OrganizationId, TouchId, UserId};
 use rapport_core::{
     Cadence, CadenceDefaults, CadenceProfile, CadenceSource, Direction, EmailAddress, Horizon,
@@ -81,6 +82,8 @@ pub struct BulkContact {
     pub tags: Vec<String>,
     /// Roles held since `added_on` and still held.
     pub roles: Vec<Role>,
+    /// Custom fields, each key once.
+    pub fields: Vec<(FieldKey, String)>,
     pub added_on: Date,
     pub created_at: Timestamp,
     /// The latest of the contact's touches (by time, then id), and its calendar day.
@@ -126,6 +129,7 @@ pub(crate) enum Table {
     ContactPhones,
     ContactTags,
     ContactRoles,
+    ContactFields,
     Touches,
     FollowUps,
 }
@@ -140,6 +144,7 @@ impl Table {
             Table::ContactPhones => "contact_phones",
             Table::ContactTags => "contact_tags",
             Table::ContactRoles => "contact_roles",
+            Table::ContactFields => "contact_fields",
             Table::Touches => "touches",
             Table::FollowUps => "follow_ups",
         }
@@ -190,6 +195,7 @@ impl Table {
             Table::ContactPhones => &["contact_id", "phone", "position"],
             Table::ContactTags => &["contact_id", "tag"],
             Table::ContactRoles => &["contact_id", "role", "since"],
+            Table::ContactFields => &["contact_id", "field_key", "value"],
             Table::Touches => &[
                 "id",
                 "contact_id",
@@ -304,6 +310,7 @@ impl BulkRows {
         let mut phones = BulkRows::new(Table::ContactPhones, contacts.len());
         let mut tags = BulkRows::new(Table::ContactTags, contacts.len());
         let mut roles = BulkRows::new(Table::ContactRoles, contacts.len());
+        let mut fields = BulkRows::new(Table::ContactFields, 0);
         for c in contacts {
             let (cadence, source, next) = schedule_of(defaults, c);
             let stamp = instant_text(c.created_at);
@@ -359,8 +366,15 @@ impl BulkRows {
                     text(c.added_on.to_string()),
                 ]);
             }
+            for (key, value) in &c.fields {
+                fields.values.extend([
+                    Value::Int(c.id.0),
+                    text(key.as_str()),
+                    text(value.as_str()),
+                ]);
+            }
         }
-        vec![main, emails, phones, tags, roles]
+        vec![main, emails, phones, tags, roles, fields]
     }
 
     pub fn touches(touches: &[BulkTouch]) -> BulkRows {

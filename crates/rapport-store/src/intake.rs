@@ -429,6 +429,8 @@ struct Held {
     tags: Vec<String>,
     /// Roles held now.
     roles: Vec<String>,
+    /// The keys of its custom fields.
+    custom_fields: Vec<String>,
 }
 
 impl Held {
@@ -473,10 +475,11 @@ impl Held {
                     phones: Vec::new(),
                     tags: Vec::new(),
                     roles: Vec::new(),
+                    custom_fields: Vec::new(),
                 },
             );
         }
-        let lists: [(&str, HeldList); 4] = [
+        let lists: [(&str, HeldList); 5] = [
             (
                 "SELECT contact_id, email FROM contact_emails WHERE contact_id IN",
                 |h| &mut h.emails,
@@ -492,6 +495,10 @@ impl Held {
             (
                 "SELECT contact_id, role FROM contact_roles WHERE until IS NULL AND contact_id IN",
                 |h| &mut h.roles,
+            ),
+            (
+                "SELECT contact_id, field_key FROM contact_fields WHERE contact_id IN",
+                |h| &mut h.custom_fields,
             ),
         ];
         for (select, list_of) in lists {
@@ -537,6 +544,10 @@ impl Held {
             && holds_each(&self.phones, row.phones.iter().map(String::as_str))
             && holds_each(&self.tags, row.tags.iter().map(String::as_str))
             && holds_each(&self.roles, row.roles.iter().map(|r| r.as_str()))
+            && holds_each(
+                &self.custom_fields,
+                row.fields.iter().map(|(key, _)| key.as_str()),
+            )
     }
 }
 
@@ -1041,6 +1052,7 @@ impl Matching {
             phones: row.phones,
             tags: row.tags,
             roles: row.roles,
+            fields: row.fields,
             added_on: self.today,
             created_at: self.now,
             last_touch: None,
@@ -1190,6 +1202,12 @@ impl Writing {
         patch.add_phones = missing(&current.phones, row.phones);
         patch.add_tags = missing(&current.tags, row.tags);
         patch.add_roles = missing(&active, row.roles);
+        // A field the contact has keeps its value: the file only fills what is empty.
+        patch.set_fields = row
+            .fields
+            .into_iter()
+            .filter(|(key, _)| !current.fields.contains_key(key))
+            .collect();
         changes |= patch.tier.is_some()
             || patch.stage.is_some()
             || patch.horizon.is_some()
@@ -1198,7 +1216,8 @@ impl Writing {
             || !patch.add_emails.is_empty()
             || !patch.add_phones.is_empty()
             || !patch.add_tags.is_empty()
-            || !patch.add_roles.is_empty();
+            || !patch.add_roles.is_empty()
+            || !patch.set_fields.is_empty();
         if changes {
             if let Some(Some(organization)) = &patch.organization {
                 self.gained
@@ -1404,6 +1423,7 @@ fn merge_into_new(contact: &mut BulkContact, row: Incoming, organization: Option
         contact.phones.len(),
         contact.tags.len(),
         contact.roles.len(),
+        contact.fields.len(),
         filled(contact),
         contact.notes.clone(),
     );
@@ -1415,6 +1435,11 @@ fn merge_into_new(contact: &mut BulkContact, row: Incoming, organization: Option
     contact.tags.append(&mut tags);
     let mut roles = missing(&contact.roles, row.roles);
     contact.roles.append(&mut roles);
+    for (key, value) in row.fields {
+        if !contact.fields.iter().any(|(held, _)| *held == key) {
+            contact.fields.push((key, value));
+        }
+    }
     contact.title = contact.title.take().or(row.title);
     contact.source = contact.source.take().or(row.source);
     contact.organization = contact.organization.or(organization.map(OrganizationId));
@@ -1435,6 +1460,7 @@ fn merge_into_new(contact: &mut BulkContact, row: Incoming, organization: Option
             contact.phones.len(),
             contact.tags.len(),
             contact.roles.len(),
+            contact.fields.len(),
             filled(contact),
             contact.notes.clone(),
         )

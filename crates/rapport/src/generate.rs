@@ -727,6 +727,7 @@ impl Writer<'_> {
                 vec![]
             },
             roles: sketch.roles.clone(),
+            fields: Vec::new(),
             added_on,
             created_at: stamp(added)?,
             last_touch,

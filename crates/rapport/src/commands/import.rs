@@ -35,7 +35,8 @@ pub async fn run(app: &App, args: &ImportArgs) -> Result<()> {
         ..Options::default()
     };
     for map in &args.maps {
-        options.maps.push(Options::parse_map(map).context("--map")?);
+        // Its errors name --map themselves.
+        options.maps.push(Options::parse_map(map)?);
     }
     let owner = match &args.owner {
         Some(user) => Some(

@@ -488,6 +488,72 @@ fn rows_match_the_contacts_of_the_chunk_still_being_written() {
     );
 }
 
+/// A column mapped to `field:KEY` lands in the contact's custom fields, which the ideal client
+/// profile reads. An import fills a field a contact lacks and never overwrites one it has; a
+/// value that is no custom field's is refused with its column, and a bad key stops the file.
+#[test]
+fn columns_mapped_to_custom_fields_fill_what_a_contact_lacks() {
+    let rapport = Rapport::new();
+    let grace = rapport.add("Grace Hopper", &["--email", "grace@navy.example"]);
+    rapport.ok(&[
+        "contact",
+        "edit",
+        &grace.to_string(),
+        "--field",
+        "segment=public",
+    ]);
+    let long = "x".repeat(201);
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "segments.csv",
+        format!(
+            "Name,Email,Segment,Industry\n\
+             Ada Lovelace,ada@engines.example,Enterprise,Engines\n\
+             Grace Hopper,grace@navy.example,Defence,Navy\n\
+             Dana Whitfield,dana@halcyon.example,,\n\
+             Ada Lovelace,ada@engines.example,Retail,Looms\n\
+             Zoe Long,zoe@long.example,{long},\n"
+        )
+        .as_bytes(),
+    );
+    let args = [
+        file.as_str(),
+        "--map",
+        "Segment=field:segment",
+        "--map",
+        "Industry=field:industry",
+    ];
+    let report = import(&rapport, &args);
+    // New: Ada and Dana. Updated: Grace (her industry). Ada again holds both fields already.
+    assert_eq!(counts(&report), [5, 2, 1, 1, 1]);
+    assert_eq!(
+        rejected(&report),
+        [(
+            6,
+            Some("Segment".to_owned()),
+            "a custom field value is one line of 1 to 200 characters".to_owned()
+        )]
+    );
+    let fields = |who: &str| rapport.show(who)["fields"].clone();
+    assert_eq!(
+        fields("ada@engines.example"),
+        json!({"industry": "Engines", "segment": "Enterprise"})
+    );
+    assert_eq!(
+        fields("grace@navy.example"),
+        json!({"industry": "Navy", "segment": "public"})
+    );
+    assert_eq!(fields("dana@halcyon.example"), json!({}));
+
+    let again = import(&rapport, &args);
+    assert_eq!(counts(&again), [5, 0, 0, 4, 4]);
+    rapport.fails(
+        &["import", &file, "--map", "Segment=field:Bad Key"],
+        &["--map 'field:Bad Key'", "a custom field key"],
+    );
+}
+
 #[test]
 fn a_person_twice_in_a_file_gets_what_both_rows_say_and_a_second_import_changes_nothing() {
     let rapport = Rapport::new();
