@@ -250,8 +250,12 @@ const ALIASES: &[(&[&str], Field)] = &[
     ),
 ];
 
-/// What a header recognised in `format` holds; `None` when no spelling matches.
+/// What a header recognised in `format` holds; `None` when no spelling matches. A
+/// `field:KEY` header (Rapport's own CSV export) is that custom field.
 pub(crate) fn recognise(format: Format, header: &str) -> Option<Field> {
+    if let Some(Ok(key)) = header.trim().strip_prefix("field:").map(str::parse) {
+        return Some(Field::Custom(key));
+    }
     let key = header_key(header);
     // Outlook's "Title" is the courtesy title ("Dr."), its "Job Title" the job.
     if format == Format::Outlook && key == "title" {

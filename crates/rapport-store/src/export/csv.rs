@@ -1,6 +1,7 @@
 //! One row per contact, for spreadsheets and other tools, with the column names they
 //! commonly recognise. Several values in one cell (emails, phones, tags, roles) are joined
-//! with "; ".
+//! with "; ". Custom fields follow, a `field:KEY` column per key the book uses — the header
+//! `rapport import` reads them back from.
 
 use std::borrow::Cow;
 use std::io;
@@ -65,15 +66,23 @@ fn schedule(
 
 pub(super) struct ContactWriter<W: io::Write> {
     out: csv::Writer<W>,
+    /// The custom fields' keys, a column each after [`COLUMNS`].
+    field_keys: Vec<String>,
 }
 
 impl<W: io::Write> ContactWriter<W> {
     /// Starts the file with its header row.
-    pub(super) fn new(out: W) -> Result<ContactWriter<W>> {
+    pub(super) fn new(out: W, field_keys: Vec<String>) -> Result<ContactWriter<W>> {
         let mut out = csv::Writer::from_writer(out);
-        out.write_record(COLUMNS.iter().map(|(name, _)| *name))
-            .map_err(output)?;
-        Ok(ContactWriter { out })
+        let fields = field_keys.iter().map(|key| format!("field:{key}"));
+        out.write_record(
+            COLUMNS
+                .iter()
+                .map(|(name, _)| (*name).to_owned())
+                .chain(fields),
+        )
+        .map_err(output)?;
+        Ok(ContactWriter { out, field_keys })
     }
 
     pub(super) fn write(&mut self, contact: ContactRecord) -> Result<()> {
@@ -81,6 +90,10 @@ impl<W: io::Write> ContactWriter<W> {
             self.out
                 .write_field(cell(&contact).as_bytes())
                 .map_err(output)?;
+        }
+        for key in &self.field_keys {
+            let value = contact.fields.get(key).map_or("", String::as_str);
+            self.out.write_field(value).map_err(output)?;
         }
         // No more fields: ends the row.
         self.out.write_record(None::<&[u8]>).map_err(output)
@@ -149,7 +162,7 @@ mod tests {
     #[test]
     fn a_contact_is_one_quoted_row_under_the_header() {
         let mut buffer = Vec::new();
-        let mut writer = ContactWriter::new(&mut buffer).unwrap();
+        let mut writer = ContactWriter::new(&mut buffer, Vec::new()).unwrap();
         writer.write(contact()).unwrap();
         writer.finish().unwrap();
         let text = String::from_utf8(buffer).unwrap();

@@ -138,7 +138,8 @@ impl Store {
                 }
             }
             ExportFormat::Csv => {
-                let mut writer = csv::ContactWriter::new(&mut out)?;
+                let keys = snapshot.contact_field_keys().await?;
+                let mut writer = csv::ContactWriter::new(&mut out, keys)?;
                 snapshot
                     .each_contact(|contact| {
                         summary.records += 1;
@@ -299,6 +300,15 @@ impl Snapshot {
 
     /// Organizations' custom fields, read whole: a few per organization, and organizations
     /// are far fewer than contacts.
+    /// The keys of the contacts' custom fields, each once.
+    async fn contact_field_keys(&mut self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT field_key FROM contact_fields ORDER BY field_key")
+                .fetch_all(&mut *self.tx)
+                .await?,
+        )
+    }
+
     async fn organization_fields(&mut self) -> Result<Vec<OrganizationFieldRecord>> {
         let found = sqlx::query(
             "SELECT organization_id, field_key, value FROM organization_fields \

@@ -398,6 +398,17 @@ Lee Twice,lee@orbital.example,,,\n",
     assert_eq!(found(&rapport, "sailing"), ["Sam Phone"]);
 }
 
+/// Rows of people found by nobody else, at fifty organizations: a large file's filling, for
+/// the `name,email,phone,organization` header.
+fn filler(file: &mut String, people: std::ops::Range<usize>) {
+    for i in people {
+        file.push_str(&format!(
+            "Person {i},person{i}@filler.example,,Filler {}\n",
+            i % 50
+        ));
+    }
+}
+
 #[test]
 fn rows_match_across_the_chunks_of_a_large_file_and_what_it_changed_on_the_way() {
     let rapport = Rapport::new();
@@ -406,14 +417,6 @@ fn rows_match_across_the_chunks_of_a_large_file_and_what_it_changed_on_the_way()
     let mut file = String::from("name,email,phone,organization\n");
     // Three chunks of rows as the import reads and writes them: the rows below fall in the
     // second and the third.
-    let filler = |file: &mut String, people: std::ops::Range<usize>| {
-        for i in people {
-            file.push_str(&format!(
-                "Person {i},person{i}@filler.example,,Filler {}\n",
-                i % 50
-            ));
-        }
-    };
     filler(&mut file, 0..5_500);
     // Matched by email, under another spelling of her name: the book now holds her name at
     // an organization that no row of the file has named her at.
@@ -453,14 +456,6 @@ fn rows_match_the_contacts_of_the_chunk_still_being_written() {
     let rapport = Rapport::new();
     let ada = rapport.add("Ada Lovelace", &["--email", "ada@engines.example"]);
     let mut file = String::from("name,email,phone,organization\n");
-    let filler = |file: &mut String, people: std::ops::Range<usize>| {
-        for i in people {
-            file.push_str(&format!(
-                "Person {i},person{i}@filler.example,,Filler {}\n",
-                i % 50
-            ));
-        }
-    };
     // Chunks of 5,000 rows. The first:
     filler(&mut file, 0..5_000);
     // The second: Ada, under another spelling of her name, gains an organization.
@@ -491,6 +486,7 @@ fn rows_match_the_contacts_of_the_chunk_still_being_written() {
 /// A column mapped to `field:KEY` lands in the contact's custom fields, which the ideal client
 /// profile reads. An import fills a field a contact lacks and never overwrites one it has; a
 /// value that is no custom field's is refused with its column, and a bad key stops the file.
+/// The CSV export writes the fields back out under the same headers.
 #[test]
 fn columns_mapped_to_custom_fields_fill_what_a_contact_lacks() {
     let rapport = Rapport::new();
@@ -548,6 +544,17 @@ fn columns_mapped_to_custom_fields_fill_what_a_contact_lacks() {
 
     let again = import(&rapport, &args);
     assert_eq!(counts(&again), [5, 0, 0, 4, 4]);
+    // The CSV export has a `field:KEY` column per key, which an import reads back.
+    let exported = dir.path().join("book.csv");
+    let exported = exported.to_str().unwrap();
+    rapport.ok(&["export", "--format", "csv", "--output", exported]);
+    let elsewhere = Rapport::new();
+    import(&elsewhere, &[exported]);
+    assert_eq!(
+        elsewhere.show("grace@navy.example")["fields"],
+        json!({"industry": "Navy", "segment": "public"})
+    );
+    assert_eq!(elsewhere.show("dana@halcyon.example")["fields"], json!({}));
     rapport.fails(
         &["import", &file, "--map", "Segment=field:Bad Key"],
         &["--map 'field:Bad Key'", "a custom field key"],
