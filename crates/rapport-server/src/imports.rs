@@ -64,7 +64,7 @@ pub struct ImportQuery {
     pub filename: Option<String>,
     /// What columns hold that their header does not make clear: `COLUMN=FIELD` pairs
     /// separated by commas (fields: name, first_name, last_name, email, phone, organization,
-    /// title, notes, tags, tier, stage, cadence, source, note, ignore…)
+    /// title, notes, tags, tier, stage, cadence, source, note, ignore, `field:KEY` for a custom field…)
     pub map: Option<String>,
     /// Read and report, write nothing
     pub dry_run: Option<bool>,

@@ -387,7 +387,7 @@ pub struct ImportArgs {
     #[arg(long, default_value = "auto")]
     pub format: String,
     /// Say what a column holds: COLUMN=FIELD (name, first_name, last_name, email, phone,
-    /// organization, title, notes, tags, tier, stage, cadence, source, note, ignore…); repeatable
+    /// organization, title, notes, tags, tier, stage, cadence, source, note, ignore, field:KEY…); repeatable
     #[arg(long = "map", value_name = "COLUMN=FIELD")]
     pub maps: Vec<String>,
     /// Read everything and report, but write nothing
