@@ -649,7 +649,11 @@ fn read_ahead(
     std::thread::Builder::new()
         .name("import-reader".into())
         .spawn(move || {
-            let mut chunk = ReadChunk::default();
+            let fresh_chunk = || ReadChunk {
+                contacts: Vec::with_capacity(CHUNK),
+                ..ReadChunk::default()
+            };
+            let mut chunk = fresh_chunk();
             for row in rows {
                 chunk.rows += 1;
                 match row {
@@ -664,7 +668,7 @@ fn read_ahead(
                         chunk.contacts.push(*contact);
                         if chunk.contacts.len() == CHUNK
                             && sender
-                                .blocking_send(Ok(std::mem::take(&mut chunk)))
+                                .blocking_send(Ok(std::mem::replace(&mut chunk, fresh_chunk())))
                                 .is_err()
                         {
                             return;
@@ -842,7 +846,7 @@ impl Matching {
         let written = |key: &dyn Fn(&KeyOwners) -> Option<i64>| {
             key(found).or_else(|| key(&in_flight)).map(Match::Stored)
         };
-        let mut fresh: Vec<BulkContact> = Vec::new();
+        let mut fresh: Vec<BulkContact> = Vec::with_capacity(rows.len());
         let mut fresh_organizations: Vec<BulkOrganization> = Vec::new();
         // This chunk's new contacts by key, so a person twice in it is one contact.
         let mut new_emails: HashMap<String, usize> = HashMap::new();
