@@ -24,6 +24,7 @@ use rapport_core::fit::FieldKey;
 use rapport_core::{Cadence, EmailAddress, Horizon, ProspectKind, Role, Stage, Tier};
 
 pub use fields::Field;
+pub use vcard::CUSTOM_FIELD as VCARD_CUSTOM_FIELD;
 
 /// What kind of file this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

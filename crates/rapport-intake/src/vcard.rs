@@ -2,14 +2,19 @@
 //! or tab continues the one before), quoted-printable values with their soft line breaks and
 //! `CHARSET`, escaped text (`\n`, `\,`, `\;`), grouped properties (`item1.EMAIL`). Photos and
 //! logos are skipped with a notice; properties Rapport has no field for are kept as notes.
+//! Custom fields come from [`CUSTOM_FIELD`] properties, as Rapport's vCard export writes them.
 
 use std::io::BufRead;
 
 use rapport_core::EmailAddress;
+use rapport_core::fit::{FieldKey, FitError, field_value};
 
 use crate::table::split;
 use crate::text::{decode, decode_charset};
 use crate::{Incoming, IntakeError, Rejection, Row};
+
+/// The property holding one custom field: `X-RAPPORT-FIELD;KEY=segment:Enterprise`.
+pub const CUSTOM_FIELD: &str = "X-RAPPORT-FIELD";
 
 /// Properties that describe the card, not the person.
 const TECHNICAL: &[&str] = &[
@@ -319,6 +324,18 @@ fn contact(line: u64, properties: &[Property]) -> Result<Incoming, Rejection> {
                     }
                 }
             }
+            CUSTOM_FIELD => {
+                let key: FieldKey = property
+                    .param("KEY")
+                    .ok_or_else(|| reject("a custom field without its KEY parameter".into()))?
+                    .parse()
+                    .map_err(|e: FitError| reject(e.to_string()))?;
+                // The first value of a key, as a spreadsheet's first column for it.
+                if !contact.fields.iter().any(|(held, _)| *held == key) {
+                    let value = field_value(&text(value)).map_err(|e| reject(e.to_string()))?;
+                    contact.fields.push((key, value));
+                }
+            }
             "PHOTO" | "LOGO" => contact
                 .notices
                 .push(format!("{} skipped", property.name.to_lowercase())),
@@ -402,6 +419,48 @@ mod tests {
         let jorg = only(&rows[0]);
         assert_eq!(jorg.name, "Jörg Müller");
         assert_eq!(jorg.phones, ["0170 1234567"]);
+    }
+
+    #[test]
+    fn custom_fields_come_from_their_extended_property_and_a_bad_one_rejects_its_card() {
+        let file = "BEGIN:VCARD\r\nFN:Dana Whitfield\r\nX-RAPPORT-FIELD;KEY=Segment:Freight\\, EU\r\n\
+                    item2.x-rapport-field;key=région:Nord\r\nX-RAPPORT-FIELD;KEY=segment:Later\r\n\
+                    X-OTHER:kept\r\nEND:VCARD\r\n\
+                    BEGIN:VCARD\r\nFN:No Key\r\nX-RAPPORT-FIELD:orphan\r\nEND:VCARD\r\n\
+                    BEGIN:VCARD\r\nFN:Bad Key\r\nX-RAPPORT-FIELD;KEY=a b:x\r\nEND:VCARD\r\n\
+                    BEGIN:VCARD\r\nFN:Two Lines\r\nX-RAPPORT-FIELD;KEY=k:one\\ntwo\r\nEND:VCARD\r\n";
+        let rows = rows(file);
+        let dana = only(&rows[0]);
+        let fields: Vec<(&str, &str)> = dana
+            .fields
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .collect();
+        assert_eq!(fields, [("segment", "Freight, EU"), ("région", "Nord")]);
+        assert_eq!(dana.notes.as_deref(), Some("X-OTHER: kept"));
+        let reasons: Vec<(u64, String)> = rows[1..]
+            .iter()
+            .map(|row| match row {
+                Row::Rejected(r) => {
+                    assert_eq!(r.column.as_deref(), Some("X-RAPPORT-FIELD"));
+                    (r.line, r.reason.clone())
+                }
+                other => panic!("not rejected: {other:?}"),
+            })
+            .collect();
+        assert_eq!(reasons.len(), 3);
+        assert_eq!(
+            reasons[0],
+            (8, "a custom field without its KEY parameter".into())
+        );
+        assert_eq!(reasons[1].0, 12);
+        assert!(
+            reasons[1].1.contains("custom field key"),
+            "{}",
+            reasons[1].1
+        );
+        assert_eq!(reasons[2].0, 16);
+        assert!(reasons[2].1.contains("one line"), "{}", reasons[2].1);
     }
 
     #[test]

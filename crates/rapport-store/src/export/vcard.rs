@@ -1,5 +1,8 @@
-//! vCard 4.0 (RFC 6350), one card per contact: FN, N, ORG, TITLE, EMAIL, TEL, NOTE and
-//! CATEGORIES (the tags).
+//! vCard 4.0 (RFC 6350), one card per contact: FN, N, ORG, TITLE, EMAIL, TEL, NOTE,
+//! CATEGORIES (the tags) and each custom field as an extended property,
+//! `X-RAPPORT-FIELD;KEY=segment:Enterprise`, which other tools keep or ignore and Rapport's
+//! import reads back. A key is letters, digits, `-` and `_`: nothing a parameter value must
+//! quote.
 //!
 //! A small writer of our own: the maintained Rust crate (`vcard4`) writes property values
 //! without escaping them (a comma or newline in a note comes out as structure) and brings
@@ -12,6 +15,9 @@ use super::records::ContactRecord;
 
 /// Lines longer than this many octets (without the CRLF) are folded.
 const LINE_OCTETS: usize = 75;
+
+/// The property a custom field is written as; `rapport_intake` reads the same name.
+const CUSTOM_FIELD: &str = rapport_intake::VCARD_CUSTOM_FIELD;
 
 pub(super) fn write_card(out: &mut impl io::Write, contact: ContactRecord) -> io::Result<()> {
     let mut card = String::from("BEGIN:VCARD\r\nVERSION:4.0\r\n");
@@ -40,6 +46,13 @@ pub(super) fn write_card(out: &mut impl io::Write, contact: ContactRecord) -> io
     if !contact.tags.is_empty() {
         let tags: Vec<String> = contact.tags.iter().map(|t| escape(t)).collect();
         property(&mut card, "CATEGORIES", &tags.join(","));
+    }
+    for (key, value) in &contact.fields {
+        property(
+            &mut card,
+            &format!("{CUSTOM_FIELD};KEY={key}"),
+            &escape(value),
+        );
     }
     card.push_str("END:VCARD\r\n");
     out.write_all(card.as_bytes())
@@ -152,13 +165,17 @@ mod tests {
         dana.phones = vec!["+44 20 7946 0000".into()];
         dana.notes = Some("met at the summit\r\nneeds: a new dispatch\\routing system".into());
         dana.tags = vec!["logistics".into(), "uk,emea".into()];
+        dana.fields = [("segment", "Freight, EU"), ("région", "Nord")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
         assert_eq!(
             card(dana),
             "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Dana Whitfield\r\nN:Whitfield;Dana;;;\r\n\
              ORG:Halcyon Freight\\; Logistics\r\nTITLE:Head of Ops\\, EMEA\r\n\
              EMAIL:dana@halcyon.example\r\nEMAIL:d@home.example\r\nTEL:+44 20 7946 0000\r\n\
              NOTE:met at the summit\\nneeds: a new dispatch\\\\routing system\r\n\
-             CATEGORIES:logistics,uk\\,emea\r\nEND:VCARD\r\n"
+             CATEGORIES:logistics,uk\\,emea\r\nX-RAPPORT-FIELD;KEY=région:Nord\r\n\
+             X-RAPPORT-FIELD;KEY=segment:Freight\\, EU\r\nEND:VCARD\r\n"
         );
     }
 

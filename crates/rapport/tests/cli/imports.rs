@@ -555,6 +555,20 @@ fn columns_mapped_to_custom_fields_fill_what_a_contact_lacks() {
         json!({"industry": "Navy", "segment": "public"})
     );
     assert_eq!(elsewhere.show("dana@halcyon.example")["fields"], json!({}));
+    // So does the vCard export, with an X-RAPPORT-FIELD property per field.
+    let cards = dir.path().join("book.vcf");
+    let cards = cards.to_str().unwrap();
+    rapport.ok(&["export", "--format", "vcard", "--output", cards]);
+    let third = Rapport::new();
+    import(&third, &[cards]);
+    assert_eq!(
+        third.show("ada@engines.example")["fields"],
+        json!({"industry": "Engines", "segment": "Enterprise"})
+    );
+    assert_eq!(
+        third.show("grace@navy.example")["fields"],
+        json!({"industry": "Navy", "segment": "public"})
+    );
     rapport.fails(
         &["import", &file, "--map", "Segment=field:Bad Key"],
         &["--map 'field:Bad Key'", "a custom field key"],
