@@ -15,6 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection, Executor};
 
 use crate::error::{Result, StoreError};
+use crate::whole_file::WholeFile;
 use crate::{Backend, Store, known_schema_version};
 
 impl Store {
@@ -31,19 +32,24 @@ impl Store {
                 path: path.display().to_string(),
             });
         }
-        // VACUUM INTO wants a file that does not exist or is empty: a new temporary file
-        // beside the target, renamed over it when complete.
-        let partial = temp_file_beside(path)?;
+        let cannot = |action| {
+            move |source| StoreError::File {
+                path: path.display().to_string(),
+                action,
+                source,
+            }
+        };
+        // VACUUM INTO wants a file that does not exist or is empty: a new temporary one, put
+        // in place when complete.
+        let partial = WholeFile::create(path).map_err(cannot("cannot create the backup"))?;
         let mut conn = self.pool.acquire().await?;
         sqlx::query("VACUUM INTO $1")
             .bind(partial.path().to_string_lossy().into_owned())
             .execute(&mut *conn)
             .await?;
-        partial.persist(path).map_err(|e| StoreError::File {
-            path: path.display().to_string(),
-            action: "cannot write the backup",
-            source: e.error,
-        })?;
+        partial
+            .finish()
+            .map_err(cannot("cannot write the backup"))?;
         Ok(())
     }
 }

@@ -35,6 +35,7 @@ mod suggestions;
 mod touch_index;
 mod touches;
 mod users;
+mod whole_file;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -75,6 +76,7 @@ pub use sessions::{LoginFailures, NewSession, Session};
 pub use suggestions::{ContactSuggestions, OrganizationSuggestions};
 pub use touches::NewTouch;
 pub use users::{Account, ApiToken, Authenticated, NewUser};
+pub use whole_file::WholeFile;
 
 use rapport_core::model::{User, UserId};
 use rapport_core::{AuditAction, AuditEntity};

@@ -5,7 +5,7 @@ use std::io;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use rapport_store::{ExportFormat, ExportSummary};
+use rapport_store::{ExportFormat, ExportSummary, WholeFile};
 
 use crate::app::App;
 use crate::cli::ExportArgs;
@@ -35,28 +35,15 @@ pub async fn run(app: &App, args: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Writes into a new temporary file beside `path` and renames it over `path` when complete:
-/// a failed export leaves no file, or the previous one, never half a file.
+/// Writes the export whole or not at all ([`WholeFile`]): a failed export leaves no file, or
+/// the previous one, never half a file.
 async fn export_to_file(app: &App, format: ExportFormat, path: &Path) -> Result<ExportSummary> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let partial = tempfile::Builder::new()
-        .prefix(".rapport-export-")
-        .suffix(".partial")
-        .tempfile_in(folder)
-        .with_context(|| format!("--output: cannot create a file in {}", folder.display()))?;
+    let cannot = || format!("--output: cannot write {}", path.display());
+    let partial = WholeFile::create(path).with_context(cannot)?;
     let summary = app
         .store
-        .export(app.user.id, format, app.now, partial.as_file())
+        .export(app.user.id, format, app.now, partial.file())
         .await?;
-    partial
-        .as_file()
-        .sync_all()
-        .with_context(|| format!("--output: cannot write {}", path.display()))?;
-    partial
-        .persist(path)
-        .with_context(|| format!("--output: cannot write {}", path.display()))?;
+    partial.finish().with_context(cannot)?;
     Ok(summary)
 }

@@ -2,14 +2,14 @@
 //! JSON dump into a new database, whole or not at all.
 
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Read};
+use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rapport_server::views::ImportReportView;
-use rapport_store::ImportOptions;
 use rapport_store::rapport_intake::{self, Format, Options};
+use rapport_store::{ImportOptions, WholeFile};
 
 use crate::app::{App, print_json};
 use crate::cli::ImportArgs;
@@ -105,21 +105,15 @@ fn default_report(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Through a temporary file beside the target, renamed into place when complete.
+/// Whole or not at all ([`WholeFile`]).
 fn write_report(path: &Path, text: &str) -> Result<()> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let partial = tempfile::Builder::new()
-        .prefix(".rapport-report-")
-        .tempfile_in(folder)
-        .with_context(|| format!("--report: cannot create a file in {}", folder.display()))?;
-    std::fs::write(partial.path(), text)
-        .with_context(|| format!("--report: cannot write {}", path.display()))?;
+    let cannot = || format!("--report: cannot write {}", path.display());
+    let partial = WholeFile::create(path).with_context(cannot)?;
     partial
-        .persist(path)
-        .with_context(|| format!("--report: cannot write {}", path.display()))?;
+        .file()
+        .write_all(text.as_bytes())
+        .with_context(cannot)?;
+    partial.finish().with_context(cannot)?;
     Ok(())
 }
 

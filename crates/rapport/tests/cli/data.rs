@@ -1,6 +1,7 @@
 //! Getting data out and back: the JSON dump round trip, CSV and vCard, backup and restore.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -771,6 +772,36 @@ fn export_to_a_file_appears_whole_or_not_at_all() {
     assert!(
         text.starts_with("id,name,title,organization,emails,"),
         "{text}"
+    );
+
+    // A device or a named pipe is written into, never replaced by a file: renaming over
+    // it would, run as root, turn `--output /dev/null` into a plain file for the machine.
+    let pipes = TempDir::new();
+    let pipe = pipes.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+    };
+    r.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "--output",
+        pipe.to_str().unwrap(),
+    ]);
+    assert_eq!(reader.join().unwrap(), text);
+    assert!(std::fs::metadata(&pipe).unwrap().file_type().is_fifo());
+    assert_eq!(
+        pipes.entries(),
+        ["pipe"],
+        "no temporary file left beside it"
     );
 
     // A folder that does not exist: an error, and no file.
