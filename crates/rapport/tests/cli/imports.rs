@@ -546,7 +546,6 @@ fn columns_mapped_to_custom_fields_fill_what_a_contact_lacks() {
     assert_eq!(counts(&again), [5, 0, 0, 4, 4]);
     // The CSV export has a `field:KEY` column per key and the vCard export an X-RAPPORT-FIELD
     // property per field; an import elsewhere reads either back.
-    let held = fields;
     for (format, name) in [("csv", "book.csv"), ("vcard", "book.vcf")] {
         let exported = dir.path().join(name);
         let exported = exported.to_str().unwrap();
@@ -558,7 +557,11 @@ fn columns_mapped_to_custom_fields_fill_what_a_contact_lacks() {
             "grace@navy.example",
             "dana@halcyon.example",
         ] {
-            assert_eq!(elsewhere.show(who)["fields"], held(who), "{format}: {who}");
+            assert_eq!(
+                elsewhere.show(who)["fields"],
+                fields(who),
+                "{format}: {who}"
+            );
         }
     }
     rapport.fails(
