@@ -5,7 +5,7 @@
     benches/import/sqlite-floor.py BOOK.db EMPTY.db
 
 BOOK.db is a book the import filled (the 1M-row benchmark file); EMPTY.db a book with the
-schema and nothing in it (`rapport --db EMPTY.db export --format csv --output /dev/null`).
+schema and nothing in it (`rapport --db EMPTY.db export --format csv > /dev/null`).
 A copy of EMPTY.db receives BOOK.db's organizations, contacts, emails, phones and tags with
 `INSERT ... SELECT`, in one transaction, as the import does: its row-by-row indexing triggers
 dropped, its page cache, then the search rows written in one pass with its FTS5 settings. No
