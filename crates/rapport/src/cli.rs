@@ -399,7 +399,8 @@ pub struct ImportArgs {
     /// The worksheet of an .xlsx or .ods workbook [default: the first]
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
-    /// Where to write the report [default: FILE.import-report.txt beside FILE]
+    /// Where to write the report [default: FILE.import-report.txt beside FILE, if FILE is a
+    /// regular file]
     #[arg(long, value_name = "REPORT")]
     pub report: Option<std::path::PathBuf>,
 }

@@ -87,22 +87,34 @@ pub async fn run(app: &App, args: &ImportArgs) -> Result<()> {
         .with_context(|| shown.clone())?;
     bar.finish_and_clear();
     let view = ImportReportView::from(&report);
-    let report_path = args.report.clone().unwrap_or_else(|| default_report(path));
-    write_report(&report_path, &view.text())?;
+    let report_path = args.report.clone().or_else(|| default_report(path));
+    if let Some(report_path) = &report_path {
+        write_report(report_path, &view.text())?;
+    }
     if app.json {
         print_json(&view)?;
     } else {
         print!("{}", view.text());
-        println!("report written to {}", report_path.display());
+        match report_path {
+            Some(report_path) => println!("report written to {}", report_path.display()),
+            None => println!(
+                "no report file: {} is not a regular file (--report FILE writes one)",
+                path.display()
+            ),
+        }
     }
     Ok(())
 }
 
-/// `FILE.import-report.txt`, beside FILE.
-fn default_report(path: &Path) -> PathBuf {
+/// `FILE.import-report.txt`, beside FILE — when FILE is a regular file: beside a pipe or a
+/// device (`/dev/stdin`) it would land in `/dev` or wherever the pipe lives.
+fn default_report(path: &Path) -> Option<PathBuf> {
+    if !std::fs::metadata(path).is_ok_and(|found| found.is_file()) {
+        return None;
+    }
     let mut name = path.file_name().unwrap_or_default().to_owned();
     name.push(".import-report.txt");
-    path.with_file_name(name)
+    Some(path.with_file_name(name))
 }
 
 /// Whole or not at all ([`WholeFile`]).

@@ -636,3 +636,27 @@ Ada Lovelace,ada@engines.example,board,,,,CTO\n",
     let again = import(&rapport, &[&file]);
     assert_eq!(counts(&again), [5, 0, 0, 5, 5]);
 }
+
+#[test]
+fn a_file_from_a_pipe_is_imported_and_no_report_is_written_beside_the_pipe() {
+    let rapport = Rapport::new();
+    let dir = TempDir::new();
+    let pipe = dir.path().join("contacts");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    assert!(made.unwrap().success());
+    let writer = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || {
+            std::fs::write(pipe, "name,email\nAda Lovelace,ada@engines.example\n").unwrap()
+        })
+    };
+    let said = rapport.ok(&["import", pipe.to_str().unwrap(), "--format", "csv"]);
+    writer.join().unwrap();
+    assert!(said.contains("no report file"), "{said}");
+    assert_eq!(
+        dir.entries(),
+        ["contacts"],
+        "nothing written beside the pipe"
+    );
+    assert_eq!(rapport.show("ada@engines.example")["name"], "Ada Lovelace");
+}
