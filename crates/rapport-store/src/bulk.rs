@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use rapport_core::duplicates::phone_key;
 use rapport_core::fit::FieldKey;
 use rapport_core::model::{ContactId, Hold, OrganizationId, TouchId, UserId};
 use rapport_core::{
@@ -192,7 +193,7 @@ impl Table {
                 "source",
             ],
             Table::ContactEmails => &["contact_id", "email", "position"],
-            Table::ContactPhones => &["contact_id", "phone", "position"],
+            Table::ContactPhones => &["contact_id", "phone", "position", "phone_key"],
             Table::ContactTags => &["contact_id", "tag"],
             Table::ContactRoles => &["contact_id", "role", "since"],
             Table::ContactFields => &["contact_id", "field_key", "value"],
@@ -350,10 +351,12 @@ impl BulkRows {
                 ]);
             }
             for (position, phone) in (0..).zip(&c.phones) {
+                let phone = phone.trim();
                 phones.values.extend([
                     Value::Int(c.id.0),
-                    text(phone.trim()),
+                    text(phone),
                     Value::Int(position),
+                    opt_text(phone_key(phone)),
                 ]);
             }
             for tag in &c.tags {

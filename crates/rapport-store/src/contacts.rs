@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use rapport_core::duplicates::phone_key;
 use rapport_core::fit::FieldKey;
 use rapport_core::model::{
     Contact, ContactId, ContactSummary, Hold, OrganizationId, OrganizationRef, RoleSpan,
@@ -905,12 +906,16 @@ async fn insert_phones(
 ) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
     for (position, phone) in (first_position..).zip(phones.iter().filter(|p| seen.insert(*p))) {
-        sqlx::query("INSERT INTO contact_phones (contact_id, phone, position) VALUES ($1, $2, $3)")
-            .bind(contact.0)
-            .bind(phone)
-            .bind(position)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO contact_phones (contact_id, phone, position, phone_key) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(contact.0)
+        .bind(phone)
+        .bind(position)
+        .bind(phone_key(phone))
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

@@ -37,6 +37,7 @@ use crate::profile::{self, FieldsOf};
 use crate::relationships::{canonical_setting, one_line};
 use crate::schedule::reschedule_everyone;
 use crate::{Store, instant_text, known_schema_version, move_sequences_past_ids};
+use rapport_core::duplicates::phone_key;
 use rapport_core::fit::{Criterion, FieldKey, Test, Weight, field_value};
 use rapport_core::model::{ContactId, OrganizationId, non_blank};
 use rapport_core::nurture::Term;
@@ -388,12 +389,16 @@ impl Importer {
             .await?;
         }
         for (position, phone) in contact.phones.iter().enumerate() {
+            let phone = required("phones", phone)?;
+            let key = phone_key(&phone);
             sqlx::query(
-                "INSERT INTO contact_phones (contact_id, phone, position) VALUES ($1, $2, $3)",
+                "INSERT INTO contact_phones (contact_id, phone, position, phone_key) \
+                 VALUES ($1, $2, $3, $4)",
             )
             .bind(contact.id)
-            .bind(required("phones", phone)?)
+            .bind(phone)
             .bind(position as i64)
+            .bind(key)
             .execute(&mut *conn)
             .await?;
         }

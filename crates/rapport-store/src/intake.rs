@@ -7,9 +7,11 @@
 //! reason; every other row lands. A dry run does all of it, reports, and rolls back.
 //!
 //! **No duplicates.** A row is the contact already in the book (or earlier in the file) that
-//! has one of its emails; failing that, one of its phones (as written); failing that, the same
-//! name at the same organization. A match is updated only where the file adds something:
-//! emails, phones, tags and roles it lacks, fields it has empty, notes it does not hold yet.
+//! has one of its emails; failing that, one of its phone numbers (by the digits that identify
+//! it, `phone_key`, stored beside each phone: "+1 555 010 0000" is "(555) 010-0000");
+//! failing that, the same name at the same organization. A match is updated only where the
+//! file adds something: emails, phone numbers, tags and roles it lacks, fields it has empty,
+//! notes it does not hold yet.
 //! Nothing the book holds is overwritten, so importing a file twice changes nothing the
 //! second time.
 //!
@@ -54,6 +56,7 @@ use fastbloom::BloomFilter;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rapport_core::access::Acting;
+use rapport_core::duplicates::phone_key;
 use rapport_core::model::{ContactId, OrganizationId, UserId};
 use rapport_core::{AuditAction, AuditEntity, CadenceDefaults, EmailAddress};
 use rapport_intake::{Incoming, Intake, IntakeError, IntakeRows, Rejection, Row};
@@ -206,6 +209,7 @@ struct Planned {
 #[derive(Debug, Default)]
 struct KeyOwners {
     emails: HashMap<String, i64>,
+    /// By [`phone_key`].
     phones: HashMap<String, i64>,
     /// By name key and organization id.
     names: HashMap<(String, i64), i64>,
@@ -541,7 +545,10 @@ impl Held {
         !fills
             && !notes
             && holds_each(&self.emails, row.emails.iter().map(EmailAddress::as_str))
-            && holds_each(&self.phones, row.phones.iter().map(String::as_str))
+            && row
+                .phones
+                .iter()
+                .all(|phone| self.phones.iter().any(|held| same_phone(held, phone)))
             && holds_each(&self.tags, row.tags.iter().map(String::as_str))
             && holds_each(&self.roles, row.roles.iter().map(|r| r.as_str()))
             && holds_each(
@@ -558,8 +565,8 @@ fn holds_each<'a>(held: &[String], mut offered: impl Iterator<Item = &'a str>) -
     offered.all(|value| held.iter().any(|h| h == value))
 }
 
-/// A key a row is matched by: an email, a phone, or a name (key) at an organization (its
-/// name's key).
+/// A key a row is matched by: an email, a phone's [`phone_key`], or a name (key) at an
+/// organization (its name's key).
 #[derive(Debug, Clone, Copy, Hash)]
 enum Key<'a> {
     Email(&'a str),
@@ -602,9 +609,11 @@ impl KnownKeys {
         {
             known.note(Key::Email(&email));
         }
-        for phone in sqlx::query_scalar::<_, String>("SELECT phone FROM contact_phones")
-            .fetch_all(&mut *conn)
-            .await?
+        for phone in sqlx::query_scalar::<_, String>(
+            "SELECT phone_key FROM contact_phones WHERE phone_key IS NOT NULL",
+        )
+        .fetch_all(&mut *conn)
+        .await?
         {
             known.note(Key::Phone(&phone));
         }
@@ -786,16 +795,20 @@ fn may_change_matches(updates: &[(i64, Incoming)], rows: &[Incoming]) -> bool {
         return false;
     }
     let mut emails: HashSet<&str> = HashSet::new();
-    let mut phones: HashSet<&str> = HashSet::new();
+    let mut phones: HashSet<String> = HashSet::new();
     let mut organizations: HashSet<String> = HashSet::new();
     for (_, row) in updates {
         emails.extend(row.emails.iter().map(EmailAddress::as_str));
-        phones.extend(row.phones.iter().map(String::as_str));
+        phones.extend(row.phones.iter().filter_map(|p| phone_key(p)));
         organizations.extend(row.organization.as_deref().map(name_key));
     }
     rows.iter().any(|row| {
         row.emails.iter().any(|e| emails.contains(e.as_str()))
-            || row.phones.iter().any(|p| phones.contains(p.as_str()))
+            || row
+                .phones
+                .iter()
+                .filter_map(|p| phone_key(p))
+                .any(|key| phones.contains(&key))
             || row
                 .organization
                 .as_deref()
@@ -812,7 +825,7 @@ impl Matching {
         }
         self.read_organizations(conn, rows).await?;
         let mut emails: Vec<&str> = Vec::new();
-        let mut phones: Vec<&str> = Vec::new();
+        let mut phones: Vec<String> = Vec::new();
         let mut names: Vec<String> = Vec::new();
         for row in rows {
             for email in &row.emails {
@@ -820,9 +833,9 @@ impl Matching {
                     emails.push(email.as_str());
                 }
             }
-            for phone in &row.phones {
-                if self.worth_looking_up(Key::Phone(phone)) {
-                    phones.push(phone);
+            for key in row.phones.iter().filter_map(|p| phone_key(p)) {
+                if self.worth_looking_up(Key::Phone(&key)) {
+                    phones.push(key);
                 }
             }
             if let Some(organization) = &row.organization {
@@ -834,7 +847,10 @@ impl Matching {
         }
         Ok(KeyOwners {
             emails: owners_of(conn, self.backend, "contact_emails", "email", &emails).await?,
-            phones: owners_of(conn, self.backend, "contact_phones", "phone", &phones).await?,
+            phones: {
+                let keys: Vec<&str> = phones.iter().map(String::as_str).collect();
+                owners_of(conn, self.backend, "contact_phones", "phone_key", &keys).await?
+            },
             names: self.names_at_organizations(conn, names).await?,
         })
     }
@@ -884,10 +900,13 @@ impl Matching {
                 continue;
             }
             let matched = email_matches.first().copied().or_else(|| {
-                row.phones.iter().find_map(|phone| {
-                    written(&|owners| owners.phones.get(phone.as_str()).copied())
-                        .or_else(|| new_phones.get(phone.as_str()).map(|i| Match::New(*i)))
-                })
+                row.phones
+                    .iter()
+                    .filter_map(|phone| phone_key(phone))
+                    .find_map(|key| {
+                        written(&|owners| owners.phones.get(&key).copied())
+                            .or_else(|| new_phones.get(&key).map(|i| Match::New(*i)))
+                    })
             });
             let matched = matched.or_else(|| {
                 organization.and_then(|_| {
@@ -1203,7 +1222,7 @@ impl Writing {
             });
             return Ok(());
         }
-        patch.add_phones = missing(&current.phones, row.phones);
+        patch.add_phones = missing_phones(&current.phones, row.phones);
         patch.add_tags = missing(&current.tags, row.tags);
         patch.add_roles = missing(&active, row.roles);
         // A field the contact has keeps its value: the file only fills what is empty.
@@ -1418,6 +1437,27 @@ fn missing<T: PartialEq>(held: &[T], offered: Vec<T>) -> Vec<T> {
     offered.into_iter().filter(|v| !held.contains(v)).collect()
 }
 
+/// The numbers of `offered` that neither `held` nor an earlier one of `offered` is, each as
+/// the file writes it.
+fn missing_phones(held: &[String], offered: Vec<String>) -> Vec<String> {
+    let mut added: Vec<String> = Vec::new();
+    for phone in offered {
+        if !held.iter().chain(&added).any(|h| same_phone(h, &phone)) {
+            added.push(phone);
+        }
+    }
+    added
+}
+
+/// Whether two phones are one number: the same [`phone_key`], or, for a phone too short to
+/// have one, the same as written.
+fn same_phone(a: &str, b: &str) -> bool {
+    match (phone_key(a), phone_key(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 /// Adds a row to a contact new in this chunk, at `organization` (the row's); whether it added
 /// anything. Like [`Import::update`] for a stored contact: what the contact lacks, nothing it
 /// holds.
@@ -1433,7 +1473,7 @@ fn merge_into_new(contact: &mut BulkContact, row: Incoming, organization: Option
     );
     let mut emails = missing(&contact.emails, row.emails);
     contact.emails.append(&mut emails);
-    let mut phones = missing(&contact.phones, row.phones);
+    let mut phones = missing_phones(&contact.phones, row.phones);
     contact.phones.append(&mut phones);
     let mut tags = missing(&contact.tags, row.tags);
     contact.tags.append(&mut tags);
@@ -1493,7 +1533,7 @@ fn register(
     for email in &contact.emails {
         emails.insert(email.as_str().to_owned(), index);
     }
-    for phone in &contact.phones {
-        phones.insert(phone.clone(), index);
+    for key in contact.phones.iter().filter_map(|p| phone_key(p)) {
+        phones.insert(key, index);
     }
 }

@@ -1,7 +1,8 @@
 //! Duplicates and merging them.
 //!
 //! [`Store::duplicates`] reads the active contacts' phones and names and applies the core's
-//! rules (`rapport_core::duplicates`): the same phone number anywhere, alike names at the same
+//! rules (`rapport_core::duplicates`): the same phone number anywhere (by the `phone_key`
+//! stored beside each phone), alike names at the same
 //! organization, the same name between two contacts without one.
 //!
 //! [`Store::merge_contacts`] folds one contact into another in one transaction: every row
@@ -15,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
-use rapport_core::duplicates::{NameLikeness, name_likeness, phone_key};
+use rapport_core::duplicates::{NameLikeness, name_likeness};
 use rapport_core::model::{ContactId, ContactSummary, UserId};
 use rapport_core::{AuditAction, AuditEntity, NextTouch};
 use serde_json::json;
@@ -86,21 +87,19 @@ impl Store {
         };
 
         let phones = sqlx::query(
-            "SELECT p.contact_id, p.phone FROM contact_phones p \
-             JOIN contacts c ON c.id = p.contact_id WHERE c.archived_at IS NULL \
+            "SELECT p.contact_id, p.phone, p.phone_key FROM contact_phones p \
+             JOIN contacts c ON c.id = p.contact_id \
+             WHERE c.archived_at IS NULL AND p.phone_key IS NOT NULL \
              ORDER BY p.contact_id, p.position",
         )
         .fetch_all(&self.pool)
         .await?;
         let mut by_phone: HashMap<String, Vec<(i64, String)>> = HashMap::new();
         for row in &phones {
-            let phone = rows::text(row, "phone")?;
-            if let Some(key) = phone_key(&phone) {
-                let holders = by_phone.entry(key).or_default();
-                let contact = rows::int(row, "contact_id")?;
-                if !holders.iter().any(|(c, _)| *c == contact) {
-                    holders.push((contact, phone));
-                }
+            let holders = by_phone.entry(rows::text(row, "phone_key")?).or_default();
+            let contact = rows::int(row, "contact_id")?;
+            if !holders.iter().any(|(c, _)| *c == contact) {
+                holders.push((contact, rows::text(row, "phone")?));
             }
         }
         for holders in by_phone.values() {
@@ -358,8 +357,9 @@ async fn move_records(
     .rows_affected();
     let after = next_position(conn, "contact_phones", survivor).await?;
     moved.phones = sqlx::query(
-        "INSERT INTO contact_phones (contact_id, phone, position) \
-         SELECT $1, b.phone, b.position + $3 FROM contact_phones b WHERE b.contact_id = $2 \
+        "INSERT INTO contact_phones (contact_id, phone, position, phone_key) \
+         SELECT $1, b.phone, b.position + $3, b.phone_key FROM contact_phones b \
+         WHERE b.contact_id = $2 \
          AND NOT EXISTS (SELECT 1 FROM contact_phones a \
              WHERE a.contact_id = $1 AND a.phone = b.phone)",
     )

@@ -14,6 +14,7 @@ mod accounts;
 mod concurrency;
 mod export;
 mod merge;
+mod migrations;
 mod profile;
 mod search;
 mod sessions;

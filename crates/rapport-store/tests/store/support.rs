@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rapport_store::{OpenOptions, Store};
-use sqlx::{Connection, PgConnection};
+use sqlx::any::install_default_drivers;
+use sqlx::{AnyConnection, Connection, PgConnection};
 
 pub const DATABASE_URL_VAR: &str = "RAPPORT_TEST_DATABASE_URL";
 
@@ -32,10 +33,30 @@ fn unique_name(prefix: &str) -> String {
 #[derive(Debug)]
 pub struct Opened {
     pub store: Store,
+    /// The SQLite file or the PostgreSQL URL.
+    location: String,
     folder: Option<PathBuf>,
 }
 
 impl Opened {
+    pub fn is_postgres(&self) -> bool {
+        self.location.starts_with("postgres")
+    }
+
+    /// A connection of the test's own to the store's database, beside the store's pools: to
+    /// put the database in a state the store's API cannot make (one an older version left).
+    pub async fn connect(&self) -> AnyConnection {
+        install_default_drivers();
+        let url = if self.is_postgres() {
+            self.location.clone()
+        } else {
+            format!("sqlite://{}", self.location)
+        };
+        AnyConnection::connect(&url)
+            .await
+            .unwrap_or_else(|err| panic!("cannot connect to {url}: {err}"))
+    }
+
     pub async fn close(self) {
         self.store.close().await;
         if let Some(folder) = &self.folder {
@@ -127,6 +148,7 @@ impl Harness {
                     .unwrap_or_else(|err| panic!("cannot open {}: {err}", file.display()));
                 Opened {
                     store,
+                    location: file.to_str().unwrap().to_owned(),
                     folder: Some(folder),
                 }
             }
@@ -160,6 +182,7 @@ impl Harness {
                     .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
                 Opened {
                     store,
+                    location: url.clone(),
                     folder: None,
                 }
             }

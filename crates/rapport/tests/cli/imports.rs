@@ -168,6 +168,47 @@ Lee Twice,LEE@acme.example,+1 555 0142,,\n",
     assert_eq!(rapport.all_contacts().as_array().unwrap().len(), 4);
 }
 
+/// One number written two ways — a Google export's "+1 555 010 0199", an Outlook export's
+/// "(555) 010-0199" — is one person: matched by the digits that identify it, in the book and
+/// within the file, and not added to them a second time.
+#[test]
+fn a_phone_number_written_another_way_matches_the_same_person() {
+    let rapport = Rapport::new();
+    let sam = rapport.add("Sam Phone", &["--phone", "+1 (555) 010-0199"]);
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "people.csv",
+        b"name,phone,tags\n\
+Samuel Phone,+1 555 010 0199,vip\n\
+Sam Phone,1-555-010-0199,\n\
+Mo Twice,020 7946 0958,\n\
+Mo Twice,+44 20 7946 0958,london\n\
+Short Number,0142,\n\
+Short Number,142,\n",
+    );
+    let report = import(&rapport, &[&file]);
+    // Sam's first row adds a tag, his second nothing; Mo's second row adds a tag to the Mo of
+    // the first; numbers under seven digits identify no one, so the last two are two people.
+    assert_eq!(counts(&report), [6, 3, 2, 1, 1]);
+    let sam = rapport.show(&sam.to_string());
+    assert_eq!(sam["phones"], serde_json::json!(["+1 (555) 010-0199"]));
+    assert_eq!(sam["tags"], serde_json::json!(["vip"]));
+    let list = rapport.json(&["contact", "list", "--tag", "london"]);
+    let mo = rapport.show(&list[0]["id"].to_string());
+    assert_eq!(mo["phones"], serde_json::json!(["020 7946 0958"]));
+    assert_eq!(rapport.all_contacts().as_array().unwrap().len(), 4);
+
+    // Imported again, written as the book has them: nothing changes.
+    let again = write(
+        &dir,
+        "again.csv",
+        b"name,phone\nSam Phone,+1 (555) 010-0199\nMo Twice,020 7946 0958\n",
+    );
+    assert_eq!(counts(&import(&rapport, &[&again])), [2, 0, 0, 2, 2]);
+    assert_eq!(rapport.all_contacts().as_array().unwrap().len(), 4);
+}
+
 #[test]
 fn google_outlook_and_linkedin_exports_are_told_by_their_headers() {
     let rapport = Rapport::new();

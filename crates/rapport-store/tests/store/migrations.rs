@@ -1,0 +1,93 @@
+//! Migrations that fill a new column from the rows already stored: a database written by an
+//! older version opens in this one with the column as this version would have written it.
+
+use rapport_core::duplicates::phone_key;
+use rapport_store::NewContact;
+use sqlx::{Connection, Executor};
+
+use crate::runtime;
+use crate::support::Harness;
+
+/// Migration 0019 keys the phones stored before it (SQLite's SQL has no regular expressions
+/// and walks each phone's characters) exactly as `phone_key` keys a phone written after it.
+#[test]
+fn migration_0019_keys_the_phones_stored_before_it_as_new_phones_are_keyed() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let me = store.local_user().await.unwrap().id;
+        let now = "2026-11-25T12:00:00Z".parse().unwrap();
+        let today = jiff::civil::date(2026, 11, 25);
+        let phones = [
+            "+1 (555) 010-0199",
+            "+44 20 7946 0958",
+            "555.010.0199",
+            "020 7946 0958",
+            "0142",
+            "ext. 123456",
+            "+33 1 23 45 67 89 poste 12",
+            "٣٣٣ 1234567",
+            "12345678901234567890",
+        ];
+        for (n, pair) in phones.chunks(2).enumerate() {
+            let contact = NewContact {
+                name: format!("Person {n}"),
+                phones: pair.iter().map(|p| p.to_string()).collect(),
+                ..NewContact::default()
+            };
+            store.add_contact(me, contact, now, today).await.unwrap();
+        }
+
+        let mut conn = opened.connect().await;
+        let written_by_this_version: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT phone, phone_key FROM contact_phones ORDER BY phone")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(written_by_this_version.len(), phones.len());
+        for (phone, key) in &written_by_this_version {
+            assert_eq!(key, &phone_key(phone), "{phone} as the store writes it");
+        }
+
+        // The table as version 18 left it, then version 19's migration as it stands.
+        conn.execute(
+            "DROP INDEX contact_phones_key; \
+             ALTER TABLE contact_phones DROP COLUMN phone_key; \
+             CREATE INDEX contact_phones_phone ON contact_phones (phone)",
+        )
+        .await
+        .unwrap();
+        let migration = if opened.is_postgres() {
+            include_str!("../../migrations/postgres/0019_phone_keys.sql")
+        } else {
+            include_str!("../../migrations/sqlite/0019_phone_keys.sql")
+        };
+        conn.execute(migration).await.unwrap();
+        let migrated: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT phone, phone_key FROM contact_phones ORDER BY phone")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(migrated, written_by_this_version);
+        assert!(
+            migrated.iter().filter(|(_, key)| key.is_some()).count() >= 6,
+            "{migrated:?}"
+        );
+        conn.close().await.unwrap();
+
+        // Persons 0 and 1 hold the same two numbers, written other ways: `duplicates` reads
+        // the keys.
+        let pairs = store.duplicates(10).await.unwrap();
+        assert!(
+            pairs.iter().any(|pair| {
+                let mut names = [pair.first.name.as_str(), pair.second.name.as_str()];
+                names.sort();
+                names == ["Person 0", "Person 1"]
+            }),
+            "{pairs:?}"
+        );
+        opened.close().await;
+    });
+}
