@@ -62,17 +62,18 @@ impl Store {
 /// check, in the instant before the swap, is not).
 pub async fn restore_sqlite(backup: &Path, target: &Path) -> Result<i64> {
     let version = check_backup(backup).await?;
-    let partial = temp_file_beside(target)?;
-    fs::copy(backup, partial.path()).map_err(|e| StoreError::File {
-        path: backup.display().to_string(),
-        action: "cannot copy the backup",
-        source: e,
-    })?;
-    partial.as_file().sync_all().map_err(|e| StoreError::File {
-        path: partial.path().display().to_string(),
-        action: "cannot write the copy",
-        source: e,
-    })?;
+    let cannot = |path: &Path, action| {
+        let path = path.display().to_string();
+        move |source| StoreError::File {
+            path,
+            action,
+            source,
+        }
+    };
+    // Beside the file a symbolic link names: the link stays, pointing at the restored file.
+    let partial =
+        WholeFile::create(target).map_err(cannot(target, "cannot create a temporary file"))?;
+    fs::copy(backup, partial.path()).map_err(cannot(backup, "cannot copy the backup"))?;
     // Holds the live database exclusively, out of WAL mode (so no write-ahead log of the old
     // database is left to be replayed into the new one), until the new file is in place.
     let mut live = if target.exists() {
@@ -80,11 +81,9 @@ pub async fn restore_sqlite(backup: &Path, target: &Path) -> Result<i64> {
     } else {
         None
     };
-    partial.persist(target).map_err(|e| StoreError::File {
-        path: target.display().to_string(),
-        action: "cannot replace the database",
-        source: e.error,
-    })?;
+    partial
+        .finish()
+        .map_err(cannot(target, "cannot replace the database"))?;
     if let Some(conn) = live.take() {
         conn.close().await?;
     }
@@ -161,20 +160,4 @@ fn is_busy(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .and_then(|e| e.code())
         .is_some_and(|code| code == "5" || code == "6")
-}
-
-fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    tempfile::Builder::new()
-        .prefix(".rapport-")
-        .suffix(".partial")
-        .tempfile_in(folder)
-        .map_err(|e| StoreError::File {
-            path: folder.display().to_string(),
-            action: "cannot create a temporary file",
-            source: e,
-        })
 }

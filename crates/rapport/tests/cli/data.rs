@@ -1009,6 +1009,43 @@ fn backup_of_a_live_database_is_consistent_and_restore_brings_it_back() {
     );
 }
 
+/// A database reached through a symbolic link (a data folder kept elsewhere) is restored into
+/// the file the link names: the link stays a link. A restore is of a SQLite file, whichever
+/// backend the suite runs on.
+#[test]
+fn restore_through_a_symbolic_link_replaces_its_file_and_keeps_the_link() {
+    let dir = TempDir::new();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (real, link, backup) = (path("real.db"), path("link.db"), path("backup.db"));
+    let on = |db: &str, args: &[&str]| {
+        let run = rapport_raw(&["--db", db], args, None);
+        assert!(run.success, "{args:?}: {}", run.stderr);
+        run.stdout
+    };
+    on(&real, &["contact", "add", "Before The Backup"]);
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    on(&link, &["backup", &backup]);
+    on(&link, &["contact", "add", "After The Backup"]);
+
+    on(&link, &["restore", &backup]);
+    assert!(
+        std::fs::symlink_metadata(&link).unwrap().is_symlink(),
+        "the link is still a link"
+    );
+    let listed: Value = serde_json::from_str(&on(&real, &["--json", "contact", "list"])).unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Before The Backup"],
+        "the file it names is restored"
+    );
+}
+
 #[test]
 fn restore_refuses_what_is_not_a_rapport_database_and_a_database_in_use() {
     let r = Rapport::new();
