@@ -71,8 +71,8 @@ pub async fn restore_sqlite(backup: &Path, target: &Path) -> Result<i64> {
         }
     };
     // Beside the file a symbolic link names: the link stays, pointing at the restored file.
-    let partial =
-        WholeFile::create(target).map_err(cannot(target, "cannot create a temporary file"))?;
+    let partial = WholeFile::create(target)
+        .map_err(cannot(target, "cannot create a temporary file beside it"))?;
     fs::copy(backup, partial.path()).map_err(cannot(backup, "cannot copy the backup"))?;
     // Holds the live database exclusively, out of WAL mode (so no write-ahead log of the old
     // database is left to be replayed into the new one), until the new file is in place.

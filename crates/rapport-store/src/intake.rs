@@ -8,8 +8,8 @@
 //!
 //! **No duplicates.** A row is the contact already in the book (or earlier in the file) that
 //! has one of its emails; failing that, one of its phone numbers (by the digits that identify
-//! it, `phone_key`, stored beside each phone: "+1 555 010 0000" is "(555) 010-0000");
-//! failing that, the same name at the same organization. A match is updated only where the
+//! it, `phone_key`, stored beside each phone: "+1 555 010 0000" is "(555) 010-0000"; a
+//! number too short to have a key, as written); failing that, the same name at the same organization. A match is updated only where the
 //! file adds something: emails, phone numbers, tags and roles it lacks, fields it has empty,
 //! notes it does not hold yet.
 //! Nothing the book holds is overwritten, so importing a file twice changes nothing the
@@ -209,7 +209,7 @@ struct Planned {
 #[derive(Debug, Default)]
 struct KeyOwners {
     emails: HashMap<String, i64>,
-    /// By [`phone_key`].
+    /// By [`phone_match`].
     phones: HashMap<String, i64>,
     /// By name key and organization id.
     names: HashMap<(String, i64), i64>,
@@ -565,7 +565,7 @@ fn holds_each<'a>(held: &[String], mut offered: impl Iterator<Item = &'a str>) -
     offered.all(|value| held.iter().any(|h| h == value))
 }
 
-/// A key a row is matched by: an email, a phone's [`phone_key`], or a name (key) at an
+/// A key a row is matched by: an email, a phone's [`phone_match`], or a name (key) at an
 /// organization (its name's key).
 #[derive(Debug, Clone, Copy, Hash)]
 enum Key<'a> {
@@ -609,11 +609,10 @@ impl KnownKeys {
         {
             known.note(Key::Email(&email));
         }
-        for phone in sqlx::query_scalar::<_, String>(
-            "SELECT phone_key FROM contact_phones WHERE phone_key IS NOT NULL",
-        )
-        .fetch_all(&mut *conn)
-        .await?
+        for phone in
+            sqlx::query_scalar::<_, String>("SELECT COALESCE(phone_key, phone) FROM contact_phones")
+                .fetch_all(&mut *conn)
+                .await?
         {
             known.note(Key::Phone(&phone));
         }
@@ -691,22 +690,42 @@ fn read_ahead(
     Ok(receiver)
 }
 
-/// The ids the book gives `keys` (emails or phones): key → contact, the lowest id if shared.
+/// What [`owners_of`] looks keys up by.
+#[derive(Debug, Clone, Copy)]
+enum KeyColumn {
+    Email,
+    PhoneKey,
+    /// A number too short to have a key, as written.
+    ShortPhone,
+}
+
+impl KeyColumn {
+    /// The table, the column, and what narrows the rows to those the column's index holds.
+    fn sql(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            KeyColumn::Email => ("contact_emails", "email", ""),
+            KeyColumn::PhoneKey => ("contact_phones", "phone_key", ""),
+            // Migration 0019's partial index.
+            KeyColumn::ShortPhone => ("contact_phones", "phone", " AND phone_key IS NULL"),
+        }
+    }
+}
+
+/// The ids the book gives `keys`: key → contact, the lowest id if shared.
 async fn owners_of(
     conn: &mut AnyConnection,
     backend: Backend,
-    table: &str,
-    column: &str,
+    by: KeyColumn,
     keys: &[&str],
 ) -> Result<HashMap<String, i64>> {
     let mut owners = HashMap::new();
     if keys.is_empty() {
         return Ok(owners);
     }
-    // The table and column are this module's constants, never input.
+    let (table, column, narrowed) = by.sql();
     let sql = format!(
-        "SELECT {column} AS k, MIN(contact_id) AS id FROM {table} WHERE {column} IN ({}) \
-         GROUP BY {column}",
+        "SELECT {column} AS k, MIN(contact_id) AS id FROM {table} \
+         WHERE {column} IN ({}){narrowed} GROUP BY {column}",
         placeholders(backend, 1, keys.len())
     );
     let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
@@ -799,16 +818,12 @@ fn may_change_matches(updates: &[(i64, Incoming)], rows: &[Incoming]) -> bool {
     let mut organizations: HashSet<String> = HashSet::new();
     for (_, row) in updates {
         emails.extend(row.emails.iter().map(EmailAddress::as_str));
-        phones.extend(row.phones.iter().filter_map(|p| phone_key(p)));
+        phones.extend(row.phones.iter().map(|p| phone_match(p)));
         organizations.extend(row.organization.as_deref().map(name_key));
     }
     rows.iter().any(|row| {
         row.emails.iter().any(|e| emails.contains(e.as_str()))
-            || row
-                .phones
-                .iter()
-                .filter_map(|p| phone_key(p))
-                .any(|key| phones.contains(&key))
+            || row.phones.iter().any(|p| phones.contains(&phone_match(p)))
             || row
                 .organization
                 .as_deref()
@@ -825,7 +840,8 @@ impl Matching {
         }
         self.read_organizations(conn, rows).await?;
         let mut emails: Vec<&str> = Vec::new();
-        let mut phones: Vec<String> = Vec::new();
+        // Each phone's `phone_match`, and whether it is a key.
+        let mut phones: Vec<(String, bool)> = Vec::new();
         let mut names: Vec<String> = Vec::new();
         for row in rows {
             for email in &row.emails {
@@ -833,9 +849,12 @@ impl Matching {
                     emails.push(email.as_str());
                 }
             }
-            for key in row.phones.iter().filter_map(|p| phone_key(p)) {
+            for phone in &row.phones {
+                let key = phone_key(phone);
+                let keyed = key.is_some();
+                let key = key.unwrap_or_else(|| phone.clone());
                 if self.worth_looking_up(Key::Phone(&key)) {
-                    phones.push(key);
+                    phones.push((key, keyed));
                 }
             }
             if let Some(organization) = &row.organization {
@@ -846,10 +865,22 @@ impl Matching {
             }
         }
         Ok(KeyOwners {
-            emails: owners_of(conn, self.backend, "contact_emails", "email", &emails).await?,
+            emails: owners_of(conn, self.backend, KeyColumn::Email, &emails).await?,
             phones: {
-                let keys: Vec<&str> = phones.iter().map(String::as_str).collect();
-                owners_of(conn, self.backend, "contact_phones", "phone_key", &keys).await?
+                // Keys never equal a short number as written (see `phone_match`): one map.
+                let of = |keyed: bool| -> Vec<&str> {
+                    phones
+                        .iter()
+                        .filter(|(_, k)| *k == keyed)
+                        .map(|(key, _)| key.as_str())
+                        .collect()
+                };
+                let mut owners =
+                    owners_of(conn, self.backend, KeyColumn::PhoneKey, &of(true)).await?;
+                owners.extend(
+                    owners_of(conn, self.backend, KeyColumn::ShortPhone, &of(false)).await?,
+                );
+                owners
             },
             names: self.names_at_organizations(conn, names).await?,
         })
@@ -902,7 +933,7 @@ impl Matching {
             let matched = email_matches.first().copied().or_else(|| {
                 row.phones
                     .iter()
-                    .filter_map(|phone| phone_key(phone))
+                    .map(|phone| phone_match(phone))
                     .find_map(|key| {
                         written(&|owners| owners.phones.get(&key).copied())
                             .or_else(|| new_phones.get(&key).map(|i| Match::New(*i)))
@@ -1072,7 +1103,8 @@ impl Matching {
             prospect_kind: row.prospect_kind,
             cadence: row.cadence,
             emails: row.emails,
-            phones: row.phones,
+            // A row may give one number twice, written two ways (two columns).
+            phones: missing_phones(&[], row.phones),
             tags: row.tags,
             roles: row.roles,
             fields: row.fields,
@@ -1210,7 +1242,7 @@ impl Writing {
         // An earlier row of this chunk may have given one of them to someone else since the
         // chunk's lookup.
         let offered: Vec<&str> = patch.add_emails.iter().map(EmailAddress::as_str).collect();
-        let taken = owners_of(conn, self.backend, "contact_emails", "email", &offered).await?;
+        let taken = owners_of(conn, self.backend, KeyColumn::Email, &offered).await?;
         if let Some((email, owner)) = taken.iter().find(|(_, owner)| **owner != id.0) {
             self.report.rejected.push(Rejection {
                 line: row.line,
@@ -1449,6 +1481,13 @@ fn missing_phones(held: &[String], offered: Vec<String>) -> Vec<String> {
     added
 }
 
+/// What a phone is matched by: its [`phone_key`], or, for a number too short to have one, the
+/// phone as written. The two never meet: a key is seven to nine ASCII digits and nothing
+/// else, and a phone without one has fewer than seven digits.
+fn phone_match(phone: &str) -> String {
+    phone_key(phone).unwrap_or_else(|| phone.to_owned())
+}
+
 /// Whether two phones are one number: the same [`phone_key`], or, for a phone too short to
 /// have one, the same as written.
 fn same_phone(a: &str, b: &str) -> bool {
@@ -1533,7 +1572,7 @@ fn register(
     for email in &contact.emails {
         emails.insert(email.as_str().to_owned(), index);
     }
-    for key in contact.phones.iter().filter_map(|p| phone_key(p)) {
-        phones.insert(key, index);
+    for phone in &contact.phones {
+        phones.insert(phone_match(phone), index);
     }
 }

@@ -6,7 +6,8 @@
 //! regular file: `/dev/null`, `/dev/stdout`, a named pipe. Renaming over those replaces the
 //! device or the pipe with a plain file (run as root, `/dev/null` itself, for every program
 //! on the machine); such a target gets the finished file's bytes written into it instead. A
-//! symbolic link is followed: the file it points to is replaced and the link stays.
+//! symbolic link is followed: the file it points to is replaced (or made, if it is missing)
+//! and the link stays.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
@@ -31,7 +32,7 @@ impl WholeFile {
         let (target, special) = match fs::metadata(path) {
             Ok(found) if found.is_file() => (fs::canonicalize(path)?, false),
             Ok(_) => (path.to_owned(), true),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => (path.to_owned(), false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (end_of_links(path)?, false),
             Err(e) => return Err(e),
         };
         let folder = match target.parent() {
@@ -74,6 +75,37 @@ impl WholeFile {
     }
 }
 
+/// Where `path`, which leads to no file, should have one: the end of its chain of symbolic
+/// links (the link stays and names the new file), or `path` itself.
+fn end_of_links(path: &Path) -> io::Result<PathBuf> {
+    let mut at = path.to_owned();
+    // As many links as Linux follows.
+    for _ in 0..40 {
+        match fs::read_link(&at) {
+            // Relative to the link's folder; an absolute one replaces it.
+            Ok(to) => {
+                at = at
+                    .parent()
+                    .map_or_else(|| to.clone(), |folder| folder.join(&to))
+            }
+            // Not a link (EINVAL), or nothing there: the end.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::InvalidInput | io::ErrorKind::NotFound
+                ) =>
+            {
+                return Ok(at);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::{Read, Write};
@@ -114,6 +146,20 @@ mod tests {
         write(&link, "new").unwrap();
         assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
         assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_symbolic_link_to_a_missing_file_stays_and_the_file_is_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("gone.db");
+        let link = dir.path().join("link.db");
+        let hop = dir.path().join("hop.db");
+        std::os::unix::fs::symlink("gone.db", &hop).unwrap();
+        std::os::unix::fs::symlink(&hop, &link).unwrap();
+        write(&link, "restored").unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert!(fs::symlink_metadata(&hop).unwrap().is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "restored");
     }
 
     #[test]
