@@ -9,9 +9,9 @@
 //! **No duplicates.** A row is the contact already in the book (or earlier in the file) that
 //! has one of its emails; failing that, one of its phone numbers (by the digits that identify
 //! it, `phone_key`, stored beside each phone: "+1 555 010 0000" is "(555) 010-0000"; a
-//! number too short to have a key, as written); failing that, the same name at the same organization. A match is updated only where the
-//! file adds something: emails, phone numbers, tags and roles it lacks, fields it has empty,
-//! notes it does not hold yet.
+//! number too short to have a key, as written); failing that, the same name at the same
+//! organization. A match is updated only where the file adds something: emails, phone
+//! numbers, tags and roles it lacks, fields it has empty, notes it does not hold yet.
 //! Nothing the book holds is overwritten, so importing a file twice changes nothing the
 //! second time.
 //!
