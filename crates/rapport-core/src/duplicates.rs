@@ -1,23 +1,10 @@
-//! Likely duplicates as rules: when two phone numbers are one, when two names are one person's.
-//! The store reads the candidates; these rules decide, and name the evidence.
+//! Likely duplicates as rules: when two names are one person's (when two phone numbers are one is
+//! `phone`'s). The store reads the candidates; these rules decide, and name the evidence.
 //!
 //! The same email cannot be evidence here: the store refuses an email already on another
 //! contact, so two contacts never share one.
 
 use crate::search::{near, words};
-
-/// The digits that identify a phone number: the last nine, so "+44 20 7946 0958" and
-/// "020 7946 0958" are one number. Fewer than seven digits identify nothing.
-/// The store keeps it beside each phone (migration 0019 computes the same in SQL).
-pub fn phone_key(phone: &str) -> Option<String> {
-    let mut digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() < 7 {
-        return None;
-    }
-    // ASCII digits: a byte is a character.
-    digits.drain(..digits.len().saturating_sub(9));
-    Some(digits)
-}
 
 /// How alike two names are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,14 +40,6 @@ pub fn name_likeness(a: &str, b: &str) -> Option<NameLikeness> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn phone_numbers_are_one_when_their_last_nine_digits_are() {
-        assert_eq!(phone_key("+44 20 7946 0958"), phone_key("020 7946 0958"));
-        assert_eq!(phone_key("+1 (555) 123-4567").as_deref(), Some("551234567"));
-        assert_ne!(phone_key("+1 555 123 4567"), phone_key("+1 555 123 4568"));
-        assert_eq!(phone_key("ext. 123"), None);
-    }
 
     #[test]
     fn names_alike_by_words_typos_and_initials() {

@@ -15,6 +15,7 @@ pub mod health;
 pub mod network;
 pub mod nurture;
 pub mod opportunity;
+pub mod phone;
 pub mod playbook;
 pub mod punctuality;
 pub mod renewal;
@@ -28,6 +29,7 @@ pub use cadence::{
     Cadence, CadenceDefaults, CadenceProfile, CadenceSource, CadenceUnit, DefaultScope,
 };
 pub use email::EmailAddress;
+pub use phone::PhoneNumber;
 pub use schedule::{NextTouch, NextTouchSource, ScheduleInput, next_touch};
 pub use vocab::{
     AuditAction, AuditEntity, BuyingTimeline, Direction, Horizon, InterestKind, Outcome,

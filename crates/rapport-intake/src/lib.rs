@@ -21,7 +21,7 @@ use std::io::BufRead;
 use std::str::FromStr;
 
 use rapport_core::fit::FieldKey;
-use rapport_core::{Cadence, EmailAddress, Horizon, ProspectKind, Role, Stage, Tier};
+use rapport_core::{Cadence, EmailAddress, Horizon, PhoneNumber, ProspectKind, Role, Stage, Tier};
 
 pub use fields::Field;
 pub use vcard::CUSTOM_FIELD as VCARD_CUSTOM_FIELD;
@@ -180,7 +180,7 @@ pub struct Incoming {
     pub line: u64,
     pub name: String,
     pub emails: Vec<EmailAddress>,
-    pub phones: Vec<String>,
+    pub phones: Vec<PhoneNumber>,
     pub organization: Option<String>,
     pub title: Option<String>,
     pub notes: Option<String>,

@@ -3,8 +3,8 @@
 
 use std::str::FromStr;
 
-use rapport_core::EmailAddress;
 use rapport_core::fit::field_value;
+use rapport_core::{EmailAddress, PhoneNumber};
 
 use crate::fields::{Field, flavour, recognise};
 use crate::{Format, Incoming, IntakeError, Options, Rejection, Row};
@@ -146,11 +146,14 @@ impl Table {
                 }
                 Field::Phone => {
                     for phone in split(value, &[";", ":::"]) {
-                        if !phone.chars().any(|c| c.is_ascii_digit()) {
-                            return Err(reject(format!("'{phone}' is not a phone number")));
-                        }
-                        if !contact.phones.iter().any(|p| p == phone) {
-                            contact.phones.push(phone.to_owned());
+                        let phone: PhoneNumber =
+                            phone
+                                .parse()
+                                .map_err(|e: rapport_core::phone::InvalidPhone| {
+                                    reject(e.to_string())
+                                })?;
+                        if !contact.phones.contains(&phone) {
+                            contact.phones.push(phone);
                         }
                     }
                 }
@@ -305,5 +308,14 @@ mod tests {
             panic!("rejected");
         };
         assert_eq!(long.reason, "a name is one line of at most 200 characters");
+        let t = table(&["Name", "Phone"]);
+        assert_eq!(
+            t.row(11, &["Cy", "+1 555 0100; 555\u{0}0101"]),
+            Row::Rejected(Rejection {
+                line: 11,
+                column: Some("Phone".into()),
+                reason: "'555\\00101' is not a phone number: it has a control character".into(),
+            })
+        );
     }
 }

@@ -6,8 +6,8 @@
 
 use std::io::BufRead;
 
-use rapport_core::EmailAddress;
 use rapport_core::fit::{FieldKey, FitError, field_value};
+use rapport_core::{EmailAddress, PhoneNumber};
 
 use crate::table::split;
 use crate::text::{decode, decode_charset};
@@ -299,14 +299,11 @@ fn contact(line: u64, properties: &[Property]) -> Result<Incoming, Rejection> {
             }
             "TEL" => {
                 let phone = text(value);
-                let phone = phone
+                let phone: PhoneNumber = phone
                     .strip_prefix("tel:")
                     .unwrap_or(&phone)
-                    .trim()
-                    .to_owned();
-                if !phone.chars().any(|c| c.is_ascii_digit()) {
-                    return Err(reject(format!("'{phone}' is not a phone number")));
-                }
+                    .parse()
+                    .map_err(|e: rapport_core::phone::InvalidPhone| reject(e.to_string()))?;
                 if !contact.phones.contains(&phone) {
                     contact.phones.push(phone);
                 }

@@ -22,12 +22,11 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rapport_core::duplicates::phone_key;
 use rapport_core::fit::FieldKey;
 use rapport_core::model::{ContactId, Hold, OrganizationId, TouchId, UserId};
 use rapport_core::{
     Cadence, CadenceDefaults, CadenceProfile, CadenceSource, Direction, EmailAddress, Horizon,
-    NextTouch, ProspectKind, Role, ScheduleInput, Stage, Tier, TouchKind, next_touch,
+    NextTouch, PhoneNumber, ProspectKind, Role, ScheduleInput, Stage, Tier, TouchKind, next_touch,
 };
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Connection, Executor};
@@ -79,7 +78,7 @@ pub struct BulkContact {
     /// A cadence set on the contact itself; `None` inherits the defaults.
     pub cadence: Option<Cadence>,
     pub emails: Vec<EmailAddress>,
-    pub phones: Vec<String>,
+    pub phones: Vec<PhoneNumber>,
     pub tags: Vec<String>,
     /// Roles held since `added_on` and still held.
     pub roles: Vec<Role>,
@@ -351,12 +350,11 @@ impl BulkRows {
                 ]);
             }
             for (position, phone) in (0..).zip(&c.phones) {
-                let phone = phone.trim();
                 phones.values.extend([
                     Value::Int(c.id.0),
-                    text(phone),
+                    text(phone.as_str()),
                     Value::Int(position),
-                    opt_text(phone_key(phone)),
+                    opt_text(phone.key()),
                 ]);
             }
             for tag in &c.tags {

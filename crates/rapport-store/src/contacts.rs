@@ -2,15 +2,15 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rapport_core::duplicates::phone_key;
 use rapport_core::fit::FieldKey;
 use rapport_core::model::{
     Contact, ContactId, ContactSummary, Hold, OrganizationId, OrganizationRef, RoleSpan,
     StageChange, UserId,
 };
+use rapport_core::phone::same_number;
 use rapport_core::{
     AuditAction, AuditEntity, Cadence, CadenceSource, EmailAddress, Horizon, NextTouch,
-    ProspectKind, Role, Stage, Tier,
+    PhoneNumber, ProspectKind, Role, Stage, Tier,
 };
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
@@ -26,7 +26,7 @@ use crate::{Store, instant_text, rows};
 pub struct NewContact {
     pub name: String,
     pub emails: Vec<EmailAddress>,
-    pub phones: Vec<String>,
+    pub phones: Vec<PhoneNumber>,
     /// An organization name; created if it does not exist yet.
     pub organization: Option<String>,
     pub title: Option<String>,
@@ -59,7 +59,10 @@ pub struct ContactPatch {
     pub cadence: Option<Option<Cadence>>,
     pub add_emails: Vec<EmailAddress>,
     pub remove_emails: Vec<EmailAddress>,
-    pub add_phones: Vec<String>,
+    /// Numbers the contact does not have yet (see [`same_number`]) are added.
+    pub add_phones: Vec<PhoneNumber>,
+    /// Each removes the contact's phones that are its number, however written: not parsed, so
+    /// a phone stored before numbers were checked can still be removed.
     pub remove_phones: Vec<String>,
     pub add_tags: Vec<String>,
     pub remove_tags: Vec<String>,
@@ -564,22 +567,27 @@ pub(crate) async fn patch_contact(
     let first = next_position(conn, "contact_emails", id).await?;
     insert_emails(conn, id, first, &new_emails).await?;
 
+    let mut phones = current.phones.clone();
     for phone in &patch.remove_phones {
-        if !current.phones.contains(phone) {
+        let held = phones.len();
+        phones.retain(|stored| stored != phone && !same_number(stored, phone));
+        if phones.len() == held {
             return Err(StoreError::Invalid(format!(
                 "contact #{id} has no phone {phone}"
             )));
         }
+    }
+    for removed in current.phones.iter().filter(|p| !phones.contains(p)) {
         sqlx::query("DELETE FROM contact_phones WHERE contact_id = $1 AND phone = $2")
             .bind(id.0)
-            .bind(phone)
+            .bind(removed)
             .execute(&mut *conn)
             .await?;
     }
-    let new_phones: Vec<String> = patch
+    let new_phones: Vec<PhoneNumber> = patch
         .add_phones
         .into_iter()
-        .filter(|p| !current.phones.contains(p))
+        .filter(|p| !phones.iter().any(|held| same_number(held, p.as_str())))
         .collect();
     let first = next_position(conn, "contact_phones", id).await?;
     insert_phones(conn, id, first, &new_phones).await?;
@@ -902,18 +910,25 @@ async fn insert_phones(
     conn: &mut AnyConnection,
     contact: ContactId,
     first_position: i64,
-    phones: &[String],
+    phones: &[PhoneNumber],
 ) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
-    for (position, phone) in (first_position..).zip(phones.iter().filter(|p| seen.insert(*p))) {
+    let mut kept: Vec<&str> = Vec::new();
+    let distinct = phones.iter().filter(|phone| {
+        let new = !kept.iter().any(|k| same_number(k, phone.as_str()));
+        if new {
+            kept.push(phone.as_str());
+        }
+        new
+    });
+    for (position, phone) in (first_position..).zip(distinct) {
         sqlx::query(
             "INSERT INTO contact_phones (contact_id, phone, position, phone_key) \
              VALUES ($1, $2, $3, $4)",
         )
         .bind(contact.0)
-        .bind(phone)
+        .bind(phone.as_str())
         .bind(position)
-        .bind(phone_key(phone))
+        .bind(phone.key())
         .execute(&mut *conn)
         .await?;
     }

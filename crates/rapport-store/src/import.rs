@@ -37,10 +37,10 @@ use crate::profile::{self, FieldsOf};
 use crate::relationships::{canonical_setting, one_line};
 use crate::schedule::reschedule_everyone;
 use crate::{Store, instant_text, known_schema_version, move_sequences_past_ids};
-use rapport_core::duplicates::phone_key;
 use rapport_core::fit::{Criterion, FieldKey, Test, Weight, field_value};
 use rapport_core::model::{ContactId, OrganizationId, non_blank};
 use rapport_core::nurture::Term;
+use rapport_core::phone::phone_key;
 use rapport_core::playbook::{self, Part};
 
 /// What an import wrote.

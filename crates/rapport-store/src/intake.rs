@@ -56,8 +56,8 @@ use fastbloom::BloomFilter;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rapport_core::access::Acting;
-use rapport_core::duplicates::phone_key;
 use rapport_core::model::{ContactId, OrganizationId, UserId};
+use rapport_core::phone::{phone_key, same_number};
 use rapport_core::{AuditAction, AuditEntity, CadenceDefaults, EmailAddress};
 use rapport_intake::{Incoming, Intake, IntakeError, IntakeRows, Rejection, Row};
 use serde_json::json;
@@ -545,10 +545,11 @@ impl Held {
         !fills
             && !notes
             && holds_each(&self.emails, row.emails.iter().map(EmailAddress::as_str))
-            && row
-                .phones
-                .iter()
-                .all(|phone| self.phones.iter().any(|held| same_phone(held, phone)))
+            && row.phones.iter().all(|phone| {
+                self.phones
+                    .iter()
+                    .any(|held| same_number(held, phone.as_str()))
+            })
             && holds_each(&self.tags, row.tags.iter().map(String::as_str))
             && holds_each(&self.roles, row.roles.iter().map(|r| r.as_str()))
             && holds_each(
@@ -818,12 +819,15 @@ fn may_change_matches(updates: &[(i64, Incoming)], rows: &[Incoming]) -> bool {
     let mut organizations: HashSet<String> = HashSet::new();
     for (_, row) in updates {
         emails.extend(row.emails.iter().map(EmailAddress::as_str));
-        phones.extend(row.phones.iter().map(|p| phone_match(p)));
+        phones.extend(row.phones.iter().map(|p| phone_match(p.as_str())));
         organizations.extend(row.organization.as_deref().map(name_key));
     }
     rows.iter().any(|row| {
         row.emails.iter().any(|e| emails.contains(e.as_str()))
-            || row.phones.iter().any(|p| phones.contains(&phone_match(p)))
+            || row
+                .phones
+                .iter()
+                .any(|p| phones.contains(&phone_match(p.as_str())))
             || row
                 .organization
                 .as_deref()
@@ -850,9 +854,9 @@ impl Matching {
                 }
             }
             for phone in &row.phones {
-                let key = phone_key(phone);
+                let key = phone.key();
                 let keyed = key.is_some();
-                let key = key.unwrap_or_else(|| phone.clone());
+                let key = key.unwrap_or_else(|| phone.to_string());
                 if self.worth_looking_up(Key::Phone(&key)) {
                     phones.push((key, keyed));
                 }
@@ -933,7 +937,7 @@ impl Matching {
             let matched = email_matches.first().copied().or_else(|| {
                 row.phones
                     .iter()
-                    .map(|phone| phone_match(phone))
+                    .map(|phone| phone_match(phone.as_str()))
                     .find_map(|key| {
                         written(&|owners| owners.phones.get(&key).copied())
                             .or_else(|| new_phones.get(&key).map(|i| Match::New(*i)))
@@ -1104,7 +1108,7 @@ impl Matching {
             cadence: row.cadence,
             emails: row.emails,
             // A row may give one number twice, written two ways (two columns).
-            phones: missing_phones(&[], row.phones),
+            phones: missing_phones::<&str, _>(&[], row.phones),
             tags: row.tags,
             roles: row.roles,
             fields: row.fields,
@@ -1471,10 +1475,17 @@ fn missing<T: PartialEq>(held: &[T], offered: Vec<T>) -> Vec<T> {
 
 /// The numbers of `offered` that neither `held` nor an earlier one of `offered` is, each as
 /// the file writes it.
-fn missing_phones(held: &[String], offered: Vec<String>) -> Vec<String> {
-    let mut added: Vec<String> = Vec::new();
+fn missing_phones<H: AsRef<str>, P: AsRef<str>>(held: &[H], offered: Vec<P>) -> Vec<P> {
+    let mut added: Vec<P> = Vec::new();
     for phone in offered {
-        if !held.iter().chain(&added).any(|h| same_phone(h, &phone)) {
+        let phone_text = phone.as_ref();
+        let known = |h: &str| same_number(h, phone_text);
+        if !held
+            .iter()
+            .map(AsRef::as_ref)
+            .chain(added.iter().map(AsRef::as_ref))
+            .any(known)
+        {
             added.push(phone);
         }
     }
@@ -1486,15 +1497,6 @@ fn missing_phones(held: &[String], offered: Vec<String>) -> Vec<String> {
 /// else, and a phone without one has fewer than seven digits.
 fn phone_match(phone: &str) -> String {
     phone_key(phone).unwrap_or_else(|| phone.to_owned())
-}
-
-/// Whether two phones are one number: the same [`phone_key`], or, for a phone too short to
-/// have one, the same as written.
-fn same_phone(a: &str, b: &str) -> bool {
-    match (phone_key(a), phone_key(b)) {
-        (Some(a), Some(b)) => a == b,
-        _ => a == b,
-    }
 }
 
 /// Adds a row to a contact new in this chunk, at `organization` (the row's); whether it added
@@ -1573,6 +1575,6 @@ fn register(
         emails.insert(email.as_str().to_owned(), index);
     }
     for phone in &contact.phones {
-        phones.insert(phone_match(phone), index);
+        phones.insert(phone_match(phone.as_str()), index);
     }
 }

@@ -1,9 +1,9 @@
 //! Duplicates and merging them.
 //!
 //! [`Store::duplicates`] reads the active contacts' phones and names and applies the core's
-//! rules (`rapport_core::duplicates`): the same phone number anywhere (by the `phone_key`
-//! stored beside each phone), alike names at the same
-//! organization, the same name between two contacts without one.
+//! rules (`rapport_core::duplicates`, `rapport_core::phone`): the same phone number anywhere
+//! (by the `phone_key` stored beside each phone), alike names at the same organization, the
+//! same name between two contacts without one.
 //!
 //! [`Store::merge_contacts`] folds one contact into another in one transaction: every row
 //! that refers to the merged contact (touches, follow-ups, opportunities, stage changes,

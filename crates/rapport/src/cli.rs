@@ -425,7 +425,8 @@ pub struct ContactFields {
     /// Email address (repeatable)
     #[arg(long = "email", value_name = "EMAIL")]
     pub emails: Vec<String>,
-    /// Phone number (repeatable)
+    /// Phone number, as you write it: at least one digit (repeatable; one number written two
+    /// ways is kept once)
     #[arg(long = "phone", value_name = "PHONE")]
     pub phones: Vec<String>,
     /// Organization name (created if new)
@@ -544,8 +545,10 @@ pub struct EditArgs {
     pub add_emails: Vec<String>,
     #[arg(long = "remove-email", value_name = "EMAIL")]
     pub remove_emails: Vec<String>,
+    /// Add a phone number, unless the contact has it already (however written)
     #[arg(long = "add-phone", value_name = "PHONE")]
     pub add_phones: Vec<String>,
+    /// Remove a phone number, however it is written (`020 7946 0958` removes `+44 20 7946 0958`)
     #[arg(long = "remove-phone", value_name = "PHONE")]
     pub remove_phones: Vec<String>,
     #[arg(long = "tag", value_name = "TAG")]

@@ -320,11 +320,9 @@ pub async fn run(app: &App, args: &DemoArgs) -> Result<()> {
                 )
                 .parse()?,
             ],
-            phones: vec![format!(
-                "+1 555 {:03} {:04}",
-                rng.u16(100..999),
-                rng.u16(0..9999)
-            )],
+            phones: vec![
+                format!("+1 555 {:03} {:04}", rng.u16(100..999), rng.u16(0..9999)).parse()?,
+            ],
             organization: Some((*org).to_owned()),
             title: Some((*pick(&mut rng, TITLES)).to_owned()),
             tags: vec![(*pick(&mut rng, TAGS)).to_owned()],

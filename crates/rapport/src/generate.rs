@@ -713,11 +713,7 @@ impl Writer<'_> {
             cadence: sketch.cadence,
             emails: vec![email],
             phones: if rng.u8(..10) < 7 {
-                vec![format!(
-                    "+1 555 {:03} {:04}",
-                    rng.u16(100..999),
-                    rng.u16(0..9999)
-                )]
+                vec![format!("+1 555 {:03} {:04}", rng.u16(100..999), rng.u16(0..9999)).parse()?]
             } else {
                 vec![]
             },

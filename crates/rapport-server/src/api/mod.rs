@@ -786,6 +786,8 @@ pub struct NewContactBody {
     name: String,
     #[serde(default)]
     emails: Vec<String>,
+    /// Phone numbers as written: each has a digit, no control character and at most 64
+    /// characters; one number written two ways is kept once.
     #[serde(default)]
     phones: Vec<String>,
     /// An organization name; created if it does not exist yet.
@@ -849,12 +851,7 @@ async fn add_contact(
     let new = NewContact {
         name,
         emails,
-        phones: body
-            .phones
-            .iter()
-            .map(|p| p.trim().to_owned())
-            .filter(|p| !p.is_empty())
-            .collect(),
+        phones: fields.list("phones", &body.phones),
         organization,
         title: non_blank(body.title),
         tags: body
@@ -1002,7 +999,9 @@ pub struct ContactPatchBody {
     cadence: Option<Option<String>>,
     add_emails: Vec<String>,
     remove_emails: Vec<String>,
+    /// Numbers the contact does not have yet, however written (rules as for a new contact's).
     add_phones: Vec<String>,
+    /// Removes the contact's phones that are this number, however written.
     remove_phones: Vec<String>,
     add_tags: Vec<String>,
     remove_tags: Vec<String>,
@@ -1101,7 +1100,7 @@ async fn edit_contact(
         cadence: fields.clearable("cadence", body.cadence),
         add_emails: fields.list("add_emails", &body.add_emails),
         remove_emails: fields.list("remove_emails", &body.remove_emails),
-        add_phones: trimmed(body.add_phones),
+        add_phones: fields.list("add_phones", &body.add_phones),
         remove_phones: trimmed(body.remove_phones),
         add_tags: trimmed(body.add_tags),
         remove_tags: trimmed(body.remove_tags),

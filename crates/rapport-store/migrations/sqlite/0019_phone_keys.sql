@@ -1,5 +1,5 @@
 -- Rapport schema, version 19. A phone is matched by the digits that identify it
--- (`rapport_core::duplicates::phone_key`: its last nine ASCII digits, none below seven), so
+-- (`rapport_core::phone::phone_key`: its last nine ASCII digits, none below seven), so
 -- an import finds "+1 555 010 0000" in a book holding "(555) 010-0000". The key is stored
 -- with the phone, written by every path that writes a phone, and indexed in place of the
 -- phone as written, which only the import looked up; a number too short to have a key is

@@ -74,7 +74,7 @@ fn merging_keeps_everything_of_both_and_reschedules_the_survivor() {
             name: name.into(),
             organization: Some("Acme Logistics".into()),
             emails: vec![email.parse().unwrap()],
-            phones: vec![phone.into()],
+            phones: vec![phone.parse().unwrap()],
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
             roles: vec![role],
             notes: Some(format!("{name}'s notes")),

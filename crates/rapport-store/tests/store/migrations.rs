@@ -1,7 +1,7 @@
 //! Migrations that fill a new column from the rows already stored: a database written by an
 //! older version opens in this one with the column as this version would have written it.
 
-use rapport_core::duplicates::phone_key;
+use rapport_core::phone::phone_key;
 use rapport_store::NewContact;
 use sqlx::{Connection, Executor};
 
@@ -35,7 +35,7 @@ fn migration_0019_keys_the_phones_stored_before_it_as_new_phones_are_keyed() {
         for (n, pair) in phones.chunks(2).enumerate() {
             let contact = NewContact {
                 name: format!("Person {n}"),
-                phones: pair.iter().map(|p| p.to_string()).collect(),
+                phones: pair.iter().map(|p| p.parse().unwrap()).collect(),
                 ..NewContact::default()
             };
             store.add_contact(me, contact, now, today).await.unwrap();

@@ -46,12 +46,7 @@ async fn add(app: &App, contact_name: &str, f: ContactFields) -> Result<()> {
     let new = NewContact {
         name: name("name", contact_name)?,
         emails: emails("--email", &f.emails)?,
-        phones: f
-            .phones
-            .iter()
-            .map(|p| p.trim().to_owned())
-            .filter(|p| !p.is_empty())
-            .collect(),
+        phones: list_of("--phone", &f.phones)?,
         organization: f.org.map(|o| name("--org", &o)).transpose()?,
         title: non_blank(f.title),
         tags: f
@@ -333,7 +328,7 @@ async fn edit(app: &App, a: EditArgs) -> Result<()> {
             .transpose()?,
         add_emails: emails("--add-email", &a.add_emails)?,
         remove_emails: emails("--remove-email", &a.remove_emails)?,
-        add_phones: a.add_phones.iter().map(|p| p.trim().to_owned()).collect(),
+        add_phones: list_of("--add-phone", &a.add_phones)?,
         remove_phones: a
             .remove_phones
             .iter()

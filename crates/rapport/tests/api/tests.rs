@@ -222,15 +222,28 @@ fn bad_input_is_a_problem_naming_each_field() {
         "/api/v1/contacts",
         t,
         json!({"name": " ", "emails": ["dana@halcyon.example", "nope"], "tier": "Z",
-               "cadence": "0d", "roles": ["boss"]}),
+               "cadence": "0d", "roles": ["boss"], "phones": ["+1 555 0100", "call reception"]}),
     );
     let body = bad.problem(422);
     assert_eq!(body["type"], "urn:rapport:problem:validation");
     assert_eq!(
         bad.fields(),
-        ["name", "emails[1]", "roles[0]", "tier", "cadence"]
+        [
+            "name",
+            "emails[1]",
+            "roles[0]",
+            "phones[1]",
+            "tier",
+            "cadence"
+        ]
     );
     assert!(bad.text.contains("unknown tier 'Z'"), "{}", bad.text);
+    assert!(
+        bad.text
+            .contains("'call reception' is not a phone number: it has no digits"),
+        "{}",
+        bad.text
+    );
 
     let unknown_field = server.send(
         "POST",
@@ -282,6 +295,21 @@ fn bad_input_is_a_problem_naming_each_field() {
     );
     touch.problem(422);
     assert_eq!(touch.fields(), ["kind", "at"]);
+    let phone = server.patch(
+        &format!("/api/v1/contacts/{id}"),
+        t,
+        Some("\"1\""),
+        json!({"add_phones": ["+1 555 0100", "555\u{0}0101"]}),
+    );
+    phone.problem(422);
+    assert_eq!(phone.fields(), ["add_phones[1]"]);
+    assert!(phone.text.contains("control character"), "{}", phone.text);
+    let unchanged = server.get(&format!("/api/v1/contacts/{id}"), t);
+    assert_eq!(
+        unchanged.ok(200)["phones"],
+        json!([]),
+        "nothing half-written"
+    );
     let hold = server.send(
         "PUT",
         &format!("/api/v1/contacts/{id}/hold"),

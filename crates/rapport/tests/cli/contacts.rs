@@ -181,6 +181,67 @@ fn contacts_carry_their_profile_and_edits_apply() {
 }
 
 #[test]
+fn a_phone_is_a_number_and_each_number_is_kept_once() {
+    let r = Rapport::new();
+    for (bad, why) in [
+        (
+            "call reception",
+            "'call reception' is not a phone number: it has no digits",
+        ),
+        (
+            "555\u{1}0100",
+            "'555\\u{1}0100' is not a phone number: it has a control character",
+        ),
+        ("", "'' is not a phone number: it has no digits"),
+    ] {
+        r.fails(
+            &["contact", "add", "Dana Whitfield", "--phone", bad],
+            &["--phone", why],
+        );
+    }
+    assert_eq!(
+        r.json(&["contact", "list"]),
+        serde_json::json!([]),
+        "nothing written"
+    );
+
+    // Two spellings of one number are one phone, kept as first written.
+    let dana = r.json(&[
+        "contact",
+        "add",
+        "Dana Whitfield",
+        "--phone",
+        "+44 20 7946 0958",
+        "--phone",
+        "020 7946 0958",
+    ]);
+    assert_eq!(dana["phones"], serde_json::json!(["+44 20 7946 0958"]));
+    let phones = |args: &[&str]| {
+        let mut all = vec!["contact", "edit", "dana"];
+        all.extend_from_slice(args);
+        r.json(&all)["phones"].clone()
+    };
+    assert_eq!(
+        phones(&["--add-phone", "(020) 7946-0958", "--add-phone", "112"]),
+        serde_json::json!(["+44 20 7946 0958", "112"])
+    );
+    // Removed by number, however it is written; a number the contact lacks is an error.
+    assert_eq!(
+        phones(&["--remove-phone", "0207 946 0958"]),
+        serde_json::json!(["112"])
+    );
+    r.fails(
+        &["contact", "edit", "dana", "--remove-phone", "+1 555 0100"],
+        &["has no phone +1 555 0100"],
+    );
+    r.fails(
+        &["contact", "edit", "dana", "--add-phone", "ext. only"],
+        &["--add-phone", "is not a phone number"],
+    );
+    assert_eq!(r.show("dana")["phones"], serde_json::json!(["112"]));
+}
+
+#[test]
 fn organizations_hold_their_people() {
     let r = Rapport::new();
     let acme = r.json(&[
