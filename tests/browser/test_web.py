@@ -1,6 +1,6 @@
 """A seller's morning in the web UI, in headless Chromium: log in, work the agenda, hold a
-contact and see them come back, search, the quick-log shortcut, the phone-sized screen, and
-merging a duplicate."""
+contact and see them come back, search, the quick-log shortcut, a contact added and its
+details edited, the phone-sized screen, and merging a duplicate."""
 
 import os
 import re
@@ -111,6 +111,38 @@ def test_the_quick_log_shortcut(page, server):
     page.locator("#top-q").click()
     page.keyboard.type("l")
     expect(dialog).to_be_hidden()
+
+
+def test_a_contact_is_added_and_its_details_edited(page, server):
+    log_in(page, server.base)
+    page.get_by_role("link", name="New contact").click()
+    form = page.locator("#new-contact")
+    form.get_by_label("Name").fill("Priya Raman")
+    form.get_by_label("Organization").fill("Northwind Freight")
+    form.get_by_label("Emails").fill("priya@northwind.example")
+    form.get_by_label("Phones").fill("call the office")
+    form.get_by_label("Tier").select_option("A")
+    form.get_by_role("button", name="Add contact").click()
+    # Refused beside its field, with what was typed kept.
+    expect(page.locator("#new-phones-error")).to_contain_text("is not a phone number")
+    expect(page.locator("#new-contact").get_by_label("Name")).to_have_value("Priya Raman")
+    page.locator("#new-contact").get_by_label("Phones").fill("+44 20 7946 0111")
+    page.locator("#new-contact").get_by_role("button", name="Add contact").click()
+    expect(page.locator("#notice")).to_contain_text("Added Priya Raman. Next touch:")
+    expect(page.locator("h1")).to_have_text("Priya Raman")
+    expect(page.locator("#tier")).to_contain_text("A")
+
+    page.get_by_text("Edit details").click()
+    details = page.locator("#edit-details")
+    expect(details.get_by_label("Phones")).to_have_value("+44 20 7946 0111")
+    details.get_by_label("Job title").fill("Head of Operations")
+    details.get_by_label("Phones").fill("+44 20 7946 0111\n+1 555 0142")
+    details.get_by_label("Tags").fill("retreat")
+    details.get_by_role("button", name="Save details").click()
+    expect(page.locator("#notice")).to_contain_text("Updated Priya Raman")
+    expect(page.locator(".subtitle")).to_contain_text("Head of Operations at Northwind Freight")
+    expect(page.locator("a[href='tel:+1 555 0142']")).to_have_count(1)
+    screenshot(page, "contact-details-desktop")
 
 
 def test_a_phone_sized_screen(browser, server):

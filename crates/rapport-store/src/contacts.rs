@@ -61,8 +61,9 @@ pub struct ContactPatch {
     pub remove_emails: Vec<EmailAddress>,
     /// Numbers the contact does not have yet (see [`same_number`]) are added.
     pub add_phones: Vec<PhoneNumber>,
-    /// Each removes the contact's phones that are its number, however written: not parsed, so
-    /// a phone stored before numbers were checked can still be removed.
+    /// Each removes the contact's phone written so, or else its phones that are the same
+    /// number written another way. Not parsed, so a phone stored before numbers were checked
+    /// can still be removed.
     pub remove_phones: Vec<String>,
     pub add_tags: Vec<String>,
     pub remove_tags: Vec<String>,
@@ -570,7 +571,11 @@ pub(crate) async fn patch_contact(
     let mut phones = current.phones.clone();
     for phone in &patch.remove_phones {
         let held = phones.len();
-        phones.retain(|stored| stored != phone && !same_number(stored, phone));
+        if phones.contains(phone) {
+            phones.retain(|stored| stored != phone);
+        } else {
+            phones.retain(|stored| !same_number(stored, phone));
+        }
         if phones.len() == held {
             return Err(StoreError::Invalid(format!(
                 "contact #{id} has no phone {phone}"

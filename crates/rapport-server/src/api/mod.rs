@@ -810,7 +810,7 @@ pub struct NewContactBody {
     roles: Vec<String>,
 }
 
-fn one_line_name(fields: &mut Fields, field: &str, text: &str) -> String {
+pub(crate) fn one_line_name(fields: &mut Fields, field: &str, text: &str) -> String {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         fields.error(field, "a name cannot be empty");

@@ -13,7 +13,7 @@ use rapport_core::agenda::{self, AgendaFacts, days_phrase};
 use rapport_core::model::OpportunityId;
 use rapport_core::model::{Contact, ContactId, FollowUpId, Hold, non_blank};
 use rapport_core::punctuality;
-use rapport_core::{BuyingTimeline, Outcome, Role, Stage};
+use rapport_core::{BuyingTimeline, EmailAddress, Outcome, Role, Stage, Tier};
 use rapport_core::{Direction, TouchKind, when};
 use rapport_store::{NewTouch, OpportunityFilter, StoreError};
 use serde::Deserialize;
@@ -65,6 +65,48 @@ impl FormEcho {
     /// What the form sent for `field`, when it sent it (a blank counts).
     pub fn sent(&self, field: &str) -> Option<&str> {
         self.values.get(field).map(String::as_str)
+    }
+
+    /// Whether the details form was refused: then it shows open.
+    pub fn has_details_errors(&self) -> bool {
+        self.errors
+            .keys()
+            .any(|field| field.starts_with("details."))
+    }
+
+    /// The details form's fields as the contact has them, where no refused form sent them.
+    fn or_details_of(mut self, contact: &Contact) -> FormEcho {
+        let lines = |values: &mut dyn Iterator<Item = &str>| values.collect::<Vec<_>>().join("\n");
+        let held = [
+            ("details.name", contact.name.clone()),
+            ("details.title", contact.title.clone().unwrap_or_default()),
+            (
+                "details.organization",
+                contact
+                    .organization
+                    .as_ref()
+                    .map(|o| o.name.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "details.tier",
+                contact.tier.map(|t| t.to_string()).unwrap_or_default(),
+            ),
+            (
+                "details.emails",
+                lines(&mut contact.emails.iter().map(EmailAddress::as_str)),
+            ),
+            (
+                "details.phones",
+                lines(&mut contact.phones.iter().map(String::as_str)),
+            ),
+            ("details.tags", contact.tags.join(", ")),
+            ("details.notes", contact.notes.clone().unwrap_or_default()),
+        ];
+        for (field, value) in held {
+            self.values.entry(field.to_owned()).or_insert(value);
+        }
+        self
     }
 }
 
@@ -129,7 +171,9 @@ struct ContactPage {
     follow_ups: Vec<FollowUpRow>,
     timeline: Timeline,
     kinds: &'static [TouchKind],
+    /// A refused form's values and errors; the details form's fields as the contact has them.
     echo: FormEcho,
+    tiers: &'static [Tier],
     back: String,
     hold_min: String,
     nurture: super::nurture::NurtureCard,
@@ -261,7 +305,8 @@ async fn render(
             .collect(),
         timeline: Timeline::new(&history, contact.next_touch.on),
         kinds: TouchKind::ALL,
-        echo,
+        echo: echo.or_details_of(&contact),
+        tiers: Tier::ALL,
         back: format!("/contacts/{id}"),
         hold_min: today.checked_add(1.day()).unwrap_or(today).to_string(),
         nurture: super::nurture::card(state, user, id).await?,

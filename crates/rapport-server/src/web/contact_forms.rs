@@ -1,20 +1,229 @@
-//! The contact page's relationship forms: custom fields, an introduction (who introduced
-//! this contact, or whom they introduced), a lifecycle stage change with its reason, and a
-//! role started or ended. Each goes through the same store call as the CLI and the API
-//! (`edit_contact`, `introduce`) and comes back to the page with what happened.
+//! The contact page's forms beside the touch log: its details (and the new-contact page,
+//! which sends the same), custom fields, an introduction (who introduced this contact, or
+//! whom they introduced), a lifecycle stage change with its reason, and a role started or
+//! ended. Each goes through the same store call as the CLI and the API (`add_contact`,
+//! `edit_contact`, `introduce`) and comes back to the page with what happened.
 
+use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
-use rapport_core::model::{ContactId, non_blank};
-use rapport_core::{Role, Stage};
-use rapport_store::{ContactPatch, StoreError};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rapport_core::model::{Contact, ContactId, non_blank};
+use rapport_core::{EmailAddress, PhoneNumber, Role, Stage, Tier};
+use rapport_store::{ContactPatch, NewContact, StoreError};
 use serde::Deserialize;
 
 use super::contact::{FormEcho, contact_id, refused};
-use super::{SignedIn, WebForm, WebResult, after};
+use super::{Chrome, SignedIn, WebForm, WebResult, after, page};
 use crate::AppState;
-use crate::api::Fields;
 use crate::api::profile::{custom_fields, fields_from_lines};
+use crate::api::{Fields, one_line_name};
+
+/// A contact's details as a form sends them: emails and phones one per line, tags separated
+/// by commas. On the contact page, what the form leaves out is removed.
+#[derive(Debug, Deserialize)]
+pub struct DetailsForm {
+    name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    organization: String,
+    #[serde(default)]
+    tier: String,
+    #[serde(default)]
+    emails: String,
+    #[serde(default)]
+    phones: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    notes: String,
+    back: Option<String>,
+}
+
+/// A [`DetailsForm`] parsed by the domain's types.
+struct Details {
+    name: String,
+    title: Option<String>,
+    organization: Option<String>,
+    tier: Option<Tier>,
+    emails: Vec<EmailAddress>,
+    phones: Vec<PhoneNumber>,
+    tags: Vec<String>,
+    notes: Option<String>,
+}
+
+impl DetailsForm {
+    /// The details, with every value that does not parse named in `fields`.
+    fn parse(&self, fields: &mut Fields) -> Details {
+        // One error beside the box for a bad line, whichever line it is.
+        fn lines<T: std::str::FromStr>(fields: &mut Fields, field: &str, text: &str) -> Vec<T>
+        where
+            T::Err: std::fmt::Display,
+        {
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .filter_map(|line| fields.parse(field, Some(line)))
+                .collect()
+        }
+        Details {
+            name: one_line_name(fields, "details.name", &self.name),
+            title: non_blank(Some(self.title.clone())),
+            organization: non_blank(Some(self.organization.clone()))
+                .map(|name| one_line_name(fields, "details.organization", &name)),
+            tier: match self.tier.trim() {
+                "" => None,
+                tier => fields.parse("details.tier", Some(tier)),
+            },
+            emails: lines(fields, "details.emails", &self.emails),
+            phones: lines(fields, "details.phones", &self.phones),
+            tags: self
+                .tags
+                .split(',')
+                .map(str::trim)
+                .filter(|tag| !tag.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            notes: non_blank(Some(self.notes.clone())),
+        }
+    }
+
+    /// The form again as it was sent, with its errors.
+    fn echo(&self, fields: Fields) -> FormEcho {
+        FormEcho::new(
+            fields,
+            &[
+                ("details.name", Some(&self.name)),
+                ("details.title", Some(&self.title)),
+                ("details.organization", Some(&self.organization)),
+                ("details.tier", Some(&self.tier)),
+                ("details.emails", Some(&self.emails)),
+                ("details.phones", Some(&self.phones)),
+                ("details.tags", Some(&self.tags)),
+                ("details.notes", Some(&self.notes)),
+            ],
+        )
+    }
+}
+
+/// The edit that turns `current` into `wanted`: each field that differs, what was added and
+/// what is gone. A phone is compared as written, so a new spelling replaces the old one.
+fn changes(current: &Contact, wanted: Details) -> ContactPatch {
+    fn changed<T: PartialEq>(now: T, wanted: T) -> Option<T> {
+        (now != wanted).then_some(wanted)
+    }
+    fn added<T: PartialEq + Clone>(now: &[T], wanted: &[T]) -> Vec<T> {
+        wanted
+            .iter()
+            .filter(|v| !now.contains(v))
+            .cloned()
+            .collect()
+    }
+    let written: Vec<String> = wanted.phones.iter().map(ToString::to_string).collect();
+    ContactPatch {
+        name: changed(current.name.clone(), wanted.name),
+        title: changed(current.title.clone(), wanted.title),
+        organization: changed(
+            current.organization.as_ref().map(|o| o.name.clone()),
+            wanted.organization,
+        ),
+        tier: changed(current.tier, wanted.tier),
+        notes: changed(current.notes.clone(), wanted.notes),
+        add_emails: added(&current.emails, &wanted.emails),
+        remove_emails: added(&wanted.emails, &current.emails),
+        add_phones: wanted
+            .phones
+            .into_iter()
+            .filter(|phone| !current.phones.iter().any(|held| held == phone.as_str()))
+            .collect(),
+        remove_phones: added(&written, &current.phones),
+        add_tags: added(&current.tags, &wanted.tags),
+        remove_tags: added(&wanted.tags, &current.tags),
+        ..ContactPatch::default()
+    }
+}
+
+pub async fn set_details(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, form }: WebForm<DetailsForm>,
+) -> WebResult<Response> {
+    let id = contact_id(&id)?;
+    let current = state.store.contact(id).await?;
+    let mut fields = Fields::default();
+    let wanted = form.parse(&mut fields);
+    if fields.errors.is_empty() {
+        let patch = changes(&current, wanted);
+        match apply(&state, &user, id, patch, form.back.as_deref()).await {
+            Ok(response) => return Ok(response),
+            Err(err @ StoreError::DuplicateEmail { .. }) => {
+                fields.error("details.emails", err.to_string());
+            }
+            Err(StoreError::Invalid(message)) => fields.error("details.name", message),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    refused(&state, &user, id, form.echo(fields)).await
+}
+
+#[derive(Template)]
+#[template(path = "new_contact.html")]
+struct NewContactPage {
+    chrome: Chrome,
+    echo: FormEcho,
+    tiers: &'static [Tier],
+}
+
+/// The new-contact page.
+pub async fn new_contact_form(user: SignedIn) -> WebResult<Response> {
+    new_contact_page(&user, FormEcho::default(), StatusCode::OK)
+}
+
+fn new_contact_page(user: &SignedIn, echo: FormEcho, status: StatusCode) -> WebResult<Response> {
+    let form = NewContactPage {
+        chrome: user.chrome("New contact"),
+        echo,
+        tiers: Tier::ALL,
+    };
+    page(&form, status)
+}
+
+/// Adds the contact, owned by the user, with the default cycle; then shows its page.
+pub async fn add_contact(
+    State(state): State<AppState>,
+    WebForm { user, form }: WebForm<DetailsForm>,
+) -> WebResult<Response> {
+    let mut fields = Fields::default();
+    let details = form.parse(&mut fields);
+    if fields.errors.is_empty() {
+        let new = NewContact {
+            name: details.name,
+            emails: details.emails,
+            phones: details.phones,
+            organization: details.organization,
+            title: details.title,
+            tags: details.tags,
+            notes: details.notes,
+            tier: details.tier,
+            ..NewContact::default()
+        };
+        match state
+            .store
+            .add_contact(user.user(), new, user.moment.now, user.today())
+            .await
+        {
+            Ok(id) => {
+                return Ok(Redirect::to(&format!("/contacts/{id}?added={id}")).into_response());
+            }
+            Err(err @ StoreError::DuplicateEmail { .. }) => {
+                fields.error("details.emails", err.to_string());
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    new_contact_page(&user, form.echo(fields), StatusCode::UNPROCESSABLE_ENTITY)
+}
 
 /// Custom fields: one `key: value` per line; a field left out is removed.
 #[derive(Debug, Deserialize)]

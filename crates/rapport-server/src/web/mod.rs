@@ -55,7 +55,10 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(today::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/contacts/new", get(contact_forms::new_contact_form))
+        .route("/contacts", post(contact_forms::add_contact))
         .route("/contacts/{id}", get(contact::show))
+        .route("/contacts/{id}/details", post(contact_forms::set_details))
         .route("/contacts/{id}/touches", post(contact::log_touch))
         .route("/contacts/{id}/hold", post(contact::hold))
         .route("/contacts/{id}/unhold", post(contact::unhold))
@@ -399,6 +402,7 @@ pub struct DoneQuery {
     ticked: Option<i64>,
     changed: Option<i64>,
     introduced: Option<i64>,
+    added: Option<i64>,
 }
 
 /// The notice for a [`DoneQuery`]: what happened to whom, and the contact's next touch now.
@@ -414,6 +418,7 @@ pub async fn notice(state: &AppState, done: &DoneQuery, today: Date) -> WebResul
         (done.ticked, "Checklist updated for"),
         (done.changed, "Updated"),
         (done.introduced, "Introduction recorded for"),
+        (done.added, "Added"),
     ];
     let Some((id, verb)) = done
         .into_iter()

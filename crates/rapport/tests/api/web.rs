@@ -174,6 +174,125 @@ fn a_bad_form_is_answered_with_the_error_next_to_its_field() {
 }
 
 #[test]
+fn contacts_are_added_and_their_details_edited_on_the_web() {
+    let rapport = Rapport::new();
+    user_with_token(&rapport, "ann@example.com", "member");
+    rapport.ok(&[
+        "contact",
+        "add",
+        "Other Person",
+        "--email",
+        "taken@acme.example",
+    ]);
+    let server = Server::start(&rapport, TODAY);
+    let cookie = form_login(&server, "ann@example.com");
+    let page = server.request("GET", "/contacts/new", &[("Cookie", &cookie)], Body::Empty);
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("id=\"new-contact\""), "{}", page.text);
+    let csrf = csrf_of(&page.text);
+    let form = |fields: &[(&'static str, &str)]| {
+        let mut form = vec![("csrf", csrf.clone())];
+        form.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        Body::Form(form)
+    };
+    let dana = [
+        ("name", "Dana Whitfield"),
+        ("title", "COO"),
+        ("organization", "Acme Logistics"),
+        ("tier", "B"),
+        ("emails", "dana@acme.example\r\n"),
+        ("phones", "+44 20 7946 0958\r\ncall reception"),
+        ("tags", "retreat, logistics"),
+        ("notes", "Met at the retreat"),
+    ];
+
+    // A bad value: the page again, the error beside its field, what was typed kept.
+    let refused = server.request("POST", "/contacts", &[("Cookie", &cookie)], form(&dana));
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.text.contains("id=\"new-phones-error\""),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused
+            .text
+            .contains("&#39;call reception&#39; is not a phone number")
+    );
+    assert!(refused.text.contains("Met at the retreat"));
+    assert_eq!(
+        rapport.json(&["contact", "list"]).as_array().unwrap().len(),
+        1
+    );
+
+    let mut fixed = dana;
+    fixed[5].1 = "+44 20 7946 0958";
+    let added = server.request("POST", "/contacts", &[("Cookie", &cookie)], form(&fixed));
+    assert_eq!(added.status, 303, "{}", added.text);
+    assert_eq!(added.header("location"), Some("/contacts/2?added=2"));
+    let shown = rapport.show("2");
+    assert_eq!(shown["name"], "Dana Whitfield");
+    assert_eq!(shown["organization"]["name"], "Acme Logistics");
+    assert_eq!(shown["tier"], "B");
+    assert_eq!(shown["phones"], serde_json::json!(["+44 20 7946 0958"]));
+    assert_eq!(shown["tags"], serde_json::json!(["logistics", "retreat"]));
+    let page = server.request(
+        "GET",
+        "/contacts/2?added=2",
+        &[("Cookie", &cookie)],
+        Body::Empty,
+    );
+    assert!(page.text.contains("Added Dana Whitfield."), "{}", page.text);
+
+    // The details form holds what the contact has; what it leaves out is removed.
+    assert!(page.text.contains("id=\"edit-details\""));
+    assert!(
+        page.text.contains(">dana@acme.example</textarea>"),
+        "{}",
+        page.text
+    );
+    let edit = |fields: &[(&'static str, &str)]| {
+        server.request(
+            "POST",
+            "/contacts/2/details",
+            &[("Cookie", &cookie)],
+            form(fields),
+        )
+    };
+    let edited = edit(&[
+        ("name", "Dana Whitfield"),
+        ("organization", "Acme Logistics"),
+        ("tier", ""),
+        ("emails", "dana.w@acme.example"),
+        ("phones", "020 7946 0958\n+1 555 0100"),
+        ("tags", "logistics, board"),
+        ("notes", ""),
+        ("back", "/contacts/2"),
+    ]);
+    assert_eq!(edited.status, 303, "{}", edited.text);
+    let shown = rapport.show("2");
+    assert!(shown["title"].is_null() && shown["tier"].is_null() && shown["notes"].is_null());
+    assert_eq!(shown["emails"], serde_json::json!(["dana.w@acme.example"]));
+    assert_eq!(
+        shown["phones"],
+        serde_json::json!(["020 7946 0958", "+1 555 0100"]),
+        "a new spelling replaces the old one"
+    );
+    assert_eq!(shown["tags"], serde_json::json!(["board", "logistics"]));
+
+    // Another contact's email: refused beside the field, nothing changed.
+    let taken = edit(&[("name", "Dana W."), ("emails", "taken@acme.example")]);
+    assert_eq!(taken.status, 422);
+    assert!(
+        taken.text.contains("id=\"details-emails-error\""),
+        "{}",
+        taken.text
+    );
+    assert!(taken.text.contains("already belongs to contact #1"));
+    assert_eq!(rapport.show("2")["name"], "Dana Whitfield");
+}
+
+#[test]
 fn a_viewer_sees_pages_but_cannot_post_forms() {
     let rapport = Rapport::new();
     user_with_token(&rapport, "vic@example.com", "viewer");
