@@ -69,9 +69,7 @@ impl FormEcho {
 
     /// Whether the details form was refused: then it shows open.
     pub fn has_details_errors(&self) -> bool {
-        self.errors
-            .keys()
-            .any(|field| field.starts_with("details."))
+        self.errors.keys().any(|field| field.starts_with("details"))
     }
 
     /// The details form's fields as the contact has them, where no refused form sent them.

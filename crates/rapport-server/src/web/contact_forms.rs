@@ -38,6 +38,9 @@ pub struct DetailsForm {
     tags: String,
     #[serde(default)]
     notes: String,
+    /// The contact's version the form was filled from (not on the new-contact page): the
+    /// form says everything, so an edit made meanwhile would be undone by it.
+    version: Option<i64>,
     back: Option<String>,
 }
 
@@ -151,12 +154,33 @@ pub async fn set_details(
 ) -> WebResult<Response> {
     let id = contact_id(&id)?;
     let current = state.store.contact(id).await?;
+    let changed_meanwhile = || {
+        let mut fields = Fields::default();
+        fields.error(
+            "details",
+            format!(
+                "{} was changed since this page was opened: here is how it is now; make your \
+                 change again",
+                current.name
+            ),
+        );
+        FormEcho::new(fields, &[])
+    };
+    if form.version != Some(current.version) {
+        return refused(&state, &user, id, changed_meanwhile()).await;
+    }
     let mut fields = Fields::default();
     let wanted = form.parse(&mut fields);
     if fields.errors.is_empty() {
-        let patch = changes(&current, wanted);
+        let patch = ContactPatch {
+            expected_version: form.version,
+            ..changes(&current, wanted)
+        };
         match apply(&state, &user, id, patch, form.back.as_deref()).await {
             Ok(response) => return Ok(response),
+            Err(StoreError::VersionMismatch { .. }) => {
+                return refused(&state, &user, id, changed_meanwhile()).await;
+            }
             Err(err @ StoreError::DuplicateEmail { .. }) => {
                 fields.error("details.emails", err.to_string());
             }

@@ -260,6 +260,7 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
         )
     };
     let edited = edit(&[
+        ("version", "1"),
         ("name", "Dana Whitfield"),
         ("organization", "Acme Logistics"),
         ("tier", ""),
@@ -280,8 +281,43 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
     );
     assert_eq!(shown["tags"], serde_json::json!(["board", "logistics"]));
 
+    // A form filled from an older version would undo what changed since: refused, and the
+    // form shows the contact as it is now.
+    rapport.ok(&[
+        "contact",
+        "edit",
+        "dana",
+        "--add-email",
+        "dana@home.example",
+    ]);
+    let stale = edit(&[
+        ("version", "2"),
+        ("name", "Dana Whitfield"),
+        ("emails", "dana.w@acme.example"),
+    ]);
+    assert_eq!(stale.status, 422);
+    assert!(
+        stale
+            .text
+            .contains("was changed since this page was opened"),
+        "{}",
+        stale.text
+    );
+    assert!(
+        stale
+            .text
+            .contains("dana.w@acme.example\ndana@home.example</textarea>"),
+        "{}",
+        stale.text
+    );
+    assert_eq!(rapport.show("2")["emails"].as_array().unwrap().len(), 2);
+
     // Another contact's email: refused beside the field, nothing changed.
-    let taken = edit(&[("name", "Dana W."), ("emails", "taken@acme.example")]);
+    let taken = edit(&[
+        ("version", "3"),
+        ("name", "Dana W."),
+        ("emails", "taken@acme.example"),
+    ]);
     assert_eq!(taken.status, 422);
     assert!(
         taken.text.contains("id=\"details-emails-error\""),
