@@ -434,6 +434,39 @@ pub async fn change_role(
     }
 }
 
+/// Takes the contact off the agenda (`archive`) or puts it back (`unarchive`); its history
+/// stays either way.
+#[derive(Debug, Deserialize)]
+pub struct ArchiveForm {
+    action: String,
+    back: Option<String>,
+}
+
+pub async fn archive(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, form }: WebForm<ArchiveForm>,
+) -> WebResult<Response> {
+    let id = contact_id(&id)?;
+    let (archived, done) = match form.action.as_str() {
+        "archive" => (true, "archived"),
+        "unarchive" => (false, "unarchived"),
+        other => {
+            let mut fields = Fields::default();
+            fields.error(
+                "archive",
+                format!("expected archive or unarchive, got '{other}'"),
+            );
+            return refused(&state, &user, id, FormEcho::new(fields, &[])).await;
+        }
+    };
+    state
+        .store
+        .set_archived(user.user(), id, archived, user.moment.now)
+        .await?;
+    Ok(after(form.back.as_deref(), done, id).into_response())
+}
+
 /// Makes a form's change to the contact, then goes back to the page saying so.
 async fn apply(
     state: &AppState,

@@ -59,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts", post(contact_forms::add_contact))
         .route("/contacts/{id}", get(contact::show))
         .route("/contacts/{id}/details", post(contact_forms::set_details))
+        .route("/contacts/{id}/archive", post(contact_forms::archive))
         .route("/contacts/{id}/touches", post(contact::log_touch))
         .route("/contacts/{id}/hold", post(contact::hold))
         .route("/contacts/{id}/unhold", post(contact::unhold))
@@ -403,6 +404,8 @@ pub struct DoneQuery {
     changed: Option<i64>,
     introduced: Option<i64>,
     added: Option<i64>,
+    archived: Option<i64>,
+    unarchived: Option<i64>,
 }
 
 /// The notice for a [`DoneQuery`]: what happened to whom, and the contact's next touch now.
@@ -419,6 +422,8 @@ pub async fn notice(state: &AppState, done: &DoneQuery, today: Date) -> WebResul
         (done.changed, "Updated"),
         (done.introduced, "Introduction recorded for"),
         (done.added, "Added"),
+        (done.archived, "Archived"),
+        (done.unarchived, "Back on the agenda:"),
     ];
     let Some((id, verb)) = done
         .into_iter()
@@ -431,6 +436,10 @@ pub async fn notice(state: &AppState, done: &DoneQuery, today: Date) -> WebResul
         Err(StoreError::ContactNotFound(_)) => return Ok(None),
         Err(err) => return Err(err.into()),
     };
+    if contact.archived_at.is_some() {
+        // Off the agenda: no next touch to speak of.
+        return Ok(Some(format!("{verb} {}.", contact.name)));
+    }
     Ok(Some(format!(
         "{verb} {}. Next touch: {} ({}).",
         contact.name,

@@ -326,6 +326,35 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
     );
     assert!(taken.text.contains("already belongs to contact #1"));
     assert_eq!(rapport.show("2")["name"], "Dana Whitfield");
+
+    // Archived from its page: off the agenda, and back.
+    let archive = |action: &str| {
+        server.request(
+            "POST",
+            "/contacts/2/archive",
+            &[("Cookie", &cookie)],
+            form(&[("action", action), ("back", "/contacts/2")]),
+        )
+    };
+    let archived = archive("archive");
+    assert_eq!(archived.header("location"), Some("/contacts/2?archived=2"));
+    assert_eq!(rapport.show("2")["archived"], true);
+    let page = server.request(
+        "GET",
+        "/contacts/2?archived=2",
+        &[("Cookie", &cookie)],
+        Body::Empty,
+    );
+    assert!(
+        page.text.contains("Archived Dana Whitfield.</p>"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("value=\"unarchive\""));
+    let back = archive("unarchive");
+    assert_eq!(back.header("location"), Some("/contacts/2?unarchived=2"));
+    assert_eq!(rapport.show("2")["archived"], false);
+    assert_eq!(archive("delete").status, 422);
 }
 
 #[test]
