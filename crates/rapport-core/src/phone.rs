@@ -2,8 +2,9 @@
 //!
 //! Permissive about formatting (people write "+44 (0)20 7946 0958", "555-0100 ext. 12" and
 //! "0800-FLOWERS"), strict about what cannot be a number: no digit at all, a control
-//! character, a paragraph. Every way in — the CLI, the API, an import — parses through
-//! [`PhoneNumber`], so a stored phone always has a digit to be called on and matched by.
+//! character, a paragraph. Every way a phone is typed in — the CLI, the API, the web forms,
+//! an import — parses through [`PhoneNumber`], so a new phone always has a digit to be
+//! called on and matched by. (The JSON dump restores phones as they were stored.)
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,6 +23,7 @@ pub enum InvalidPhone {
     /// Shown escaped: the character itself would be invisible or break the line.
     #[error("'{0}' is not a phone number: it has a control character")]
     ControlCharacter(String),
+    /// Its first characters, escaped.
     #[error("'{0}…' is not a phone number: it is longer than {MAX_LEN} characters")]
     TooLong(String),
 }
@@ -55,13 +57,17 @@ impl FromStr for PhoneNumber {
     /// Trimmed, otherwise kept as written: the owner's spelling is the one they dial.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let phone = s.trim();
+        // Checked first, so an error never repeats a pasted paragraph.
+        if phone.chars().count() > MAX_LEN {
+            let start: String = phone.chars().take(20).collect();
+            return Err(InvalidPhone::TooLong(
+                start.trim_end().escape_debug().to_string(),
+            ));
+        }
         if phone.chars().any(char::is_control) {
             return Err(InvalidPhone::ControlCharacter(
                 phone.escape_debug().to_string(),
             ));
-        }
-        if phone.chars().count() > MAX_LEN {
-            return Err(InvalidPhone::TooLong(phone.chars().take(20).collect()));
         }
         if !phone.chars().any(|c| c.is_ascii_digit()) {
             return Err(InvalidPhone::NoDigits(phone.to_owned()));
@@ -148,5 +154,10 @@ mod tests {
             Err(InvalidPhone::TooLong(_))
         ));
         assert!("5".repeat(MAX_LEN).parse::<PhoneNumber>().is_ok());
+        let pasted = format!("555 0100\n{}", "call after five ".repeat(5));
+        assert_eq!(
+            pasted.parse::<PhoneNumber>().unwrap_err().to_string(),
+            "'555 0100\\ncall after…' is not a phone number: it is longer than 64 characters"
+        );
     }
 }

@@ -145,7 +145,8 @@ impl Table {
                     }
                 }
                 Field::Phone => {
-                    for phone in split(value, &[";", ":::"]) {
+                    // A spreadsheet cell may hold one number per line.
+                    for phone in split(value, &[";", ":::", "\n"]) {
                         let phone: PhoneNumber =
                             phone
                                 .parse()
@@ -309,6 +310,10 @@ mod tests {
         };
         assert_eq!(long.reason, "a name is one line of at most 200 characters");
         let t = table(&["Name", "Phone"]);
+        let Row::Contact(cy) = t.row(12, &["Cy", "+1 555 0100\r\n+44 20 7946 0958"]) else {
+            panic!("a contact");
+        };
+        assert_eq!(cy.phones, ["+1 555 0100", "+44 20 7946 0958"]);
         assert_eq!(
             t.row(11, &["Cy", "+1 555 0100; 555\u{0}0101"]),
             Row::Rejected(Rejection {

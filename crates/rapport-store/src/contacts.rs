@@ -569,7 +569,10 @@ pub(crate) async fn patch_contact(
     insert_emails(conn, id, first, &new_emails).await?;
 
     let mut phones = current.phones.clone();
-    for phone in &patch.remove_phones {
+    for (i, phone) in patch.remove_phones.iter().enumerate() {
+        if patch.remove_phones[..i].contains(phone) {
+            continue;
+        }
         let held = phones.len();
         if phones.contains(phone) {
             phones.retain(|stored| stored != phone);

@@ -548,7 +548,8 @@ pub struct EditArgs {
     /// Add a phone number, unless the contact has it already (however written)
     #[arg(long = "add-phone", value_name = "PHONE")]
     pub add_phones: Vec<String>,
-    /// Remove a phone number, however it is written (`020 7946 0958` removes `+44 20 7946 0958`)
+    /// Remove a phone number: that spelling or, if the contact has no such spelling, the number
+    /// however written (`020 7946 0958` removes `+44 20 7946 0958`)
     #[arg(long = "remove-phone", value_name = "PHONE")]
     pub remove_phones: Vec<String>,
     #[arg(long = "tag", value_name = "TAG")]

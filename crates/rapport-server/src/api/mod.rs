@@ -1001,7 +1001,8 @@ pub struct ContactPatchBody {
     remove_emails: Vec<String>,
     /// Numbers the contact does not have yet, however written (rules as for a new contact's).
     add_phones: Vec<String>,
-    /// Removes the contact's phones that are this number, however written.
+    /// Removes the contact's phone written so or, if it has no such spelling, its phones that
+    /// are this number written another way.
     remove_phones: Vec<String>,
     add_tags: Vec<String>,
     remove_tags: Vec<String>,

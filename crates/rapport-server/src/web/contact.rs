@@ -13,12 +13,13 @@ use rapport_core::agenda::{self, AgendaFacts, days_phrase};
 use rapport_core::model::OpportunityId;
 use rapport_core::model::{Contact, ContactId, FollowUpId, Hold, non_blank};
 use rapport_core::punctuality;
-use rapport_core::{BuyingTimeline, EmailAddress, Outcome, Role, Stage, Tier};
+use rapport_core::{BuyingTimeline, Outcome, Role, Stage, Tier};
 use rapport_core::{Direction, TouchKind, when};
 use rapport_store::{NewTouch, OpportunityFilter, StoreError};
 use serde::Deserialize;
 
 use super::charts::Timeline;
+use super::contact_forms::{DETAIL_BOXES, details_text};
 use super::today::LastTouch;
 use super::{
     Chrome, DoneQuery, SignedIn, WebError, WebForm, WebResult, after, local_path, long_date,
@@ -37,6 +38,7 @@ use crate::views::{
 pub struct FormEcho {
     errors: BTreeMap<String, String>,
     values: BTreeMap<String, String>,
+    held: BTreeMap<String, String>,
 }
 
 impl FormEcho {
@@ -51,6 +53,7 @@ impl FormEcho {
                 .iter()
                 .filter_map(|(k, v)| v.map(|v| ((*k).to_owned(), v.to_owned())))
                 .collect(),
+            held: BTreeMap::new(),
         }
     }
 
@@ -72,39 +75,23 @@ impl FormEcho {
         self.errors.keys().any(|field| field.starts_with("details"))
     }
 
-    /// The details form's fields as the contact has them, where no refused form sent them.
+    /// The details form's boxes as the contact has them, where no refused form sent them, and
+    /// as `was` (what the page was made from: see [`super::contact_forms::DetailsForm`]).
     fn or_details_of(mut self, contact: &Contact) -> FormEcho {
-        let lines = |values: &mut dyn Iterator<Item = &str>| values.collect::<Vec<_>>().join("\n");
-        let held = [
-            ("details.name", contact.name.clone()),
-            ("details.title", contact.title.clone().unwrap_or_default()),
-            (
-                "details.organization",
-                contact
-                    .organization
-                    .as_ref()
-                    .map(|o| o.name.clone())
-                    .unwrap_or_default(),
-            ),
-            (
-                "details.tier",
-                contact.tier.map(|t| t.to_string()).unwrap_or_default(),
-            ),
-            (
-                "details.emails",
-                lines(&mut contact.emails.iter().map(EmailAddress::as_str)),
-            ),
-            (
-                "details.phones",
-                lines(&mut contact.phones.iter().map(String::as_str)),
-            ),
-            ("details.tags", contact.tags.join(", ")),
-            ("details.notes", contact.notes.clone().unwrap_or_default()),
-        ];
-        for (field, value) in held {
-            self.values.entry(field.to_owned()).or_insert(value);
+        for (name, text) in DETAIL_BOXES.iter().zip(details_text(contact)) {
+            let key = format!("details.{name}");
+            self.values
+                .entry(key.clone())
+                .or_insert_with(|| text.clone());
+            self.held.insert(key, text);
         }
         self
+    }
+
+    /// What the contact's details box held when the page was made (none on the new-contact
+    /// page).
+    pub fn held(&self, field: &str) -> Option<&str> {
+        self.held.get(field).map(String::as_str)
     }
 }
 

@@ -4,12 +4,14 @@
 //! ended. Each goes through the same store call as the CLI and the API (`add_contact`,
 //! `edit_contact`, `introduce`) and comes back to the page with what happened.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rapport_core::model::{Contact, ContactId, non_blank};
-use rapport_core::{EmailAddress, PhoneNumber, Role, Stage, Tier};
+use rapport_core::{EmailAddress, Role, Stage, Tier};
 use rapport_store::{ContactPatch, NewContact, StoreError};
 use serde::Deserialize;
 
@@ -19,132 +21,200 @@ use crate::AppState;
 use crate::api::profile::{custom_fields, fields_from_lines};
 use crate::api::{Fields, one_line_name};
 
-/// A contact's details as a form sends them: emails and phones one per line, tags separated
-/// by commas. On the contact page, what the form leaves out is removed.
-#[derive(Debug, Deserialize)]
-pub struct DetailsForm {
-    name: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    organization: String,
-    #[serde(default)]
-    tier: String,
-    #[serde(default)]
-    emails: String,
-    #[serde(default)]
-    phones: String,
-    #[serde(default)]
-    tags: String,
-    #[serde(default)]
-    notes: String,
-    /// The contact's version the form was filled from (not on the new-contact page): the
-    /// form says everything, so an edit made meanwhile would be undone by it.
-    version: Option<i64>,
-    back: Option<String>,
+/// The details form's boxes, in the form's order; each is `name` in the form and
+/// `details.name` in a [`FormEcho`].
+pub const DETAIL_BOXES: [&str; 8] = [
+    "name",
+    "title",
+    "organization",
+    "tier",
+    "emails",
+    "phones",
+    "tags",
+    "notes",
+];
+
+/// The text of each details box for `contact`, as the form shows it: emails and phones one
+/// per line, tags separated by commas.
+pub fn details_text(contact: &Contact) -> [String; 8] {
+    let organization = contact.organization.as_ref();
+    [
+        contact.name.clone(),
+        contact.title.clone().unwrap_or_default(),
+        organization.map(|o| o.name.clone()).unwrap_or_default(),
+        contact.tier.map(|t| t.to_string()).unwrap_or_default(),
+        contact
+            .emails
+            .iter()
+            .map(EmailAddress::as_str)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        contact.phones.join("\n"),
+        contact.tags.join(", "),
+        contact.notes.clone().unwrap_or_default(),
+    ]
 }
 
-/// A [`DetailsForm`] parsed by the domain's types.
-struct Details {
-    name: String,
-    title: Option<String>,
-    organization: Option<String>,
-    tier: Option<Tier>,
-    emails: Vec<EmailAddress>,
-    phones: Vec<PhoneNumber>,
-    tags: Vec<String>,
-    notes: Option<String>,
+/// A box's text as compared: browsers send a textarea's line breaks as CRLF.
+fn normalized(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .trim()
+        .to_owned()
+}
+
+/// A contact's details as a form sends them. On the contact page each box comes with
+/// `was_BOX`, its text when the page was made: only the boxes the user changed are applied,
+/// so what the page did not show (a tag with a comma in it, a note's line breaks, an old
+/// phone) and what others changed in the other boxes meanwhile stay as they are.
+#[derive(Debug, Deserialize)]
+pub struct DetailsForm {
+    back: Option<String>,
+    #[serde(flatten)]
+    boxes: HashMap<String, String>,
 }
 
 impl DetailsForm {
-    /// The details, with every value that does not parse named in `fields`.
-    fn parse(&self, fields: &mut Fields) -> Details {
-        // One error beside the box for a bad line, whichever line it is.
-        fn lines<T: std::str::FromStr>(fields: &mut Fields, field: &str, text: &str) -> Vec<T>
-        where
-            T::Err: std::fmt::Display,
-        {
-            text.lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty())
-                .filter_map(|line| fields.parse(field, Some(line)))
-                .collect()
-        }
-        Details {
-            name: one_line_name(fields, "details.name", &self.name),
-            title: non_blank(Some(self.title.clone())),
-            organization: non_blank(Some(self.organization.clone()))
-                .map(|name| one_line_name(fields, "details.organization", &name)),
-            tier: match self.tier.trim() {
-                "" => None,
-                tier => fields.parse("details.tier", Some(tier)),
-            },
-            emails: lines(fields, "details.emails", &self.emails),
-            phones: lines(fields, "details.phones", &self.phones),
-            tags: self
-                .tags
-                .split(',')
-                .map(str::trim)
-                .filter(|tag| !tag.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            notes: non_blank(Some(self.notes.clone())),
-        }
+    fn text(&self, name: &str) -> String {
+        normalized(self.boxes.get(name).map_or("", String::as_str))
+    }
+
+    /// Whether the user changed the box (always, on the new-contact page).
+    fn edited(&self, name: &str) -> bool {
+        let was = self.boxes.get(&format!("was_{name}"));
+        was.is_none_or(|was| normalized(was) != self.text(name))
     }
 
     /// The form again as it was sent, with its errors.
     fn echo(&self, fields: Fields) -> FormEcho {
-        FormEcho::new(
-            fields,
-            &[
-                ("details.name", Some(&self.name)),
-                ("details.title", Some(&self.title)),
-                ("details.organization", Some(&self.organization)),
-                ("details.tier", Some(&self.tier)),
-                ("details.emails", Some(&self.emails)),
-                ("details.phones", Some(&self.phones)),
-                ("details.tags", Some(&self.tags)),
-                ("details.notes", Some(&self.notes)),
-            ],
-        )
+        let sent: Vec<(String, String)> = DETAIL_BOXES
+            .iter()
+            .map(|name| (format!("details.{name}"), self.text(name)))
+            .collect();
+        let values: Vec<(&str, Option<&str>)> = sent
+            .iter()
+            .map(|(key, text)| (key.as_str(), Some(text.as_str())))
+            .collect();
+        FormEcho::new(fields, &values)
     }
 }
 
-/// The edit that turns `current` into `wanted`: each field that differs, what was added and
-/// what is gone. A phone is compared as written, so a new spelling replaces the old one.
-fn changes(current: &Contact, wanted: Details) -> ContactPatch {
-    fn changed<T: PartialEq>(now: T, wanted: T) -> Option<T> {
-        (now != wanted).then_some(wanted)
+/// The lines of a box, each once.
+fn lines(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
     }
-    fn added<T: PartialEq + Clone>(now: &[T], wanted: &[T]) -> Vec<T> {
-        wanted
-            .iter()
-            .filter(|v| !now.contains(v))
-            .cloned()
-            .collect()
+    lines
+}
+
+/// Each line parsed; one error beside the box for a bad line, whichever line it is.
+fn parsed<T: std::str::FromStr>(fields: &mut Fields, name: &str, lines: &[&str]) -> Vec<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let key = format!("details.{name}");
+    lines
+        .iter()
+        .filter_map(|line| fields.parse(&key, Some(line)))
+        .collect()
+}
+
+fn tags(text: &str) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_owned());
+        }
     }
-    let written: Vec<String> = wanted.phones.iter().map(ToString::to_string).collect();
-    ContactPatch {
-        name: changed(current.name.clone(), wanted.name),
-        title: changed(current.title.clone(), wanted.title),
-        organization: changed(
-            current.organization.as_ref().map(|o| o.name.clone()),
-            wanted.organization,
-        ),
-        tier: changed(current.tier, wanted.tier),
-        notes: changed(current.notes.clone(), wanted.notes),
-        add_emails: added(&current.emails, &wanted.emails),
-        remove_emails: added(&wanted.emails, &current.emails),
-        add_phones: wanted
-            .phones
-            .into_iter()
-            .filter(|phone| !current.phones.iter().any(|held| held == phone.as_str()))
-            .collect(),
-        remove_phones: added(&written, &current.phones),
-        add_tags: added(&current.tags, &wanted.tags),
-        remove_tags: added(&wanted.tags, &current.tags),
-        ..ContactPatch::default()
+    tags
+}
+
+fn tier(fields: &mut Fields, text: &str) -> Option<Tier> {
+    match text {
+        "" => None,
+        tier => fields.parse("details.tier", Some(tier)),
     }
+}
+
+fn organization(fields: &mut Fields, text: String) -> Option<String> {
+    non_blank(Some(text)).map(|name| one_line_name(fields, "details.organization", &name))
+}
+
+/// The values of `wanted` that `held` lacks.
+fn missing<T: PartialEq + Clone>(held: &[T], wanted: &[T]) -> Vec<T> {
+    wanted
+        .iter()
+        .filter(|v| !held.contains(v))
+        .cloned()
+        .collect()
+}
+
+/// The edit the form asks of `current`: for each box the user changed, the new value, or
+/// what was added to the list and what is gone from it. A phone is compared as written (a
+/// line the contact holds is kept unparsed), so a new spelling replaces the old one. A box
+/// that someone else changed since the page was made is an error beside it: the user's text
+/// is shown again, and saving it again replaces theirs.
+fn changes(form: &DetailsForm, current: &Contact, fields: &mut Fields) -> ContactPatch {
+    let now = details_text(current);
+    let mut patch = ContactPatch::default();
+    for (name, now) in DETAIL_BOXES.iter().zip(now) {
+        if !form.edited(name) {
+            continue;
+        }
+        let was = form
+            .boxes
+            .get(&format!("was_{name}"))
+            .map(|was| normalized(was));
+        if was.is_some_and(|was| was != normalized(&now)) {
+            let shown = if now.is_empty() {
+                "empty".to_owned()
+            } else {
+                format!("'{now}'")
+            };
+            fields.error(
+                &format!("details.{name}"),
+                format!("changed by someone else since this page was opened: it is now {shown}; save again to replace it with this"),
+            );
+            continue;
+        }
+        let text = form.text(name);
+        match *name {
+            "name" => patch.name = Some(one_line_name(fields, "details.name", &text)),
+            "title" => patch.title = Some(non_blank(Some(text))),
+            "organization" => patch.organization = Some(organization(fields, text)),
+            "tier" => patch.tier = Some(tier(fields, &text)),
+            "emails" => {
+                let wanted: Vec<EmailAddress> = parsed(fields, name, &lines(&text));
+                patch.add_emails = missing(&current.emails, &wanted);
+                patch.remove_emails = missing(&wanted, &current.emails);
+            }
+            "phones" => {
+                let wanted = lines(&text);
+                let new: Vec<&str> = wanted
+                    .iter()
+                    .copied()
+                    .filter(|line| !current.phones.iter().any(|held| held == line))
+                    .collect();
+                patch.add_phones = parsed(fields, name, &new);
+                patch.remove_phones = current
+                    .phones
+                    .iter()
+                    .filter(|held| !wanted.contains(&held.as_str()))
+                    .cloned()
+                    .collect();
+            }
+            "tags" => {
+                let wanted = tags(&text);
+                patch.add_tags = missing(&current.tags, &wanted);
+                patch.remove_tags = missing(&wanted, &current.tags);
+            }
+            _ => patch.notes = Some(non_blank(Some(text))),
+        }
+    }
+    patch
 }
 
 pub async fn set_details(
@@ -154,37 +224,24 @@ pub async fn set_details(
 ) -> WebResult<Response> {
     let id = contact_id(&id)?;
     let current = state.store.contact(id).await?;
-    let changed_meanwhile = || {
-        let mut fields = Fields::default();
-        fields.error(
-            "details",
-            format!(
-                "{} was changed since this page was opened: here is how it is now; make your \
-                 change again",
-                current.name
-            ),
-        );
-        FormEcho::new(fields, &[])
-    };
-    if form.version != Some(current.version) {
-        return refused(&state, &user, id, changed_meanwhile()).await;
-    }
     let mut fields = Fields::default();
-    let wanted = form.parse(&mut fields);
+    let patch = changes(&form, &current, &mut fields);
     if fields.errors.is_empty() {
+        // Another edit between the read above and this write is refused by the store.
         let patch = ContactPatch {
-            expected_version: form.version,
-            ..changes(&current, wanted)
+            expected_version: Some(current.version),
+            ..patch
         };
         match apply(&state, &user, id, patch, form.back.as_deref()).await {
             Ok(response) => return Ok(response),
-            Err(StoreError::VersionMismatch { .. }) => {
-                return refused(&state, &user, id, changed_meanwhile()).await;
-            }
+            Err(StoreError::VersionMismatch { .. }) => fields.error(
+                "details",
+                "changed by someone else while saving: save again",
+            ),
             Err(err @ StoreError::DuplicateEmail { .. }) => {
                 fields.error("details.emails", err.to_string());
             }
-            Err(StoreError::Invalid(message)) => fields.error("details.name", message),
+            Err(StoreError::Invalid(message)) => fields.error("details", message),
             Err(err) => return Err(err.into()),
         }
     }
@@ -219,19 +276,18 @@ pub async fn add_contact(
     WebForm { user, form }: WebForm<DetailsForm>,
 ) -> WebResult<Response> {
     let mut fields = Fields::default();
-    let details = form.parse(&mut fields);
+    let new = NewContact {
+        name: one_line_name(&mut fields, "details.name", &form.text("name")),
+        title: non_blank(Some(form.text("title"))),
+        organization: organization(&mut fields, form.text("organization")),
+        tier: tier(&mut fields, &form.text("tier")),
+        emails: parsed(&mut fields, "emails", &lines(&form.text("emails"))),
+        phones: parsed(&mut fields, "phones", &lines(&form.text("phones"))),
+        tags: tags(&form.text("tags")),
+        notes: non_blank(Some(form.text("notes"))),
+        ..NewContact::default()
+    };
     if fields.errors.is_empty() {
-        let new = NewContact {
-            name: details.name,
-            emails: details.emails,
-            phones: details.phones,
-            organization: details.organization,
-            title: details.title,
-            tags: details.tags,
-            notes: details.notes,
-            tier: details.tier,
-            ..NewContact::default()
-        };
         match state
             .store
             .add_contact(user.user(), new, user.moment.now, user.today())
@@ -243,6 +299,7 @@ pub async fn add_contact(
             Err(err @ StoreError::DuplicateEmail { .. }) => {
                 fields.error("details.emails", err.to_string());
             }
+            Err(StoreError::Invalid(message)) => fields.error("details", message),
             Err(err) => return Err(err.into()),
         }
     }
