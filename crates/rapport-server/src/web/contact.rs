@@ -75,17 +75,23 @@ impl FormEcho {
         self.errors.keys().any(|field| field.starts_with("details"))
     }
 
-    /// The details form's boxes as the contact has them, where no refused form sent them, and
-    /// as `was` (what the page was made from: see [`super::contact_forms::DetailsForm`]).
+    /// The details form's boxes as the contact has them where a refused form did not send
+    /// them, and each box's `was` (what its text is a change of: see
+    /// [`super::contact_forms::DetailsForm`]) where the refusal did not set one.
     fn or_details_of(mut self, contact: &Contact) -> FormEcho {
         for (name, text) in DETAIL_BOXES.iter().zip(details_text(contact)) {
             let key = format!("details.{name}");
             self.values
                 .entry(key.clone())
                 .or_insert_with(|| text.clone());
-            self.held.insert(key, text);
+            self.held.entry(key).or_insert(text);
         }
         self
+    }
+
+    /// Notes the text a refused details box is a change of (see [`Self::or_details_of`]).
+    pub(super) fn hold(&mut self, field: String, was: String) {
+        self.held.insert(field, was);
     }
 
     /// What the contact's details box held when the page was made (none on the new-contact

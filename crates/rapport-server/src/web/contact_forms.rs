@@ -55,12 +55,18 @@ pub fn details_text(contact: &Contact) -> [String; 8] {
     ]
 }
 
-/// A box's text as compared: browsers send a textarea's line breaks as CRLF.
-fn normalized(text: &str) -> String {
-    text.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .trim()
-        .to_owned()
+/// The boxes shown as multi-line text areas; the others are one-line inputs.
+const MULTI_LINE_BOXES: [&str; 3] = ["emails", "phones", "notes"];
+
+/// A box's text as compared: browsers send a text area's line breaks as CRLF, and drop the
+/// line breaks from a one-line input's value (a title stored with one shows without it).
+fn normalized(name: &str, text: &str) -> String {
+    let text = if MULTI_LINE_BOXES.contains(&name) {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text.replace(['\r', '\n'], "")
+    };
+    text.trim().to_owned()
 }
 
 /// A contact's details as a form sends them. On the contact page each box comes with
@@ -76,18 +82,36 @@ pub struct DetailsForm {
 
 impl DetailsForm {
     fn text(&self, name: &str) -> String {
-        normalized(self.boxes.get(name).map_or("", String::as_str))
+        normalized(name, self.boxes.get(name).map_or("", String::as_str))
     }
 
-    /// Whether the user changed the box (always, on the new-contact page).
+    /// What the box held when the page was made (the contact page only).
+    fn was(&self, name: &str) -> Option<String> {
+        let was = self.boxes.get(&format!("was_{name}"))?;
+        Some(normalized(name, was))
+    }
+
+    /// Whether the page was made with each box's `was_` (the contact page since they exist).
+    fn knows_what_was(&self) -> bool {
+        DETAIL_BOXES.iter().all(|name| self.was(name).is_some())
+    }
+
+    /// Whether the user changed the box: always on the new-contact page; never for a box
+    /// the form did not send.
     fn edited(&self, name: &str) -> bool {
-        let was = self.boxes.get(&format!("was_{name}"));
-        was.is_none_or(|was| normalized(was) != self.text(name))
+        self.boxes.contains_key(name) && self.was(name).is_none_or(|was| was != self.text(name))
     }
 
-    /// The form again as it was sent, with its errors.
-    fn echo(&self, fields: Fields) -> FormEcho {
-        let sent: Vec<(String, String)> = DETAIL_BOXES
+    /// The form again with its errors: the boxes the user changed as typed, each with the
+    /// text it is a change of (`rebased`: the text now, for a box someone else changed too,
+    /// so that saving again replaces it), and the others as the contact has them now.
+    fn echo(&self, fields: Fields, rebased: &[(&str, String)]) -> FormEcho {
+        let edited: Vec<&str> = DETAIL_BOXES
+            .iter()
+            .copied()
+            .filter(|name| self.edited(name))
+            .collect();
+        let sent: Vec<(String, String)> = edited
             .iter()
             .map(|name| (format!("details.{name}"), self.text(name)))
             .collect();
@@ -95,7 +119,14 @@ impl DetailsForm {
             .iter()
             .map(|(key, text)| (key.as_str(), Some(text.as_str())))
             .collect();
-        FormEcho::new(fields, &values)
+        let mut echo = FormEcho::new(fields, &values);
+        for name in edited {
+            let now = rebased.iter().find(|(box_name, _)| *box_name == name);
+            if let Some(was) = now.map(|(_, now)| now.clone()).or_else(|| self.was(name)) {
+                echo.hold(format!("details.{name}"), was);
+            }
+        }
+        echo
     }
 }
 
@@ -157,18 +188,22 @@ fn missing<T: PartialEq + Clone>(held: &[T], wanted: &[T]) -> Vec<T> {
 /// line the contact holds is kept unparsed), so a new spelling replaces the old one. A box
 /// that someone else changed since the page was made is an error beside it: the user's text
 /// is shown again, and saving it again replaces theirs.
-fn changes(form: &DetailsForm, current: &Contact, fields: &mut Fields) -> ContactPatch {
+fn changes(
+    form: &DetailsForm,
+    current: &Contact,
+    fields: &mut Fields,
+    rebased: &mut Vec<(&'static str, String)>,
+) -> ContactPatch {
     let now = details_text(current);
     let mut patch = ContactPatch::default();
     for (name, now) in DETAIL_BOXES.iter().zip(now) {
         if !form.edited(name) {
             continue;
         }
-        let was = form
-            .boxes
-            .get(&format!("was_{name}"))
-            .map(|was| normalized(was));
-        if was.is_some_and(|was| was != normalized(&now)) {
+        if form
+            .was(name)
+            .is_some_and(|was| was != normalized(name, &now))
+        {
             let shown = if now.is_empty() {
                 "empty".to_owned()
             } else {
@@ -178,6 +213,7 @@ fn changes(form: &DetailsForm, current: &Contact, fields: &mut Fields) -> Contac
                 &format!("details.{name}"),
                 format!("changed by someone else since this page was opened: it is now {shown}; save again to replace it with this"),
             );
+            rebased.push((name, now));
             continue;
         }
         let text = form.text(name);
@@ -223,9 +259,17 @@ pub async fn set_details(
     WebForm { user, form }: WebForm<DetailsForm>,
 ) -> WebResult<Response> {
     let id = contact_id(&id)?;
-    let current = state.store.contact(id).await?;
     let mut fields = Fields::default();
-    let patch = changes(&form, &current, &mut fields);
+    if !form.knows_what_was() {
+        fields.error(
+            "details",
+            "this form is from an older page: it is shown again as the contact is now",
+        );
+        return refused(&state, &user, id, FormEcho::new(fields, &[])).await;
+    }
+    let current = state.store.contact(id).await?;
+    let mut rebased = Vec::new();
+    let patch = changes(&form, &current, &mut fields, &mut rebased);
     if fields.errors.is_empty() {
         // Another edit between the read above and this write is refused by the store.
         let patch = ContactPatch {
@@ -245,7 +289,7 @@ pub async fn set_details(
             Err(err) => return Err(err.into()),
         }
     }
-    refused(&state, &user, id, form.echo(fields)).await
+    refused(&state, &user, id, form.echo(fields, &rebased)).await
 }
 
 #[derive(Template)]
@@ -303,7 +347,11 @@ pub async fn add_contact(
             Err(err) => return Err(err.into()),
         }
     }
-    new_contact_page(&user, form.echo(fields), StatusCode::UNPROCESSABLE_ENTITY)
+    new_contact_page(
+        &user,
+        form.echo(fields, &[]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
 }
 
 /// Custom fields: one `key: value` per line; a field left out is removed.

@@ -434,6 +434,92 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
     assert!(taken.text.contains("already belongs to contact #1"));
     assert_eq!(rapport.show("2")["name"], "Dana Whitfield");
 
+    // After a refusal, the boxes the user did not change show what they hold now (here a
+    // title set by someone else after the page was made), so saving the page again keeps it.
+    rapport.ok(&["contact", "edit", "dana", "--title", "Chief of Ops"]);
+    let mut sent: Vec<(&'static str, &str)> = Vec::new();
+    for (name, text) in now {
+        sent.push((
+            name,
+            if name == "emails" {
+                "not-an-email"
+            } else {
+                text
+            },
+        ));
+    }
+    for (was, (_, text)) in was.iter().zip(now) {
+        sent.push((was.0, text));
+    }
+    let refused = server.request(
+        "POST",
+        "/contacts/2/details",
+        &[("Cookie", &cookie)],
+        form(&sent),
+    );
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.text.contains("id=\"details-emails-error\""),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused
+            .text
+            .contains("name=\"title\" autocomplete=\"off\" value=\"Chief of Ops\"")
+    );
+    assert!(
+        refused
+            .text
+            .contains("name=\"was_title\" value=\"Chief of Ops\"")
+    );
+    assert!(refused.text.contains(">not-an-email</textarea>"));
+    assert!(
+        refused
+            .text
+            .contains("name=\"was_emails\" value=\"dana.w@acme.example\ndana@home.example\"")
+    );
+
+    // A form from a page made before the boxes carried what they held: refused, not applied.
+    let old = server.request(
+        "POST",
+        "/contacts/2/details",
+        &[("Cookie", &cookie)],
+        form(&[("name", "Dana X"), ("version", "1")]),
+    );
+    assert_eq!(old.status, 422);
+    assert!(
+        old.text.contains("this form is from an older page"),
+        "{}",
+        old.text
+    );
+    assert_eq!(rapport.show("2")["name"], "Dana Whitfield");
+
+    // A one-line box shows a stored line break as nothing (browsers drop it from an input):
+    // that is not a change, so saving another box leaves the title as it was.
+    rapport.ok(&["contact", "edit", "dana", "--title", "Head of Ops\nEMEA"]);
+    let mut sent: Vec<(&'static str, &str)> = Vec::new();
+    for ((name, text), (was, _)) in now.iter().zip(was) {
+        let (typed, held) = match *name {
+            "title" => ("Head of OpsEMEA", "Head of Ops\nEMEA"),
+            "notes" => ("line one", *text),
+            _ => (*text, *text),
+        };
+        sent.extend([(*name, typed), (was, held)]);
+    }
+    let saved = server.request(
+        "POST",
+        "/contacts/2/details",
+        &[("Cookie", &cookie)],
+        form(&sent),
+    );
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    let shown = rapport.show("2");
+    assert_eq!(
+        (s(&shown["title"]), s(&shown["notes"])),
+        ("Head of Ops\nEMEA", "line one")
+    );
+
     // Archived from its page: off the agenda, and back.
     let archive = |action: &str| {
         server.request(
