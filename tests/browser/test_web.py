@@ -145,6 +145,31 @@ def test_a_contact_is_added_and_its_details_edited(page, server):
     screenshot(page, "contact-details-desktop")
 
 
+def test_the_contacts_list_pages_and_filters(page, server):
+    log_in(page, server.base)
+    page.get_by_role("link", name="Contacts", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Contacts")
+    rows = page.locator("#contacts tbody tr")
+    # The demo book holds more than a page: 50, then the rest.
+    expect(rows).to_have_count(50)
+    first_name = rows.first.locator("th a").inner_text()
+    page.get_by_role("link", name="Next page »").click()
+    expect(page.get_by_role("link", name="« First page")).to_be_visible()
+    assert rows.count() >= 1
+    assert first_name not in rows.locator("th a").all_inner_texts()
+
+    page.get_by_label("Tier").select_option("A")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"tier=A"))
+    expect(page.get_by_label("Tier")).to_have_value("A")
+    tiers = rows.locator(".tier").all_inner_texts()
+    assert tiers and set(tiers) == {"A"}, tiers
+    screenshot(page, "contacts-tier-a")
+    name = rows.first.locator("th a").inner_text()
+    rows.first.locator("th a").click()
+    expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+
+
 def test_a_phone_sized_screen(browser, server):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()

@@ -198,6 +198,7 @@ impl Contact {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactSummary {
     pub id: ContactId,
+    pub owner: UserId,
     pub name: String,
     pub organization: Option<String>,
     pub email: Option<String>,

@@ -321,6 +321,8 @@ pub fn next_touch_view(next: NextTouch, why: String) -> NextTouchView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContactSummaryView {
     pub id: i64,
+    /// The user whose contact this is.
+    pub owner: i64,
     pub name: String,
     pub organization: Option<String>,
     pub email: Option<String>,
@@ -349,6 +351,7 @@ impl From<&ContactSummary> for ContactSummaryView {
     fn from(c: &ContactSummary) -> Self {
         ContactSummaryView {
             id: c.id.0,
+            owner: c.owner.0,
             name: c.name.clone(),
             organization: c.organization.clone(),
             email: c.email.clone(),

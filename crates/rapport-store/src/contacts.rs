@@ -95,7 +95,7 @@ pub struct ContactFilter {
 }
 
 /// What a contact list reads, from `contacts c LEFT JOIN organizations o`.
-pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.name, o.name AS organization, c.tier, \
+pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.owner_id, c.name, o.name AS organization, c.tier, \
     c.stage, c.next_touch_on, c.next_touch_source, c.archived_at, \
     (SELECT MIN(e.email) FROM contact_emails e WHERE e.contact_id = c.id) AS email";
 
@@ -103,6 +103,7 @@ pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.name, o.name AS organization, 
 pub(crate) fn contact_summary(row: &AnyRow) -> Result<ContactSummary> {
     Ok(ContactSummary {
         id: ContactId(rows::int(row, "id")?),
+        owner: UserId(rows::int(row, "owner_id")?),
         name: rows::text(row, "name")?,
         organization: rows::opt_text(row, "organization")?,
         email: rows::opt_text(row, "email")?,

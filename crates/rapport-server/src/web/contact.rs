@@ -79,7 +79,11 @@ impl FormEcho {
     /// them, and each box's `was` (what its text is a change of: see
     /// [`super::contact_forms::DetailsForm`]) where the refusal did not set one.
     fn or_details_of(mut self, contact: &Contact) -> FormEcho {
-        for (name, text) in DETAIL_BOXES.iter().zip(details_text(contact)) {
+        for (name, text) in DETAIL_BOXES
+            .iter()
+            .map(|b| b.name)
+            .zip(details_text(contact))
+        {
             let key = format!("details.{name}");
             self.values
                 .entry(key.clone())
@@ -515,6 +519,7 @@ pub struct BackQuery {
 
 /// The quick log as a page: where the shortcut leads without JavaScript.
 pub async fn quick_log_form(user: SignedIn, Query(query): Query<BackQuery>) -> WebResult<Response> {
+    user.may_write()?;
     page(
         &QuickLogPage {
             chrome: user.chrome("Log a touch"),

@@ -21,28 +21,80 @@ use crate::AppState;
 use crate::api::profile::{custom_fields, fields_from_lines};
 use crate::api::{Fields, one_line_name};
 
-/// The details form's boxes, in the form's order; each is `name` in the form and
-/// `details.name` in a [`FormEcho`].
-pub const DETAIL_BOXES: [&str; 8] = [
-    "name",
-    "title",
-    "organization",
-    "tier",
-    "emails",
-    "phones",
-    "tags",
-    "notes",
+/// How a details box is drawn, and so how its text is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoxKind {
+    /// A one-line input.
+    Line,
+    /// A text area of one item per line.
+    Lines,
+    /// A text area of free text.
+    Text,
+    /// The tier's drop-down.
+    Tier,
+}
+
+/// One box of the details form: its field name (`details.NAME` in a [`FormEcho`]), label,
+/// hint and kind. The template draws the form from [`DETAIL_BOXES`], so the boxes the form
+/// shows and the ones a post is read for are one list.
+#[derive(Debug)]
+pub struct DetailBox {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub kind: BoxKind,
+    /// Drawn across the form's width.
+    pub wide: bool,
+}
+
+impl DetailBox {
+    const fn new(name: &'static str, label: &'static str, kind: BoxKind) -> DetailBox {
+        DetailBox {
+            name,
+            label,
+            hint: "",
+            kind,
+            wide: !matches!(kind, BoxKind::Line | BoxKind::Tier),
+        }
+    }
+
+    const fn hint(self, hint: &'static str) -> DetailBox {
+        DetailBox { hint, ..self }
+    }
+
+    const fn wide(self) -> DetailBox {
+        DetailBox { wide: true, ..self }
+    }
+
+    fn multi_line(&self) -> bool {
+        matches!(self.kind, BoxKind::Lines | BoxKind::Text)
+    }
+}
+
+/// The details form's boxes, in the form's order.
+pub const DETAIL_BOXES: [DetailBox; 8] = [
+    DetailBox::new("name", "Name", BoxKind::Line),
+    DetailBox::new("title", "Job title", BoxKind::Line),
+    DetailBox::new("organization", "Organization", BoxKind::Line)
+        .hint("created if new")
+        .wide(),
+    DetailBox::new("emails", "Emails", BoxKind::Lines).hint("one per line"),
+    DetailBox::new("phones", "Phones", BoxKind::Lines).hint("one per line, as you dial them"),
+    DetailBox::new("tags", "Tags", BoxKind::Line)
+        .hint("comma-separated")
+        .wide(),
+    DetailBox::new("notes", "Notes", BoxKind::Text),
+    DetailBox::new("tier", "Tier", BoxKind::Tier),
 ];
 
-/// The text of each details box for `contact`, as the form shows it: emails and phones one
-/// per line, tags separated by commas.
+/// The text of each details box for `contact`, in [`DETAIL_BOXES`]' order, as the form shows
+/// it: emails and phones one per line, tags separated by commas.
 pub fn details_text(contact: &Contact) -> [String; 8] {
     let organization = contact.organization.as_ref();
     [
         contact.name.clone(),
         contact.title.clone().unwrap_or_default(),
         organization.map(|o| o.name.clone()).unwrap_or_default(),
-        contact.tier.map(|t| t.to_string()).unwrap_or_default(),
         contact
             .emails
             .iter()
@@ -52,16 +104,17 @@ pub fn details_text(contact: &Contact) -> [String; 8] {
         contact.phones.join("\n"),
         contact.tags.join(", "),
         contact.notes.clone().unwrap_or_default(),
+        contact.tier.map(|t| t.to_string()).unwrap_or_default(),
     ]
 }
-
-/// The boxes shown as multi-line text areas; the others are one-line inputs.
-const MULTI_LINE_BOXES: [&str; 3] = ["emails", "phones", "notes"];
 
 /// A box's text as compared: browsers send a text area's line breaks as CRLF, and drop the
 /// line breaks from a one-line input's value (a title stored with one shows without it).
 fn normalized(name: &str, text: &str) -> String {
-    let text = if MULTI_LINE_BOXES.contains(&name) {
+    let multi_line = DETAIL_BOXES
+        .iter()
+        .any(|b| b.name == name && b.multi_line());
+    let text = if multi_line {
         text.replace("\r\n", "\n").replace('\r', "\n")
     } else {
         text.replace(['\r', '\n'], "")
@@ -93,7 +146,7 @@ impl DetailsForm {
 
     /// Whether the page was made with each box's `was_` (the contact page since they exist).
     fn knows_what_was(&self) -> bool {
-        DETAIL_BOXES.iter().all(|name| self.was(name).is_some())
+        DETAIL_BOXES.iter().all(|b| self.was(b.name).is_some())
     }
 
     /// Whether the user changed the box: always on the new-contact page; never for a box
@@ -108,7 +161,7 @@ impl DetailsForm {
     fn echo(&self, fields: Fields, rebased: &[(&str, String)]) -> FormEcho {
         let edited: Vec<&str> = DETAIL_BOXES
             .iter()
-            .copied()
+            .map(|b| b.name)
             .filter(|name| self.edited(name))
             .collect();
         let sent: Vec<(String, String)> = edited
@@ -196,7 +249,7 @@ fn changes(
 ) -> ContactPatch {
     let now = details_text(current);
     let mut patch = ContactPatch::default();
-    for (name, now) in DETAIL_BOXES.iter().zip(now) {
+    for (name, now) in DETAIL_BOXES.iter().map(|b| b.name).zip(now) {
         if !form.edited(name) {
             continue;
         }
@@ -217,7 +270,7 @@ fn changes(
             continue;
         }
         let text = form.text(name);
-        match *name {
+        match name {
             "name" => patch.name = Some(one_line_name(fields, "details.name", &text)),
             "title" => patch.title = Some(non_blank(Some(text))),
             "organization" => patch.organization = Some(organization(fields, text)),
@@ -302,6 +355,7 @@ struct NewContactPage {
 
 /// The new-contact page.
 pub async fn new_contact_form(user: SignedIn) -> WebResult<Response> {
+    user.may_write()?;
     new_contact_page(&user, FormEcho::default(), StatusCode::OK)
 }
 

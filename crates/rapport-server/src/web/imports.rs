@@ -39,6 +39,7 @@ const FORMATS: &[(&str, &str)] = &[
 ];
 
 pub async fn form(user: SignedIn) -> WebResult<Response> {
+    user.may_write()?;
     let chrome = user.chrome("Import contacts");
     let template = ImportPage {
         chrome,
@@ -94,10 +95,7 @@ pub async fn submit(State(state): State<AppState>, request: Request) -> WebResul
     if !session::csrf_matches(&user.session, upload.csrf.as_deref()) {
         return Err(WebError::BadCsrf);
     }
-    let role = user.session.account.role;
-    if !role.can_write() {
-        return Err(WebError::ReadOnly(role));
-    }
+    user.may_write()?;
     let values = [
         ("format", upload.format.as_deref()),
         ("sheet", upload.sheet.as_deref()),

@@ -12,6 +12,7 @@ mod at_risk;
 mod charts;
 mod contact;
 mod contact_forms;
+mod contacts;
 mod dashboard;
 mod duplicates;
 mod forecast;
@@ -56,7 +57,10 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/contacts/new", get(contact_forms::new_contact_form))
-        .route("/contacts", post(contact_forms::add_contact))
+        .route(
+            "/contacts",
+            get(contacts::list).post(contact_forms::add_contact),
+        )
         .route("/contacts/{id}", get(contact::show))
         .route("/contacts/{id}/details", post(contact_forms::set_details))
         .route("/contacts/{id}/archive", post(contact_forms::archive))
@@ -282,6 +286,16 @@ impl SignedIn {
     fn user(&self) -> rapport_core::model::UserId {
         self.session.account.user.id
     }
+
+    /// Refuses a viewer: for the forms that change records, and the pages that only hold one.
+    fn may_write(&self) -> WebResult<()> {
+        let role = self.session.account.role;
+        if role.can_write() {
+            Ok(())
+        } else {
+            Err(WebError::ReadOnly(role))
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -346,10 +360,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WebForm<T> {
 
     async fn from_request(request: Request, state: &AppState) -> WebResult<WebForm<T>> {
         let (user, form) = read_form(request, state).await?;
-        let role = user.session.account.role;
-        if !role.can_write() {
-            return Err(WebError::ReadOnly(role));
-        }
+        user.may_write()?;
         Ok(WebForm { user, form })
     }
 }

@@ -49,13 +49,16 @@ fn an_upload_is_imported_with_the_report_and_a_dry_run_writes_nothing() {
         (false.into(), 2.into())
     );
     let contacts = server.get("/api/v1/contacts", Some(&member));
-    let names: Vec<&str> = contacts.ok(200)["items"]
+    let listed: Vec<(&str, i64)> = contacts.ok(200)["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["name"].as_str().unwrap())
+        .map(|c| (c["name"].as_str().unwrap(), c["owner"].as_i64().unwrap()))
         .collect();
-    assert_eq!(names, ["Ada Lovelace", "Grace Hopper"]);
+    let mo = server.get("/api/v1/me", Some(&member)).ok(200)["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(listed, [("Ada Lovelace", mo), ("Grace Hopper", mo)]);
 
     // Again: matched, not doubled.
     let again = upload(&server, &member, "?filename=leads.csv", LEADS.as_bytes());

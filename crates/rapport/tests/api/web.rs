@@ -542,6 +542,22 @@ fn a_viewer_sees_pages_but_cannot_post_forms() {
         Body::Form(vec![("csrf", csrf), ("kind", "call".to_owned())]),
     );
     assert_eq!(reply.status, 403);
+    // The pages that only hold a form that changes records are refused too.
+    for path in ["/contacts/new", "/import", "/log"] {
+        let reply = server.request("GET", path, &[("Cookie", &cookie)], Body::Empty);
+        assert_eq!(reply.status, 403, "{path}");
+        assert!(
+            reply
+                .text
+                .contains("a viewer can read but not change records")
+        );
+    }
+    let list = server.request("GET", "/contacts", &[("Cookie", &cookie)], Body::Empty);
+    assert!(list.text.contains("Dana Whitfield"));
+    assert!(
+        !list.text.contains("href=\"/contacts/new\""),
+        "no way to add"
+    );
 }
 
 #[test]
@@ -659,4 +675,135 @@ fn the_other_pages_show_what_the_store_knows() {
     assert_eq!(revoke.status, 303, "{}", revoke.text);
     assert!(get("/settings").contains("revoked "));
     server.get("/api/v1/me", Some(&token)).problem(401);
+}
+
+/// The rows of a `/contacts` page, by name.
+fn listed(html: &str) -> Vec<String> {
+    html.split("<tr id=\"contact-")
+        .skip(1)
+        .map(|row| {
+            let link = &row[row.find("<a href=\"/contacts/").unwrap()..];
+            let start = link.find("\">").unwrap() + 2;
+            let end = link.find("</a>").unwrap();
+            link[start..end].to_owned()
+        })
+        .collect()
+}
+
+/// The target of the link with this id, as a browser reads it.
+fn link(html: &str, id: &str) -> Option<String> {
+    let marker = "href=\"";
+    let at = html.find(&format!("id=\"{id}\""))?;
+    let start = html[..at].rfind(marker)? + marker.len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+#[test]
+fn the_contacts_page_lists_everyone_a_page_at_a_time_narrowed_by_filters() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let mo = user_with_token(&rapport, "mo@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    // 52 of Ann's, every fourth a tier A "vip"; one of Mo's.
+    let mut file = String::from("name,email,tier,tags\n");
+    for n in 0..52 {
+        let (tier, tag) = if n % 4 == 0 { ("A", "vip") } else { ("", "") };
+        file.push_str(&format!("Person {n:02},p{n}@example.com,{tier},{tag}\n"));
+    }
+    let upload = server.request(
+        "POST",
+        "/api/v1/imports?filename=people.csv",
+        &[("Authorization", &format!("Bearer {ann}"))],
+        Body::Raw("application/octet-stream".into(), file.into_bytes()),
+    );
+    assert_eq!(upload.ok(200)["imported"], 52);
+    server
+        .send(
+            "POST",
+            "/api/v1/contacts",
+            Some(&mo),
+            serde_json::json!({"name": "Zoe Mo", "stage": "customer"}),
+        )
+        .ok(201);
+    rapport.ok(&["contact", "archive", "Person 07"]);
+
+    let cookie = form_login(&server, "ann@example.com");
+    let get = |path: &str| {
+        let reply = server.request("GET", path, &[("Cookie", &cookie)], Body::Empty);
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        reply.text
+    };
+    let first = get("/contacts");
+    let names = listed(&first);
+    let expected: Vec<String> = (0..52)
+        .filter(|n| *n != 7)
+        .map(|n| format!("Person {n:02}"))
+        .chain(["Zoe Mo".to_owned()])
+        .collect();
+    assert_eq!(
+        names,
+        expected[..50],
+        "the first 50 by name, archived left out"
+    );
+    assert!(link(&first, "first-page").is_none());
+    let next = link(&first, "next-page").expect("a next page");
+    let second = get(&next);
+    assert_eq!(listed(&second), expected[50..]);
+    assert!(link(&second, "next-page").is_none());
+    assert_eq!(link(&second, "first-page").as_deref(), Some("/contacts"));
+
+    // Filters narrow the list, and the next page keeps them.
+    let vips = get("/contacts?tier=A&tag=vip");
+    assert_eq!(listed(&vips).len(), 13, "{vips}");
+    assert!(
+        vips.contains("<option selected>A</option>"),
+        "the form shows the filter"
+    );
+    assert_eq!(listed(&get("/contacts?stage=customer")), ["Zoe Mo"]);
+    let with_archived = get("/contacts?archived=1&tag=vip&tier=A");
+    assert_eq!(listed(&with_archived).len(), 13);
+    let archived_too = get("/contacts?archived=1");
+    assert!(listed(&archived_too).contains(&"Person 07".to_owned()));
+    assert!(archived_too.contains("none while archived"));
+    let everyone_then = link(&archived_too, "next-page").unwrap();
+    assert!(everyone_then.contains("archived=1"), "{everyone_then}");
+    assert_eq!(
+        listed(&get(&everyone_then)),
+        ["Person 50", "Person 51", "Zoe Mo"]
+    );
+    assert_eq!(listed(&get("/contacts?owner=me")).len(), 50);
+    assert!(get("/contacts?tag=nobody").contains("No contacts match these filters."));
+
+    // A bad filter names itself.
+    let bad = server.request(
+        "GET",
+        "/contacts?stage=bogus",
+        &[("Cookie", &cookie)],
+        Body::Empty,
+    );
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.text
+            .contains("stage: unknown lifecycle stage &#39;bogus&#39;"),
+        "{}",
+        bad.text
+    );
+
+    // The admin exports the book from here; the session is enough.
+    let export = link(&first, "export-csv").expect("an admin's export link");
+    let csv = server.request("GET", &export, &[("Cookie", &cookie)], Body::Empty);
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert!(csv.text.contains("Person 07") && csv.text.contains("Zoe Mo"));
+
+    // A member sees their own with owner=me, and no export link.
+    let mo_cookie = form_login(&server, "mo@example.com");
+    let mine = server.request(
+        "GET",
+        "/contacts?owner=me",
+        &[("Cookie", &mo_cookie)],
+        Body::Empty,
+    );
+    assert_eq!(listed(&mine.text), ["Zoe Mo"]);
+    assert!(link(&mine.text, "export-csv").is_none());
 }
