@@ -72,7 +72,7 @@ impl DetailBox {
 }
 
 /// The details form's boxes, in the form's order.
-pub const DETAIL_BOXES: [DetailBox; 8] = [
+pub const DETAIL_BOXES: [DetailBox; 9] = [
     DetailBox::new("name", "Name", BoxKind::Line),
     DetailBox::new("title", "Job title", BoxKind::Line),
     DetailBox::new("organization", "Organization", BoxKind::Line)
@@ -85,11 +85,13 @@ pub const DETAIL_BOXES: [DetailBox; 8] = [
         .wide(),
     DetailBox::new("notes", "Notes", BoxKind::Text),
     DetailBox::new("tier", "Tier", BoxKind::Tier),
+    DetailBox::new("cycle", "Calling cycle", BoxKind::Line)
+        .hint("30d, 6w, 3m…; blank for the default"),
 ];
 
 /// The text of each details box for `contact`, in [`DETAIL_BOXES`]' order, as the form shows
 /// it: emails and phones one per line, tags separated by commas.
-pub fn details_text(contact: &Contact) -> [String; 8] {
+pub fn details_text(contact: &Contact) -> [String; 9] {
     let organization = contact.organization.as_ref();
     [
         contact.name.clone(),
@@ -105,6 +107,7 @@ pub fn details_text(contact: &Contact) -> [String; 8] {
         contact.tags.join(", "),
         contact.notes.clone().unwrap_or_default(),
         contact.tier.map(|t| t.to_string()).unwrap_or_default(),
+        contact.cadence.map(|c| c.to_string()).unwrap_or_default(),
     ]
 }
 
@@ -216,10 +219,14 @@ fn tags(text: &str) -> Vec<String> {
     tags
 }
 
-fn tier(fields: &mut Fields, text: &str) -> Option<Tier> {
+/// A box that is blank for "none" (the tier, the contact's own cycle), else parsed.
+fn chosen<T: std::str::FromStr>(fields: &mut Fields, name: &str, text: &str) -> Option<T>
+where
+    T::Err: std::fmt::Display,
+{
     match text {
         "" => None,
-        tier => fields.parse("details.tier", Some(tier)),
+        text => fields.parse(&format!("details.{name}"), Some(text)),
     }
 }
 
@@ -274,7 +281,8 @@ fn changes(
             "name" => patch.name = Some(one_line_name(fields, "details.name", &text)),
             "title" => patch.title = Some(non_blank(Some(text))),
             "organization" => patch.organization = Some(organization(fields, text)),
-            "tier" => patch.tier = Some(tier(fields, &text)),
+            "tier" => patch.tier = Some(chosen(fields, "tier", &text)),
+            "cycle" => patch.cadence = Some(chosen(fields, "cycle", &text)),
             "emails" => {
                 let wanted: Vec<EmailAddress> = parsed(fields, name, &lines(&text));
                 patch.add_emails = missing(&current.emails, &wanted);
@@ -378,7 +386,8 @@ pub async fn add_contact(
         name: one_line_name(&mut fields, "details.name", &form.text("name")),
         title: non_blank(Some(form.text("title"))),
         organization: organization(&mut fields, form.text("organization")),
-        tier: tier(&mut fields, &form.text("tier")),
+        tier: chosen(&mut fields, "tier", &form.text("tier")),
+        cadence: chosen(&mut fields, "cycle", &form.text("cycle")),
         emails: parsed(&mut fields, "emails", &lines(&form.text("emails"))),
         phones: parsed(&mut fields, "phones", &lines(&form.text("phones"))),
         tags: tags(&form.text("tags")),

@@ -204,6 +204,7 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
         ("phones", "+44 20 7946 0958\r\ncall reception"),
         ("tags", "retreat, logistics"),
         ("notes", "Met at the retreat"),
+        ("cycle", "6w"),
     ];
 
     // A bad value: the page again, the error beside its field, what was typed kept.
@@ -236,6 +237,10 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
     assert_eq!(shown["tier"], "B");
     assert_eq!(shown["phones"], serde_json::json!(["+44 20 7946 0958"]));
     assert_eq!(shown["tags"], serde_json::json!(["logistics", "retreat"]));
+    assert_eq!(
+        (s(&shown["cadence"]["every"]), &shown["cadence_is_own"]),
+        ("6w", &serde_json::json!(true))
+    );
     let page = server.request(
         "GET",
         "/contacts/2?added=2",
@@ -265,6 +270,7 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
         ("was_phones", "+44 20 7946 0958"),
         ("was_tags", "logistics, retreat"),
         ("was_notes", "Met at the retreat"),
+        ("was_cycle", "6w"),
     ];
     let edit = |boxes: &[(&'static str, &str)]| {
         let mut sent = was.to_vec();
@@ -286,6 +292,28 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
         ("phones", "020 7946 0958\r\n+1 555 0100"),
         ("tags", "logistics, board"),
         ("notes", ""),
+        ("cycle", "every so often"),
+    ]);
+    assert_eq!(edited.status, 422);
+    assert!(
+        edited.text.contains("id=\"details-cycle-error\"")
+            && edited
+                .text
+                .contains("invalid cadence &#39;every so often&#39;: expected a number and a unit"),
+        "{}",
+        edited.text
+    );
+    assert_eq!(rapport.show("2")["title"], "COO", "nothing half-written");
+    let edited = edit(&[
+        ("name", "Dana Whitfield"),
+        ("title", ""),
+        ("organization", "Acme Logistics"),
+        ("tier", ""),
+        ("emails", "dana.w@acme.example\r\ndana.w@acme.example"),
+        ("phones", "020 7946 0958\r\n+1 555 0100"),
+        ("tags", "logistics, board"),
+        ("notes", ""),
+        ("cycle", ""),
     ]);
     assert_eq!(edited.status, 303, "{}", edited.text);
     let shown = rapport.show("2");
@@ -297,6 +325,10 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
         "a new spelling replaces the old one"
     );
     assert_eq!(shown["tags"], serde_json::json!(["board", "logistics"]));
+    assert_eq!(
+        shown["cadence_is_own"], false,
+        "a blank cycle is the default's"
+    );
 
     // What the boxes cannot show faithfully stays as it is when they are not changed: a note's
     // line breaks (sent back as CRLF), a tag with a comma in it; and what someone else
@@ -332,6 +364,7 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
         ("was_phones", "020 7946 0958\n+1 555 0100"),
         ("was_tags", "board, logistics, vip, emea"),
         ("was_notes", "line one\nline two"),
+        ("was_cycle", ""),
     ];
     let unchanged = [
         ("name", "Dana Whitfield"),
@@ -342,6 +375,7 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
         ("phones", "020 7946 0958\r\n+1 555 0100"),
         ("tags", "board, logistics, vip, emea"),
         ("notes", "line one\r\nline two"),
+        ("cycle", "2w"),
     ];
     let mut sent = was.to_vec();
     sent.extend_from_slice(&unchanged);
@@ -357,6 +391,7 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
         (s(&shown["title"]), s(&shown["tier"])),
         ("VP Operations", "A")
     );
+    assert_eq!(s(&shown["cadence"]["description"]), "every 2 weeks");
     assert_eq!(shown["notes"], "line one\nline two");
     assert_eq!(
         shown["tags"],
@@ -406,6 +441,7 @@ fn contacts_are_added_and_their_details_edited_on_the_web() {
         ("phones", "020 7946 0958\n+1 555 0100"),
         ("tags", "board, logistics, vip, emea"),
         ("notes", "line one\nline two"),
+        ("cycle", "2w"),
     ];
     // The form as a page made now would send it, with some boxes typed over.
     let typed_over = |typed: &[(&str, &'static str)]| {
