@@ -1,6 +1,7 @@
 """A seller's morning in the web UI, in headless Chromium: log in, work the agenda, hold a
 contact and see them come back, search, the quick-log shortcut, a contact added and its
-details edited, the phone-sized screen, and merging a duplicate."""
+details edited, the contact list and its filters, the phone-sized screen, merging a duplicate,
+and handing a contact over to a teammate."""
 
 import os
 import re
@@ -262,5 +263,38 @@ def test_merging_a_duplicate_from_the_duplicates_page(page, db):
         results = page.locator("#search-results")
         expect(results.get_by_role("link", name="Dana Whitfield")).to_have_count(1)
         expect(results).to_contain_text("email: dana.w@home.example")
+    finally:
+        server.stop()
+
+
+def test_handing_a_contact_over_to_a_teammate(page, db):
+    subprocess.run(
+        [BIN, "--db", str(db), "user", "add", "mo@rapport.test", "--name", "Mo Reyes",
+         "--role", "member"],
+        input="a long enough password\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")},
+    )
+    server = Server(db, NOW)
+    try:
+        log_in(page, server.base)
+        page.goto(server.base + "/contacts")
+        page.get_by_role("link", name="Dana Whitfield", exact=True).click()
+        form = page.locator("#hand-over")
+        form.get_by_label("Hand over to").select_option(label="Mo Reyes")
+        form.get_by_role("button", name="Hand over").click()
+        expect(page.locator("#notice")).to_contain_text("Handed over Dana Whitfield.")
+        expect(page.locator("#owner")).to_have_text("Mo Reyes")
+
+        # The team's list says whose each contact is, and narrows to one owner.
+        page.get_by_role("link", name="Contacts", exact=True).click()
+        page.get_by_label("Owner").select_option(label="Mo Reyes")
+        page.get_by_role("button", name="Filter").click()
+        rows = page.locator("#contacts tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first.locator("td.owner")).to_have_text("Mo Reyes")
+        screenshot(page, "contacts-of-a-teammate")
     finally:
         server.stop()

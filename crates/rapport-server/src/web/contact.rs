@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use super::charts::Timeline;
 use super::contact_forms::{DETAIL_BOXES, details_text};
+use super::contacts::Choice;
 use super::today::LastTouch;
 use super::{
     Chrome, DoneQuery, SignedIn, WebError, WebForm, WebResult, after, local_path, long_date,
@@ -178,6 +179,12 @@ struct ContactPage {
     all_stages: &'static [Stage],
     all_roles: &'static [Role],
     active_roles: Vec<&'static str>,
+    /// Every user, when there is more than one: the contact's owner is worth showing, and
+    /// someone to hand the contact over to.
+    owners: Vec<Choice>,
+    owner_name: String,
+    /// The signed-in user is the owner or an admin, and may write.
+    may_hand_over: bool,
 }
 
 pub async fn show(
@@ -232,6 +239,29 @@ async fn render(
     let rules = state.store.relationship_rules().await?;
     let suggestions = state.store.contact_suggestions(id).await?;
     let checklist = state.store.checklist(id).await?;
+    let users = state.store.users().await?;
+    let owner_name = users
+        .iter()
+        .find(|account| account.user.id == contact.owner)
+        .map(|account| account.user.name.clone())
+        .unwrap_or_default();
+    let owners = if users.len() > 1 {
+        users
+            .iter()
+            .map(|account| Choice {
+                value: account.user.id.to_string(),
+                label: account.user.name.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let may_hand_over = user
+        .session
+        .account
+        .acting()
+        .may_change_contact(contact.owner)
+        .is_ok();
     let page_data = ContactPage {
         chrome: user.chrome(&contact.name),
         notice,
@@ -310,6 +340,9 @@ async fn render(
         all_stages: Stage::ALL,
         all_roles: Role::ALL,
         active_roles: contact.active_roles().iter().map(|r| r.as_str()).collect(),
+        owners,
+        owner_name,
+        may_hand_over,
         contact,
     };
     page(&page_data, status)

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_core::model::{Contact, ContactId, non_blank};
+use rapport_core::model::{Contact, ContactId, UserId, non_blank};
 use rapport_core::{EmailAddress, Role, Stage, Tier};
 use rapport_store::{ContactPatch, NewContact, StoreError};
 use serde::Deserialize;
@@ -608,6 +608,61 @@ pub async fn change_role(
 pub struct ArchiveForm {
     action: String,
     back: Option<String>,
+}
+
+/// The hand-over form: the new owner's user id, and the owner the page showed.
+#[derive(Debug, Deserialize)]
+pub struct HandOverForm {
+    owner: String,
+    was_owner: String,
+    back: Option<String>,
+}
+
+/// Hands the contact to another user (the owner or an admin may). Refused beside the form
+/// when someone else handed it over since the page was made.
+pub async fn hand_over(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, form }: WebForm<HandOverForm>,
+) -> WebResult<Response> {
+    let id = contact_id(&id)?;
+    let mut fields = Fields::default();
+    let owner = form.owner.trim().parse::<i64>().ok();
+    if owner.is_none() {
+        fields.error(
+            "owner",
+            format!("expected a user id, got '{}'", form.owner.trim()),
+        );
+    }
+    let current = state.store.contact(id).await?;
+    if form.was_owner.trim() != current.owner.to_string() {
+        fields.error(
+            "owner",
+            "handed over by someone else since this page was opened: it shows the owner now",
+        );
+    }
+    if let Some(owner) = owner.filter(|_| fields.errors.is_empty()) {
+        let patch = ContactPatch {
+            owner: Some(UserId(owner)),
+            expected_version: Some(current.version),
+            ..ContactPatch::default()
+        };
+        match state
+            .store
+            .edit_contact(user.user(), id, patch, user.moment.now, user.today())
+            .await
+        {
+            Ok(()) => return Ok(after(form.back.as_deref(), "handed", id).into_response()),
+            Err(StoreError::VersionMismatch { .. }) => {
+                fields.error("owner", "changed by someone else while saving: try again");
+            }
+            Err(StoreError::UserNotFound(_)) => {
+                fields.error("owner", format!("there is no user #{owner}"));
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    refused(&state, &user, id, FormEcho::new(fields, &[])).await
 }
 
 pub async fn archive(

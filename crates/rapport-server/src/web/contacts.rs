@@ -131,7 +131,7 @@ pub struct Row {
     pub archived: bool,
 }
 
-/// A choice in a filter's `<select>`.
+/// A choice in a `<select>`.
 #[derive(Debug)]
 pub struct Choice {
     pub value: String,

@@ -64,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts/{id}", get(contact::show))
         .route("/contacts/{id}/details", post(contact_forms::set_details))
         .route("/contacts/{id}/archive", post(contact_forms::archive))
+        .route("/contacts/{id}/owner", post(contact_forms::hand_over))
         .route("/contacts/{id}/touches", post(contact::log_touch))
         .route("/contacts/{id}/hold", post(contact::hold))
         .route("/contacts/{id}/unhold", post(contact::unhold))
@@ -417,6 +418,7 @@ pub struct DoneQuery {
     added: Option<i64>,
     archived: Option<i64>,
     unarchived: Option<i64>,
+    handed: Option<i64>,
 }
 
 /// The notice for a [`DoneQuery`]: what happened to whom, and the contact's next touch now.
@@ -435,6 +437,7 @@ pub async fn notice(state: &AppState, done: &DoneQuery, today: Date) -> WebResul
         (done.added, "Added"),
         (done.archived, "Archived"),
         (done.unarchived, "Back on the agenda:"),
+        (done.handed, "Handed over"),
     ];
     let Some((id, verb)) = done
         .into_iter()

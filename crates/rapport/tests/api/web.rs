@@ -843,3 +843,88 @@ fn the_contacts_page_lists_everyone_a_page_at_a_time_narrowed_by_filters() {
     assert_eq!(listed(&mine.text), ["Zoe Mo"]);
     assert!(link(&mine.text, "export-csv").is_none());
 }
+
+#[test]
+fn a_contact_is_handed_over_from_its_page() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "member");
+    let mo = user_with_token(&rapport, "mo@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let id_of = |token: &str| {
+        server.get("/api/v1/me", Some(token)).ok(200)["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (ann_id, mo_id) = (id_of(&ann), id_of(&mo));
+    server
+        .send(
+            "POST",
+            "/api/v1/contacts",
+            Some(&ann),
+            serde_json::json!({"name": "Dana Whitfield"}),
+        )
+        .ok(201);
+    let cookie = form_login(&server, "ann@example.com");
+    let page = server.request("GET", "/contacts/1", &[("Cookie", &cookie)], Body::Empty);
+    assert!(page.text.contains("id=\"hand-over\""), "{}", page.text);
+    assert!(page.text.contains(&format!("<option value=\"{mo_id}\">")));
+    let csrf = csrf_of(&page.text);
+    let hand = |owner: String, was: i64| {
+        server.request(
+            "POST",
+            "/contacts/1/owner",
+            &[("Cookie", &cookie)],
+            Body::Form(vec![
+                ("csrf", csrf.clone()),
+                ("owner", owner),
+                ("was_owner", was.to_string()),
+                ("back", "/contacts/1".to_owned()),
+            ]),
+        )
+    };
+
+    // Bad input, beside the form; nothing changes.
+    for (owner, was, wanted) in [
+        (
+            "someone".to_owned(),
+            ann_id,
+            "expected a user id, got &#39;someone&#39;",
+        ),
+        ("99".to_owned(), ann_id, "there is no user #99"),
+        (
+            mo_id.to_string(),
+            mo_id,
+            "handed over by someone else since this page was opened",
+        ),
+    ] {
+        let refused = hand(owner, was);
+        assert_eq!(refused.status, 422);
+        assert!(
+            refused.text.contains("id=\"owner-error\"") && refused.text.contains(wanted),
+            "{wanted}: {}",
+            refused.text
+        );
+        assert_eq!(rapport.show("1")["owner_id"], ann_id);
+    }
+
+    let handed = hand(mo_id.to_string(), ann_id);
+    assert_eq!(handed.status, 303, "{}", handed.text);
+    assert_eq!(handed.header("location"), Some("/contacts/1?handed=1"));
+    assert_eq!(rapport.show("1")["owner_id"], mo_id);
+    let page = server.request(
+        "GET",
+        "/contacts/1?handed=1",
+        &[("Cookie", &cookie)],
+        Body::Empty,
+    );
+    assert!(page.text.contains("Handed over Dana Whitfield."));
+    assert!(
+        !page.text.contains("id=\"hand-over\""),
+        "no longer Ann's to hand over"
+    );
+    // Nor can she by posting the form: only the owner or an admin may.
+    assert_eq!(hand(ann_id.to_string(), mo_id).status, 403);
+    let mo_cookie = form_login(&server, "mo@example.com");
+    let page = server.request("GET", "/contacts/1", &[("Cookie", &mo_cookie)], Body::Empty);
+    assert!(page.text.contains("id=\"hand-over\""));
+}
