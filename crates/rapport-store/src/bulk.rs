@@ -768,16 +768,25 @@ fn bind<'q>(query: AnyQuery<'q>, value: &'q Value) -> AnyQuery<'q> {
 
 /// `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), …` for `rows` rows.
 ///
-/// The one place where the SQL differs between the backends: on SQLite the placeholders are
-/// plain `?`. sqlx binds a `$N` by asking SQLite for each parameter's name, and
+/// Where the SQL differs between the backends: on SQLite the statement is `INSERT OR FAIL`,
+/// and the placeholders are plain `?`. A multi-row INSERT that may abort keeps a statement
+/// journal, so that it alone can be undone; `OR FAIL` keeps what it wrote before a failing
+/// row, needs none, and both callers end their whole transaction on any error anyway (with
+/// foreign keys checked, SQLite keeps the journal regardless: both callers turn them off).
+///
+/// The placeholders: sqlx binds a `$N` by asking SQLite for each parameter's name, and
 /// `sqlite3_bind_parameter_name` walks the statement's list of names from its start, so binding
 /// N named parameters costs O(N²) (parsing them is quadratic too). With 30,000 parameters a
 /// statement that was 99% of a load's time (perf: docs/benchmarks.md); anonymous `?` are
 /// bound by position and cost nothing, so statements can be as large as SQLite allows.
 fn insert_sql(backend: Backend, table: Table, rows: usize) -> String {
     let columns = table.columns();
+    let verb = match backend {
+        Backend::Sqlite => "INSERT OR FAIL",
+        Backend::Postgres => "INSERT",
+    };
     let mut sql = format!(
-        "INSERT INTO {} ({}) VALUES ",
+        "{verb} INTO {} ({}) VALUES ",
         table.name(),
         columns.join(", ")
     );
@@ -819,7 +828,7 @@ mod tests {
         );
         assert_eq!(
             insert_sql(Backend::Sqlite, Table::ContactTags, 2),
-            "INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?), (?, ?)"
+            "INSERT OR FAIL INTO contact_tags (contact_id, tag) VALUES (?, ?), (?, ?)"
         );
     }
 

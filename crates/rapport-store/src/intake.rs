@@ -53,6 +53,7 @@
 use std::collections::{HashMap, HashSet};
 
 use fastbloom::BloomFilter;
+use foldhash::fast::FixedState;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rapport_core::access::Acting;
@@ -232,12 +233,9 @@ impl Store {
             notices: intake.notices,
             ..ImportReport::default()
         };
-        let (mut tx, cache_size) = match self.backend {
-            Backend::Sqlite => {
-                let (tx, size) = self.sqlite_import_write().await?;
-                (tx, Some(size))
-            }
-            Backend::Postgres => (self.write().await?, None),
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.sqlite_import_write().await?,
+            Backend::Postgres => self.write().await?,
         };
         let done = self
             .import_into(
@@ -256,45 +254,41 @@ impl Store {
             drop(tx);
             Ok(())
         };
-        // The writer's connection outlives the import, in a pool: its settings go back to
-        // what they were whether the import worked or not.
-        let restored = match cache_size {
-            Some(size) => self.restore_writer(size).await,
-            None => Ok(()),
-        };
         done?;
         ended?;
-        restored?;
         Ok(report)
     }
 
     /// The import's write transaction on SQLite, on a writer connection set up for a large
-    /// write: a page cache of [`IMPORT_CACHE_KIB`], so the indexes new rows land in at random
-    /// places (names, emails, phones) stay in memory instead of being spilled to the WAL and
-    /// read back, and statement journals in memory (each multi-row INSERT keeps one, a copy
-    /// of every page it touches that the transaction wrote before; SQLite decides where it
-    /// lives when the transaction begins, hence before `BEGIN`). Returns the cache size to
-    /// put back ([`Store::restore_writer`]).
-    async fn sqlite_import_write(&self) -> Result<(Write, i64)> {
+    /// write, which is closed when the import ends — committed, rolled back or abandoned —
+    /// instead of going back to the pool with these settings (the pool opens a fresh one):
+    ///
+    /// - a page cache of [`IMPORT_CACHE_KIB`], so the indexes new rows land in at random
+    ///   places (names, emails, phones) stay in memory instead of being spilled to the WAL and
+    ///   read back, and temporary storage (the sorts of the search rows' rewrite) in memory;
+    /// - no foreign-key checks. Checked, every row looked its references up, and a multi-row
+    ///   INSERT that may abort part-way keeps a statement journal (a copy of every page it
+    ///   touches that the transaction wrote before) so that it alone can be undone; together
+    ///   that was 40 % of what SQLite did for an import (docs/benchmarks.md). The import makes
+    ///   every reference it writes itself — ids it hands out under the write lock, the owner it
+    ///   checked, organizations and contacts it read in this transaction — as the bulk loader
+    ///   does, and its tests check that none dangles. Its INSERTs are `OR FAIL`, which needs
+    ///   no statement journal: a failing row fails the import, which rolls back whole.
+    ///
+    /// SQLite reads both settings when a transaction begins, hence before `BEGIN`.
+    async fn sqlite_import_write(&self) -> Result<Write> {
         let mut conn = self.writers.acquire().await?;
-        let size: i64 = sqlx::query_scalar("PRAGMA cache_size")
-            .fetch_one(&mut *conn)
-            .await?;
+        conn.close_on_drop();
         conn.execute(
-            format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY").as_str(),
+            format!(
+                "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY; \
+                 PRAGMA foreign_keys = OFF"
+            )
+            .as_str(),
         )
         .await?;
         let tx = Transaction::begin(conn, Some("BEGIN IMMEDIATE".into())).await?;
-        Ok((Write { tx }, size))
-    }
-
-    async fn restore_writer(&self, cache_size: i64) -> Result<()> {
-        let mut conn = self.writers.acquire().await?;
-        conn.execute(
-            format!("PRAGMA cache_size = {cache_size}; PRAGMA temp_store = DEFAULT").as_str(),
-        )
-        .await?;
-        Ok(())
+        Ok(Write { tx })
     }
 
     /// Everything an import writes, in `tx`, which the caller commits (or drops, for a dry
@@ -594,7 +588,8 @@ const KNOWN_KEYS_FROM_FILE: usize = 3_000_000;
 /// looking up every key.
 #[derive(Debug)]
 struct KnownKeys {
-    filter: BloomFilter,
+    /// A fixed seed: a file made to collide costs lookups, never a missed match.
+    filter: BloomFilter<FixedState>,
 }
 
 impl KnownKeys {
@@ -602,7 +597,9 @@ impl KnownKeys {
     async fn of_book(conn: &mut AnyConnection, contacts: i64) -> Result<KnownKeys> {
         let book = usize::try_from(contacts).unwrap_or(0) * 3;
         let mut known = KnownKeys {
-            filter: BloomFilter::with_false_pos(0.01).expected_items(book + KNOWN_KEYS_FROM_FILE),
+            filter: BloomFilter::with_false_pos(0.01)
+                .hasher(FixedState::default())
+                .expected_items(book + KNOWN_KEYS_FROM_FILE),
         };
         for email in sqlx::query_scalar::<_, String>("SELECT email FROM contact_emails")
             .fetch_all(&mut *conn)
@@ -822,16 +819,19 @@ fn may_change_matches(updates: &[(i64, Incoming)], rows: &[Incoming]) -> bool {
         phones.extend(row.phones.iter().map(|p| phone_match(p.as_str())));
         organizations.extend(row.organization.as_deref().map(name_key));
     }
+    // The sets are a few updates' keys; the rows a chunk: no row's key is made for nothing.
     rows.iter().any(|row| {
         row.emails.iter().any(|e| emails.contains(e.as_str()))
-            || row
-                .phones
-                .iter()
-                .any(|p| phones.contains(&phone_match(p.as_str())))
-            || row
-                .organization
-                .as_deref()
-                .is_some_and(|o| organizations.contains(&name_key(o)))
+            || (!phones.is_empty()
+                && row
+                    .phones
+                    .iter()
+                    .any(|p| phones.contains(&phone_match(p.as_str()))))
+            || (!organizations.is_empty()
+                && row
+                    .organization
+                    .as_deref()
+                    .is_some_and(|o| organizations.contains(&name_key(o))))
     })
 }
 
@@ -1170,9 +1170,17 @@ impl Writing {
             };
             record_stage(conn, self.actor, contact.id, stage, self.now).await?;
         }
-        let ids: Vec<i64> = planned.updates.iter().map(|(id, _)| *id).collect();
+        let Planned {
+            contacts,
+            rows,
+            updates,
+        } = planned;
+        // Freeing a chunk's thousands of strings took this thread as long as SQLite's next
+        // statements wait for it: another thread frees them.
+        tokio::task::spawn_blocking(move || drop((contacts, rows)));
+        let ids: Vec<i64> = updates.iter().map(|(id, _)| *id).collect();
         let held = Held::read(conn, self.backend, &ids).await?;
-        for (id, row) in planned.updates {
+        for (id, row) in updates {
             // Read before this chunk's updates, but a contact only gains from them: if it held
             // all the row says then, it still does.
             let unchanged = held.get(&id).is_some_and(|held| {

@@ -21,6 +21,20 @@ fn import(rapport: &Rapport, args: &[&str]) -> Value {
     rapport.json(&all)
 }
 
+/// On SQLite the import writes with foreign keys unchecked (intake.rs): every reference it
+/// wrote must hold all the same. PostgreSQL checks them as it writes.
+fn assert_references_hold(rapport: &Rapport) {
+    if rapport.db.is_sqlite() {
+        assert_eq!(
+            rapport
+                .db
+                .count("SELECT COUNT(*) FROM pragma_foreign_key_check"),
+            0,
+            "a reference the import wrote points nowhere"
+        );
+    }
+}
+
 fn counts(report: &Value) -> [u64; 5] {
     ["rows", "imported", "updated", "skipped", "unchanged"].map(|k| report[k].as_u64().unwrap())
 }
@@ -114,6 +128,7 @@ fn a_spreadsheet_lands_beside_the_book_and_a_second_import_changes_nothing() {
     let again = import(&rapport, &[&file]);
     assert_eq!(counts(&again), [5, 0, 0, 4, 3]);
     assert_eq!(rapport.snapshot(), before);
+    assert_references_hold(&rapport);
 }
 
 #[test]
@@ -260,6 +275,7 @@ Grace,Brewster,Hopper,Rear Admiral,,US Navy,,Computer Scientist,+1 555 0101,,gra
     let katherine = rapport.show(&list[0]["id"].to_string());
     assert_eq!(katherine["source"], "LinkedIn");
     assert_eq!(katherine["title"], "Mathematician");
+    assert_references_hold(&rapport);
 }
 
 #[test]
@@ -286,6 +302,7 @@ BEGIN:VCARD\r\nVERSION:4.0\r\nFN:No Address\r\nEMAIL:nope\r\nEND:VCARD\r\n",
     assert_eq!(ada["organization"]["name"], "Analytical Engines");
     assert_eq!(ada["notes"], "Wants a data migration, soon.");
     assert_eq!(rapport.show("zoe@halcyon.example")["name"], "Zoë Müller");
+    assert_references_hold(&rapport);
 }
 
 #[test]
@@ -487,6 +504,7 @@ fn rows_match_across_the_chunks_of_a_large_file_and_what_it_changed_on_the_way()
     assert!(found(&rapport, "10999").contains(&"Person 10999".to_owned()));
     let again = import(&rapport, &[&path]);
     assert_eq!(counts(&again), [11_007, 0, 0, 11_007, 11_007]);
+    assert_references_hold(&rapport);
 }
 
 /// A chunk is matched while the chunk before it is written (intake.rs): a row repeating a
@@ -523,6 +541,7 @@ fn rows_match_the_contacts_of_the_chunk_still_being_written() {
         rapport.show(&ada.to_string())["organization"]["name"],
         "Analytical Engines"
     );
+    assert_references_hold(&rapport);
 }
 
 /// A column mapped to `field:KEY` lands in the contact's custom fields, which the ideal client
@@ -610,6 +629,7 @@ fn columns_mapped_to_custom_fields_fill_what_a_contact_lacks() {
         &["import", &file, "--map", "Segment=field:Bad Key"],
         &["--map 'field:Bad Key'", "a custom field key"],
     );
+    assert_references_hold(&rapport);
 }
 
 #[test]
@@ -636,6 +656,7 @@ Lee Twice,,Orbital,,,\n",
     );
     let again = import(&rapport, &[&file]);
     assert_eq!(counts(&again), [3, 0, 0, 3, 3]);
+    assert_references_hold(&rapport);
 }
 
 #[test]
@@ -677,6 +698,7 @@ Ada Lovelace,ada@engines.example,board,,,,CTO\n",
     assert_eq!(shown["tier"], "A");
     let again = import(&rapport, &[&file]);
     assert_eq!(counts(&again), [5, 0, 0, 5, 5]);
+    assert_references_hold(&rapport);
 }
 
 #[test]
