@@ -179,8 +179,9 @@ struct ContactPage {
     all_stages: &'static [Stage],
     all_roles: &'static [Role],
     active_roles: Vec<&'static str>,
-    /// Every user, when there is more than one: the contact's owner is worth showing, and
-    /// someone to hand the contact over to.
+    /// More than one user: the contact's owner is worth showing.
+    team: bool,
+    /// Whom the contact can be handed over to: the users who may write.
     owners: Vec<Choice>,
     owner_name: String,
     /// The signed-in user is the owner or an admin, and may write.
@@ -248,6 +249,7 @@ async fn render(
     let owners = if users.len() > 1 {
         users
             .iter()
+            .filter(|account| account.role.can_write())
             .map(|account| Choice {
                 value: account.user.id.to_string(),
                 label: account.user.name.clone(),
@@ -340,6 +342,7 @@ async fn render(
         all_stages: Stage::ALL,
         all_roles: Role::ALL,
         active_roles: contact.active_roles().iter().map(|r| r.as_str()).collect(),
+        team: users.len() > 1,
         owners,
         owner_name,
         may_hand_over,

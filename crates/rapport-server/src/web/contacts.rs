@@ -34,7 +34,7 @@ pub struct ListQuery {
     role: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     tag: String,
-    /// Any value includes archived contacts (the checkbox sends `1`).
+    /// `1` (what the checkbox sends) includes archived contacts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     archived: Option<String>,
     /// Only contacts listed after this one: the previous page's last.
@@ -79,7 +79,7 @@ impl ListQuery {
             role: word("role", &self.role)?,
             organization: None,
             owner,
-            include_archived: self.archived.is_some(),
+            include_archived: self.includes_archived(),
             after,
             // One more than a page, to know whether there is a next one.
             limit: Some(PAGE_SIZE as i64 + 1),
@@ -108,6 +108,13 @@ impl ListQuery {
             query if query.is_empty() => "/contacts".to_owned(),
             query => format!("/contacts?{query}"),
         }
+    }
+
+    fn includes_archived(&self) -> bool {
+        matches!(
+            self.archived.as_deref().map(str::trim),
+            Some("1" | "on" | "true")
+        )
     }
 
     fn is_filtered(&self) -> bool {
@@ -161,6 +168,18 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> WebResult<Response> {
     let filter = query.filter(user.user())?;
+    if let Some(after) = filter.after {
+        // A cursor is a contact this page listed: one that is gone is said so, not shown
+        // as an empty page.
+        match state.store.contact(after).await {
+            Err(rapport_store::StoreError::ContactNotFound(_)) => {
+                return Err(WebError::BadForm(format!("after: no contact #{after}")));
+            }
+            found => {
+                found?;
+            }
+        }
+    }
     let today = user.today();
     let users = state.store.users().await?;
     let names: HashMap<UserId, &str> = users

@@ -741,9 +741,10 @@ fn the_contacts_page_lists_everyone_a_page_at_a_time_narrowed_by_filters() {
     let ann = user_with_token(&rapport, "ann@example.com", "admin");
     let mo = user_with_token(&rapport, "mo@example.com", "member");
     let server = Server::start(&rapport, TODAY);
-    // 52 of Ann's, every fourth a tier A "vip"; one of Mo's.
-    let mut file = String::from("name,email,tier,tags\n");
-    for n in 0..52 {
+    // 52 of Ann's, every fourth a tier A "vip", added in the reverse of name order, and one
+    // whose name starts in lower case (listed by name whatever its case); one of Mo's.
+    let mut file = String::from("name,email,tier,tags\nanna lower,anna@example.com,,\n");
+    for n in (0..52).rev() {
         let (tier, tag) = if n % 4 == 0 { ("A", "vip") } else { ("", "") };
         file.push_str(&format!("Person {n:02},p{n}@example.com,{tier},{tag}\n"));
     }
@@ -753,7 +754,7 @@ fn the_contacts_page_lists_everyone_a_page_at_a_time_narrowed_by_filters() {
         &[("Authorization", &format!("Bearer {ann}"))],
         Body::Raw("application/octet-stream".into(), file.into_bytes()),
     );
-    assert_eq!(upload.ok(200)["imported"], 52);
+    assert_eq!(upload.ok(200)["imported"], 53);
     server
         .send(
             "POST",
@@ -772,9 +773,12 @@ fn the_contacts_page_lists_everyone_a_page_at_a_time_narrowed_by_filters() {
     };
     let first = get("/contacts");
     let names = listed(&first);
-    let expected: Vec<String> = (0..52)
-        .filter(|n| *n != 7)
-        .map(|n| format!("Person {n:02}"))
+    let expected: Vec<String> = std::iter::once("anna lower".to_owned())
+        .chain(
+            (0..52)
+                .filter(|n| *n != 7)
+                .map(|n| format!("Person {n:02}")),
+        )
         .chain(["Zoe Mo".to_owned()])
         .collect();
     assert_eq!(
@@ -806,8 +810,9 @@ fn the_contacts_page_lists_everyone_a_page_at_a_time_narrowed_by_filters() {
     assert!(everyone_then.contains("archived=1"), "{everyone_then}");
     assert_eq!(
         listed(&get(&everyone_then)),
-        ["Person 50", "Person 51", "Zoe Mo"]
+        ["Person 49", "Person 50", "Person 51", "Zoe Mo"]
     );
+    assert!(!listed(&get("/contacts?archived=0")).contains(&"Person 07".to_owned()));
     assert_eq!(listed(&get("/contacts?owner=me")).len(), 50);
     assert!(get("/contacts?tag=nobody").contains("No contacts match these filters."));
 
@@ -824,6 +829,18 @@ fn the_contacts_page_lists_everyone_a_page_at_a_time_narrowed_by_filters() {
             .contains("stage: unknown lifecycle stage &#39;bogus&#39;"),
         "{}",
         bad.text
+    );
+    let gone = server.request(
+        "GET",
+        "/contacts?after=9999",
+        &[("Cookie", &cookie)],
+        Body::Empty,
+    );
+    assert_eq!(gone.status, 400);
+    assert!(
+        gone.text.contains("after: no contact #9999"),
+        "{}",
+        gone.text
     );
 
     // The admin exports the book from here; the session is enough.
@@ -896,6 +913,7 @@ fn a_contact_is_handed_over_from_its_page() {
             mo_id,
             "handed over by someone else since this page was opened",
         ),
+        (ann_id.to_string(), ann_id, "already the owner"),
     ] {
         let refused = hand(owner, was);
         assert_eq!(refused.status, 422);
