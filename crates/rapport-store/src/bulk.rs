@@ -568,7 +568,9 @@ impl Store {
             conn,
             backend: self.backend,
             defaults,
-            statements: HashMap::new(),
+            // The load fires migration 0016's triggers, whose `OR IGNORE` an `OR FAIL` would
+            // override.
+            statements: Statements::new(self.backend, OnConflict::Abort),
             deferred_indexes,
             rows: 0,
             started: Instant::now(),
@@ -642,7 +644,7 @@ impl BulkLoader {
 
     /// Inserts the rows with multi-row INSERTs (see [`rows_per_statement`]).
     pub async fn insert(&mut self, rows: &BulkRows) -> Result<()> {
-        self.rows += insert_rows(&mut self.conn, self.backend, &mut self.statements, rows).await?;
+        self.rows += insert_rows(&mut self.conn, &mut self.statements, rows).await?;
         Ok(())
     }
 
@@ -692,8 +694,37 @@ impl BulkLoader {
     }
 }
 
+/// What a multi-row INSERT does with a row that breaks a constraint. Either way the caller's
+/// whole transaction ends on the error; the difference is what SQLite keeps to get there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnConflict {
+    /// The default (`ABORT`): the statement alone is undone, so SQLite keeps a statement
+    /// journal for every multi-row INSERT.
+    Abort,
+    /// `INSERT OR FAIL` on SQLite: the rows before the failing one stay, and with foreign keys
+    /// off no statement journal is kept. It also overrides the conflict clause of every
+    /// statement in a trigger the INSERT fires (migration 0016's `OR IGNORE` would fail), so
+    /// only for a caller that has dropped such triggers: the import.
+    Fail,
+}
+
 /// The SQL of each (table, row count) statement, built once per load.
-pub(crate) type Statements = HashMap<(Table, usize), String>;
+#[derive(Debug)]
+pub(crate) struct Statements {
+    backend: Backend,
+    on_conflict: OnConflict,
+    sql: HashMap<(Table, usize), String>,
+}
+
+impl Statements {
+    pub(crate) fn new(backend: Backend, on_conflict: OnConflict) -> Statements {
+        Statements {
+            backend,
+            on_conflict,
+            sql: HashMap::new(),
+        }
+    }
+}
 
 /// Inserts `rows` on `conn` with multi-row INSERTs; returns how many.
 ///
@@ -702,19 +733,22 @@ pub(crate) type Statements = HashMap<(Table, usize), String>;
 /// (on that one) overlap instead of taking turns.
 pub(crate) async fn insert_rows(
     conn: &mut AnyConnection,
-    backend: Backend,
     statements: &mut Statements,
     rows: &BulkRows,
 ) -> Result<u64> {
+    let Statements {
+        backend,
+        on_conflict,
+        ref mut sql,
+    } = *statements;
     let width = rows.table.columns().len();
     let sizes: Vec<usize> =
         statement_sizes(rows.len(), rows_per_statement(backend, width)).collect();
     for count in &sizes {
-        statements
-            .entry((rows.table, *count))
-            .or_insert_with(|| insert_sql(backend, rows.table, *count));
+        sql.entry((rows.table, *count))
+            .or_insert_with(|| insert_sql(backend, on_conflict, rows.table, *count));
     }
-    let statements = &*statements;
+    let statements = &*sql;
     let mut queries = sizes.iter().scan(rows.values.as_slice(), |values, count| {
         let (chunk, rest) = values.split_at(count * width);
         *values = rest;
@@ -768,22 +802,19 @@ fn bind<'q>(query: AnyQuery<'q>, value: &'q Value) -> AnyQuery<'q> {
 
 /// `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), …` for `rows` rows.
 ///
-/// Where the SQL differs between the backends: on SQLite the statement is `INSERT OR FAIL`,
-/// and the placeholders are plain `?`. A multi-row INSERT that may abort keeps a statement
-/// journal, so that it alone can be undone; `OR FAIL` keeps what it wrote before a failing
-/// row, needs none, and both callers end their whole transaction on any error anyway (with
-/// foreign keys checked, SQLite keeps the journal regardless: both callers turn them off).
+/// Where the SQL differs between the backends: on SQLite the statement may be `INSERT OR
+/// FAIL` ([`OnConflict`]), and the placeholders are plain `?`.
 ///
 /// The placeholders: sqlx binds a `$N` by asking SQLite for each parameter's name, and
 /// `sqlite3_bind_parameter_name` walks the statement's list of names from its start, so binding
 /// N named parameters costs O(N²) (parsing them is quadratic too). With 30,000 parameters a
 /// statement that was 99% of a load's time (perf: docs/benchmarks.md); anonymous `?` are
 /// bound by position and cost nothing, so statements can be as large as SQLite allows.
-fn insert_sql(backend: Backend, table: Table, rows: usize) -> String {
+fn insert_sql(backend: Backend, on_conflict: OnConflict, table: Table, rows: usize) -> String {
     let columns = table.columns();
-    let verb = match backend {
-        Backend::Sqlite => "INSERT OR FAIL",
-        Backend::Postgres => "INSERT",
+    let verb = match (backend, on_conflict) {
+        (Backend::Sqlite, OnConflict::Fail) => "INSERT OR FAIL",
+        _ => "INSERT",
     };
     let mut sql = format!(
         "{verb} INTO {} ({}) VALUES ",
@@ -823,11 +854,15 @@ mod tests {
             }
         }
         assert_eq!(
-            insert_sql(Backend::Postgres, Table::ContactTags, 2),
+            insert_sql(Backend::Postgres, OnConflict::Fail, Table::ContactTags, 2),
             "INSERT INTO contact_tags (contact_id, tag) VALUES ($1, $2), ($3, $4)"
         );
         assert_eq!(
-            insert_sql(Backend::Sqlite, Table::ContactTags, 2),
+            insert_sql(Backend::Sqlite, OnConflict::Abort, Table::ContactTags, 2),
+            "INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?), (?, ?)"
+        );
+        assert_eq!(
+            insert_sql(Backend::Sqlite, OnConflict::Fail, Table::ContactTags, 2),
             "INSERT OR FAIL INTO contact_tags (contact_id, tag) VALUES (?, ?), (?, ?)"
         );
     }

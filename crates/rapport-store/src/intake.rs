@@ -66,7 +66,9 @@ use sqlx::{AnyConnection, Executor, Transaction};
 use tokio::sync::mpsc;
 
 use crate::audit::{self, Change};
-use crate::bulk::{BulkContact, BulkOrganization, BulkRows, Statements, insert_rows, placeholders};
+use crate::bulk::{
+    BulkContact, BulkOrganization, BulkRows, OnConflict, Statements, insert_rows, placeholders,
+};
 use crate::contacts::{
     ContactPatch, StageMove, ensure_user, load_contact, name_key, patch_contact, record_stage,
 };
@@ -349,7 +351,9 @@ impl Store {
             backend: self.backend,
             now,
             today,
-            statements: Statements::new(),
+            // The triggers with a conflict clause of their own are suspended on SQLite
+            // (`RowIndexing`); `OR FAIL` keeps no statement journal there.
+            statements: Statements::new(self.backend, OnConflict::Fail),
             row_indexing,
             changed: Vec::new(),
             gained: Vec::new(),
@@ -1156,7 +1160,7 @@ impl Writing {
     /// then what its other rows add to contacts already written.
     async fn write_aside(&mut self, conn: &mut AnyConnection, planned: Planned) -> Result<()> {
         for rows in planned.rows.iter().filter(|rows| !rows.is_empty()) {
-            insert_rows(conn, self.backend, &mut self.statements, rows).await?;
+            insert_rows(conn, &mut self.statements, rows).await?;
         }
         if let Some(row_indexing) = &mut self.row_indexing {
             row_indexing.note_names(conn, &planned.contacts).await?;

@@ -1090,3 +1090,28 @@ fn restore_refuses_what_is_not_a_rapport_database_and_a_database_in_use() {
     assert!(refused.stderr.contains("in use"), "{}", refused.stderr);
     assert_eq!(r.snapshot(), before);
 }
+
+/// `rapport generate` (benchmark data) fills an empty book through the bulk loader, and
+/// `--verify` checks every schedule, last touch and reference. Past 512 contacts migration
+/// 0016's trigger has gathered name words, with its own conflict clause, during the load.
+#[test]
+fn generate_fills_an_empty_book_that_verifies() {
+    let r = Rapport::new();
+    let out = r.ok(&[
+        "generate",
+        "--contacts",
+        "1500",
+        "--touches",
+        "3000",
+        "--owners",
+        "2",
+        "--verify",
+    ]);
+    assert!(
+        out.contains("Generated 1,500 contacts for 2 owners"),
+        "{out}"
+    );
+    assert!(out.contains("every reference points to a row"), "{out}");
+    assert_eq!(r.db.count("SELECT COUNT(*) FROM contacts"), 1500);
+    assert_eq!(r.db.count("SELECT COUNT(*) FROM touches"), 3000);
+}
