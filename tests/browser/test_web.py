@@ -12,6 +12,18 @@ from playwright.sync_api import expect
 from conftest import BIN, NOW, Server, log_in, screenshot
 
 
+def rapport_cli(db, *args, input=None):
+    """Runs the CLI on the test's database, with the clock fixed, before its server starts."""
+    subprocess.run(
+        [BIN, "--db", str(db), "--now", NOW, "--tz", "UTC", *args],
+        input=input,
+        text=True,
+        check=True,
+        capture_output=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")},
+    )
+
+
 def row(page, name):
     return page.locator("li.row").filter(has=page.get_by_role("link", name=name, exact=True))
 
@@ -240,13 +252,8 @@ def test_importing_a_spreadsheet_with_a_preview_first(page, server, tmp_path):
 
 def test_merging_a_duplicate_from_the_duplicates_page(page, db):
     # A second Dana at her organization, with a misspelt name and a home address.
-    subprocess.run(
-        [BIN, "--db", str(db), "--now", NOW, "--tz", "UTC", "contact", "add", "Dana Whitfeld",
-         "--org", "Halcyon Freight", "--email", "dana.w@home.example"],
-        check=True,
-        capture_output=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")},
-    )
+    rapport_cli(db, "contact", "add", "Dana Whitfeld", "--org", "Halcyon Freight",
+                "--email", "dana.w@home.example")
     server = Server(db, NOW)
     try:
         log_in(page, server.base)
@@ -268,15 +275,8 @@ def test_merging_a_duplicate_from_the_duplicates_page(page, db):
 
 
 def test_handing_a_contact_over_to_a_teammate(page, db):
-    subprocess.run(
-        [BIN, "--db", str(db), "user", "add", "mo@rapport.test", "--name", "Mo Reyes",
-         "--role", "member"],
-        input="a long enough password\n",
-        text=True,
-        check=True,
-        capture_output=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")},
-    )
+    rapport_cli(db, "user", "add", "mo@rapport.test", "--name", "Mo Reyes", "--role", "member",
+                input="a long enough password\n")
     server = Server(db, NOW)
     try:
         log_in(page, server.base)
