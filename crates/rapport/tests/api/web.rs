@@ -917,6 +917,15 @@ fn a_contact_is_handed_over_from_its_page() {
         );
         assert_eq!(rapport.show("1")["owner_id"], ann_id);
     }
+    // A refused form shows the choice the user made.
+    let refused = hand(mo_id.to_string(), mo_id);
+    assert!(
+        refused
+            .text
+            .contains(&format!("<option value=\"{mo_id}\" selected>")),
+        "{}",
+        refused.text
+    );
 
     let handed = hand(mo_id.to_string(), ann_id);
     assert_eq!(handed.status, 303, "{}", handed.text);
