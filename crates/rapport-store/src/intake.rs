@@ -271,7 +271,7 @@ impl Store {
     /// - no foreign-key checks. Checked, every row looked its references up, and a multi-row
     ///   INSERT that may abort part-way keeps a statement journal (a copy of every page it
     ///   touches that the transaction wrote before) so that it alone can be undone; together
-    ///   that was 40 % of what SQLite did for an import (docs/benchmarks.md). The import makes
+    ///   that was 40 % of SQLite's time writing the rows (docs/benchmarks.md). The import makes
     ///   every reference it writes itself — ids it hands out under the write lock, the owner it
     ///   checked, organizations and contacts it read in this transaction — as the bulk loader
     ///   does, and its tests check that none dangles. Its INSERTs are `OR FAIL`, which needs
