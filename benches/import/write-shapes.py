@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""What the shape of the import's writes costs SQLite (docs/benchmarks.md, session 11):
+
+    pip install "apsw>=3.46,<3.47"      # the SQLite our libsqlite3-sys bundles
+    benches/import/write-shapes.py BOOK.db EMPTY.db
+
+BOOK.db is a book the import filled (the 1M-row benchmark file), EMPTY.db a migrated empty
+book, as for sqlite-floor.py. A copy of EMPTY.db receives BOOK.db's contacts, emails, phones
+and tags with `INSERT ... SELECT` in 1,310-row statements (as many as the import binds to
+one), chunk by chunk as the import writes them, under each variant below; the search rows are
+left out. Each variant runs on a fresh copy; times are for the rows, then the commit.
+"""
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import apsw
+
+# intake.rs: ROW_INDEXING_TRIGGERS, IMPORT_CACHE_KIB; bulk.rs: rows per contacts statement.
+TRIGGERS = ["contact_text_insert", "contact_text_update", "contact_text_email_insert",
+            "search_name_inbox_insert", "search_name_inbox_gather"]
+CACHE = "PRAGMA cache_size = -65536"
+ROWS_PER_STATEMENT = 1310
+CHILDREN = ["contact_emails", "contact_phones", "contact_tags"]
+
+# (label, contacts per chunk, foreign keys on, INSERT verb)
+VARIANTS = [
+    ("5,000-contact chunks, foreign keys on (as before cf59711)", 5_000, True, "INSERT"),
+    ("one table after the other, foreign keys on", 10**9, True, "INSERT"),
+    ("5,000-contact chunks, foreign keys on, OR FAIL", 5_000, True, "INSERT OR FAIL"),
+    ("5,000-contact chunks, foreign keys off", 5_000, False, "INSERT"),
+    ("5,000-contact chunks, foreign keys off, OR FAIL (cf59711)", 5_000, False, "INSERT OR FAIL"),
+]
+
+
+def run(db, sql):
+    for _ in db.execute(sql):
+        pass
+
+
+def copy(book, empty, workdir, chunk, foreign_keys, verb):
+    target = os.path.join(workdir, "shape.db")
+    for suffix in ["", "-wal", "-shm"]:
+        if os.path.exists(target + suffix):
+            os.remove(target + suffix)
+    shutil.copy(empty, target)
+    db = apsw.Connection(target)
+    run(db, f"{CACHE}; PRAGMA journal_mode = WAL; PRAGMA temp_store = MEMORY; "
+            f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}; ATTACH '{book}' AS book")
+    last = db.execute("SELECT max(id) FROM book.contacts").fetchall()[0][0]
+    run(db, "BEGIN IMMEDIATE")
+    for trigger in TRIGGERS:
+        run(db, f"DROP TRIGGER {trigger}")
+    run(db, f"{verb} INTO organizations SELECT * FROM book.organizations")
+    start = time.perf_counter()
+    for first in range(1, last + 1, chunk):
+        end = min(first + chunk - 1, last)
+        for low in range(first, end + 1, ROWS_PER_STATEMENT):
+            high = min(low + ROWS_PER_STATEMENT - 1, end)
+            run(db, f"{verb} INTO contacts SELECT * FROM book.contacts "
+                    f"WHERE id BETWEEN {low} AND {high}")
+        for table in CHILDREN:
+            run(db, f"{verb} INTO {table} SELECT * FROM book.{table} "
+                    f"WHERE contact_id BETWEEN {first} AND {end}")
+    rows = time.perf_counter() - start
+    run(db, "COMMIT")
+    db.close()
+    return rows, time.perf_counter() - start - rows
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    book, empty = sys.argv[1], sys.argv[2]
+    print(f"SQLite {apsw.sqlite_lib_version()}")
+    with tempfile.TemporaryDirectory() as workdir:
+        for label, chunk, foreign_keys, verb in VARIANTS:
+            rows, commit = copy(book, empty, workdir, chunk, foreign_keys, verb)
+            print(f"  {label:<62} rows {rows:5.2f} s, commit {commit:4.2f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
