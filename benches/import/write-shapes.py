@@ -10,6 +10,7 @@ and tags with `INSERT ... SELECT` in 1,310-row statements (as many as the import
 one), chunk by chunk as the import writes them, under each variant below; the search rows are
 left out. Each variant runs on a fresh copy; times are for the rows, then the commit.
 """
+import importlib.util
 import os
 import shutil
 import sys
@@ -18,10 +19,14 @@ import time
 
 import apsw
 
-# intake.rs: ROW_INDEXING_TRIGGERS, IMPORT_CACHE_KIB; bulk.rs: rows per contacts statement.
-TRIGGERS = ["contact_text_insert", "contact_text_update", "contact_text_email_insert",
-            "search_name_inbox_insert", "search_name_inbox_gather"]
-CACHE = "PRAGMA cache_size = -65536"
+# The import's triggers, page cache and `run` as sqlite-floor.py states them (from intake.rs).
+_spec = importlib.util.spec_from_file_location(
+    "sqlite_floor", os.path.join(os.path.dirname(os.path.abspath(__file__)), "sqlite-floor.py"))
+_floor = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_floor)
+TRIGGERS, CACHE, run = _floor.TRIGGERS, _floor.CACHE, _floor.run
+
+# bulk.rs: rows per contacts statement.
 ROWS_PER_STATEMENT = 1310
 CHILDREN = ["contact_emails", "contact_phones", "contact_tags"]
 
@@ -35,12 +40,8 @@ VARIANTS = [
 ]
 
 
-def run(db, sql):
-    for _ in db.execute(sql):
-        pass
-
-
 def copy(book, empty, workdir, chunk, foreign_keys, verb):
+    """One variant on a fresh copy of `empty`: seconds for the rows, then for the commit."""
     target = os.path.join(workdir, "shape.db")
     for suffix in ["", "-wal", "-shm"]:
         if os.path.exists(target + suffix):
