@@ -148,6 +148,7 @@ impl From<StoreError> for Problem {
             | StoreError::TokenNotFound(_)
             | StoreError::UserNotFound(_) => Problem::not_found(err.to_string()),
             StoreError::Forbidden(forbidden) => Problem::from(forbidden),
+            StoreError::ViewerOwner(_) => Problem::field("owner", err.to_string()),
             StoreError::DuplicateEmail { .. } => Problem {
                 errors: vec![FieldError {
                     field: "emails".into(),

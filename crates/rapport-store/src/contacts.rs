@@ -10,7 +10,7 @@ use rapport_core::model::{
 use rapport_core::phone::same_number;
 use rapport_core::{
     AuditAction, AuditEntity, Cadence, CadenceSource, EmailAddress, Horizon, NextTouch,
-    PhoneNumber, ProspectKind, Role, Stage, Tier,
+    PhoneNumber, ProspectKind, Role, Stage, Tier, UserRole,
 };
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
@@ -233,7 +233,7 @@ impl Store {
             .await?
             .may_administer("reassign a user's contacts")?;
         ensure_user(&mut tx, from).await?;
-        ensure_user(&mut tx, to).await?;
+        ensure_owner(&mut tx, to).await?;
         let moved: Vec<i64> = sqlx::query_scalar(
             "UPDATE contacts SET owner_id = $1, version = version + 1, updated_at = $2 \
              WHERE owner_id = $3 RETURNING id",
@@ -402,6 +402,9 @@ impl Store {
         load_contact(&mut conn, id).await
     }
 
+    /// The contacts `filter` lets through, in name order. A cursor (`after`) naming no
+    /// contact is refused rather than answered with an empty page, which would read as the
+    /// end of the list.
     pub async fn list_contacts(&self, filter: &ContactFilter) -> Result<Vec<ContactSummary>> {
         enum Value {
             Text(String),
@@ -465,6 +468,17 @@ impl Store {
                 Value::Int(int) => query.bind(int),
             };
         }
+        if let Some(after) = filter.after {
+            let known: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE id = $1")
+                .bind(after.0)
+                .fetch_optional(&self.pool)
+                .await?;
+            if known.is_none() {
+                return Err(StoreError::Invalid(format!(
+                    "no contact #{after} to continue after; start from the first page"
+                )));
+            }
+        }
         let found = query.fetch_all(&self.pool).await?;
         found.iter().map(contact_summary).collect()
     }
@@ -481,8 +495,13 @@ pub(crate) async fn patch_contact(
     today: Date,
 ) -> Result<()> {
     let current = contact_to_change(conn, actor, id).await?;
-    let owner = patch.owner.unwrap_or(current.owner);
-    ensure_user(conn, owner).await?;
+    let owner = match patch.owner {
+        Some(owner) if owner != current.owner => {
+            ensure_owner(conn, owner).await?;
+            owner
+        }
+        _ => current.owner,
+    };
     let organization = match patch.organization {
         None => current.organization.as_ref().map(|o| o.id),
         Some(None) => None,
@@ -720,6 +739,21 @@ pub(crate) async fn record_contact_change(
         after: Some(contact_snapshot(&after)),
     };
     audit::record(conn, actor, now, change).await
+}
+
+/// Checks that `user` may be given contacts: a user who is not a viewer.
+pub(crate) async fn ensure_owner(conn: &mut AnyConnection, user: UserId) -> Result<()> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match role.as_deref() {
+        None => Err(StoreError::UserNotFound(format!("#{user}"))),
+        Some(role) if role == UserRole::Viewer.as_str() => {
+            Err(StoreError::ViewerOwner(format!("#{user}")))
+        }
+        Some(_) => Ok(()),
+    }
 }
 
 pub(crate) async fn ensure_user(conn: &mut AnyConnection, user: UserId) -> Result<()> {

@@ -56,6 +56,10 @@ pub enum StoreError {
     },
     #[error("no user {0}")]
     UserNotFound(String),
+    /// Contacts belong to users who write: a viewer could not log the touches an owner is
+    /// asked for.
+    #[error("user {0} is a viewer, who cannot own contacts; make them a member first")]
+    ViewerOwner(String),
     #[error("a user with email {0} already exists")]
     DuplicateUser(String),
     #[error("no organization matches '{0}'")]

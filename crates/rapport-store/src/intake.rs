@@ -70,7 +70,7 @@ use crate::bulk::{
     BulkContact, BulkOrganization, BulkRows, OnConflict, Statements, insert_rows, placeholders,
 };
 use crate::contacts::{
-    ContactPatch, StageMove, ensure_user, load_contact, name_key, patch_contact, record_stage,
+    ContactPatch, StageMove, ensure_owner, load_contact, name_key, patch_contact, record_stage,
 };
 use crate::error::{Result, StoreError};
 use crate::schedule::{load_defaults, load_scheduling_rules, reschedule_range};
@@ -309,7 +309,7 @@ impl Store {
         let owner = options.owner.unwrap_or(actor);
         if owner != actor {
             acting.may_administer("importing into another user's book")?;
-            ensure_user(tx, owner).await?;
+            ensure_owner(tx, owner).await?;
         }
         if self.backend == Backend::Postgres {
             // Ids are handed out here; nobody else may take one until this commits.

@@ -748,17 +748,17 @@ async fn list_contacts(
         .parse::<Sort>("sort", query.sort.as_deref())
         .unwrap_or(Sort::Name);
     fields.finish_params()?;
+    // The store refuses a cursor that is no longer in the list.
+    let cursor_problem = |err| match err {
+        rapport_store::StoreError::Invalid(message) => Problem::bad_parameter("cursor", message),
+        other => other.into(),
+    };
     if sort == Sort::Fit {
         let found = state
             .store
             .contacts_by_fit(&filter)
             .await
-            .map_err(|err| match err {
-                rapport_store::StoreError::Invalid(message) => {
-                    Problem::bad_parameter("cursor", message)
-                }
-                other => other.into(),
-            })?;
+            .map_err(cursor_problem)?;
         let mut page: Page<ContactSummaryView> = Page {
             items: Vec::new(),
             next_cursor: None,
@@ -775,7 +775,11 @@ async fn list_contacts(
         }
         return Ok(Json(page));
     }
-    let found = state.store.list_contacts(&filter).await?;
+    let found = state
+        .store
+        .list_contacts(&filter)
+        .await
+        .map_err(cursor_problem)?;
     Ok(Json(Page::cut(found, limit, |c| c.id.to_string())))
 }
 

@@ -162,7 +162,11 @@ pub(super) async fn reassign(
     let moved = state
         .store
         .reassign_contacts(account.user.id, from, to, now)
-        .await?;
+        .await
+        .map_err(|err| match err {
+            StoreError::ViewerOwner(_) => Problem::field("to", err.to_string()),
+            other => other.into(),
+        })?;
     Ok(Json(ReassignView {
         from: from.0,
         to: to.0,

@@ -168,25 +168,23 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> WebResult<Response> {
     let filter = query.filter(user.user())?;
-    if let Some(after) = filter.after {
-        // A cursor is a contact this page listed: one that is gone is said so, not shown
-        // as an empty page.
-        match state.store.contact(after).await {
-            Err(rapport_store::StoreError::ContactNotFound(_)) => {
-                return Err(WebError::BadForm(format!("after: no contact #{after}")));
-            }
-            found => {
-                found?;
-            }
-        }
-    }
     let today = user.today();
     let users = state.store.users().await?;
     let names: HashMap<UserId, &str> = users
         .iter()
         .map(|account| (account.user.id, account.user.name.as_str()))
         .collect();
-    let mut found = state.store.list_contacts(&filter).await?;
+    let mut found = state
+        .store
+        .list_contacts(&filter)
+        .await
+        .map_err(|err| match err {
+            // A cursor naming no contact: said so, not shown as an empty page.
+            rapport_store::StoreError::Invalid(message) => {
+                WebError::BadForm(format!("after: {message}"))
+            }
+            other => other.into(),
+        })?;
     let more = found.len() > PAGE_SIZE;
     found.truncate(PAGE_SIZE);
     let next_page = found
@@ -216,10 +214,16 @@ pub async fn list(
         value: "me".to_owned(),
         label: "me".to_owned(),
     })
-    .chain(users.iter().map(|account| Choice {
-        value: account.user.id.to_string(),
-        label: account.user.name.clone(),
-    }))
+    // The signed-in user is "me", not a second entry of their own.
+    .chain(
+        users
+            .iter()
+            .filter(|account| account.user.id != user.user())
+            .map(|account| Choice {
+                value: account.user.id.to_string(),
+                label: account.user.name.clone(),
+            }),
+    )
     .collect();
     page(
         &ContactsPage {

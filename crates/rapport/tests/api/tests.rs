@@ -91,6 +91,35 @@ fn a_viewer_reads_but_cannot_write() {
     // Nothing the viewer tried landed.
     assert_eq!(rapport.db.count("SELECT COUNT(*) FROM contacts"), 1);
     assert_eq!(rapport.db.count("SELECT COUNT(*) FROM touches"), 0);
+
+    // Nor is a contact given to a viewer, who could not log its touches: not one contact,
+    // not a whole book.
+    let handed = server.patch(
+        &format!("/api/v1/contacts/{id}"),
+        Some(&admin),
+        Some("\"1\""),
+        json!({"owner": "vic@example.com"}),
+    );
+    let problem = handed.problem(422);
+    assert_eq!(handed.fields(), ["owner"]);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is a viewer, who cannot own contacts")),
+        "{problem}"
+    );
+    let admin_id = server.get("/api/v1/me", Some(&admin)).ok(200)["id"].clone();
+    let viewer_id = server.get("/api/v1/me", Some(&viewer)).ok(200)["id"].clone();
+    let reassigned = server.send(
+        "POST",
+        &format!("/api/v1/users/{admin_id}/reassign"),
+        Some(&admin),
+        json!({"to": viewer_id}),
+    );
+    reassigned.problem(422);
+    assert_eq!(reassigned.fields(), ["to"]);
+    let owner = server.get(&format!("/api/v1/contacts/{id}"), Some(&admin));
+    assert_eq!(owner.ok(200)["owner_id"], admin_id);
 }
 
 /// DESIGN.md's on-hold project, over HTTP: met at an event, on hold for three months, back on
@@ -682,6 +711,17 @@ fn contact_lists_page_with_cursors_and_filter_by_owner() {
     let bad = server.get("/api/v1/contacts?owner=someone&cursor=x", Some(&bob));
     bad.problem(400);
     assert_eq!(bad.fields(), ["owner", "cursor"]);
+    // A cursor naming no contact is refused, not answered with an empty last page.
+    let gone = server.get("/api/v1/contacts?cursor=9999", Some(&ann));
+    gone.problem(400);
+    assert_eq!(gone.fields(), ["cursor"]);
+    assert!(
+        gone.json["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("no contact #9999")),
+        "{}",
+        gone.json
+    );
 }
 
 /// Many edits of one version at once: exactly one lands, every other is a 412.

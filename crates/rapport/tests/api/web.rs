@@ -807,6 +807,12 @@ fn the_contacts_page_lists_everyone_a_page_at_a_time_narrowed_by_filters() {
     );
     assert!(!listed(&get("/contacts?archived=0")).contains(&"Person 07".to_owned()));
     assert_eq!(listed(&get("/contacts?owner=me")).len(), 50);
+    // The owner filter offers "me" and the others, not the signed-in user twice.
+    let user_id = |token: &str| server.get("/api/v1/me", Some(token)).ok(200)["id"].clone();
+    let option = |id: serde_json::Value| format!("<option value=\"{id}\"");
+    assert!(first.contains("<option value=\"me\""));
+    assert!(first.contains(&option(user_id(&mo))));
+    assert!(!first.contains(&option(user_id(&ann))), "{first}");
     assert!(get("/contacts?tag=nobody").contains("No contacts match these filters."));
 
     // A bad filter names itself.
@@ -865,7 +871,8 @@ fn a_contact_is_handed_over_from_its_page() {
             .as_i64()
             .unwrap()
     };
-    let (ann_id, mo_id) = (id_of(&ann), id_of(&mo));
+    let vic = user_with_token(&rapport, "vic@example.com", "viewer");
+    let (ann_id, mo_id, vic_id) = (id_of(&ann), id_of(&mo), id_of(&vic));
     server
         .send(
             "POST",
@@ -878,6 +885,10 @@ fn a_contact_is_handed_over_from_its_page() {
     let page = server.request("GET", "/contacts/1", &[("Cookie", &cookie)], Body::Empty);
     assert!(page.text.contains("id=\"hand-over\""), "{}", page.text);
     assert!(page.text.contains(&format!("<option value=\"{mo_id}\">")));
+    assert!(
+        !page.text.contains(&format!("<option value=\"{vic_id}\"")),
+        "a viewer is not offered"
+    );
     let csrf = csrf_of(&page.text);
     let hand = |owner: String, was: i64| {
         server.request(
@@ -901,6 +912,11 @@ fn a_contact_is_handed_over_from_its_page() {
             "expected a user id, got &#39;someone&#39;",
         ),
         ("99".to_owned(), ann_id, "there is no user #99"),
+        (
+            vic_id.to_string(),
+            ann_id,
+            "is a viewer, who cannot own contacts",
+        ),
         (
             mo_id.to_string(),
             mo_id,

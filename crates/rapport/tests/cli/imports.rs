@@ -151,6 +151,7 @@ fn a_dry_run_reports_the_same_and_writes_nothing() {
     let real = import(&rapport, &[&file]);
     dry["dry_run"] = Value::Bool(false);
     assert_eq!(dry, real, "the dry run said what the import then did");
+    assert_references_hold(&rapport);
 }
 
 #[test]
@@ -383,6 +384,27 @@ fn map_owner_and_errors_name_what_is_wrong() {
     let ada = rapport.show("ada@engines.example");
     assert_eq!(ada["tier"], "B");
     assert_eq!(ada["owner_id"], 2, "Ann's book");
+    assert_references_hold(&rapport);
+
+    // A viewer's book takes no contacts: nobody there could log their touches.
+    let added = rapport.run_with_input(
+        "a long enough password\n",
+        &["user", "add", "vic@team.example", "--role", "viewer"],
+    );
+    assert!(added.success, "{}", added.stderr);
+    let before = rapport.snapshot();
+    rapport.fails(
+        &[
+            "import",
+            "--owner",
+            "vic@team.example",
+            "--map",
+            "Who=name",
+            &file,
+        ],
+        &["is a viewer, who cannot own contacts"],
+    );
+    assert_eq!(rapport.snapshot(), before);
 }
 
 #[test]
