@@ -218,6 +218,21 @@ struct KeyOwners {
     names: HashMap<(String, i64), i64>,
 }
 
+/// The keys of a chunk's rows to ask the book about ([`Matching::key_lists`]).
+#[derive(Debug, Default)]
+struct KeyLists {
+    /// Name keys of organizations not seen yet.
+    organizations: Vec<String>,
+    emails: Vec<String>,
+    /// Each phone's `phone_match`, and whether it is a key.
+    phones: Vec<(String, bool)>,
+    /// Name keys of people at an organization.
+    names: Vec<String>,
+    /// Whether they were narrowed by [`KnownKeys`]: lists gathered before the book's keys were
+    /// read hold every key, but noted none.
+    narrowed: bool,
+}
+
 impl Store {
     /// Imports the contacts `intake` reads; see the module documentation for the rules.
     pub async fn import_contacts(
@@ -655,7 +670,7 @@ struct ReadChunk {
 fn read_ahead(
     rows: IntakeRows<'static>,
 ) -> std::result::Result<mpsc::Receiver<std::result::Result<ReadChunk, IntakeError>>, IntakeError> {
-    let (sender, receiver) = mpsc::channel(2);
+    let (sender, receiver) = mpsc::channel(1);
     std::thread::Builder::new()
         .name("import-reader".into())
         .spawn(move || {
@@ -718,7 +733,7 @@ async fn owners_of(
     conn: &mut AnyConnection,
     backend: Backend,
     by: KeyColumn,
-    keys: &[&str],
+    keys: &[impl AsRef<str>],
 ) -> Result<HashMap<String, i64>> {
     let mut owners = HashMap::new();
     if keys.is_empty() {
@@ -732,7 +747,7 @@ async fn owners_of(
     );
     let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
     for key in keys {
-        query = query.bind(*key);
+        query = query.bind(key.as_ref());
     }
     owners.extend(query.fetch_all(&mut *conn).await?);
     Ok(owners)
@@ -744,11 +759,13 @@ async fn owners_of(
 /// A chunk is matched while the chunk before it is written: the book's lookups for it are made
 /// first (the connection runs one statement at a time), then its rows are matched on a
 /// blocking thread while the chunk before goes in — one after the other, matching left
-/// SQLite's thread idle for a tenth of a large import. The chunk being written is not in the
-/// book's indexes yet, so its new contacts are matched from memory ([`Matching::in_flight`]),
-/// as the book would match them once it holds them. A chunk whose updates may change the
-/// book's answers for the next ([`may_change_matches`]), and the first chunk when the book's
-/// keys are read after it, are written before the next chunk is looked up.
+/// SQLite's thread idle for a tenth of a large import. That thread also gathers the keys of
+/// the chunk after, if the reader has it ready ([`KeyLists`]), which SQLite's thread otherwise
+/// waited for. The chunk being written is not in the book's indexes yet, so its new contacts
+/// are matched from memory ([`Matching::in_flight`]), as the book would match them once it
+/// holds them. A chunk whose updates may change the book's answers for the next
+/// ([`may_change_matches`]), and the first chunk when the book's keys are read after it, are
+/// written before the next chunk is looked up.
 async fn match_and_write(
     conn: &mut AnyConnection,
     mut chunks: mpsc::Receiver<std::result::Result<ReadChunk, IntakeError>>,
@@ -757,10 +774,19 @@ async fn match_and_write(
     report: &mut ImportReport,
 ) -> Result<Matching> {
     let mut behind: Option<Planned> = None;
+    // The next chunk, taken from the reader while this one was matched, and its keys if they
+    // are still the ones to look up.
+    let mut ahead: Option<(ReadChunk, Option<KeyLists>)> = None;
     loop {
-        let read = chunks.recv().await.ok_or_else(|| {
-            StoreError::Invalid("the import stopped reading the file part-way".into())
-        })??;
+        let (read, mut lists) = match ahead.take() {
+            Some(ahead) => ahead,
+            None => (
+                chunks.recv().await.ok_or_else(|| {
+                    StoreError::Invalid("the import stopped reading the file part-way".into())
+                })??,
+                None,
+            ),
+        };
         report.rows += read.rows;
         report.empty += read.empty;
         report.rejected.extend(read.rejected);
@@ -771,33 +797,55 @@ async fn match_and_write(
         if let Some(previous) = behind.take_if(|previous| {
             reads_known_keys || may_change_matches(&previous.updates, &read.contacts)
         }) {
-            writing.write(conn, previous, &mut matching).await?;
+            if writing.write(conn, previous, &mut matching).await? {
+                lists = None;
+            }
             matching.in_flight = None;
         }
         if reads_known_keys {
             let contacts = matching.next_contact - 1;
             matching.known = Some(KnownKeys::of_book(conn, contacts).await?);
         }
-        let found = matching.look_up(conn, &read.contacts).await?;
+        let lists = lists
+            .filter(|lists| lists.narrowed == matching.known.is_some())
+            .unwrap_or_else(|| matching.key_lists(&read.contacts));
+        let found = matching.look_up(conn, lists).await?;
+        let last = read.last;
         let planned = match behind.take() {
             None => matching.plan(read.contacts, &found),
             Some(previous) => {
+                // Only a chunk the reader has finished: waiting for one would keep SQLite
+                // waiting too.
+                let next = if last { None } else { chunks.try_recv().ok() };
                 let matched = tokio::task::spawn_blocking(move || {
                     let planned = matching.plan(read.contacts, &found);
-                    (matching, planned)
+                    let next = next.map(|next| {
+                        next.map(|chunk| {
+                            let lists = matching.key_lists(&chunk.contacts);
+                            (chunk, lists)
+                        })
+                    });
+                    (matching, planned, next)
                 });
                 let written = writing.write_aside(conn, previous).await;
+                let next;
                 let planned;
-                (matching, planned) = matched
+                (matching, planned, next) = matched
                     .await
                     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
                 written?;
-                writing.hand_over_gained(&mut matching);
+                // The chunk just written gave the book keys after the next chunk's were
+                // gathered: they are gathered again, and as every one of them has been noted
+                // by then, the next chunk looks every key up.
+                let gained = writing.hand_over_gained(&mut matching);
+                ahead = next
+                    .transpose()?
+                    .map(|(chunk, lists)| (chunk, Some(lists).filter(|_| !gained)));
                 planned
             }
         };
         behind = Some(planned);
-        if read.last {
+        if last {
             break;
         }
     }
@@ -840,21 +888,17 @@ fn may_change_matches(updates: &[(i64, Incoming)], rows: &[Incoming]) -> bool {
 }
 
 impl Matching {
-    /// What the book holds of a chunk's keys (emails, phones, names at organizations), and the
-    /// ids of the chunk's organizations not seen yet.
-    async fn look_up(&mut self, conn: &mut AnyConnection, rows: &[Incoming]) -> Result<KeyOwners> {
-        if rows.is_empty() {
-            return Ok(KeyOwners::default());
-        }
-        self.read_organizations(conn, rows).await?;
-        let mut emails: Vec<&str> = Vec::new();
-        // Each phone's `phone_match`, and whether it is a key.
-        let mut phones: Vec<(String, bool)> = Vec::new();
-        let mut names: Vec<String> = Vec::new();
+    /// The keys of a chunk's rows worth looking up ([`Matching::worth_looking_up`]), noting
+    /// them as it goes, and its organizations not seen yet.
+    fn key_lists(&mut self, rows: &[Incoming]) -> KeyLists {
+        let mut lists = KeyLists {
+            narrowed: self.known.is_some(),
+            ..KeyLists::default()
+        };
         for row in rows {
             for email in &row.emails {
                 if self.worth_looking_up(Key::Email(email.as_str())) {
-                    emails.push(email.as_str());
+                    lists.emails.push(email.as_str().to_owned());
                 }
             }
             for phone in &row.phones {
@@ -862,16 +906,34 @@ impl Matching {
                 let keyed = key.is_some();
                 let key = key.unwrap_or_else(|| phone.to_string());
                 if self.worth_looking_up(Key::Phone(&key)) {
-                    phones.push((key, keyed));
+                    lists.phones.push((key, keyed));
                 }
             }
             if let Some(organization) = &row.organization {
+                let organization = name_key(organization);
                 let name = name_key(&row.name);
-                if self.worth_looking_up(Key::NameAt(&name, &name_key(organization))) {
-                    names.push(name);
+                if self.worth_looking_up(Key::NameAt(&name, &organization)) {
+                    lists.names.push(name);
+                }
+                if !self.organizations.contains_key(&organization) {
+                    lists.organizations.push(organization);
                 }
             }
         }
+        lists
+    }
+
+    /// What the book holds of a chunk's keys (emails, phones, names at organizations), and the
+    /// ids of the chunk's organizations not seen yet.
+    async fn look_up(&mut self, conn: &mut AnyConnection, lists: KeyLists) -> Result<KeyOwners> {
+        let KeyLists {
+            organizations,
+            emails,
+            phones,
+            names,
+            narrowed: _,
+        } = lists;
+        self.read_organizations(conn, organizations).await?;
         Ok(KeyOwners {
             emails: owners_of(conn, self.backend, KeyColumn::Email, &emails).await?,
             phones: {
@@ -1005,17 +1067,12 @@ impl Matching {
         }
     }
 
-    /// Reads the ids of the chunk's organizations not seen yet.
+    /// Reads the ids of the organizations not seen yet, by name key, that the book holds.
     async fn read_organizations(
         &mut self,
         conn: &mut AnyConnection,
-        rows: &[Incoming],
+        mut unseen: Vec<String>,
     ) -> Result<()> {
-        let mut unseen: Vec<String> = rows
-            .iter()
-            .filter_map(|r| r.organization.as_deref().map(name_key))
-            .filter(|key| !self.organizations.contains_key(key))
-            .collect();
         unseen.sort_unstable();
         unseen.dedup();
         if unseen.is_empty() {
@@ -1134,26 +1191,31 @@ fn describe(found: Match) -> String {
 }
 
 impl Writing {
-    /// Writes a matched chunk, and notes in `matching` the keys it gave the book.
+    /// Writes a matched chunk, and notes in `matching` the keys it gave the book; whether
+    /// there were any ([`Writing::hand_over_gained`]).
     async fn write(
         &mut self,
         conn: &mut AnyConnection,
         planned: Planned,
         matching: &mut Matching,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         self.write_aside(conn, planned).await?;
-        self.hand_over_gained(matching);
-        Ok(())
+        Ok(self.hand_over_gained(matching))
     }
 
     /// Notes in `matching`'s [`KnownKeys`] the names at organizations the chunks written gave
     /// contacts that had none: the only keys a chunk gives the book that its rows do not name.
-    fn hand_over_gained(&mut self, matching: &mut Matching) {
+    /// Whether it noted any: key lists gathered before may lack them.
+    fn hand_over_gained(&mut self, matching: &mut Matching) -> bool {
+        let Some(known) = &mut matching.known else {
+            self.gained.clear();
+            return false;
+        };
+        let gained = !self.gained.is_empty();
         for (name, organization) in self.gained.drain(..) {
-            if let Some(known) = &mut matching.known {
-                known.note(Key::NameAt(&name, &organization));
-            }
+            known.note(Key::NameAt(&name, &organization));
         }
+        gained
     }
 
     /// Writes a matched chunk while the next is matched: its new organizations and contacts,
