@@ -233,6 +233,16 @@ fn first_of(slot: &mut Option<String>, value: &str) {
 
 /// The non-empty, trimmed pieces of `value` between any of `separators`.
 pub(crate) fn split<'v>(value: &'v str, separators: &[&str]) -> Vec<&'v str> {
+    // Most cells hold one value: `contains` finds a separator without the searcher and the
+    // vectors splitting builds, which were a tenth of a large file's reading.
+    if !separators.iter().any(|separator| value.contains(separator)) {
+        let value = value.trim();
+        return if value.is_empty() {
+            vec![]
+        } else {
+            vec![value]
+        };
+    }
     let mut pieces = vec![value];
     for separator in separators {
         pieces = pieces
@@ -261,6 +271,22 @@ mod tests {
     fn table(headers: &[&str]) -> Table {
         let headers = headers.iter().map(|h| h.to_string()).collect();
         Table::new(Format::Csv, headers, &Options::default()).expect("a table")
+    }
+
+    #[test]
+    fn a_cell_splits_into_its_trimmed_non_empty_values() {
+        let separators = [";", ",", ":::"];
+        assert_eq!(split(" ada@example.com ", &separators), ["ada@example.com"]);
+        assert_eq!(split("  ", &separators), Vec::<&str>::new());
+        assert_eq!(
+            split(
+                "a@x.example ::: b@x.example; c@x.example,, d@x.example",
+                &separators
+            ),
+            ["a@x.example", "b@x.example", "c@x.example", "d@x.example"]
+        );
+        // A lone colon is no separator.
+        assert_eq!(split("a:b", &separators), ["a:b"]);
     }
 
     #[test]
