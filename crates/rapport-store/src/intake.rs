@@ -599,8 +599,10 @@ const KNOWN_KEYS_BOOK_LIMIT: i64 = 50_000;
 const KNOWN_KEYS_FROM_FILE: usize = 3_000_000;
 
 /// Every key the book may hold (a Bloom filter): those it held after the import's first
-/// chunk, and every key of every later row, noted as the row's chunk is looked up (a
-/// row can give its keys to the book, never any other). Looking a key up in the book's
+/// chunk, and every key of every later row, noted as the row's chunk's keys are gathered
+/// ([`Matching::key_lists`], in the file's order, before any later chunk's), and the names
+/// at organizations a chunk gave contacts (a row can give its own keys to the book, and
+/// that name, never any other). Looking a key up in the book's
 /// indexes was a fifth of a large import's time, though a new file's keys are nearly all
 /// absent. A key the filter has not seen is certainly not in the book, so the lookups ask
 /// only for the others (the file's repeats, and about 1% more); the answers are the same as
