@@ -162,7 +162,8 @@ impl From<StoreError> for Problem {
             | StoreError::NotEmpty
             | StoreError::Archived(_)
             | StoreError::Merged { .. }
-            | StoreError::CapReached(_) => conflict(err.to_string()),
+            | StoreError::CapReached(_)
+            | StoreError::RoleRefused(_) => conflict(err.to_string()),
             StoreError::VersionMismatch { .. } | StoreError::StaleOrganization { .. } => Problem {
                 type_: "urn:rapport:problem:stale-version".into(),
                 ..Problem::new(StatusCode::PRECONDITION_FAILED, err.to_string())

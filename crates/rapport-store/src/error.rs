@@ -60,6 +60,10 @@ pub enum StoreError {
     /// asked for.
     #[error("user {0} is a viewer, who cannot own contacts; make them a member first")]
     ViewerOwner(String),
+    /// A role change that would leave the team without an admin or a viewer owning contacts
+    /// (see `Store::set_user_role`).
+    #[error("{0}")]
+    RoleRefused(String),
     #[error("a user with email {0} already exists")]
     DuplicateUser(String),
     #[error("no organization matches '{0}'")]

@@ -169,6 +169,68 @@ impl Store {
         Ok(UserId(id))
     }
 
+    /// Changes a user's role (admins only); returns the role they had. Refused for the actor's
+    /// own role: another admin changes it, so the team always keeps an admin. Refused too for
+    /// a viewer-to-be who owns contacts (a viewer owns none: their book is reassigned first).
+    pub async fn set_user_role(
+        &self,
+        actor: UserId,
+        user: UserId,
+        role: UserRole,
+        now: Timestamp,
+    ) -> Result<UserRole> {
+        let mut tx = self.write().await?;
+        audit::acting(&mut tx, actor)
+            .await?
+            .may_administer("change users' roles")?;
+        let before: UserRole = {
+            let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
+            let row = sqlx::query(&sql)
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::UserNotFound(format!("#{user}")))?;
+            account(&row)?.role
+        };
+        if before == role {
+            return Ok(before);
+        }
+        if user == actor {
+            return Err(StoreError::RoleRefused(
+                "your own role is changed by another admin".into(),
+            ));
+        }
+        if role == UserRole::Viewer {
+            let owned: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE owner_id = $1")
+                    .bind(user.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if owned > 0 {
+                return Err(StoreError::RoleRefused(format!(
+                    "user #{user} owns {owned} contacts, and a viewer owns none; reassign their \
+                     book first"
+                )));
+            }
+        }
+        sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        let change = Change {
+            action: AuditAction::Update,
+            entity: AuditEntity::User,
+            entity_id: Some(user.0),
+            contact: None,
+            before: Some(json!({ "role": before.as_str() })),
+            after: Some(json!({ "role": role.as_str() })),
+        };
+        audit::record(&mut tx, actor, now, change).await?;
+        tx.commit().await?;
+        Ok(before)
+    }
+
     pub async fn user(&self, id: UserId) -> Result<Account> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
         let row = sqlx::query(&sql)

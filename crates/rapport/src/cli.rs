@@ -890,6 +890,14 @@ pub enum UserCommand {
     },
     /// List users
     List,
+    /// Change a user's role (admins only, not their own; a viewer owns no contacts: reassign
+    /// their book first)
+    Role {
+        /// The user (email or id)
+        user: String,
+        /// admin, member or viewer
+        role: String,
+    },
     /// Hand every contact FROM owns to another user, keeping every cadence (admins only)
     Reassign {
         /// The leaving user (email or id)

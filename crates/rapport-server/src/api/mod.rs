@@ -81,6 +81,7 @@ pub fn routes() -> Router<AppState> {
         .route("/icp/criteria", get(profile::list).post(profile::add))
         .route("/icp/criteria/{id}", delete(profile::remove))
         .route("/users", get(team::list_users))
+        .route("/users/{id}", patch(team::edit_user))
         .route("/users/{id}/reassign", post(team::reassign))
         .route("/me", get(team::me).patch(team::edit_me))
         .route("/tokens", get(team::list_tokens))
@@ -186,7 +187,7 @@ pub fn routes() -> Router<AppState> {
         healthz, readyz, agenda, list_contacts, add_contact, show_contact, edit_contact,
         archive_contact, unarchive_contact, list_touches, log_touch, hold, unhold, set_cadence,
         clear_cadence, list_follow_ups, add_follow_up, complete_follow_up, list_organizations,
-        add_organization, show_organization, team::list_users, team::me, team::edit_me,
+        add_organization, show_organization, team::list_users, team::edit_user, team::me, team::edit_me,
         team::list_tokens, team::revoke_token, team::reassign, team::cadence_defaults,
         team::set_cadence_default, team::audit, crate::session::create, crate::session::delete,
         crate::export::export, relationships::list_opportunities,

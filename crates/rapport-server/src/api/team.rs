@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use jiff::tz::TimeZone;
 use rapport_core::model::{ContactId, UserId};
-use rapport_core::{AuditEntity, Cadence, DefaultScope};
+use rapport_core::{AuditEntity, Cadence, DefaultScope, UserRole};
 use rapport_store::{AuditFilter, StoreError};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -115,6 +115,46 @@ pub(super) async fn revoke_token(
         .revoke_api_token(account.user.id, id, now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A change to a user's account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserBody {
+    /// `admin`, `member` or `viewer`.
+    role: String,
+}
+
+/// Changes a user's role. Admins only, and not their own (another admin changes it, so the
+/// team always keeps one); a user who owns contacts becomes a viewer only once their book is
+/// reassigned (409 says so).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", params(("id" = i64, Path)), request_body = UserBody, responses(
+    (status = 200, body = UserView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub(super) async fn edit_user(
+    State(state): State<AppState>,
+    Writer(account): Writer,
+    Path(id): Path<String>,
+    Body(body): Body<UserBody>,
+) -> ApiResult<Json<UserView>> {
+    let user = UserId(path_id("id", &id)?);
+    let role: UserRole =
+        body.role
+            .trim()
+            .parse()
+            .map_err(|err: <UserRole as std::str::FromStr>::Err| {
+                Problem::field("role", err.to_string())
+            })?;
+    let now = Moment::of(&state, &account).now;
+    state
+        .store
+        .set_user_role(account.user.id, user, role, now)
+        .await?;
+    Ok(Json(UserView::from(&state.store.user(user).await?)))
 }
 
 /// A user named by id or email.

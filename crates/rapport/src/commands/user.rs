@@ -21,8 +21,28 @@ pub async fn run(app: &App, command: UserCommand) -> Result<()> {
     match command {
         UserCommand::Add { email, name, role } => add(app, &email, name, &role).await,
         UserCommand::List => list(app).await,
+        UserCommand::Role { user, role } => set_role(app, &user, &role).await,
         UserCommand::Reassign { from, to } => reassign(app, &from, &to).await,
     }
+}
+
+async fn set_role(app: &App, user: &str, role: &str) -> Result<()> {
+    let role: UserRole = parse("ROLE", role)?;
+    let account = app.store.resolve_user(user).await.context("USER")?;
+    let before = app
+        .store
+        .set_user_role(app.user.id, account.user.id, role, app.now)
+        .await?;
+    if app.json {
+        return print_json(&UserView::from(&app.store.user(account.user.id).await?));
+    }
+    let email = &account.user.email;
+    if before == role {
+        println!("User #{} {email} is already {role}", account.user.id);
+    } else {
+        println!("User #{} {email}: {before} → {role}", account.user.id);
+    }
+    Ok(())
 }
 
 async fn add(app: &App, email: &str, name: Option<String>, role: &str) -> Result<()> {

@@ -567,3 +567,88 @@ fn the_command_line_acts_as_the_user_it_is_told() {
         &["only an admin may read the audit log"],
     );
 }
+
+/// An admin changes another user's role, never their own: the team always keeps an admin,
+/// and a viewer owns no contacts.
+#[test]
+fn an_admin_changes_other_users_roles_but_not_their_own() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let bob = user_with_token(&rapport, "bob@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let (ann_id, bob_id) = (user_id(&server, &ann), user_id(&server, &bob));
+    let role = |who: &str, id: i64, body: Value| {
+        server.patch(&format!("/api/v1/users/{id}"), Some(who), None, body)
+    };
+
+    // A member or a viewer may not; a bad role or user is named.
+    role(&bob, ann_id, json!({"role": "viewer"})).problem(403);
+    let vic = user_with_token(&rapport, "vic@example.com", "viewer");
+    role(&vic, bob_id, json!({"role": "admin"})).problem(403);
+    let bad = role(&ann, bob_id, json!({"role": "owner"}));
+    assert_eq!(bad.problem(422)["errors"][0]["field"], "role");
+    role(&ann, 999, json!({"role": "member"})).problem(404);
+    // Not one's own.
+    let own = role(&ann, ann_id, json!({"role": "member"}));
+    assert!(
+        own.problem(409)["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("your own role")),
+        "{}",
+        own.text
+    );
+
+    // Bob owns a contact: not a viewer until his book is reassigned.
+    server
+        .send(
+            "POST",
+            "/api/v1/contacts",
+            Some(&bob),
+            json!({"name": "Dana"}),
+        )
+        .ok(201);
+    let owner = role(&ann, bob_id, json!({"role": "viewer"}));
+    assert!(
+        owner.problem(409)["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("owns 1 contacts")),
+        "{}",
+        owner.text
+    );
+    server
+        .send(
+            "POST",
+            &format!("/api/v1/users/{bob_id}/reassign"),
+            Some(&ann),
+            json!({"to": ann_id}),
+        )
+        .ok(200);
+    let demoted = role(&ann, bob_id, json!({"role": "viewer"}));
+    assert_eq!(demoted.ok(200)["role"], "viewer");
+    // At once: his token now only reads.
+    server
+        .send(
+            "POST",
+            "/api/v1/contacts",
+            Some(&bob),
+            json!({"name": "Sam"}),
+        )
+        .problem(403);
+
+    // Ann, the only admin once the local owner (#1) is a member, stays one until another
+    // admin changes her role; then she administers nothing.
+    role(&ann, 1, json!({"role": "member"})).ok(200);
+    role(&ann, bob_id, json!({"role": "admin"})).ok(200);
+    role(&bob, ann_id, json!({"role": "member"})).ok(200);
+    role(&ann, bob_id, json!({"role": "member"})).problem(403);
+    let audit = server.get("/api/v1/audit?entity=user", Some(&bob));
+    let changes: Vec<(Value, Value)> = audit.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "update")
+        .map(|e| (e["before"]["role"].clone(), e["after"]["role"].clone()))
+        .collect();
+    assert_eq!(changes.len(), 4, "{}", audit.text);
+    assert!(changes.contains(&(json!("admin"), json!("member"))));
+}

@@ -405,6 +405,28 @@ fn map_owner_and_errors_name_what_is_wrong() {
         &["is a viewer, who cannot own contacts"],
     );
     assert_eq!(rapport.snapshot(), before);
+    // Made a member, as the message says, Vic takes the file.
+    let promoted = rapport.ok(&["user", "role", "vic@team.example", "member"]);
+    assert!(promoted.contains("viewer → member"), "{promoted}");
+    let report = import(
+        &rapport,
+        &["--owner", "vic@team.example", "--map", "Who=name", &file],
+    );
+    assert_eq!(counts(&report), [1, 1, 0, 0, 0]);
+    // Back to a viewer only once the book is someone else's.
+    rapport.fails(
+        &["user", "role", "vic@team.example", "viewer"],
+        &["owns 1 contacts", "reassign their book first"],
+    );
+    rapport.ok(&[
+        "user",
+        "reassign",
+        "vic@team.example",
+        "--to",
+        "ann@team.example",
+    ]);
+    rapport.ok(&["user", "role", "vic@team.example", "viewer"]);
+    assert_references_hold(&rapport);
 }
 
 #[test]
