@@ -20,7 +20,7 @@ use crate::error::{Candidate, Result, StoreError, is_unique_violation};
 use crate::organizations::find_or_create_organization;
 use crate::profile::{self, FieldsOf};
 use crate::schedule::{lock_contact, reschedule};
-use crate::{Store, instant_text, rows};
+use crate::{Backend, Store, instant_text, rows};
 
 #[derive(Debug, Clone, Default)]
 pub struct NewContact {
@@ -145,7 +145,7 @@ impl Store {
         today: Date,
     ) -> Result<ContactId> {
         let mut tx = self.write().await?;
-        audit::acting(&mut tx, owner).await?.may_add()?;
+        audit::acting_with_role(owner, lock_user(&mut tx, owner).await?)?.may_add()?;
         ensure_emails_free(&mut tx, None, &new.emails).await?;
         let organization = match new.organization.as_deref() {
             Some(name) => Some(find_or_create_organization(&mut tx, owner, name, now).await?),
@@ -741,13 +741,23 @@ pub(crate) async fn record_contact_change(
     audit::record(conn, actor, now, change).await
 }
 
-/// Checks that `user` may be given contacts: a user who is not a viewer.
+/// `user`'s role (`None`: no such user), their row locked until the caller's transaction
+/// ends (on PostgreSQL; SQLite's writers take turns anyway), so that no role change
+/// (`Store::set_user_role`, which locks it too) lands between this check and the write it
+/// allows.
+pub(crate) async fn lock_user(conn: &mut AnyConnection, user: UserId) -> Result<Option<String>> {
+    let row_lock = Backend::of(conn).row_lock();
+    Ok(
+        sqlx::query_scalar(&format!("SELECT role FROM users WHERE id = $1{row_lock}"))
+            .bind(user.0)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}
+
+/// Checks that `user` may be given contacts: a user who is not a viewer ([`lock_user`]).
 pub(crate) async fn ensure_owner(conn: &mut AnyConnection, user: UserId) -> Result<()> {
-    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
-        .bind(user.0)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match role.as_deref() {
+    match lock_user(conn, user).await?.as_deref() {
         None => Err(StoreError::UserNotFound(format!("#{user}"))),
         Some(role) if role == UserRole::Viewer.as_str() => {
             Err(StoreError::ViewerOwner(format!("#{user}")))

@@ -122,6 +122,13 @@ impl Store {
                 "the file has no users; a Rapport export always has at least one".into(),
             ));
         }
+        if importer.admins == 0 {
+            return Err(StoreError::Invalid(
+                "the file has no admin, and nobody could add users or change roles; a Rapport \
+                 export always has one"
+                    .into(),
+            ));
+        }
         for (line, id, survivor) in merges {
             if survivor == id {
                 return Err(at_line(
@@ -208,6 +215,8 @@ fn check_header(line: &str, known_schema: i64) -> Result<(), String> {
 #[derive(Default)]
 struct Importer {
     users: HashSet<i64>,
+    /// How many of them are admins: a team always keeps one (`Store::set_user_role`).
+    admins: usize,
     organizations: HashSet<i64>,
     contacts: HashSet<i64>,
     /// Each touch's contact, which its content send must name too.
@@ -253,6 +262,7 @@ impl Importer {
                 Err(e) => Err(invalid(format!("time_zone '{zone}': {e}"))),
             })
             .transpose()?;
+        let role = vocabulary::<UserRole>("role", &user.role)?;
         sqlx::query(
             "INSERT INTO users (id, email, name, role, time_zone, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -260,12 +270,13 @@ impl Importer {
         .bind(user.id)
         .bind(required("email", &user.email)?)
         .bind(user.name)
-        .bind(vocabulary::<UserRole>("role", &user.role)?)
+        .bind(&role)
         .bind(time_zone)
         .bind(instant("created_at", &user.created_at)?)
         .execute(&mut *conn)
         .await?;
         self.users.insert(user.id);
+        self.admins += usize::from(role == UserRole::Admin.as_str());
         self.summary.users += 1;
         Ok(())
     }

@@ -70,7 +70,8 @@ use crate::bulk::{
     BulkContact, BulkOrganization, BulkRows, OnConflict, Statements, insert_rows, placeholders,
 };
 use crate::contacts::{
-    ContactPatch, StageMove, ensure_owner, load_contact, name_key, patch_contact, record_stage,
+    ContactPatch, StageMove, ensure_owner, load_contact, lock_user, name_key, patch_contact,
+    record_stage,
 };
 use crate::error::{Result, StoreError};
 use crate::schedule::{load_defaults, load_scheduling_rules, reschedule_range};
@@ -319,7 +320,8 @@ impl Store {
         (now, today): (Timestamp, Date),
         report: &mut ImportReport,
     ) -> Result<()> {
-        let acting = audit::acting(tx, actor).await?;
+        // The actor's row and the owner's stay locked: no role change lands mid-import.
+        let acting = audit::acting_with_role(actor, lock_user(tx, actor).await?)?;
         acting.may_add()?;
         let owner = options.owner.unwrap_or(actor);
         if owner != actor {

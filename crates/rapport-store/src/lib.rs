@@ -90,6 +90,27 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The backend `conn` talks to.
+    pub(crate) fn of(conn: &AnyConnection) -> Backend {
+        match conn.backend_name() {
+            "PostgreSQL" => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    /// What a `SELECT` in a write transaction ends with to lock the rows it reads until the
+    /// transaction ends: on PostgreSQL, where each statement reads what others committed
+    /// meanwhile, so that a check and the write it allows see the same rows; nothing on
+    /// SQLite, whose `BEGIN IMMEDIATE` already runs one writer at a time.
+    pub(crate) fn row_lock(self) -> &'static str {
+        match self {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+}
+
 /// How many connections the pool may open: one for a CLI command, more for a server.
 #[derive(Debug, Clone, Copy)]
 pub struct OpenOptions {

@@ -11,7 +11,7 @@ use crate::audit::{self, Change, follow_up_snapshot, touch_snapshot};
 use crate::contacts::{contact_to_change, record_contact_change};
 use crate::error::{Result, StoreError};
 use crate::schedule::{lock_contact, reschedule, reschedule_under};
-use crate::{Backend, Store, instant_text, rows, stored_instant};
+use crate::{Store, instant_text, rows, stored_instant};
 
 #[derive(Debug, Clone)]
 pub struct NewTouch {
@@ -220,10 +220,7 @@ impl Store {
         // the statements after it read what a concurrent writer of this contact committed;
         // SQLite's `BEGIN IMMEDIATE` already serialises writers. A refusal, an archived
         // contact, rolls the insert back with the rest.
-        let row_lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
-        };
+        let row_lock = self.backend.row_lock();
         let inserted: Option<i64> = sqlx::query_scalar(&format!(
             "INSERT INTO touches (contact_id, author_id, kind, direction, occurred_at, \
                 occurred_on, summary, needs, next_approach, created_at, private) \

@@ -180,6 +180,19 @@ impl Store {
         now: Timestamp,
     ) -> Result<UserRole> {
         let mut tx = self.write().await?;
+        // Both rows, in id order, before anything is checked: two admins changing each
+        // other's roles at once, or a hand-over to this user (`contacts::ensure_owner`),
+        // wait for this change and then see it.
+        let mut pair = [actor.0, user.0];
+        pair.sort_unstable();
+        sqlx::query(&format!(
+            "SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id{}",
+            self.backend.row_lock()
+        ))
+        .bind(pair[0])
+        .bind(pair[1])
+        .fetch_all(&mut *tx)
+        .await?;
         audit::acting(&mut tx, actor)
             .await?
             .may_administer("change users' roles")?;

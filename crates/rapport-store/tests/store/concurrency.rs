@@ -324,3 +324,182 @@ fn touches_logged_at_once_share_commits_and_fail_alone() {
         opened.close().await;
     });
 }
+
+/// Admins changing each other's roles at once, and a contact handed to a user while an admin
+/// makes them a viewer: whatever the order, the team keeps an admin and no viewer owns a
+/// contact (each change locks the users it checks).
+#[test]
+fn racing_role_changes_keep_an_admin_and_leave_viewers_owning_nothing() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        for round in 0..6 {
+            // An admin left by the round before (the local owner at first).
+            let admins = |store: Store| async move {
+                let users = store.users().await.unwrap();
+                users
+                    .into_iter()
+                    .filter(|a| a.role == UserRole::Admin)
+                    .map(|a| a.user.id)
+                    .collect::<Vec<_>>()
+            };
+            let before = admins(store.clone()).await;
+            let local = before[0];
+            let add = |email: String, role: UserRole| {
+                let store = store.clone();
+                async move {
+                    let new = NewUser {
+                        email: email.parse().unwrap(),
+                        name: email.clone(),
+                        role,
+                        password_hash: None,
+                    };
+                    store.add_user(local, &new, now).await.unwrap()
+                }
+            };
+            let ann = add(format!("ann{round}@example.com"), UserRole::Admin).await;
+            let bob = add(format!("bob{round}@example.com"), UserRole::Admin).await;
+            let sam = add(format!("sam{round}@example.com"), UserRole::Member).await;
+            // Every earlier admin steps down, so Ann and Bob are the only ones.
+            for earlier in before {
+                store
+                    .set_user_role(ann, earlier, UserRole::Member, now)
+                    .await
+                    .unwrap();
+            }
+            let contact = store
+                .add_contact(
+                    ann,
+                    NewContact {
+                        name: format!("Dana {round}"),
+                        ..NewContact::default()
+                    },
+                    now,
+                    date(2025, 12, 1),
+                )
+                .await
+                .unwrap();
+            let demote = |actor: UserId, user: UserId, role: UserRole| {
+                let store = store.clone();
+                tokio::spawn(async move { store.set_user_role(actor, user, role, now).await })
+            };
+            let hand_over = {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let patch = rapport_store::ContactPatch {
+                        owner: Some(sam),
+                        ..rapport_store::ContactPatch::default()
+                    };
+                    store
+                        .edit_contact(ann, contact, patch, now, date(2025, 12, 1))
+                        .await
+                })
+            };
+            let changes = [
+                demote(ann, bob, UserRole::Member),
+                demote(bob, ann, UserRole::Member),
+                demote(bob, sam, UserRole::Viewer),
+            ];
+            let handed = hand_over.await.unwrap();
+            for change in changes {
+                // Refusals are expected: which ones depends on the order.
+                let _ = change.await.unwrap();
+            }
+            assert!(
+                !admins(store.clone()).await.is_empty(),
+                "round {round}: no admin left"
+            );
+            let sam_now = store.user(sam).await.unwrap();
+            let owner = store.contact(contact).await.unwrap().owner;
+            assert!(
+                !(sam_now.role == UserRole::Viewer && owner == sam),
+                "round {round}: a viewer owns a contact (hand-over: {handed:?})"
+            );
+        }
+        opened.close().await;
+    });
+}
+
+/// Runs `a` and `b` at once and, on PostgreSQL, makes both reach their commit before either
+/// commits: the data version's row, which every write updates as it commits, is held until
+/// both have made their checks and writes. A race the row locks did not close shows every
+/// time instead of once in a while.
+async fn at_once<A, B>(opened: &crate::support::Opened, a: A, b: B)
+where
+    A: std::future::Future + Send + 'static,
+    A::Output: Send,
+    B: std::future::Future + Send + 'static,
+    B::Output: Send,
+{
+    use sqlx::Executor;
+    let mut holder = opened.connect().await;
+    let postgres = opened.is_postgres();
+    if postgres {
+        holder.execute("BEGIN").await.unwrap();
+        holder
+            .execute("SELECT version FROM data_version WHERE id = 1 FOR UPDATE")
+            .await
+            .unwrap();
+    }
+    let (a, b) = (tokio::spawn(a), tokio::spawn(b));
+    if postgres {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        holder.execute("COMMIT").await.unwrap();
+    }
+    a.await.unwrap();
+    b.await.unwrap();
+}
+
+/// A hand-over to a member and an admin making that member a viewer, committing together:
+/// one of them waits for the other and then refuses.
+#[test]
+fn a_hand_over_racing_a_demotion_never_leaves_a_viewer_owning_the_contact() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let admin = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let today = date(2026, 11, 25);
+        let new = NewUser {
+            email: "vic@example.com".parse().unwrap(),
+            name: "Vic".into(),
+            role: UserRole::Member,
+            password_hash: None,
+        };
+        let vic = store.add_user(admin, &new, now).await.unwrap();
+        let new = NewContact {
+            name: "Dana".into(),
+            ..NewContact::default()
+        };
+        let dana = store.add_contact(admin, new, now, today).await.unwrap();
+        let (handing, demoting) = (store.clone(), store.clone());
+        at_once(
+            &opened,
+            async move {
+                let patch = rapport_store::ContactPatch {
+                    owner: Some(vic),
+                    ..rapport_store::ContactPatch::default()
+                };
+                handing.edit_contact(admin, dana, patch, now, today).await
+            },
+            async move {
+                demoting
+                    .set_user_role(admin, vic, UserRole::Viewer, now)
+                    .await
+            },
+        )
+        .await;
+        let role = store.user(vic).await.unwrap().role;
+        let owner = store.contact(dana).await.unwrap().owner;
+        assert!(
+            !(role == UserRole::Viewer && owner == vic),
+            "a viewer owns Dana"
+        );
+        opened.close().await;
+    });
+}

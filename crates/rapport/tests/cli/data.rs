@@ -711,6 +711,11 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
             vec![format!("line {}:", touch + 1)],
         ),
         (
+            // The local owner, this book's only user and admin, made a member by hand.
+            edited(find("user"), &|u| u["role"] = "member".into()),
+            vec!["the file has no admin".into()],
+        ),
+        (
             replaced(
                 0,
                 r#"{"rapport_export":2,"schema_version":1,"exported_at":"x"}"#,
