@@ -222,7 +222,7 @@ impl Table {
 }
 
 /// One bind value. NULLs carry their type: PostgreSQL will not put a text NULL in a BIGINT.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Value {
     Int(i64),
     Text(String),
@@ -266,6 +266,32 @@ impl BulkRows {
 
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+
+    /// The columns that hold the same value in every row, when at least one column does not.
+    fn shared_columns(&self) -> SharedColumns {
+        let width = self.table.columns().len();
+        let mut rows = self.values.chunks_exact(width);
+        let Some(first) = rows.next() else {
+            return SharedColumns::NONE;
+        };
+        let every = SharedColumns((1 << width) - 1);
+        let mut shared = every;
+        for row in rows {
+            for column in 0..width {
+                if shared.holds(column) && row[column] != first[column] {
+                    shared.0 &= !(1 << column);
+                }
+            }
+            if shared == SharedColumns::NONE {
+                break;
+            }
+        }
+        if shared == every {
+            SharedColumns::NONE
+        } else {
+            shared
+        }
     }
 
     pub fn users(users: &[BulkUser]) -> BulkRows {
@@ -447,9 +473,38 @@ fn max_parameters(backend: Backend) -> usize {
     }
 }
 
-/// How many rows one INSERT carries: as many as the backend's parameter limit allows.
-fn rows_per_statement(backend: Backend, width: usize) -> usize {
-    (max_parameters(backend) / width).max(1)
+/// How many rows one INSERT carries: as many as the backend's parameter limit allows, with
+/// `shared` values bound once for the statement and `varying` for each row.
+fn rows_per_statement(backend: Backend, varying: usize, shared: usize) -> usize {
+    (max_parameters(backend).saturating_sub(shared) / varying).max(1)
+}
+
+/// A set of a table's columns (bit N is column N) whose value is the same in every row of a
+/// batch: an import's owner, its dates and the NULLs of fields no row of the file fills.
+///
+/// On SQLite each is bound once per statement rather than once per row (see
+/// [`insert_sql`]): in an import they are more than half of a contact's values, and every
+/// value bound is copied twice on its way through sqlx to SQLite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct SharedColumns(u32);
+
+impl SharedColumns {
+    const NONE: SharedColumns = SharedColumns(0);
+
+    fn holds(self, column: usize) -> bool {
+        self.0 & (1 << column) != 0
+    }
+
+    fn count(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// The items of `row` in these columns (`true`) or in the others (`false`), in order.
+    fn pick<T>(self, row: &[T], shared: bool) -> impl Iterator<Item = &T> {
+        (0..)
+            .zip(row)
+            .filter_map(move |(column, item)| (self.holds(column) == shared).then_some(item))
+    }
 }
 
 /// Splits `rows` into statement sizes: full statements of `per_statement` rows, then the rest
@@ -713,7 +768,7 @@ pub(crate) enum OnConflict {
 pub(crate) struct Statements {
     backend: Backend,
     on_conflict: OnConflict,
-    sql: HashMap<(Table, usize), String>,
+    sql: HashMap<(Table, usize, SharedColumns), String>,
 }
 
 impl Statements {
@@ -742,19 +797,34 @@ pub(crate) async fn insert_rows(
         ref mut sql,
     } = *statements;
     let width = rows.table.columns().len();
-    let sizes: Vec<usize> =
-        statement_sizes(rows.len(), rows_per_statement(backend, width)).collect();
+    let shared = match backend {
+        Backend::Sqlite => rows.shared_columns(),
+        // Its parameters are typed by what sqlx binds, which a `SELECT` list would keep as
+        // text where the column is a date; its import is not the one held to a rate.
+        Backend::Postgres => SharedColumns::NONE,
+    };
+    let varying = width - shared.count();
+    let sizes: Vec<usize> = statement_sizes(
+        rows.len(),
+        rows_per_statement(backend, varying, shared.count()),
+    )
+    .collect();
     for count in &sizes {
-        sql.entry((rows.table, *count))
-            .or_insert_with(|| insert_sql(backend, on_conflict, rows.table, *count));
+        sql.entry((rows.table, *count, shared))
+            .or_insert_with(|| insert_sql(backend, on_conflict, rows.table, *count, shared));
     }
     let statements = &*sql;
     let mut queries = sizes.iter().scan(rows.values.as_slice(), |values, count| {
         let (chunk, rest) = values.split_at(count * width);
         *values = rest;
-        let mut query = sqlx::query::<Any>(statements[&(rows.table, *count)].as_str());
-        for value in chunk {
+        let mut query = sqlx::query::<Any>(statements[&(rows.table, *count, shared)].as_str());
+        for value in shared.pick(&chunk[..width], true) {
             query = bind(query, value);
+        }
+        for row in chunk.chunks_exact(width) {
+            for value in shared.pick(row, false) {
+                query = bind(query, value);
+            }
         }
         Some((*count, query))
     });
@@ -800,7 +870,9 @@ fn bind<'q>(query: AnyQuery<'q>, value: &'q Value) -> AnyQuery<'q> {
     }
 }
 
-/// `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), …` for `rows` rows.
+/// `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), …` for `rows` rows; with `shared`
+/// columns (SQLite only), `INSERT INTO t (s, a) SELECT ?, column1 FROM (VALUES (?), (?), …)`:
+/// the shared values are bound once, first, and copied into every row by SQLite.
 ///
 /// Where the SQL differs between the backends: on SQLite the statement may be `INSERT OR
 /// FAIL` ([`OnConflict`]), and the placeholders are plain `?`.
@@ -810,17 +882,34 @@ fn bind<'q>(query: AnyQuery<'q>, value: &'q Value) -> AnyQuery<'q> {
 /// N named parameters costs O(N²) (parsing them is quadratic too). With 30,000 parameters a
 /// statement that was 99% of a load's time (perf: docs/benchmarks.md); anonymous `?` are
 /// bound by position and cost nothing, so statements can be as large as SQLite allows.
-fn insert_sql(backend: Backend, on_conflict: OnConflict, table: Table, rows: usize) -> String {
+fn insert_sql(
+    backend: Backend,
+    on_conflict: OnConflict,
+    table: Table,
+    rows: usize,
+    shared: SharedColumns,
+) -> String {
     let columns = table.columns();
     let verb = match (backend, on_conflict) {
         (Backend::Sqlite, OnConflict::Fail) => "INSERT OR FAIL",
         _ => "INSERT",
     };
-    let mut sql = format!(
-        "{verb} INTO {} ({}) VALUES ",
-        table.name(),
-        columns.join(", ")
-    );
+    let named: Vec<&str> = shared
+        .pick(columns, true)
+        .chain(shared.pick(columns, false))
+        .copied()
+        .collect();
+    let mut sql = format!("{verb} INTO {} ({}) ", table.name(), named.join(", "));
+    let varying = columns.len() - shared.count();
+    if shared != SharedColumns::NONE {
+        sql.push_str("SELECT ");
+        sql.push_str(&placeholders(backend, 1, shared.count()));
+        for column in 1..=varying {
+            sql.push_str(&format!(", column{column}"));
+        }
+        sql.push_str(" FROM (");
+    }
+    sql.push_str("VALUES ");
     for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");
@@ -828,9 +917,12 @@ fn insert_sql(backend: Backend, on_conflict: OnConflict, table: Table, rows: usi
         sql.push('(');
         sql.push_str(&placeholders(
             backend,
-            row * columns.len() + 1,
-            columns.len(),
+            shared.count() + row * varying + 1,
+            varying,
         ));
+        sql.push(')');
+    }
+    if shared != SharedColumns::NONE {
         sql.push(')');
     }
     sql
@@ -845,7 +937,7 @@ mod tests {
         for table in [Table::Contacts, Table::Touches, Table::ContactTags] {
             for backend in [Backend::Sqlite, Backend::Postgres] {
                 let width = table.columns().len();
-                let rows = rows_per_statement(backend, width);
+                let rows = rows_per_statement(backend, width, 0);
                 assert!(rows * width <= max_parameters(backend));
                 assert!(
                     rows >= 1000,
@@ -854,17 +946,72 @@ mod tests {
             }
         }
         assert_eq!(
-            insert_sql(Backend::Postgres, OnConflict::Fail, Table::ContactTags, 2),
+            insert_sql(
+                Backend::Postgres,
+                OnConflict::Fail,
+                Table::ContactTags,
+                2,
+                SharedColumns::NONE
+            ),
             "INSERT INTO contact_tags (contact_id, tag) VALUES ($1, $2), ($3, $4)"
         );
         assert_eq!(
-            insert_sql(Backend::Sqlite, OnConflict::Abort, Table::ContactTags, 2),
+            insert_sql(
+                Backend::Sqlite,
+                OnConflict::Abort,
+                Table::ContactTags,
+                2,
+                SharedColumns::NONE
+            ),
             "INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?), (?, ?)"
         );
         assert_eq!(
-            insert_sql(Backend::Sqlite, OnConflict::Fail, Table::ContactTags, 2),
+            insert_sql(
+                Backend::Sqlite,
+                OnConflict::Fail,
+                Table::ContactTags,
+                2,
+                SharedColumns::NONE
+            ),
             "INSERT OR FAIL INTO contact_tags (contact_id, tag) VALUES (?, ?), (?, ?)"
         );
+    }
+
+    #[test]
+    fn values_the_same_in_every_row_are_bound_once_per_statement() {
+        let rows = |values: Vec<Value>| BulkRows {
+            table: Table::ContactPhones,
+            values,
+        };
+        let phone = |id: i64, phone: &str, key: Option<&str>| {
+            [Value::Int(id), text(phone), Value::Int(0), opt_text(key)]
+        };
+        let batch = rows([phone(7, "+1 555 0100", None), phone(8, "+1 555 0101", None)].concat());
+        let shared = batch.shared_columns();
+        assert_eq!(shared, SharedColumns(0b1100), "position and phone key");
+        assert_eq!(
+            shared.pick(&batch.values[4..], false).collect::<Vec<_>>(),
+            [&Value::Int(8), &text("+1 555 0101")]
+        );
+        assert_eq!(
+            insert_sql(
+                Backend::Sqlite,
+                OnConflict::Fail,
+                Table::ContactPhones,
+                2,
+                shared
+            ),
+            "INSERT OR FAIL INTO contact_phones (position, phone_key, contact_id, phone) \
+             SELECT ?, ?, column1, column2 FROM (VALUES (?, ?), (?, ?))"
+        );
+        assert_eq!(rows_per_statement(Backend::Sqlite, 2, 2), 16_382);
+
+        // One row, or rows alike in every column: each value is bound in its row.
+        let one = rows(phone(7, "+1 555 0100", Some("5550100")).to_vec());
+        assert_eq!(one.shared_columns(), SharedColumns::NONE);
+        let differing = rows([phone(7, "1", Some("1")), phone(8, "2", None)].concat());
+        assert_eq!(differing.shared_columns(), SharedColumns(0b100));
+        assert_eq!(rows(Vec::new()).shared_columns(), SharedColumns::NONE);
     }
 
     #[test]
