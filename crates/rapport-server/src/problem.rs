@@ -148,7 +148,14 @@ impl From<StoreError> for Problem {
             | StoreError::TokenNotFound(_)
             | StoreError::UserNotFound(_) => Problem::not_found(err.to_string()),
             StoreError::Forbidden(forbidden) => Problem::from(forbidden),
-            StoreError::ViewerOwner(_) => Problem::field("owner", err.to_string()),
+            StoreError::ViewerOwner(_) | StoreError::DisabledOwner(_) => {
+                Problem::field("owner", err.to_string())
+            }
+            // The acting user was disabled after their request authenticated.
+            StoreError::DisabledUser(_) => Problem {
+                type_: "urn:rapport:problem:forbidden".into(),
+                ..Problem::new(StatusCode::FORBIDDEN, err.to_string())
+            },
             StoreError::DuplicateEmail { .. } => Problem {
                 errors: vec![FieldError {
                     field: "emails".into(),
@@ -163,7 +170,7 @@ impl From<StoreError> for Problem {
             | StoreError::Archived(_)
             | StoreError::Merged { .. }
             | StoreError::CapReached(_)
-            | StoreError::RoleRefused(_) => conflict(err.to_string()),
+            | StoreError::UserChangeRefused(_) => conflict(err.to_string()),
             StoreError::VersionMismatch { .. } | StoreError::StaleOrganization { .. } => Problem {
                 type_: "urn:rapport:problem:stale-version".into(),
                 ..Problem::new(StatusCode::PRECONDITION_FAILED, err.to_string())

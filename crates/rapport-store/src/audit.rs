@@ -81,22 +81,45 @@ pub(crate) async fn record_all(
     Ok(())
 }
 
+/// What the access check reads of a user: their stored role, and whether an admin disabled
+/// them (`Store::set_user_disabled`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Standing {
+    pub role: String,
+    pub disabled: bool,
+}
+
+impl Standing {
+    /// From `role, disabled_at` as a query reads them.
+    pub fn of((role, disabled_at): (String, Option<String>)) -> Standing {
+        Standing {
+            role,
+            disabled: disabled_at.is_some(),
+        }
+    }
+}
+
 /// The acting user with their role, read inside the write's transaction so a role changed
-/// a moment ago counts. An unknown user cannot act.
+/// (or the user disabled) a moment ago counts. An unknown or disabled user cannot act.
 pub(crate) async fn acting(conn: &mut AnyConnection, user: UserId) -> Result<Acting> {
-    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+    let standing = sqlx::query_as("SELECT role, disabled_at FROM users WHERE id = $1")
         .bind(user.0)
         .fetch_optional(&mut *conn)
         .await?;
-    acting_with_role(user, role)
+    acting_with_role(user, standing.map(Standing::of))
 }
 
-/// The acting user from their stored role, read by the caller (`None`: no such user).
-pub(crate) fn acting_with_role(user: UserId, role: Option<String>) -> Result<Acting> {
-    let role = role.ok_or_else(|| StoreError::UserNotFound(format!("#{user}")))?;
+/// The acting user from their standing, read by the caller (`None`: no such user). A
+/// disabled user is refused here, so every write's access check refuses them: a request
+/// that authenticated a moment before its user was disabled writes nothing after.
+pub(crate) fn acting_with_role(user: UserId, standing: Option<Standing>) -> Result<Acting> {
+    let standing = standing.ok_or_else(|| StoreError::UserNotFound(format!("#{user}")))?;
+    if standing.disabled {
+        return Err(StoreError::DisabledUser(format!("#{user}")));
+    }
     Ok(Acting {
         user,
-        role: rows::parse("role", &role)?,
+        role: rows::parse("role", &standing.role)?,
     })
 }
 

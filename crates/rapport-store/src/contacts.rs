@@ -15,7 +15,7 @@ use rapport_core::{
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::audit::{self, Change, contact_snapshot};
+use crate::audit::{self, Change, Standing, contact_snapshot};
 use crate::error::{Candidate, Result, StoreError, is_unique_violation};
 use crate::organizations::find_or_create_organization;
 use crate::profile::{self, FieldsOf};
@@ -741,25 +741,28 @@ pub(crate) async fn record_contact_change(
     audit::record(conn, actor, now, change).await
 }
 
-/// `user`'s role (`None`: no such user), their row locked until the caller's transaction
-/// ends (on PostgreSQL; SQLite's writers take turns anyway), so that no role change
-/// (`Store::set_user_role`, which locks it too) lands between this check and the write it
-/// allows.
-pub(crate) async fn lock_user(conn: &mut AnyConnection, user: UserId) -> Result<Option<String>> {
+/// `user`'s role and whether they are disabled (`None`: no such user), their row locked until
+/// the caller's transaction ends (on PostgreSQL; SQLite's writers take turns anyway), so that
+/// no role change or disabling (`Store::set_user_role`, `Store::set_user_disabled`, which
+/// lock it too) lands between this check and the write it allows.
+pub(crate) async fn lock_user(conn: &mut AnyConnection, user: UserId) -> Result<Option<Standing>> {
     let row_lock = Backend::of(conn).row_lock();
-    Ok(
-        sqlx::query_scalar(&format!("SELECT role FROM users WHERE id = $1{row_lock}"))
-            .bind(user.0)
-            .fetch_optional(&mut *conn)
-            .await?,
-    )
+    let standing = sqlx::query_as(&format!(
+        "SELECT role, disabled_at FROM users WHERE id = $1{row_lock}"
+    ))
+    .bind(user.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(standing.map(Standing::of))
 }
 
-/// Checks that `user` may be given contacts: a user who is not a viewer ([`lock_user`]).
+/// Checks that `user` may be given contacts: a user who is neither disabled nor a viewer
+/// ([`lock_user`]).
 pub(crate) async fn ensure_owner(conn: &mut AnyConnection, user: UserId) -> Result<()> {
-    match lock_user(conn, user).await?.as_deref() {
+    match lock_user(conn, user).await? {
         None => Err(StoreError::UserNotFound(format!("#{user}"))),
-        Some(role) if role == UserRole::Viewer.as_str() => {
+        Some(standing) if standing.disabled => Err(StoreError::DisabledOwner(format!("#{user}"))),
+        Some(standing) if standing.role == UserRole::Viewer.as_str() => {
             Err(StoreError::ViewerOwner(format!("#{user}")))
         }
         Some(_) => Ok(()),

@@ -60,10 +60,21 @@ pub enum StoreError {
     /// asked for.
     #[error("user {0} is a viewer, who cannot own contacts; make them a member first")]
     ViewerOwner(String),
-    /// A role change that would leave the team without an admin or a viewer owning contacts
-    /// (see `Store::set_user_role`).
+    /// Contacts belong to users who work them: a disabled user calls nobody.
+    #[error(
+        "user {0} is disabled, and a disabled user owns no contacts; choose another owner or \
+         have an admin enable them first"
+    )]
+    DisabledOwner(String),
+    /// A disabled user acts nowhere: they were disabled after the request authenticated, or
+    /// the command line was told to act as them.
+    #[error("user {0} is disabled; an admin can enable them again")]
+    DisabledUser(String),
+    /// A change to a user that would leave the team without an active admin, or contacts
+    /// owned by a viewer or a disabled user (see `Store::set_user_role`,
+    /// `Store::set_user_disabled`).
     #[error("{0}")]
-    RoleRefused(String),
+    UserChangeRefused(String),
     #[error("a user with email {0} already exists")]
     DuplicateUser(String),
     #[error("no organization matches '{0}'")]

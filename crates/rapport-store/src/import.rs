@@ -124,8 +124,8 @@ impl Store {
         }
         if importer.admins == 0 {
             return Err(StoreError::Invalid(
-                "the file has no admin, and nobody could add users or change roles; a Rapport \
-                 export always has one"
+                "the file has no active admin, and nobody could add users or change roles; a \
+                 Rapport export always has one"
                     .into(),
             ));
         }
@@ -215,8 +215,11 @@ fn check_header(line: &str, known_schema: i64) -> Result<(), String> {
 #[derive(Default)]
 struct Importer {
     users: HashSet<i64>,
-    /// How many of them are admins: a team always keeps one (`Store::set_user_role`).
+    /// How many of them are active admins: a team always keeps one (`Store::set_user_role`,
+    /// `Store::set_user_disabled`).
     admins: usize,
+    /// The disabled users, who own no contacts.
+    disabled: HashSet<i64>,
     organizations: HashSet<i64>,
     contacts: HashSet<i64>,
     /// Each touch's contact, which its content send must name too.
@@ -263,9 +266,10 @@ impl Importer {
             })
             .transpose()?;
         let role = vocabulary::<UserRole>("role", &user.role)?;
+        let disabled_at = optional(instant, "disabled_at", user.disabled_at)?;
         sqlx::query(
-            "INSERT INTO users (id, email, name, role, time_zone, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO users (id, email, name, role, time_zone, created_at, disabled_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(user.id)
         .bind(required("email", &user.email)?)
@@ -273,10 +277,15 @@ impl Importer {
         .bind(&role)
         .bind(time_zone)
         .bind(instant("created_at", &user.created_at)?)
+        .bind(&disabled_at)
         .execute(&mut *conn)
         .await?;
         self.users.insert(user.id);
-        self.admins += usize::from(role == UserRole::Admin.as_str());
+        if disabled_at.is_some() {
+            self.disabled.insert(user.id);
+        } else {
+            self.admins += usize::from(role == UserRole::Admin.as_str());
+        }
         self.summary.users += 1;
         Ok(())
     }
@@ -320,6 +329,12 @@ impl Importer {
 
     async fn contact(&mut self, conn: &mut AnyConnection, contact: ContactRecord) -> Result<()> {
         known(&self.users, "owner_id", "user", contact.owner_id)?;
+        if self.disabled.contains(&contact.owner_id) {
+            return Err(invalid(format!(
+                "owner_id: user #{} is disabled, and a disabled user owns no contacts",
+                contact.owner_id
+            )));
+        }
         if let Some(organization) = contact.organization_id {
             known(
                 &self.organizations,

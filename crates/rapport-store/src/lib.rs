@@ -75,7 +75,7 @@ pub use search::{ContactHit, OrganizationHit, SearchResults};
 pub use sessions::{LoginFailures, NewSession, Session};
 pub use suggestions::{ContactSuggestions, OrganizationSuggestions};
 pub use touches::NewTouch;
-pub use users::{Account, ApiToken, Authenticated, NewUser};
+pub use users::{Account, ApiToken, Authenticated, NewUser, UserPatch};
 pub use whole_file::WholeFile;
 
 use rapport_core::model::{User, UserId};

@@ -37,7 +37,9 @@ pub struct LoginFailures {
 
 impl Store {
     /// The account with this email and its password hash (an argon2id PHC string), or `None`
-    /// when there is no such user or they have no password.
+    /// when there is no such user or they have no password. A disabled user's account is
+    /// returned too (`Account::disabled_at`): once the password is right, they are told why
+    /// they cannot log in.
     pub async fn credentials(&self, email: &EmailAddress) -> Result<Option<(Account, String)>> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE email = $1");
         let Some(row) = sqlx::query(&sql)
@@ -110,8 +112,9 @@ impl Store {
         Ok(())
     }
 
-    /// The live session whose secret hashes to `token_hash`, or `None` (unknown, ended or
-    /// lapsed). A session in use slides: its expiry moves to `extend_to`, written at most once
+    /// The live session whose secret hashes to `token_hash`, or `None` (unknown, ended,
+    /// lapsed, or its user disabled: checked on every request, so a session that started
+    /// while its user was being disabled lets nobody in either). A session in use slides: its expiry moves to `extend_to`, written at most once
     /// a minute so that reading pages stays reading.
     pub async fn session(
         &self,
@@ -122,7 +125,7 @@ impl Store {
         let sql = format!(
             "SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_seen_at, {} \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
             account_columns_of("u")
         );
         let now_text = instant_text(now);

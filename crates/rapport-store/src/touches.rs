@@ -7,7 +7,7 @@ use rapport_core::{AuditAction, AuditEntity, Direction, NextTouch, TouchKind};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::audit::{self, Change, follow_up_snapshot, touch_snapshot};
+use crate::audit::{self, Change, Standing, follow_up_snapshot, touch_snapshot};
 use crate::contacts::{contact_to_change, record_contact_change};
 use crate::error::{Result, StoreError};
 use crate::schedule::{lock_contact, reschedule, reschedule_under};
@@ -66,19 +66,21 @@ pub(crate) async fn lock_active_to_add(
     contact: ContactId,
     actor: UserId,
 ) -> Result<()> {
-    let locked: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+    let locked: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
         "UPDATE contacts SET version = version + 1 WHERE id = $1 \
-         RETURNING archived_at, (SELECT u.role FROM users u WHERE u.id = $2) AS actor_role",
+         RETURNING archived_at, (SELECT u.role FROM users u WHERE u.id = $2) AS actor_role, \
+            (SELECT u.disabled_at FROM users u WHERE u.id = $2) AS actor_disabled_at",
     )
     .bind(contact.0)
     .bind(actor.0)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((archived_at, role)) = locked else {
+    let Some((archived_at, role, disabled_at)) = locked else {
         audit::acting(conn, actor).await?.may_add()?;
         return Err(StoreError::ContactNotFound(format!("#{contact}")));
     };
-    audit::acting_with_role(actor, role)?.may_add()?;
+    let standing = role.map(|role| Standing::of((role, disabled_at)));
+    audit::acting_with_role(actor, standing)?.may_add()?;
     match archived_at {
         Some(_) => Err(StoreError::Archived(contact)),
         None => Ok(()),
@@ -248,7 +250,8 @@ impl Store {
         // logged after the fact), the end of a hold that has run its course, the contact's
         // version, and what the checks need — whether the author may add, whether the
         // contact is archived.
-        let (archived_at, author_role, rules_version): (Option<String>, Option<String>, i64) =
+        type Updated = (Option<String>, Option<String>, Option<String>, i64);
+        let (archived_at, author_role, author_disabled_at, rules_version): Updated =
             sqlx::query_as(
                 "UPDATE contacts SET \
                 last_touch_id = (SELECT t.id FROM touches t WHERE t.contact_id = $1 \
@@ -260,6 +263,7 @@ impl Store {
                 updated_at = $3, version = version + 1 \
              WHERE id = $1 \
              RETURNING archived_at, (SELECT u.role FROM users u WHERE u.id = $4) AS author_role, \
+                (SELECT u.disabled_at FROM users u WHERE u.id = $4) AS author_disabled_at, \
                 (SELECT d.rules_version FROM data_version d WHERE d.id = 1) AS rules_version",
             )
             .bind(contact.0)
@@ -268,7 +272,8 @@ impl Store {
             .bind(author.0)
             .fetch_one(&mut *conn)
             .await?;
-        audit::acting_with_role(author, author_role)?.may_add()?;
+        let standing = author_role.map(|role| Standing::of((role, author_disabled_at)));
+        audit::acting_with_role(author, standing)?.may_add()?;
         if archived_at.is_some() {
             return Err(StoreError::Archived(contact));
         }

@@ -21,6 +21,9 @@ pub struct Account {
     /// Whether a password is set (the hash itself never leaves the store through this type).
     pub has_password: bool,
     pub created_at: Timestamp,
+    /// When an admin disabled the user (`None`: active). A disabled user authenticates
+    /// nowhere, acts nowhere and owns no contacts.
+    pub disabled_at: Option<Timestamp>,
 }
 
 /// Who a credential belongs to, and the data version seen when it was checked
@@ -48,6 +51,14 @@ pub struct NewUser {
     pub name: String,
     pub role: UserRole,
     pub password_hash: Option<String>,
+}
+
+/// A change to a user's account ([`Store::edit_user`]): `None` leaves a part as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    pub role: Option<UserRole>,
+    /// `true` disables the user, `false` enables them again.
+    pub disabled: Option<bool>,
 }
 
 /// An API token as its owner and admins see it: never its secret or hash.
@@ -97,7 +108,7 @@ async fn load_api_token(conn: &mut sqlx::AnyConnection, id: i64) -> Result<ApiTo
 }
 
 pub(crate) const ACCOUNT_COLUMNS: &str =
-    "id, email, name, time_zone, role, password_hash, created_at";
+    "id, email, name, time_zone, role, password_hash, created_at, disabled_at";
 
 pub(crate) fn account(row: &AnyRow) -> Result<Account> {
     Ok(Account {
@@ -105,7 +116,53 @@ pub(crate) fn account(row: &AnyRow) -> Result<Account> {
         role: rows::parsed(row, "role")?,
         has_password: rows::opt_text(row, "password_hash")?.is_some(),
         created_at: rows::instant(row, "created_at")?,
+        disabled_at: rows::opt_instant(row, "disabled_at")?,
     })
+}
+
+/// Locks the rows of the acting user and the user they change, in id order (so two admins
+/// changing each other wait for one another instead of deadlocking), before anything is
+/// checked: two admins changing each other's roles or disabling each other at once, or a
+/// hand-over to this user (`contacts::ensure_owner`), wait for this change and then see it.
+async fn lock_actor_and_user(
+    conn: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    actor: UserId,
+    user: UserId,
+) -> Result<()> {
+    let mut pair = [actor.0, user.0];
+    pair.sort_unstable();
+    sqlx::query(&format!(
+        "SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id{}",
+        backend.row_lock()
+    ))
+    .bind(pair[0])
+    .bind(pair[1])
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// `user`'s account, read on the caller's transaction.
+async fn load_account(conn: &mut sqlx::AnyConnection, user: UserId) -> Result<Account> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(user.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::UserNotFound(format!("#{user}")))?;
+    account(&row)
+}
+
+/// How many contacts `user` owns, archived and merged ones included: each would come back
+/// to its owner if unarchived.
+async fn owned_contacts(conn: &mut sqlx::AnyConnection, user: UserId) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE owner_id = $1")
+            .bind(user.0)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 /// `u.id, u.email, …`: the account columns read through a join.
@@ -169,9 +226,8 @@ impl Store {
         Ok(UserId(id))
     }
 
-    /// Changes a user's role (admins only); returns the role they had. Refused for the actor's
-    /// own role: another admin changes it, so the team always keeps an admin. Refused too for
-    /// a viewer-to-be who owns contacts (a viewer owns none: their book is reassigned first).
+    /// Changes a user's role (admins only); returns the role they had. See
+    /// [`Store::edit_user`].
     pub async fn set_user_role(
         &self,
         actor: UserId,
@@ -179,65 +235,130 @@ impl Store {
         role: UserRole,
         now: Timestamp,
     ) -> Result<UserRole> {
-        let mut tx = self.write().await?;
-        // Both rows, in id order, before anything is checked: two admins changing each
-        // other's roles at once, or a hand-over to this user (`contacts::ensure_owner`),
-        // wait for this change and then see it.
-        let mut pair = [actor.0, user.0];
-        pair.sort_unstable();
-        sqlx::query(&format!(
-            "SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id{}",
-            self.backend.row_lock()
-        ))
-        .bind(pair[0])
-        .bind(pair[1])
-        .fetch_all(&mut *tx)
-        .await?;
-        audit::acting(&mut tx, actor)
-            .await?
-            .may_administer("change users' roles")?;
-        let before: UserRole = {
-            let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
-            let row = sqlx::query(&sql)
-                .bind(user.0)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| StoreError::UserNotFound(format!("#{user}")))?;
-            account(&row)?.role
+        let patch = UserPatch {
+            role: Some(role),
+            disabled: None,
         };
-        if before == role {
+        Ok(self.edit_user(actor, user, patch, now).await?.role)
+    }
+
+    /// Disables a user (`disabled`) or enables them again (admins only); returns whether they
+    /// were disabled. See [`Store::edit_user`].
+    pub async fn set_user_disabled(
+        &self,
+        actor: UserId,
+        user: UserId,
+        disabled: bool,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let patch = UserPatch {
+            role: None,
+            disabled: Some(disabled),
+        };
+        let before = self.edit_user(actor, user, patch, now).await?;
+        Ok(before.disabled_at.is_some())
+    }
+
+    /// Changes a user's role and whether they are disabled, in one transaction (admins only);
+    /// returns the account as it was. Refused for the actor themself (another admin changes
+    /// or disables them, so the team always keeps an active admin), and for a user who owns
+    /// contacts becoming a viewer or disabled (their book is reassigned first: a viewer or a
+    /// disabled user would call nobody). Disabling ends the user's sessions and revokes their
+    /// API tokens; enabling gives neither back (they log in again and are given new tokens).
+    /// Nothing changes, and nothing is audited, when the user already is as asked; otherwise
+    /// one audit row holds the fields that changed.
+    pub async fn edit_user(
+        &self,
+        actor: UserId,
+        user: UserId,
+        patch: UserPatch,
+        now: Timestamp,
+    ) -> Result<Account> {
+        let mut tx = self.write().await?;
+        lock_actor_and_user(&mut tx, self.backend, actor, user).await?;
+        // Refuses a disabled actor too: of two admins disabling each other at once, the one
+        // that gets the locks second finds itself disabled and changes nothing.
+        let what = if patch.role.is_some() {
+            "change users' roles"
+        } else {
+            "disable and enable users"
+        };
+        audit::acting(&mut tx, actor).await?.may_administer(what)?;
+        let before = load_account(&mut tx, user).await?;
+        let was_disabled = before.disabled_at.is_some();
+        let role = patch.role.filter(|role| *role != before.role);
+        let disabled = patch.disabled.filter(|disabled| *disabled != was_disabled);
+        if role.is_none() && disabled.is_none() {
             return Ok(before);
         }
         if user == actor {
-            return Err(StoreError::RoleRefused(
-                "your own role is changed by another admin".into(),
-            ));
+            let refusal = if role.is_some() {
+                "your own role is changed by another admin"
+            } else {
+                "you cannot disable yourself; another admin disables you"
+            };
+            return Err(StoreError::UserChangeRefused(refusal.into()));
         }
-        if role == UserRole::Viewer {
-            let owned: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE owner_id = $1")
-                    .bind(user.0)
-                    .fetch_one(&mut *tx)
-                    .await?;
+        let disabling = disabled == Some(true);
+        if disabling || role == Some(UserRole::Viewer) {
+            let owned = owned_contacts(&mut tx, user).await?;
             if owned > 0 {
-                return Err(StoreError::RoleRefused(format!(
-                    "user #{user} owns {owned} contacts, and a viewer owns none; reassign their \
-                     book first"
-                )));
+                return Err(StoreError::UserChangeRefused(if disabling {
+                    format!(
+                        "user #{user} owns {owned} contacts; reassign their book first (a \
+                         disabled user owns none)"
+                    )
+                } else {
+                    format!(
+                        "user #{user} owns {owned} contacts, and a viewer owns none; reassign \
+                         their book first"
+                    )
+                }));
             }
         }
-        sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
-            .bind(role.as_str())
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await?;
+        let (mut was, mut is) = (serde_json::Map::new(), serde_json::Map::new());
+        if let Some(role) = role {
+            sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+                .bind(role.as_str())
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            was.insert("role".into(), json!(before.role.as_str()));
+            is.insert("role".into(), json!(role.as_str()));
+        }
+        if let Some(disabled) = disabled {
+            let stamp = instant_text(now);
+            sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+                .bind(disabled.then_some(&stamp))
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            if disabled {
+                // Nothing of theirs authenticates any more (the requests' own checks refuse a
+                // disabled user too; this leaves nothing to come back if they are enabled).
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 \
+                     WHERE user_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(&stamp)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            was.insert("disabled".into(), json!(was_disabled));
+            is.insert("disabled".into(), json!(disabled));
+        }
         let change = Change {
             action: AuditAction::Update,
             entity: AuditEntity::User,
             entity_id: Some(user.0),
             contact: None,
-            before: Some(json!({ "role": before.as_str() })),
-            after: Some(json!({ "role": role.as_str() })),
+            before: Some(was.into()),
+            after: Some(is.into()),
         };
         audit::record(&mut tx, actor, now, change).await?;
         tx.commit().await?;
@@ -301,6 +422,10 @@ impl Store {
         audit::acting(&mut tx, actor)
             .await?
             .may_change_own(user, "user's API tokens")?;
+        // A token for a disabled user would authenticate nobody: said now, not at first use.
+        if load_account(&mut tx, user).await?.disabled_at.is_some() {
+            return Err(StoreError::DisabledUser(format!("#{user}")));
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
              VALUES ($1, $2, $3, $4) RETURNING id",
@@ -377,7 +502,8 @@ impl Store {
         Ok(after)
     }
 
-    /// The account an unrevoked token (by the hash of its secret) belongs to, or `None`,
+    /// The account an unrevoked token (by the hash of its secret) belongs to, or `None` (for
+    /// a disabled user's too: checked on every request, not only when tokens are revoked),
     /// with the data version as of this read (in the same query: a request learns who it is
     /// and whether anything changed in one round trip). Notes when the token was used.
     pub async fn account_by_token(
@@ -388,7 +514,7 @@ impl Store {
         let sql = format!(
             "SELECT t.id AS token_id, t.last_used_at, {}, ({DATA_VERSION}) AS data_version \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
             account_columns_of("u")
         );
         let Some(row) = sqlx::query(&sql)

@@ -376,7 +376,7 @@ impl Table {
     fn page_sql(self) -> &'static str {
         match self {
             Table::Users => {
-                "SELECT id, email, name, role, time_zone, created_at FROM users \
+                "SELECT id, email, name, role, time_zone, created_at, disabled_at FROM users \
                  WHERE id > $1 ORDER BY id LIMIT $2"
             }
             Table::Organizations => {
@@ -441,6 +441,7 @@ impl Table {
                 role: rows::text(row, "role")?,
                 time_zone: rows::opt_text(row, "time_zone")?,
                 created_at: rows::text(row, "created_at")?,
+                disabled_at: rows::opt_text(row, "disabled_at")?,
             }),
             Table::Organizations => Record::Organization(OrganizationRecord {
                 id: rows::int(row, "id")?,

@@ -57,6 +57,10 @@ pub struct UserRecord {
     pub role: String,
     pub time_zone: Option<String>,
     pub created_at: String,
+    /// When an admin disabled the user (null: active). Absent in dumps made before users
+    /// could be disabled.
+    #[serde(default)]
+    pub disabled_at: Option<String>,
 }
 
 /// `scope` is `fallback` (with `key` ""), `tier`, `stage`, `role` or `horizon`.

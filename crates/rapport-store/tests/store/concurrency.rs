@@ -426,8 +426,8 @@ fn racing_role_changes_keep_an_admin_and_leave_viewers_owning_nothing() {
 /// Runs `a` and `b` at once and, on PostgreSQL, makes both reach their commit before either
 /// commits: the data version's row, which every write updates as it commits, is held until
 /// both have made their checks and writes. A race the row locks did not close shows every
-/// time instead of once in a while.
-async fn at_once<A, B>(opened: &crate::support::Opened, a: A, b: B)
+/// time instead of once in a while. Answers what each returned.
+async fn at_once<A, B>(opened: &crate::support::Opened, a: A, b: B) -> (A::Output, B::Output)
 where
     A: std::future::Future + Send + 'static,
     A::Output: Send,
@@ -449,8 +449,7 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         holder.execute("COMMIT").await.unwrap();
     }
-    a.await.unwrap();
-    b.await.unwrap();
+    (a.await.unwrap(), b.await.unwrap())
 }
 
 /// A hand-over to a member and an admin making that member a viewer, committing together:
@@ -478,7 +477,8 @@ fn a_hand_over_racing_a_demotion_never_leaves_a_viewer_owning_the_contact() {
         };
         let dana = store.add_contact(admin, new, now, today).await.unwrap();
         let (handing, demoting) = (store.clone(), store.clone());
-        at_once(
+        // Either may be refused: which one depends on the order.
+        let _ = at_once(
             &opened,
             async move {
                 let patch = rapport_store::ContactPatch {
@@ -499,6 +499,119 @@ fn a_hand_over_racing_a_demotion_never_leaves_a_viewer_owning_the_contact() {
         assert!(
             !(role == UserRole::Viewer && owner == vic),
             "a viewer owns Dana"
+        );
+        opened.close().await;
+    });
+}
+
+/// Two admins disabling each other, committing together: the one that gets the users' locks
+/// second finds itself disabled and changes nothing, so the team keeps an active admin.
+/// (Without `set_user_disabled`'s row locks, both land on PostgreSQL and nobody is left to
+/// administer the team.)
+#[test]
+fn admins_disabling_each_other_at_once_leave_one_of_them_active() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let local = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let admin = |email: &str| NewUser {
+            email: email.parse().unwrap(),
+            name: email.into(),
+            role: UserRole::Admin,
+            password_hash: None,
+        };
+        let ann = store
+            .add_user(local, &admin("ann@example.com"), now)
+            .await
+            .unwrap();
+        let bob = store
+            .add_user(local, &admin("bob@example.com"), now)
+            .await
+            .unwrap();
+        // The local owner steps aside: Ann and Bob are the only active admins.
+        store
+            .set_user_disabled(ann, local, true, now)
+            .await
+            .unwrap();
+        let (by_ann, by_bob) = (store.clone(), store.clone());
+        let (ann_disabling_bob, bob_disabling_ann) = at_once(
+            &opened,
+            async move { by_ann.set_user_disabled(ann, bob, true, now).await },
+            async move { by_bob.set_user_disabled(bob, ann, true, now).await },
+        )
+        .await;
+        let active_admins: Vec<UserId> = store
+            .users()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.role == UserRole::Admin && a.disabled_at.is_none())
+            .map(|a| a.user.id)
+            .collect();
+        assert_eq!(
+            active_admins.len(),
+            1,
+            "{active_admins:?} (Ann: {ann_disabling_bob:?}, Bob: {bob_disabling_ann:?})"
+        );
+        let refused = [&ann_disabling_bob, &bob_disabling_ann]
+            .into_iter()
+            .filter(|result| matches!(result, Err(StoreError::DisabledUser(_))))
+            .count();
+        assert_eq!(refused, 1, "{ann_disabling_bob:?} {bob_disabling_ann:?}");
+        opened.close().await;
+    });
+}
+
+/// A hand-over to a member and an admin disabling that member, committing together: one of
+/// them waits for the other's lock on the member and then refuses, so no disabled user owns
+/// the contact.
+#[test]
+fn a_hand_over_racing_a_disabling_never_leaves_a_disabled_user_owning_the_contact() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let admin = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let today = date(2026, 11, 25);
+        let new = NewUser {
+            email: "bob@example.com".parse().unwrap(),
+            name: "Bob".into(),
+            role: UserRole::Member,
+            password_hash: None,
+        };
+        let bob = store.add_user(admin, &new, now).await.unwrap();
+        let new = NewContact {
+            name: "Dana".into(),
+            ..NewContact::default()
+        };
+        let dana = store.add_contact(admin, new, now, today).await.unwrap();
+        let (handing, disabling) = (store.clone(), store.clone());
+        let (handed, disabled) = at_once(
+            &opened,
+            async move {
+                let patch = rapport_store::ContactPatch {
+                    owner: Some(bob),
+                    ..rapport_store::ContactPatch::default()
+                };
+                handing.edit_contact(admin, dana, patch, now, today).await
+            },
+            async move { disabling.set_user_disabled(admin, bob, true, now).await },
+        )
+        .await;
+        let bob_disabled = store.user(bob).await.unwrap().disabled_at.is_some();
+        let owner = store.contact(dana).await.unwrap().owner;
+        assert!(
+            !(bob_disabled && owner == bob),
+            "a disabled user owns Dana (hand-over: {handed:?}, disabling: {disabled:?})"
+        );
+        assert!(
+            handed.is_ok() != disabled.is_ok(),
+            "exactly one lands: {handed:?} {disabled:?}"
         );
         opened.close().await;
     });

@@ -93,3 +93,48 @@ fn migration_0019_keys_the_phones_stored_before_it_as_new_phones_are_keyed() {
         opened.close().await;
     });
 }
+
+/// Migration 0020: a team's book from before users could be disabled opens with every user
+/// active (as this version writes a user nobody disabled), and users can be disabled in it.
+#[test]
+fn migration_0020_opens_an_older_book_with_every_user_active() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let admin = store.local_user().await.unwrap().id;
+        let now = "2026-11-25T12:00:00Z".parse().unwrap();
+        let new = rapport_store::NewUser {
+            email: "bob@example.com".parse().unwrap(),
+            name: "Bob".into(),
+            role: rapport_core::UserRole::Member,
+            password_hash: None,
+        };
+        let bob = store.add_user(admin, &new, now).await.unwrap();
+
+        // The users table and the migrations applied as version 19 left them.
+        let mut conn = opened.connect().await;
+        conn.execute(
+            "ALTER TABLE users DROP COLUMN disabled_at; \
+             DELETE FROM _sqlx_migrations WHERE version = 20",
+        )
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+
+        let upgraded = opened.reopen().await;
+        let users = upgraded.users().await.unwrap();
+        assert_eq!(users.len(), 2);
+        assert!(users.iter().all(|a| a.disabled_at.is_none()), "{users:?}");
+        assert!(
+            !upgraded
+                .set_user_disabled(admin, bob, true, now)
+                .await
+                .unwrap()
+        );
+        assert_eq!(upgraded.user(bob).await.unwrap().disabled_at, Some(now));
+        upgraded.close().await;
+        opened.close().await;
+    });
+}

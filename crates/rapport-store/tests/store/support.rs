@@ -57,6 +57,14 @@ impl Opened {
             .unwrap_or_else(|err| panic!("cannot connect to {url}: {err}"))
     }
 
+    /// The database opened again, as the next command of a newer version opens it: the
+    /// migrations it lacks are applied.
+    pub async fn reopen(&self) -> Store {
+        Store::open(&self.location, OpenOptions::default())
+            .await
+            .unwrap_or_else(|err| panic!("cannot open {} again: {err}", self.location))
+    }
+
     pub async fn close(self) {
         self.store.close().await;
         if let Some(folder) = &self.folder {

@@ -6,7 +6,9 @@ use jiff::civil::date;
 use rapport_core::access::Forbidden;
 use rapport_core::model::{Hold, UserId};
 use rapport_core::{AuditAction, Direction, TouchKind, UserRole};
-use rapport_store::{AuditFilter, ContactPatch, NewContact, NewTouch, NewUser, Store, StoreError};
+use rapport_store::{
+    AuditFilter, ContactPatch, NewContact, NewSession, NewTouch, NewUser, Store, StoreError,
+};
 
 use crate::runtime;
 use crate::support::Harness;
@@ -197,6 +199,286 @@ fn tokens_are_listed_for_their_owner_and_revoked_by_them_or_an_admin() {
             rows.iter()
                 .all(|r| !format!("{:?}{:?}", r.before, r.after).contains("hash-")),
             "a token hash reached the log"
+        );
+        opened.close().await;
+    });
+}
+
+/// Disabling is for admins, never of oneself, never of a user who still owns contacts; a
+/// refusal changes nothing and audits nothing.
+#[test]
+fn disabling_is_refused_to_non_admins_for_oneself_and_for_an_owner_of_contacts() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let admin = store.local_user().await.unwrap().id;
+        let ann = user(store, admin, "ann@example.com", UserRole::Admin).await;
+        let bob = user(store, admin, "bob@example.com", UserRole::Member).await;
+        let vic = user(store, admin, "vic@example.com", UserRole::Viewer).await;
+        let new = NewContact {
+            name: "Dana".into(),
+            ..NewContact::default()
+        };
+        store
+            .add_contact(bob, new, now(), date(2026, 11, 25))
+            .await
+            .unwrap();
+        let audited = store.audit(admin, &AuditFilter::default()).await.unwrap();
+
+        for (actor, target) in [(bob, vic), (vic, bob)] {
+            assert!(
+                matches!(
+                    store.set_user_disabled(actor, target, true, now()).await,
+                    Err(StoreError::Forbidden(Forbidden::AdminOnly(_)))
+                ),
+                "user #{actor} is not an admin"
+            );
+        }
+        let own = store.set_user_disabled(ann, ann, true, now()).await;
+        assert!(
+            matches!(&own, Err(StoreError::UserChangeRefused(m)) if m.contains("another admin")),
+            "{own:?}"
+        );
+        let owner = store.set_user_disabled(ann, bob, true, now()).await;
+        assert!(
+            matches!(&owner, Err(StoreError::UserChangeRefused(m))
+                if m.contains(&format!("user #{bob} owns 1 contacts; reassign their book first"))),
+            "{owner:?}"
+        );
+        assert!(matches!(
+            store.set_user_disabled(ann, UserId(999), true, now()).await,
+            Err(StoreError::UserNotFound(_))
+        ));
+        assert!(
+            store
+                .users()
+                .await
+                .unwrap()
+                .iter()
+                .all(|a| a.disabled_at.is_none())
+        );
+        assert_eq!(
+            store.audit(admin, &AuditFilter::default()).await.unwrap(),
+            audited,
+            "a refusal audits nothing"
+        );
+        opened.close().await;
+    });
+}
+
+/// Once disabled, a user's sessions and tokens are gone in the same transaction, nothing of
+/// theirs authenticates, they act nowhere and are given no contacts; enabling them again
+/// lets them log in but brings back no token. Each change has one audit row, a repeat none.
+#[test]
+fn a_disabled_user_authenticates_nowhere_acts_nowhere_and_owns_nothing() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let today = date(2026, 11, 25);
+        let admin = store.local_user().await.unwrap().id;
+        let bob = user(store, admin, "bob@example.com", UserRole::Member).await;
+        let new = NewContact {
+            name: "Dana".into(),
+            ..NewContact::default()
+        };
+        let dana = store.add_contact(bob, new, now(), today).await.unwrap();
+        store
+            .add_api_token(bob, bob, "laptop", "hash-b", now())
+            .await
+            .unwrap();
+        store
+            .start_session(
+                &NewSession {
+                    user: bob,
+                    token_hash: "session-b".into(),
+                    csrf_token: "csrf-b".into(),
+                    expires_at: "2026-12-25T12:00:00Z".parse().unwrap(),
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            store
+                .session("session-b", now(), now())
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        // His book goes first; then he can be disabled.
+        assert_eq!(
+            store
+                .reassign_contacts(admin, bob, admin, now())
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(
+            !store
+                .set_user_disabled(admin, bob, true, now())
+                .await
+                .unwrap()
+        );
+        let account = store.user(bob).await.unwrap();
+        assert_eq!(account.disabled_at, Some(now()));
+        let listed = store.users().await.unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .find(|a| a.user.id == bob)
+                .unwrap()
+                .disabled_at,
+            Some(now())
+        );
+        assert_eq!(store.account_by_token("hash-b", now()).await.unwrap(), None);
+        assert_eq!(
+            store.session("session-b", now(), now()).await.unwrap(),
+            None
+        );
+        let mut conn = opened.connect().await;
+        let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+            .bind(bob.0)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(sessions, 0, "his sessions are deleted, not only refused");
+        sqlx::Connection::close(conn).await.unwrap();
+        let tokens = store.api_tokens(admin).await.unwrap();
+        assert!(
+            tokens.iter().all(|t| t.revoked_at == Some(now())),
+            "{tokens:?}"
+        );
+        // Login is told apart: the right password finds the account, disabled.
+        let email = "bob@example.com".parse().unwrap();
+        let (found, _) = store.credentials(&email).await.unwrap().unwrap();
+        assert_eq!(found.disabled_at, Some(now()));
+
+        // He acts nowhere, and is nobody's owner.
+        let new = NewContact {
+            name: "Sam".into(),
+            ..NewContact::default()
+        };
+        assert!(matches!(
+            store.add_contact(bob, new, now(), today).await,
+            Err(StoreError::DisabledUser(_))
+        ));
+        let touch = NewTouch {
+            kind: TouchKind::Call,
+            direction: Direction::Outbound,
+            at: now(),
+            on: today,
+            summary: None,
+            needs: None,
+            next_approach: None,
+            private: false,
+        };
+        assert!(matches!(
+            store.log_touch(bob, dana, touch, now()).await,
+            Err(StoreError::DisabledUser(_))
+        ));
+        assert!(matches!(
+            store
+                .add_api_token(admin, bob, "again", "hash-b2", now())
+                .await,
+            Err(StoreError::DisabledUser(_))
+        ));
+        let hand_over = ContactPatch {
+            owner: Some(bob),
+            ..ContactPatch::default()
+        };
+        let refused = store
+            .edit_contact(admin, dana, hand_over, now(), today)
+            .await;
+        assert!(
+            matches!(&refused, Err(e @ StoreError::DisabledOwner(_))
+                if e.to_string().contains(&format!("user #{bob} is disabled"))),
+            "{refused:?}"
+        );
+        assert!(matches!(
+            store.reassign_contacts(admin, admin, bob, now()).await,
+            Err(StoreError::DisabledOwner(_))
+        ));
+        assert_eq!(store.contact(dana).await.unwrap().owner, admin);
+        // Made an admin while disabled, he still administers nothing.
+        store
+            .set_user_role(admin, bob, UserRole::Admin, now())
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.set_user_disabled(bob, admin, true, now()).await,
+            Err(StoreError::DisabledUser(_))
+        ));
+
+        // Disabling twice changes nothing and audits nothing.
+        let disabled_rows = |store: Store| async move {
+            store
+                .audit(
+                    admin,
+                    &AuditFilter {
+                        entity: Some(rapport_core::AuditEntity::User),
+                        entity_id: Some(bob.0),
+                        ..AuditFilter::default()
+                    },
+                )
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| {
+                    e.after
+                        .as_ref()
+                        .is_some_and(|a| a.get("disabled").is_some())
+                })
+                .map(|e| (e.action, e.before.unwrap(), e.after.unwrap()))
+                .collect::<Vec<_>>()
+        };
+        let later: Timestamp = "2026-11-26T12:00:00Z".parse().unwrap();
+        assert!(
+            store
+                .set_user_disabled(admin, bob, true, later)
+                .await
+                .unwrap()
+        );
+        assert_eq!(store.user(bob).await.unwrap().disabled_at, Some(now()));
+        assert_eq!(
+            disabled_rows(store.clone()).await,
+            vec![(
+                AuditAction::Update,
+                serde_json::json!({"disabled": false}),
+                serde_json::json!({"disabled": true})
+            )]
+        );
+
+        // Enabled again: he logs in with his password and can be given contacts; his old
+        // token and session stay gone.
+        assert!(
+            store
+                .set_user_disabled(admin, bob, false, later)
+                .await
+                .unwrap()
+        );
+        assert_eq!(store.user(bob).await.unwrap().disabled_at, None);
+        assert_eq!(store.account_by_token("hash-b", later).await.unwrap(), None);
+        assert_eq!(
+            store.session("session-b", later, later).await.unwrap(),
+            None
+        );
+        let hand_over = ContactPatch {
+            owner: Some(bob),
+            ..ContactPatch::default()
+        };
+        store
+            .edit_contact(admin, dana, hand_over, later, today)
+            .await
+            .unwrap();
+        assert_eq!(disabled_rows(store.clone()).await.len(), 2);
+        assert_eq!(
+            disabled_rows(store.clone()).await[0].2,
+            serde_json::json!({"disabled": false})
         );
         opened.close().await;
     });

@@ -713,7 +713,17 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
         (
             // The local owner, this book's only user and admin, made a member by hand.
             edited(find("user"), &|u| u["role"] = "member".into()),
-            vec!["the file has no admin".into()],
+            vec!["the file has no active admin".into()],
+        ),
+        (
+            // Disabled by hand while owning contacts, which no disabled user does.
+            edited(find("user"), &|u| {
+                u["disabled_at"] = "2026-11-25T12:00:00Z".into();
+            }),
+            vec![
+                format!("line {}:", first_contact + 1),
+                "owner_id: user #1 is disabled, and a disabled user owns no contacts".into(),
+            ],
         ),
         (
             replaced(
