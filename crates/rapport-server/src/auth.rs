@@ -129,7 +129,9 @@ async fn bearer_account(header: &HeaderValue, state: &AppState) -> Result<Authen
         .store
         .account_by_token(&token_hash(token), state.clock.now())
         .await?
-        .ok_or_else(|| Problem::unauthorized("the API token is unknown or revoked"))
+        .ok_or_else(|| {
+            Problem::unauthorized("the API token is unknown or revoked, or its user is disabled")
+        })
 }
 
 /// An actor whose role may change records; a viewer gets 403.

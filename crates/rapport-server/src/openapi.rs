@@ -19,7 +19,10 @@ const ALWAYS: &[(&str, &str)] = &[
         "400",
         "a path id or query parameter is malformed; `errors` names it",
     ),
-    ("401", "no credential, or an unknown or revoked one"),
+    (
+        "401",
+        "no credential, or one that is unknown, revoked or a disabled user's",
+    ),
     ("404", "no such route or record"),
     (
         "500",

@@ -54,6 +54,10 @@ pub const BAD_CREDENTIALS: &str = "the email or the password is not right";
 pub enum LoginError {
     #[error("{BAD_CREDENTIALS}")]
     BadCredentials,
+    /// The password is right but an admin disabled the account. Said only after the password
+    /// checked out, so it tells nothing to someone guessing.
+    #[error("this account is disabled; ask an admin to enable it")]
+    Disabled,
     #[error("too many failed logins; try again in {} minutes", retry_after_seconds.div_ceil(60))]
     TooManyFailures { retry_after_seconds: u64 },
     #[error(transparent)]
@@ -68,6 +72,10 @@ impl From<LoginError> for Problem {
     fn from(err: LoginError) -> Problem {
         match err {
             LoginError::BadCredentials => Problem::unauthorized(BAD_CREDENTIALS),
+            LoginError::Disabled => Problem {
+                type_: "urn:rapport:problem:forbidden".into(),
+                ..Problem::new(StatusCode::FORBIDDEN, err.to_string())
+            },
             LoginError::TooManyFailures { .. } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, err.to_string())
             }
@@ -144,6 +152,9 @@ pub async fn log_in(
             .await?;
         return Err(LoginError::BadCredentials);
     };
+    if account.disabled_at.is_some() {
+        return Err(LoginError::Disabled);
+    }
     let secret = auth::random_secret()?;
     let csrf_token = auth::random_secret()?;
     state
@@ -320,10 +331,12 @@ pub struct SessionView {
 
 /// Logs in with an email and password: sets the `rapport_session` cookie (HttpOnly,
 /// SameSite=Lax; Secure behind TLS). After 5 failures for one email or one address within 15
-/// minutes, answers 429 with Retry-After.
+/// minutes, answers 429 with Retry-After. The right password of a disabled account is a 403
+/// saying so.
 #[utoipa::path(post, path = "/api/v1/session", security(()), request_body = LoginBody, responses(
     (status = 200, body = SessionView, headers(("Set-Cookie" = String))),
     (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
     (status = 429, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64))),
 ))]

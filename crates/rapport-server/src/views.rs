@@ -538,6 +538,10 @@ pub struct UserView {
     /// Whether the user can log in with a password.
     pub has_password: bool,
     pub created_at: String,
+    /// Whether an admin disabled the user: they log in nowhere and own no contacts.
+    pub disabled: bool,
+    /// When they were disabled (null: active).
+    pub disabled_at: Option<String>,
 }
 
 impl From<&rapport_store::Account> for UserView {
@@ -550,6 +554,8 @@ impl From<&rapport_store::Account> for UserView {
             time_zone: a.user.time_zone.clone(),
             has_password: a.has_password,
             created_at: a.created_at.to_string(),
+            disabled: a.disabled_at.is_some(),
+            disabled_at: a.disabled_at.map(|at| at.to_string()),
         }
     }
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use jiff::tz::TimeZone;
 use rapport_core::model::{ContactId, UserId};
 use rapport_core::{AuditEntity, Cadence, DefaultScope, UserRole};
-use rapport_store::{AuditFilter, StoreError};
+use rapport_store::{AuditFilter, StoreError, UserPatch};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -117,17 +117,22 @@ pub(super) async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A change to a user's account.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// A change to a user's account: the role, whether they are disabled, or both (in one
+/// transaction).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct UserBody {
     /// `admin`, `member` or `viewer`.
-    role: String,
+    role: Option<String>,
+    /// `true` disables the user: their sessions end, their API tokens are revoked, and they
+    /// log in nowhere until enabled again (`false`).
+    disabled: Option<bool>,
 }
 
-/// Changes a user's role. Admins only, and not their own (another admin changes it, so the
-/// team always keeps one); a user who owns contacts becomes a viewer only once their book is
-/// reassigned (409 says so).
+/// Changes a user's role or disables them (or enables them again). Admins only, and not
+/// their own account (another admin changes it, so the team always keeps an active admin);
+/// a user who owns contacts becomes a viewer or is disabled only once their book is
+/// reassigned (409 says so). A body with neither field is a 422.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", params(("id" = i64, Path)), request_body = UserBody, responses(
     (status = 200, body = UserView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -142,17 +147,23 @@ pub(super) async fn edit_user(
     Body(body): Body<UserBody>,
 ) -> ApiResult<Json<UserView>> {
     let user = UserId(path_id("id", &id)?);
-    let role: UserRole =
-        body.role
-            .trim()
-            .parse()
-            .map_err(|err: <UserRole as std::str::FromStr>::Err| {
-                Problem::field("role", err.to_string())
-            })?;
+    if body.role.is_none() && body.disabled.is_none() {
+        return Err(Problem::field(
+            "body",
+            "nothing to change: send role, disabled or both",
+        ));
+    }
+    let mut fields = Fields::default();
+    let role: Option<UserRole> = fields.parse("role", body.role.as_deref().map(str::trim));
+    fields.finish()?;
+    let patch = UserPatch {
+        role,
+        disabled: body.disabled,
+    };
     let now = Moment::of(&state, &account).now;
     state
         .store
-        .set_user_role(account.user.id, user, role, now)
+        .edit_user(account.user.id, user, patch, now)
         .await?;
     Ok(Json(UserView::from(&state.store.user(user).await?)))
 }
@@ -204,7 +215,9 @@ pub(super) async fn reassign(
         .reassign_contacts(account.user.id, from, to, now)
         .await
         .map_err(|err| match err {
-            StoreError::ViewerOwner(_) => Problem::field("to", err.to_string()),
+            StoreError::ViewerOwner(_) | StoreError::DisabledOwner(_) => {
+                Problem::field("to", err.to_string())
+            }
             other => other.into(),
         })?;
     Ok(Json(ReassignView {

@@ -247,9 +247,10 @@ async fn render(
         .map(|account| account.user.name.clone())
         .unwrap_or_default();
     let owners = if users.len() > 1 {
+        // Those the store would hand it to: neither viewers nor disabled users own contacts.
         users
             .iter()
-            .filter(|account| account.role.can_write())
+            .filter(|account| account.role.can_write() && account.disabled_at.is_none())
             .map(|account| Choice {
                 value: account.user.id.to_string(),
                 label: account.user.name.clone(),

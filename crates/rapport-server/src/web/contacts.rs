@@ -214,11 +214,12 @@ pub async fn list(
         value: "me".to_owned(),
         label: "me".to_owned(),
     })
-    // The signed-in user is "me", not a second entry of their own.
+    // The signed-in user is "me", not a second entry of their own; a disabled user owns no
+    // contacts, so there is nothing of theirs to filter.
     .chain(
         users
             .iter()
-            .filter(|account| account.user.id != user.user())
+            .filter(|account| account.user.id != user.user() && account.disabled_at.is_none())
             .map(|account| Choice {
                 value: account.user.id.to_string(),
                 label: account.user.name.clone(),

@@ -85,6 +85,7 @@ pub async fn submit(
                 return Ok(response);
             }
             Err(err @ LoginError::BadCredentials) => (StatusCode::UNAUTHORIZED, err.to_string()),
+            Err(err @ LoginError::Disabled) => (StatusCode::FORBIDDEN, err.to_string()),
             Err(
                 err @ LoginError::TooManyFailures {
                     retry_after_seconds,

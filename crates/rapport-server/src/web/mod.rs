@@ -81,6 +81,8 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/time-zone", post(settings::set_time_zone))
         .route("/settings/cadence", post(settings::set_cadence_default))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .route("/settings/users/{id}/disable", post(settings::disable_user))
+        .route("/settings/users/{id}/enable", post(settings::enable_user))
         .route("/content", get(nurture::show_library).post(nurture::add))
         .route("/content/{id}", get(nurture::edit_form).post(nurture::edit))
         .route("/content/{id}/retire", post(nurture::retire))

@@ -2,13 +2,15 @@
 //! horizon, and the fallback), which admins may change; API tokens (one's own; an admin sees
 //! and may revoke everyone's); the relationship rules (where closing a deal moves its
 //! contact, the renewal lead time), which admins may change; the ideal client profile's
-//! criteria, which admins add and remove; and, for admins, the users.
+//! criteria, which admins add and remove; and, for admins, the users, whom they disable and
+//! enable again.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::tz::TimeZone;
+use rapport_core::model::UserId;
 use rapport_core::playbook::Part;
 use rapport_core::{Cadence, DefaultScope, Horizon, Role, Stage, Tier, UserRole, when};
 use rapport_store::PlaybookPatch;
@@ -34,9 +36,16 @@ pub struct DefaultRow {
 
 #[derive(Debug)]
 pub struct UserRow {
+    pub id: i64,
     pub name: String,
     pub email: String,
     pub role: &'static str,
+    /// The day they were disabled, if they are.
+    pub disabled_on: Option<String>,
+    /// The signed-in admin's own row: another admin disables them.
+    pub is_me: bool,
+    /// Where a refusal to disable or enable them is shown.
+    pub field: String,
 }
 
 #[derive(Debug)]
@@ -130,6 +139,7 @@ async fn render(
         .chain(Role::ALL.iter().map(|r| DefaultScope::Role(*r)))
         .chain(Horizon::ALL.iter().map(|h| DefaultScope::Horizon(*h)));
     let is_admin = user.session.account.role == UserRole::Admin;
+    let day = |at: jiff::Timestamp| short_date(when::today(at, &user.moment.tz));
     let users = if is_admin {
         state
             .store
@@ -137,15 +147,18 @@ async fn render(
             .await?
             .into_iter()
             .map(|a| UserRow {
+                id: a.user.id.0,
+                is_me: a.user.id == user.user(),
+                field: user_field(a.user.id.0),
                 name: a.user.name,
                 email: a.user.email,
                 role: a.role.as_str(),
+                disabled_on: a.disabled_at.map(day),
             })
             .collect()
     } else {
         vec![]
     };
-    let day = |at: jiff::Timestamp| short_date(when::today(at, &user.moment.tz));
     let tokens = state
         .store
         .api_tokens(user.user())
@@ -287,6 +300,56 @@ pub async fn set_cadence_default(
 /// Where the error about one default's cycle is shown.
 fn cadence_field(scope: &str, key: &str) -> String {
     format!("cadence.{scope}.{key}")
+}
+
+/// Disables a user (admins only): their sessions end and their API tokens are revoked.
+pub async fn disable_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, .. }: WebForm<EmptyForm>,
+) -> WebResult<Response> {
+    set_user_disabled(&state, &user, &id, true).await
+}
+
+/// Enables a disabled user again (admins only).
+pub async fn enable_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user, .. }: WebForm<EmptyForm>,
+) -> WebResult<Response> {
+    set_user_disabled(&state, &user, &id, false).await
+}
+
+/// A refusal (oneself; a user who still owns contacts) is shown beside the user's row.
+async fn set_user_disabled(
+    state: &AppState,
+    user: &SignedIn,
+    id: &str,
+    disabled: bool,
+) -> WebResult<Response> {
+    if user.session.account.role != UserRole::Admin {
+        return Err(WebError::NotAdmin);
+    }
+    let id = super::path_id(id, "user", UserId)?;
+    match state
+        .store
+        .set_user_disabled(user.user(), id, disabled, user.moment.now)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/settings?saved=1#users").into_response()),
+        Err(err @ rapport_store::StoreError::UserChangeRefused(_)) => {
+            let mut fields = Fields::default();
+            fields.error(&user_field(id.0), err.to_string());
+            let echo = FormEcho::new(fields, &[]);
+            render(state, user, None, echo, StatusCode::CONFLICT).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Where the error about disabling or enabling a user is shown.
+fn user_field(id: i64) -> String {
+    format!("user.{id}")
 }
 
 /// A form that sends nothing but its CSRF token (checked by the extractor).

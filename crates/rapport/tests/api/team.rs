@@ -652,3 +652,200 @@ fn an_admin_changes_other_users_roles_but_not_their_own() {
     assert_eq!(changes.len(), 4, "{}", audit.text);
     assert!(changes.contains(&(json!("admin"), json!("member"))));
 }
+
+/// A seller leaves: once their book is reassigned, an admin disables them, and from the next
+/// request on their token, their session and their password let them in nowhere (the right
+/// password is told it is disabled; a wrong one gets the usual answer). Nobody can hand them
+/// contacts. Enabled again, they log in with their password; the old token stays revoked.
+#[test]
+fn a_disabled_user_is_refused_everywhere_until_enabled_again() {
+    use crate::server::Body;
+    use crate::sessions::{PASSWORD, log_in};
+
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let bob = user_with_token(&rapport, "bob@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let (ann_id, bob_id) = (user_id(&server, &ann), user_id(&server, &bob));
+    let (_, cookie, _) = log_in(&server, "bob@example.com", PASSWORD);
+    let agenda_by_cookie =
+        || server.request("GET", "/api/v1/agenda", &[("Cookie", &cookie)], Body::Empty);
+    agenda_by_cookie().ok(200);
+    let dana = id_of(
+        server
+            .send(
+                "POST",
+                "/api/v1/contacts",
+                Some(&bob),
+                json!({"name": "Dana"}),
+            )
+            .ok(201),
+    );
+    let set =
+        |body: Value| server.patch(&format!("/api/v1/users/{bob_id}"), Some(&ann), None, body);
+
+    // Not while he owns Dana: his book goes first.
+    let owner = set(json!({"disabled": true}));
+    assert!(
+        owner.problem(409)["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("owns 1 contacts; reassign their book first")),
+        "{}",
+        owner.text
+    );
+    server.get("/api/v1/me", Some(&bob)).ok(200);
+    server
+        .send(
+            "POST",
+            &format!("/api/v1/users/{bob_id}/reassign"),
+            Some(&ann),
+            json!({"to": ann_id}),
+        )
+        .ok(200);
+    let disabled = set(json!({"disabled": true}));
+    assert_eq!(disabled.ok(200)["disabled"], true, "{}", disabled.text);
+    assert!(
+        disabled.json["disabled_at"].is_string(),
+        "{}",
+        disabled.text
+    );
+
+    // His token and his session are refused at once; his password logs in nowhere.
+    server.get("/api/v1/me", Some(&bob)).problem(401);
+    agenda_by_cookie().problem(401);
+    let (right, right_cookie, _) = log_in(&server, "bob@example.com", PASSWORD);
+    assert!(
+        right.problem(403)["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("disabled; ask an admin")),
+        "{}",
+        right.text
+    );
+    assert!(right_cookie.is_empty(), "no session for a disabled user");
+    let (wrong, _, _) = log_in(&server, "bob@example.com", "not the password");
+    let (unknown, _, _) = log_in(&server, "nobody@example.com", PASSWORD);
+    assert_eq!(wrong.problem(401)["detail"], unknown.problem(401)["detail"]);
+    let users = server.get("/api/v1/users", Some(&ann));
+    let listed = users.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == bob_id)
+        .unwrap()
+        .clone();
+    assert_eq!(listed["disabled"], true, "{}", users.text);
+
+    // Nobody hands him contacts: the field says why.
+    let contact = server.get(&format!("/api/v1/contacts/{dana}"), Some(&ann));
+    let handed = server.patch(
+        &format!("/api/v1/contacts/{dana}"),
+        Some(&ann),
+        contact.etag.as_deref(),
+        json!({"owner": bob_id.to_string()}),
+    );
+    assert_eq!(handed.problem(422)["errors"][0]["field"], "owner");
+    assert!(handed.text.contains("is disabled"), "{}", handed.text);
+    let reassigned = server.send(
+        "POST",
+        &format!("/api/v1/users/{ann_id}/reassign"),
+        Some(&ann),
+        json!({"to": "bob@example.com"}),
+    );
+    assert_eq!(reassigned.problem(422)["errors"][0]["field"], "to");
+
+    // Disabling him again changes nothing; enabling him lets his password in again, and
+    // the token revoked when he was disabled stays revoked.
+    set(json!({"disabled": true})).ok(200);
+    let enabled = set(json!({"disabled": false}));
+    assert_eq!(enabled.ok(200)["disabled"], false);
+    assert_eq!(enabled.json["disabled_at"], Value::Null);
+    let (again, again_cookie, _) = log_in(&server, "bob@example.com", PASSWORD);
+    again.ok(200);
+    server
+        .request(
+            "GET",
+            "/api/v1/me",
+            &[("Cookie", &again_cookie)],
+            Body::Empty,
+        )
+        .ok(200);
+    server.get("/api/v1/me", Some(&bob)).problem(401);
+
+    // Both fields at once: one change, one audit row.
+    let both = set(json!({"role": "viewer", "disabled": true}));
+    assert_eq!(
+        (both.ok(200)["role"].clone(), both.json["disabled"].clone()),
+        (json!("viewer"), json!(true))
+    );
+    let audit = server.get(
+        &format!("/api/v1/audit?entity=user&entity_id={bob_id}"),
+        Some(&ann),
+    );
+    let changes: Vec<(Value, Value)> = audit.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "update")
+        .map(|e| (e["before"].clone(), e["after"].clone()))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                json!({"role": "member", "disabled": false}),
+                json!({"role": "viewer", "disabled": true})
+            ),
+            (json!({"disabled": true}), json!({"disabled": false})),
+            (json!({"disabled": false}), json!({"disabled": true})),
+        ],
+        "{}",
+        audit.text
+    );
+}
+
+/// `PATCH /api/v1/users/{id}` names what is wrong with its body, and who may not use it.
+#[test]
+fn disabling_a_user_over_the_api_names_what_is_wrong() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let bob = user_with_token(&rapport, "bob@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let (ann_id, bob_id) = (user_id(&server, &ann), user_id(&server, &bob));
+    let patch = |who: &str, id: i64, body: Value| {
+        server.patch(&format!("/api/v1/users/{id}"), Some(who), None, body)
+    };
+
+    let empty = patch(&ann, bob_id, json!({}));
+    let problem = empty.problem(422);
+    assert_eq!(problem["errors"][0]["field"], "body", "{}", empty.text);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("send role, disabled or both")),
+        "{}",
+        empty.text
+    );
+    let not_a_flag = patch(&ann, bob_id, json!({"disabled": "yes"}));
+    assert_eq!(not_a_flag.problem(422)["errors"][0]["field"], "disabled");
+    let unknown = patch(&ann, bob_id, json!({"disabled": true, "suspended": true}));
+    unknown.problem(422);
+    let bad_role = patch(&ann, bob_id, json!({"role": "owner", "disabled": true}));
+    assert_eq!(bad_role.problem(422)["errors"][0]["field"], "role");
+    patch(&bob, ann_id, json!({"disabled": true})).problem(403);
+    patch(&ann, 999, json!({"disabled": true})).problem(404);
+    let own = patch(&ann, ann_id, json!({"disabled": true}));
+    assert!(
+        own.problem(409)["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("another admin disables you")),
+        "{}",
+        own.text
+    );
+    // Refused requests changed nothing.
+    for token in [&ann, &bob] {
+        assert_eq!(
+            server.get("/api/v1/me", Some(token)).ok(200)["disabled"],
+            false
+        );
+    }
+}

@@ -964,3 +964,156 @@ fn a_contact_is_handed_over_from_its_page() {
     let page = server.request("GET", "/contacts/1", &[("Cookie", &mo_cookie)], Body::Empty);
     assert!(page.text.contains("id=\"hand-over\""));
 }
+
+/// Admins disable and enable users on the settings page (CSRF-checked forms); a refusal shows
+/// beside the user's row; a disabled user's login form says so, and no owner picker offers
+/// them.
+#[test]
+fn an_admin_disables_and_enables_users_on_the_settings_page() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let bob = user_with_token(&rapport, "bob@example.com", "member");
+    let mo = user_with_token(&rapport, "mo@example.com", "member");
+    let server = Server::start(&rapport, TODAY);
+    let id_of = |token: &str| {
+        server.get("/api/v1/me", Some(token)).ok(200)["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (ann_id, bob_id, mo_id) = (id_of(&ann), id_of(&bob), id_of(&mo));
+    for (token, name) in [(&ann, "Dana Whitfield"), (&mo, "Sam Okoro")] {
+        server
+            .send(
+                "POST",
+                "/api/v1/contacts",
+                Some(token),
+                serde_json::json!({"name": name}),
+            )
+            .ok(201);
+    }
+    let bob_cookie = form_login(&server, "bob@example.com");
+    let cookie = form_login(&server, "ann@example.com");
+    let settings = || server.request("GET", "/settings", &[("Cookie", &cookie)], Body::Empty);
+    let page = settings();
+    assert!(
+        page.text
+            .contains(&format!("action=\"/settings/users/{bob_id}/disable\"")),
+        "{}",
+        page.text
+    );
+    assert!(
+        !page
+            .text
+            .contains(&format!("action=\"/settings/users/{ann_id}/disable\"")),
+        "no button to disable oneself"
+    );
+    let csrf = csrf_of(&page.text);
+    let post = |path: String, csrf: &str| {
+        server.request(
+            "POST",
+            &path,
+            &[("Cookie", &cookie)],
+            Body::Form(vec![("csrf", csrf.to_owned())]),
+        )
+    };
+
+    assert_eq!(
+        post(format!("/settings/users/{bob_id}/disable"), "forged").status,
+        403,
+        "no CSRF token, no change"
+    );
+    // Refusals, beside the row: oneself, and Mo, who owns Sam.
+    let own = post(format!("/settings/users/{ann_id}/disable"), &csrf);
+    assert_eq!(own.status, 409);
+    assert!(
+        own.text.contains("another admin disables you"),
+        "{}",
+        own.text
+    );
+    let owner = post(format!("/settings/users/{mo_id}/disable"), &csrf);
+    assert_eq!(owner.status, 409);
+    assert!(
+        owner.text.contains(&format!(
+            "user #{mo_id} owns 1 contacts; reassign their book first"
+        )),
+        "{}",
+        owner.text
+    );
+    assert_eq!(
+        post("/settings/users/999/disable".to_owned(), &csrf).status,
+        404
+    );
+
+    let done = post(format!("/settings/users/{bob_id}/disable"), &csrf);
+    assert_eq!(done.status, 303, "{}", done.text);
+    assert_eq!(done.header("location"), Some("/settings?saved=1#users"));
+    let page = settings();
+    assert!(
+        page.text
+            .contains(&format!("action=\"/settings/users/{bob_id}/enable\"")),
+        "{}",
+        page.text
+    );
+    // His session is over, and his password is told it is disabled.
+    let his_page = server.request("GET", "/", &[("Cookie", &bob_cookie)], Body::Empty);
+    assert_eq!(his_page.status, 303, "back to the login page");
+    let refused = post_login(&server, "bob@example.com", PASSWORD);
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused
+            .text
+            .contains("this account is disabled; ask an admin to enable it"),
+        "{}",
+        refused.text
+    );
+    assert!(refused.header("set-cookie").is_none());
+    assert_eq!(post_login(&server, "bob@example.com", "guess").status, 401);
+
+    // No picker offers him: the hand-over and the owner filter.
+    let contact = server.request("GET", "/contacts/1", &[("Cookie", &cookie)], Body::Empty);
+    assert!(contact.text.contains(&format!("<option value=\"{mo_id}\"")));
+    assert!(
+        !contact
+            .text
+            .contains(&format!("<option value=\"{bob_id}\"")),
+        "{}",
+        contact.text
+    );
+    let list = server.request("GET", "/contacts", &[("Cookie", &cookie)], Body::Empty);
+    assert!(list.text.contains(&format!("<option value=\"{mo_id}\"")));
+    assert!(!list.text.contains(&format!("<option value=\"{bob_id}\"")));
+    // A hand-over posted to him anyway is refused beside the field.
+    let handed = server.request(
+        "POST",
+        "/contacts/1/owner",
+        &[("Cookie", &cookie)],
+        Body::Form(vec![
+            ("csrf", csrf.clone()),
+            ("owner", bob_id.to_string()),
+            ("was_owner", ann_id.to_string()),
+            ("back", "/contacts/1".to_owned()),
+        ]),
+    );
+    assert_eq!(handed.status, 422);
+    assert!(handed.text.contains("is disabled"), "{}", handed.text);
+
+    // A member may not; the admin enables him again, and his password logs in.
+    let mo_cookie = form_login(&server, "mo@example.com");
+    let mo_csrf = csrf_of(
+        &server
+            .request("GET", "/settings", &[("Cookie", &mo_cookie)], Body::Empty)
+            .text,
+    );
+    let by_member = server.request(
+        "POST",
+        &format!("/settings/users/{bob_id}/enable"),
+        &[("Cookie", &mo_cookie)],
+        Body::Form(vec![("csrf", mo_csrf)]),
+    );
+    assert_eq!(by_member.status, 403);
+    assert_eq!(
+        post(format!("/settings/users/{bob_id}/enable"), &csrf).status,
+        303
+    );
+    form_login(&server, "bob@example.com");
+}
