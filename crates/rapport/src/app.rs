@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -29,11 +29,16 @@ pub struct App {
 
 impl App {
     /// Opens the database (`--db`, else `default`) and settles who is acting, where and when.
+    /// A disabled user acts nowhere: a command run as one is refused.
     pub async fn open(global: &Global, default: impl FnOnce() -> Result<PathBuf>) -> Result<App> {
-        App::open_with(global, default, OpenOptions::default()).await
+        let app = App::open_with(global, default, OpenOptions::default()).await?;
+        app.refuse_disabled_user(global.as_user.is_some()).await?;
+        Ok(app)
     }
 
-    /// [`App::open`] with a pool sized for the caller (the server wants several connections).
+    /// [`App::open`] with a pool sized for the caller (the server wants several connections),
+    /// and whoever the acting user is: a server acts as each request's user, and uses this
+    /// one's only for its time zone.
     pub async fn open_with(
         global: &Global,
         default: impl FnOnce() -> Result<PathBuf>,
@@ -62,6 +67,25 @@ impl App {
             now,
             json: global.json,
         })
+    }
+
+    /// Refuses to act as a disabled user, saying how to go on: `named` when `--as` named them.
+    async fn refuse_disabled_user(&self, named: bool) -> Result<()> {
+        let account = self.store.user(self.user.id).await?;
+        if account.disabled_at.is_none() {
+            return Ok(());
+        }
+        let (id, email) = (self.user.id, &self.user.email);
+        if named {
+            bail!(
+                "--as: user #{id} {email} is disabled; an admin enables them again with \
+                 `rapport user enable {email}`"
+            );
+        }
+        bail!(
+            "user #{id} {email}, the database's first user, whom commands act as without --as, \
+             is disabled; act as another user with --as EMAIL"
+        );
     }
 
     /// The user's calendar day.

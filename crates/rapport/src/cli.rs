@@ -898,6 +898,18 @@ pub enum UserCommand {
         /// admin, member or viewer
         role: String,
     },
+    /// Disable a user: they log in nowhere, their sessions end and their API tokens are
+    /// revoked (admins only, not themselves; a disabled user owns no contacts: reassign their
+    /// book first)
+    Disable {
+        /// The user (email or id)
+        user: String,
+    },
+    /// Enable a disabled user again (admins only); they log in again and need new API tokens
+    Enable {
+        /// The user (email or id)
+        user: String,
+    },
     /// Hand every contact FROM owns to another user, keeping every cadence (admins only)
     Reassign {
         /// The leaving user (email or id)

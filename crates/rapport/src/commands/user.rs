@@ -5,7 +5,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, Result, bail};
-use rapport_core::{EmailAddress, UserRole};
+use rapport_core::{EmailAddress, UserRole, when};
 use rapport_server::auth;
 use rapport_server::views::{ApiTokenView, ReassignView, UserView};
 use rapport_store::NewUser;
@@ -22,6 +22,8 @@ pub async fn run(app: &App, command: UserCommand) -> Result<()> {
         UserCommand::Add { email, name, role } => add(app, &email, name, &role).await,
         UserCommand::List => list(app).await,
         UserCommand::Role { user, role } => set_role(app, &user, &role).await,
+        UserCommand::Disable { user } => set_disabled(app, &user, true).await,
+        UserCommand::Enable { user } => set_disabled(app, &user, false).await,
         UserCommand::Reassign { from, to } => reassign(app, &from, &to).await,
     }
 }
@@ -41,6 +43,31 @@ async fn set_role(app: &App, user: &str, role: &str) -> Result<()> {
         println!("User #{} {email} is already {role}", account.user.id);
     } else {
         println!("User #{} {email}: {before} → {role}", account.user.id);
+    }
+    Ok(())
+}
+
+async fn set_disabled(app: &App, user: &str, disabled: bool) -> Result<()> {
+    let account = app.store.resolve_user(user).await.context("USER")?;
+    let was_disabled = app
+        .store
+        .set_user_disabled(app.user.id, account.user.id, disabled, app.now)
+        .await?;
+    if app.json {
+        return print_json(&UserView::from(&app.store.user(account.user.id).await?));
+    }
+    let (id, email) = (account.user.id, &account.user.email);
+    match (was_disabled, disabled) {
+        (true, true) => println!("User #{id} {email} is already disabled"),
+        (false, false) => println!("User #{id} {email} is already enabled"),
+        (false, true) => println!(
+            "Disabled user #{id} {email}: they log in nowhere, their sessions ended and their \
+             API tokens are revoked."
+        ),
+        (true, false) => println!(
+            "Enabled user #{id} {email}: they log in with their password again; API tokens \
+             are made anew (rapport token create)."
+        ),
     }
     Ok(())
 }
@@ -115,8 +142,12 @@ async fn list(app: &App) -> Result<()> {
         } else {
             "  (no password)"
         };
+        let disabled = account
+            .disabled_at
+            .map(|at| format!("  (disabled {})", when::today(at, &app.tz)))
+            .unwrap_or_default();
         println!(
-            "#{:<4} {:<7} {} <{}>{login}",
+            "#{:<4} {:<7} {} <{}>{login}{disabled}",
             account.user.id, account.role, account.user.name, account.user.email
         );
     }

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{Rapport, TempDir, rapport_raw, stale_schedules};
+use crate::support::{Rapport, TempDir, rapport_raw, s, stale_schedules};
 
 /// A book with every kind of record: two users (one with a password and a token, which the
 /// dump must leave out), organizations, a contact with several emails, phones, tags, a role
@@ -566,6 +566,38 @@ fn a_dump_from_before_the_relationship_data_still_imports() {
         imported.contains("\"key\":\"renewal_lead_days\",\"value\":\"90\""),
         "the new database's rules stay: {imported}"
     );
+}
+
+/// A disabled user stays disabled in the copy: the dump carries when they were disabled.
+#[test]
+fn a_disabled_user_stays_disabled_through_export_and_import() {
+    let source = Rapport::new();
+    let added = source.run_with_input(
+        "a long enough password\n",
+        &["user", "add", "lee@team.example", "--role", "member"],
+    );
+    assert!(added.success, "{}", added.stderr);
+    source.ok(&["user", "disable", "lee@team.example"]);
+    let exported = dump(&source);
+    assert!(
+        exported.contains("\"email\":\"lee@team.example\"")
+            && exported.contains("\"disabled_at\":\"2026-11-25T12:00:00Z\""),
+        "{exported}"
+    );
+    let dir = TempDir::new();
+    let file = write(&dir, "book.jsonl", &exported);
+    let target = Rapport::new();
+    target.ok(&["import", &file]);
+    assert_eq!(dump(&target), exported);
+    let users = target.json(&["user", "list"]);
+    let disabled: Vec<&str> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["disabled"] == true)
+        .map(|u| s(&u["email"]))
+        .collect();
+    assert_eq!(disabled, ["lee@team.example"]);
 }
 
 #[test]

@@ -427,6 +427,22 @@ fn map_owner_and_errors_name_what_is_wrong() {
     ]);
     rapport.ok(&["user", "role", "vic@team.example", "viewer"]);
     assert_references_hold(&rapport);
+    // A disabled user's book takes none either, whatever their role.
+    rapport.ok(&["user", "role", "vic@team.example", "member"]);
+    rapport.ok(&["user", "disable", "vic@team.example"]);
+    let before = rapport.snapshot();
+    rapport.fails(
+        &[
+            "import",
+            "--owner",
+            "vic@team.example",
+            "--map",
+            "Who=name",
+            &file,
+        ],
+        &["user #3 is disabled, and a disabled user owns no contacts"],
+    );
+    assert_eq!(rapport.snapshot(), before);
 }
 
 #[test]

@@ -348,3 +348,131 @@ fn follow_ups_pull_the_date_in_and_done_puts_it_back() {
     assert_eq!(s(&back["next_touch_on"]), "2027-09-01");
     assert_eq!(s(&back["next_touch_source"]), "hold");
 }
+
+/// A seller leaves: their contacts are reassigned in one action, none losing its cycle or
+/// next touch; then an admin disables them, and nothing acts as them any more until they are
+/// enabled again. Disabling comes after the reassignment, never before.
+#[test]
+fn a_seller_leaves_and_is_disabled_once_their_book_is_reassigned() {
+    let r = Rapport::new();
+    for (email, role) in [
+        ("bob@team.example", "member"),
+        ("carl@team.example", "member"),
+        ("ann@team.example", "admin"),
+    ] {
+        let added = r.run_with_input(
+            "a long enough password\n",
+            &["user", "add", email, "--role", role],
+        );
+        assert!(added.success, "user add: {}", added.stderr);
+    }
+    let bob = ["--as", "bob@team.example"];
+    for (name, cadence) in [("Dana Whitfield", "30d"), ("Sam Okoro", "6w")] {
+        r.ok(&[&bob[..], &["contact", "add", name, "--cadence", cadence]].concat());
+    }
+    r.at("2026-12-01");
+    r.ok(&[&bob[..], &["log", "Dana", "--kind", "call"]].concat());
+    let schedules = |r: &Rapport| -> Vec<(String, String, String)> {
+        ["Dana", "Sam"]
+            .iter()
+            .map(|name| {
+                let c = r.show(name);
+                (
+                    s(&c["cadence"]["every"]).to_owned(),
+                    s(&c["next_touch"]["on"]).to_owned(),
+                    c["owner_id"].to_string(),
+                )
+            })
+            .collect()
+    };
+    let before = schedules(&r);
+
+    r.fails(
+        &["user", "disable", "bob@team.example"],
+        &["user #2 owns 2 contacts; reassign their book first"],
+    );
+    r.ok(&[
+        "user",
+        "reassign",
+        "bob@team.example",
+        "--to",
+        "carl@team.example",
+    ]);
+    let disabled = r.ok(&["user", "disable", "bob@team.example"]);
+    assert!(
+        disabled.contains("Disabled user #2 bob@team.example"),
+        "{disabled}"
+    );
+    let after: Vec<_> = schedules(&r)
+        .into_iter()
+        .map(|(cadence, next, _)| (cadence, next))
+        .collect();
+    let kept: Vec<_> = before
+        .iter()
+        .map(|(cadence, next, _)| (cadence.clone(), next.clone()))
+        .collect();
+    assert_eq!(after, kept, "every cycle and next touch kept");
+    assert!(
+        schedules(&r).iter().all(|(_, _, owner)| owner == "3"),
+        "Carl's now"
+    );
+
+    // Listed as disabled; nothing acts as him, nor gives him anything.
+    let listed = r.ok(&["user", "list"]);
+    let line = listed
+        .lines()
+        .find(|l| l.contains("bob@team.example"))
+        .unwrap();
+    assert!(line.contains("(disabled 2026-12-01)"), "{listed}");
+    let users = r.json(&["user", "list"]);
+    assert_eq!(users[1]["disabled"], true, "{users}");
+    assert_eq!(users[2]["disabled"], false, "{users}");
+    r.fails(
+        &[&bob[..], &["today"]].concat(),
+        &[
+            "--as: user #2 bob@team.example is disabled",
+            "rapport user enable bob@team.example",
+        ],
+    );
+    r.fails(
+        &["contact", "edit", "Dana", "--owner", "bob@team.example"],
+        &["user #2 is disabled", "choose another owner"],
+    );
+    r.fails(
+        &["token", "create", "--user", "bob@team.example"],
+        &["user #2 is disabled"],
+    );
+    let again = r.ok(&["user", "disable", "2"]);
+    assert!(again.contains("is already disabled"), "{again}");
+
+    // Bad input and refusals: named, non-zero, nothing changed.
+    r.fails(
+        &["user", "disable", "nobody@team.example"],
+        &["USER", "no user"],
+    );
+    r.fails(&["user", "enable", "not an email"], &["USER", "no user"]);
+    r.fails(&["user", "disable", "1"], &["cannot disable yourself"]);
+    r.fails(
+        &[
+            "--as",
+            "carl@team.example",
+            "user",
+            "enable",
+            "bob@team.example",
+        ],
+        &["only an admin may disable and enable users"],
+    );
+    // Ann disables the database's first user: commands then need --as.
+    r.ok(&["--as", "ann@team.example", "user", "disable", "1"]);
+    r.fails(
+        &["today"],
+        &["the database's first user", "is disabled", "--as EMAIL"],
+    );
+    r.ok(&["--as", "ann@team.example", "user", "enable", "1"]);
+
+    let enabled = r.ok(&["user", "enable", "bob@team.example"]);
+    assert!(enabled.contains("Enabled user #2"), "{enabled}");
+    r.ok(&[&bob[..], &["today"]].concat());
+    let shown = r.json(&["user", "enable", "bob@team.example"]);
+    assert_eq!(shown["disabled"], false, "{shown}");
+}
