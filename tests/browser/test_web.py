@@ -1,7 +1,7 @@
 """A seller's morning in the web UI, in headless Chromium: log in, work the agenda, hold a
 contact and see them come back, search, the quick-log shortcut, a contact added and its
 details edited, the contact list and its filters, the phone-sized screen, merging a duplicate,
-and handing a contact over to a teammate."""
+handing a contact over to a teammate, and disabling one who left."""
 
 import os
 import re
@@ -296,5 +296,35 @@ def test_handing_a_contact_over_to_a_teammate(page, db):
         expect(rows).to_have_count(1)
         expect(rows.first.locator("td.owner")).to_have_text("Mo Reyes")
         screenshot(page, "contacts-of-a-teammate")
+    finally:
+        server.stop()
+
+
+def test_disabling_a_teammate_who_left_from_the_settings(page, db):
+    rapport_cli(db, "user", "add", "lee@rapport.test", "--name", "Lee Left", "--role", "member",
+                input="a long enough password\n")
+    server = Server(db, NOW)
+    try:
+        log_in(page, server.base)
+        page.goto(server.base + "/settings#users")
+        users = page.locator("#users-table")
+        lee = users.locator("tr").filter(has_text="lee@rapport.test")
+        expect(lee).to_contain_text("active")
+        lee.get_by_role("button", name="Disable lee@rapport.test").click()
+        expect(page.locator("p.notice")).to_have_text("Saved.")
+        expect(lee).to_contain_text("disabled 25 Nov")
+        screenshot(page, "settings-users-desktop")
+
+        # Nobody can hand Lee a contact now: the hand-over offers the others only.
+        page.goto(server.base + "/contacts")
+        page.get_by_role("link", name="Dana Whitfield", exact=True).click()
+        expect(page.locator("#hand-over option", has_text="Lee Left")).to_have_count(0)
+
+        # The demo owner cannot disable themselves: no button on their own row.
+        page.goto(server.base + "/settings#users")
+        expect(users.locator("tr").filter(has_text="demo@rapport.test")
+               .get_by_role("button")).to_have_count(0)
+        lee.get_by_role("button", name="Enable lee@rapport.test").click()
+        expect(lee).to_contain_text("active")
     finally:
         server.stop()

@@ -1,7 +1,7 @@
 //! The authorization matrix: every role × every endpoint × their own record and someone
 //! else's, against the real server. Each cell states the status it must get; a refused write
-//! must leave the record and the audit log exactly as they were; without a token every
-//! endpoint is a 401.
+//! must leave the record and the audit log exactly as they were; without a token, or with a
+//! disabled user's, every endpoint is a 401.
 
 use serde_json::{Value, json};
 
@@ -518,11 +518,22 @@ fn every_role_gets_exactly_its_rights_on_every_endpoint() {
     }
     assert_eq!(cells, 3 * 2 * endpoints().len());
 
-    // Without a token, every endpoint is a 401 problem.
-    for endpoint in endpoints() {
-        let reply = call(&server, &endpoint, &others, None);
-        let cell = format!("{} {}", endpoint.method, (endpoint.path)(&others));
-        assert_eq!(reply.status, 401, "{cell}: {}", reply.text);
-        assert_eq!(reply.content_type, "application/problem+json", "{cell}");
+    // Without a token, or with a disabled user's, every endpoint is a 401 problem.
+    let leaver = team.user("lee@example.com", "admin");
+    server
+        .patch(
+            &format!("/api/v1/users/{}", leaver.0),
+            Some(&admin_token),
+            None,
+            json!({"disabled": true}),
+        )
+        .ok(200);
+    for token in [None, Some(leaver.1.as_str())] {
+        for endpoint in endpoints() {
+            let reply = call(&server, &endpoint, &others, token);
+            let cell = format!("{} {}", endpoint.method, (endpoint.path)(&others));
+            assert_eq!(reply.status, 401, "{cell} ({token:?}): {}", reply.text);
+            assert_eq!(reply.content_type, "application/problem+json", "{cell}");
+        }
     }
 }
