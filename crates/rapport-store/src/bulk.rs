@@ -475,9 +475,27 @@ fn max_parameters(backend: Backend) -> usize {
 
 /// How many rows one INSERT carries: as many as the backend's parameter limit allows, with
 /// `shared` values bound once for the statement and `varying` for each row.
-fn rows_per_statement(backend: Backend, varying: usize, shared: usize) -> usize {
-    (max_parameters(backend).saturating_sub(shared) / varying).max(1)
+///
+/// Except for SQLite's `INSERT OR FAIL`, which keeps no statement journal, so that fewer,
+/// larger statements save it nothing: it carries at most [`ROWS_PER_FAILING_STATEMENT`].
+fn rows_per_statement(
+    backend: Backend,
+    on_conflict: OnConflict,
+    varying: usize,
+    shared: usize,
+) -> usize {
+    let most = (max_parameters(backend).saturating_sub(shared) / varying).max(1);
+    match (backend, on_conflict) {
+        (Backend::Sqlite, OnConflict::Fail) => most.min(ROWS_PER_FAILING_STATEMENT),
+        _ => most,
+    }
 }
+
+/// Every statement SQLite has prepared stays in sqlx's cache with a slot for each of its
+/// parameters and a copy of each value last bound to it: statements of 32,766 parameters held
+/// an import's memory 20–30 MB higher than statements of 1,024 rows, and were no faster
+/// (docs/benchmarks.md).
+const ROWS_PER_FAILING_STATEMENT: usize = 1024;
 
 /// A set of a table's columns (bit N is column N) whose value is the same in every row of a
 /// batch: an import's owner, its dates and the NULLs of fields no row of the file fills.
@@ -806,7 +824,7 @@ pub(crate) async fn insert_rows(
     let varying = width - shared.count();
     let sizes: Vec<usize> = statement_sizes(
         rows.len(),
-        rows_per_statement(backend, varying, shared.count()),
+        rows_per_statement(backend, on_conflict, varying, shared.count()),
     )
     .collect();
     for count in &sizes {
@@ -937,7 +955,7 @@ mod tests {
         for table in [Table::Contacts, Table::Touches, Table::ContactTags] {
             for backend in [Backend::Sqlite, Backend::Postgres] {
                 let width = table.columns().len();
-                let rows = rows_per_statement(backend, width, 0);
+                let rows = rows_per_statement(backend, OnConflict::Abort, width, 0);
                 assert!(rows * width <= max_parameters(backend));
                 assert!(
                     rows >= 1000,
@@ -1004,7 +1022,14 @@ mod tests {
             "INSERT OR FAIL INTO contact_phones (position, phone_key, contact_id, phone) \
              SELECT ?, ?, column1, column2 FROM (VALUES (?, ?), (?, ?))"
         );
-        assert_eq!(rows_per_statement(Backend::Sqlite, 2, 2), 16_382);
+        assert_eq!(
+            rows_per_statement(Backend::Sqlite, OnConflict::Abort, 2, 2),
+            16_382
+        );
+        assert_eq!(
+            rows_per_statement(Backend::Sqlite, OnConflict::Fail, 2, 2),
+            ROWS_PER_FAILING_STATEMENT
+        );
 
         // One row, or rows alike in every column: each value is bound in its row.
         let one = rows(phone(7, "+1 555 0100", Some("5550100")).to_vec());
