@@ -500,9 +500,9 @@ const ROWS_PER_FAILING_STATEMENT: usize = 1024;
 /// A set of a table's columns (bit N is column N) whose value is the same in every row of a
 /// batch: an import's owner, its dates and the NULLs of fields no row of the file fills.
 ///
-/// On SQLite each is bound once per statement rather than once per row (see
-/// [`insert_sql`]): in an import they are more than half of a contact's values, and every
-/// value bound is copied twice on its way through sqlx to SQLite.
+/// Each is bound once per statement rather than once per row (see [`insert_sql`]): in an
+/// import they are more than half of a contact's values, and every value bound is copied
+/// twice on its way through sqlx to SQLite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct SharedColumns(u32);
 
@@ -815,12 +815,7 @@ pub(crate) async fn insert_rows(
         ref mut sql,
     } = *statements;
     let width = rows.table.columns().len();
-    let shared = match backend {
-        Backend::Sqlite => rows.shared_columns(),
-        // Its parameters are typed by what sqlx binds, which a `SELECT` list would keep as
-        // text where the column is a date; its import is not the one held to a rate.
-        Backend::Postgres => SharedColumns::NONE,
-    };
+    let shared = rows.shared_columns();
     let varying = width - shared.count();
     let sizes: Vec<usize> = statement_sizes(
         rows.len(),
@@ -889,7 +884,7 @@ fn bind<'q>(query: AnyQuery<'q>, value: &'q Value) -> AnyQuery<'q> {
 }
 
 /// `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), …` for `rows` rows; with `shared`
-/// columns (SQLite only), `INSERT INTO t (s, a) SELECT ?, column1 FROM (VALUES (?), (?), …)`:
+/// columns, `INSERT INTO t (s, a) SELECT ?, column1 FROM (VALUES (?), (?), …) AS batch`:
 /// the shared values are bound once, first, and copied into every row by SQLite.
 ///
 /// Where the SQL differs between the backends: on SQLite the statement may be `INSERT OR
@@ -941,7 +936,8 @@ fn insert_sql(
         sql.push(')');
     }
     if shared != SharedColumns::NONE {
-        sql.push(')');
+        // PostgreSQL (before 16) wants every subquery in FROM named.
+        sql.push_str(") AS batch");
     }
     sql
 }
@@ -1020,7 +1016,7 @@ mod tests {
                 shared
             ),
             "INSERT OR FAIL INTO contact_phones (position, phone_key, contact_id, phone) \
-             SELECT ?, ?, column1, column2 FROM (VALUES (?, ?), (?, ?))"
+             SELECT ?, ?, column1, column2 FROM (VALUES (?, ?), (?, ?)) AS batch"
         );
         assert_eq!(
             rows_per_statement(Backend::Sqlite, OnConflict::Abort, 2, 2),
