@@ -8,7 +8,7 @@
 use jiff::Timestamp;
 use rapport_core::access::Acting;
 use rapport_core::model::{Contact, ContactId, FollowUp, Organization, Touch, UserId};
-use rapport_core::{AuditAction, AuditEntity};
+use rapport_core::{AuditAction, AuditEntity, UserRole};
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
@@ -81,20 +81,43 @@ pub(crate) async fn record_all(
     Ok(())
 }
 
-/// What the access check reads of a user: their stored role, and whether an admin disabled
-/// them (`Store::set_user_disabled`).
+/// What the access check reads of a user: their role, whether an admin disabled them
+/// (`Store::set_user_disabled`) and, where the query read it, their email (to name them in a
+/// refusal).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Standing {
-    pub role: String,
+    pub role: UserRole,
     pub disabled: bool,
+    pub email: Option<String>,
 }
 
+/// The columns of `users` a [`Standing`] is read from ([`Standing::of`]).
+pub(crate) const STANDING_COLUMNS: &str = "role, disabled_at, email";
+
 impl Standing {
-    /// From `role, disabled_at` as a query reads them.
-    pub fn of((role, disabled_at): (String, Option<String>)) -> Standing {
-        Standing {
-            role,
+    /// From `role, disabled_at` as a query reads them, and the email if it read it.
+    pub fn of(role: &str, disabled_at: Option<&str>, email: Option<String>) -> Result<Standing> {
+        Ok(Standing {
+            role: rows::parse("role", role)?,
             disabled: disabled_at.is_some(),
+            email,
+        })
+    }
+
+    /// From a row of [`STANDING_COLUMNS`].
+    pub fn of_row(row: &AnyRow) -> Result<Standing> {
+        Standing::of(
+            &rows::text(row, "role")?,
+            rows::opt_text(row, "disabled_at")?.as_deref(),
+            Some(rows::text(row, "email")?),
+        )
+    }
+
+    /// How a message names `user`: `#7 bob@example.com`, or `#7` when the email was not read.
+    pub fn name(&self, user: UserId) -> String {
+        match &self.email {
+            Some(email) => format!("#{user} {email}"),
+            None => format!("#{user}"),
         }
     }
 }
@@ -102,24 +125,28 @@ impl Standing {
 /// The acting user with their role, read inside the write's transaction so a role changed
 /// (or the user disabled) a moment ago counts. An unknown or disabled user cannot act.
 pub(crate) async fn acting(conn: &mut AnyConnection, user: UserId) -> Result<Acting> {
-    let standing = sqlx::query_as("SELECT role, disabled_at FROM users WHERE id = $1")
-        .bind(user.0)
-        .fetch_optional(&mut *conn)
-        .await?;
-    acting_with_role(user, standing.map(Standing::of))
+    let standing = sqlx::query(&format!(
+        "SELECT {STANDING_COLUMNS} FROM users WHERE id = $1"
+    ))
+    .bind(user.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|row| Standing::of_row(&row))
+    .transpose()?;
+    acting_with_standing(user, standing)
 }
 
 /// The acting user from their standing, read by the caller (`None`: no such user). A
 /// disabled user is refused here, so every write's access check refuses them: a request
-/// that authenticated a moment before its user was disabled writes nothing after.
-pub(crate) fn acting_with_role(user: UserId, standing: Option<Standing>) -> Result<Acting> {
+/// that authenticated a moment before its user was disabled writes nothing after its check.
+pub(crate) fn acting_with_standing(user: UserId, standing: Option<Standing>) -> Result<Acting> {
     let standing = standing.ok_or_else(|| StoreError::UserNotFound(format!("#{user}")))?;
     if standing.disabled {
-        return Err(StoreError::DisabledUser(format!("#{user}")));
+        return Err(StoreError::DisabledUser(standing.name(user)));
     }
     Ok(Acting {
         user,
-        role: rows::parse("role", &standing.role)?,
+        role: standing.role,
     })
 }
 

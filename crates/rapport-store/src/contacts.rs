@@ -15,7 +15,7 @@ use rapport_core::{
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::audit::{self, Change, Standing, contact_snapshot};
+use crate::audit::{self, Change, STANDING_COLUMNS, Standing, contact_snapshot};
 use crate::error::{Candidate, Result, StoreError, is_unique_violation};
 use crate::organizations::find_or_create_organization;
 use crate::profile::{self, FieldsOf};
@@ -145,7 +145,7 @@ impl Store {
         today: Date,
     ) -> Result<ContactId> {
         let mut tx = self.write().await?;
-        audit::acting_with_role(owner, lock_user(&mut tx, owner).await?)?.may_add()?;
+        audit::acting_with_standing(owner, lock_user(&mut tx, owner).await?)?.may_add()?;
         ensure_emails_free(&mut tx, None, &new.emails).await?;
         let organization = match new.organization.as_deref() {
             Some(name) => Some(find_or_create_organization(&mut tx, owner, name, now).await?),
@@ -741,19 +741,20 @@ pub(crate) async fn record_contact_change(
     audit::record(conn, actor, now, change).await
 }
 
-/// `user`'s role and whether they are disabled (`None`: no such user), their row locked until
-/// the caller's transaction ends (on PostgreSQL; SQLite's writers take turns anyway), so that
-/// no role change or disabling (`Store::set_user_role`, `Store::set_user_disabled`, which
-/// lock it too) lands between this check and the write it allows.
+/// `user`'s standing (`None`: no such user), their row locked until the caller's transaction
+/// ends (on PostgreSQL; SQLite's writers take turns anyway), so that no role change or
+/// disabling (`Store::edit_user`, which locks it too) lands between this check and the write
+/// it allows.
 pub(crate) async fn lock_user(conn: &mut AnyConnection, user: UserId) -> Result<Option<Standing>> {
     let row_lock = Backend::of(conn).row_lock();
-    let standing = sqlx::query_as(&format!(
-        "SELECT role, disabled_at FROM users WHERE id = $1{row_lock}"
+    sqlx::query(&format!(
+        "SELECT {STANDING_COLUMNS} FROM users WHERE id = $1{row_lock}"
     ))
     .bind(user.0)
     .fetch_optional(&mut *conn)
-    .await?;
-    Ok(standing.map(Standing::of))
+    .await?
+    .map(|row| Standing::of_row(&row))
+    .transpose()
 }
 
 /// Checks that `user` may be given contacts: a user who is neither disabled nor a viewer
@@ -762,7 +763,7 @@ pub(crate) async fn ensure_owner(conn: &mut AnyConnection, user: UserId) -> Resu
     match lock_user(conn, user).await? {
         None => Err(StoreError::UserNotFound(format!("#{user}"))),
         Some(standing) if standing.disabled => Err(StoreError::DisabledOwner(format!("#{user}"))),
-        Some(standing) if standing.role == UserRole::Viewer.as_str() => {
+        Some(standing) if standing.role == UserRole::Viewer => {
             Err(StoreError::ViewerOwner(format!("#{user}")))
         }
         Some(_) => Ok(()),

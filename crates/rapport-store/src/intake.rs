@@ -321,7 +321,7 @@ impl Store {
         report: &mut ImportReport,
     ) -> Result<()> {
         // The actor's row and the owner's stay locked: no role change lands mid-import.
-        let acting = audit::acting_with_role(actor, lock_user(tx, actor).await?)?;
+        let acting = audit::acting_with_standing(actor, lock_user(tx, actor).await?)?;
         acting.may_add()?;
         let owner = options.owner.unwrap_or(actor);
         if owner != actor {

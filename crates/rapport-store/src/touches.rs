@@ -79,8 +79,10 @@ pub(crate) async fn lock_active_to_add(
         audit::acting(conn, actor).await?.may_add()?;
         return Err(StoreError::ContactNotFound(format!("#{contact}")));
     };
-    let standing = role.map(|role| Standing::of((role, disabled_at)));
-    audit::acting_with_role(actor, standing)?.may_add()?;
+    let standing = role
+        .map(|role| Standing::of(&role, disabled_at.as_deref(), None))
+        .transpose()?;
+    audit::acting_with_standing(actor, standing)?.may_add()?;
     match archived_at {
         Some(_) => Err(StoreError::Archived(contact)),
         None => Ok(()),
@@ -272,8 +274,10 @@ impl Store {
             .bind(author.0)
             .fetch_one(&mut *conn)
             .await?;
-        let standing = author_role.map(|role| Standing::of((role, author_disabled_at)));
-        audit::acting_with_role(author, standing)?.may_add()?;
+        let standing = author_role
+            .map(|role| Standing::of(&role, author_disabled_at.as_deref(), None))
+            .transpose()?;
+        audit::acting_with_standing(author, standing)?.may_add()?;
         if archived_at.is_some() {
             return Err(StoreError::Archived(contact));
         }

@@ -7,7 +7,7 @@ use rapport_core::model::{User, UserId};
 use rapport_core::{EmailAddress, UserRole};
 use sqlx::any::AnyRow;
 
-use crate::audit::{self, Change};
+use crate::audit::{self, Change, STANDING_COLUMNS, Standing};
 use crate::error::{Result, StoreError, is_unique_violation};
 use crate::{DATA_VERSION, Store, instant_text, rows};
 use rapport_core::{AuditAction, AuditEntity};
@@ -120,27 +120,39 @@ pub(crate) fn account(row: &AnyRow) -> Result<Account> {
     })
 }
 
-/// Locks the rows of the acting user and the user they change, in id order (so two admins
+/// Locks the rows of the acting user and the user they act on, in id order (so two admins
 /// changing each other wait for one another instead of deadlocking), before anything is
-/// checked: two admins changing each other's roles or disabling each other at once, or a
-/// hand-over to this user (`contacts::ensure_owner`), wait for this change and then see it.
-async fn lock_actor_and_user(
+/// checked, and answers their standings (`None`: no such user): two admins changing each
+/// other's roles or disabling each other at once, or a hand-over to this user
+/// (`contacts::ensure_owner`), wait for this change and then see it. Every write that locks
+/// two users takes them this way (`edit_user`, the contact import, `add_api_token`).
+pub(crate) async fn lock_actor_and_user(
     conn: &mut sqlx::AnyConnection,
-    backend: crate::Backend,
     actor: UserId,
     user: UserId,
-) -> Result<()> {
+) -> Result<(Option<Standing>, Option<Standing>)> {
+    let row_lock = crate::Backend::of(conn).row_lock();
     let mut pair = [actor.0, user.0];
     pair.sort_unstable();
-    sqlx::query(&format!(
-        "SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id{}",
-        backend.row_lock()
+    let found = sqlx::query(&format!(
+        "SELECT id, {STANDING_COLUMNS} FROM users WHERE id IN ($1, $2) ORDER BY id{row_lock}"
     ))
     .bind(pair[0])
     .bind(pair[1])
     .fetch_all(&mut *conn)
     .await?;
-    Ok(())
+    let (mut of_actor, mut of_user) = (None, None);
+    for row in &found {
+        let id = UserId(rows::int(row, "id")?);
+        let standing = Standing::of_row(row)?;
+        if id == actor {
+            of_actor = Some(standing.clone());
+        }
+        if id == user {
+            of_user = Some(standing);
+        }
+    }
+    Ok((of_actor, of_user))
 }
 
 /// `user`'s account, read on the caller's transaction.
@@ -275,7 +287,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Account> {
         let mut tx = self.write().await?;
-        lock_actor_and_user(&mut tx, self.backend, actor, user).await?;
+        let (of_actor, _) = lock_actor_and_user(&mut tx, actor, user).await?;
         // Refuses a disabled actor too: of two admins disabling each other at once, the one
         // that gets the locks second finds itself disabled and changes nothing.
         let what = if patch.role.is_some() {
@@ -283,7 +295,7 @@ impl Store {
         } else {
             "disable and enable users"
         };
-        audit::acting(&mut tx, actor).await?.may_administer(what)?;
+        audit::acting_with_standing(actor, of_actor)?.may_administer(what)?;
         let before = load_account(&mut tx, user).await?;
         let was_disabled = before.disabled_at.is_some();
         let role = patch.role.filter(|role| *role != before.role);
