@@ -70,11 +70,11 @@ use crate::bulk::{
     BulkContact, BulkOrganization, BulkRows, OnConflict, Statements, insert_rows, placeholders,
 };
 use crate::contacts::{
-    ContactPatch, StageMove, ensure_owner, load_contact, lock_user, name_key, patch_contact,
-    record_stage,
+    ContactPatch, StageMove, ensure_owner, load_contact, name_key, patch_contact, record_stage,
 };
 use crate::error::{Result, StoreError};
 use crate::schedule::{load_defaults, load_scheduling_rules, reschedule_range};
+use crate::users::lock_actor_and_user;
 use crate::{Backend, Store, Write, move_sequences_past_ids, rows};
 
 /// Rows looked up and written together.
@@ -320,10 +320,12 @@ impl Store {
         (now, today): (Timestamp, Date),
         report: &mut ImportReport,
     ) -> Result<()> {
-        // The actor's row and the owner's stay locked: no role change lands mid-import.
-        let acting = audit::acting_with_standing(actor, lock_user(tx, actor).await?)?;
-        acting.may_add()?;
+        // The actor's row and the owner's stay locked, taken in id order as `edit_user` takes
+        // them: no role change or disabling lands mid-import, and none deadlocks with it.
         let owner = options.owner.unwrap_or(actor);
+        let (of_actor, _) = lock_actor_and_user(tx, actor, owner).await?;
+        let acting = audit::acting_with_standing(actor, of_actor)?;
+        acting.may_add()?;
         if owner != actor {
             acting.may_administer("importing into another user's book")?;
             ensure_owner(tx, owner).await?;

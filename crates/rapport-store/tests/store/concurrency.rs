@@ -616,3 +616,75 @@ fn a_hand_over_racing_a_disabling_never_leaves_a_disabled_user_owning_the_contac
         opened.close().await;
     });
 }
+
+/// A contact import by one admin into another admin's book while that other admin changes
+/// the importer's role: both lock the two users' rows, and in the same (id) order, so one
+/// waits for the other. (With the import locking its actor first and the owner second, the
+/// two deadlocked on PostgreSQL, which aborted one of them with a database error.)
+#[test]
+fn an_import_into_a_book_racing_a_role_change_of_the_importer_never_deadlocks() {
+    use rapport_store::ImportOptions;
+    use rapport_store::rapport_intake::{self, Format};
+    const RACES: usize = 12;
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        // The local owner (the lower id) owns the book; Ann (the higher id) imports into it.
+        let local = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let today = date(2026, 11, 25);
+        let new = NewUser {
+            email: "ann@example.com".parse().unwrap(),
+            name: "Ann".into(),
+            role: UserRole::Admin,
+            password_hash: None,
+        };
+        let ann = store.add_user(local, &new, now).await.unwrap();
+        assert!(local < ann);
+        for race in 0..RACES {
+            let csv = format!("name,email\nPerson {race},person{race}@example.com\n");
+            let intake = rapport_intake::read(
+                Format::Csv,
+                std::io::Cursor::new(csv.into_bytes()),
+                &rapport_intake::Options::default(),
+            )
+            .unwrap();
+            let options = ImportOptions {
+                owner: Some(local),
+                dry_run: false,
+                file: format!("race-{race}.csv"),
+            };
+            let (importing, demoting) = (store.clone(), store.clone());
+            let imported = tokio::spawn(async move {
+                importing
+                    .import_contacts(ann, intake, &options, now, today)
+                    .await
+            });
+            let demoted = tokio::spawn(async move {
+                demoting
+                    .set_user_role(local, ann, UserRole::Member, now)
+                    .await
+            });
+            let (imported, demoted) = (imported.await.unwrap(), demoted.await.unwrap());
+            // Ann demoted first: her import into another's book is refused, and nothing else.
+            assert!(
+                matches!(
+                    imported,
+                    Ok(_)
+                        | Err(StoreError::Forbidden(
+                            rapport_core::access::Forbidden::AdminOnly(_)
+                        ))
+                ),
+                "race {race}: import {imported:?}"
+            );
+            assert!(demoted.is_ok(), "race {race}: demotion {demoted:?}");
+            store
+                .set_user_role(local, ann, UserRole::Admin, now)
+                .await
+                .unwrap();
+        }
+        opened.close().await;
+    });
+}
