@@ -168,7 +168,12 @@ pub async fn log_in(
             },
             now,
         )
-        .await?;
+        .await
+        .map_err(|err| match err {
+            // Disabled since the account was read: the same answer as if before.
+            StoreError::DisabledUser(_) => LoginError::Disabled,
+            other => other.into(),
+        })?;
     Ok(LoggedIn {
         account,
         csrf_token,

@@ -7,6 +7,8 @@ use jiff::Timestamp;
 use rapport_core::EmailAddress;
 use rapport_core::model::UserId;
 
+use crate::audit;
+use crate::contacts::lock_user;
 use crate::error::{Result, StoreError};
 use crate::users::{ACCOUNT_COLUMNS, Account, account, account_columns_of};
 use crate::{Store, instant_text, rows};
@@ -83,9 +85,13 @@ impl Store {
     }
 
     /// Starts a session after a successful login. In the same transaction the user's failed
-    /// logins are forgotten and lapsed sessions are cleared away.
+    /// logins are forgotten and lapsed sessions are cleared away. Refused for a disabled user
+    /// (`DisabledUser`), checked under their row lock: a login overlapping a disabling either
+    /// waits for it and is refused, or commits first and its session is deleted by the
+    /// disabling, so no session is left to come back when the user is enabled again.
     pub async fn start_session(&self, new: &NewSession, now: Timestamp) -> Result<()> {
         let mut tx = self.write().await?;
+        audit::acting_with_standing(new.user, lock_user(&mut tx, new.user).await?)?;
         let now_text = instant_text(now);
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(&now_text)

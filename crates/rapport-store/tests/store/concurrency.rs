@@ -688,3 +688,60 @@ fn an_import_into_a_book_racing_a_role_change_of_the_importer_never_deadlocks() 
         opened.close().await;
     });
 }
+
+/// A login and an admin disabling that user, committing together: the session starts under
+/// the user's row lock, so either the login waits and is refused, or the disabling waits and
+/// then deletes the new session. Either way, enabling the user again brings no session back.
+/// (Without the lock both landed on PostgreSQL: the disabling deleted the sessions it could
+/// see, not the one being started.)
+#[test]
+fn a_login_racing_a_disabling_leaves_no_session_to_come_back() {
+    use jiff::SignedDuration;
+    use rapport_store::NewSession;
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let admin = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let new = NewUser {
+            email: "bob@example.com".parse().unwrap(),
+            name: "Bob".into(),
+            role: UserRole::Member,
+            password_hash: Some("$argon2id$hash".into()),
+        };
+        let bob = store.add_user(admin, &new, now).await.unwrap();
+        let day = SignedDuration::from_hours(24);
+        let (logging_in, disabling) = (store.clone(), store.clone());
+        let (started, disabled) = at_once(
+            &opened,
+            async move {
+                let new = NewSession {
+                    user: bob,
+                    token_hash: "racing".into(),
+                    csrf_token: "c".into(),
+                    expires_at: now + day,
+                };
+                logging_in.start_session(&new, now).await
+            },
+            async move { disabling.set_user_disabled(admin, bob, true, now).await },
+        )
+        .await;
+        assert!(disabled.is_ok(), "{disabled:?}");
+        assert!(
+            matches!(started, Ok(()) | Err(StoreError::DisabledUser(_))),
+            "{started:?}"
+        );
+        store
+            .set_user_disabled(admin, bob, false, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.session("racing", now, now + day).await.unwrap(),
+            None,
+            "the session started during the disabling is back (login: {started:?})"
+        );
+        opened.close().await;
+    });
+}

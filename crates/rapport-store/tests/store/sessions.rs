@@ -2,7 +2,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use rapport_core::{EmailAddress, UserRole};
-use rapport_store::{NewSession, NewUser};
+use rapport_store::{NewSession, NewUser, StoreError};
 
 use crate::runtime;
 use crate::support::Harness;
@@ -183,6 +183,53 @@ fn failed_logins_count_by_email_and_client_and_a_success_forgets_them() {
             vec![now],
             "other emails' failures from the address stay"
         );
+        opened.close().await;
+    });
+}
+
+/// A disabled user's login starts no session (checked under their row lock, in the session's
+/// own transaction), so enabling them again brings none back.
+#[test]
+fn a_disabled_user_starts_no_session_and_enabling_them_brings_none_back() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let now = at("2026-11-25T12:00:00Z");
+        let admin = store.local_user().await.unwrap().id;
+        let ann = store
+            .add_user(
+                admin,
+                &NewUser {
+                    email: "ann@example.com".parse().unwrap(),
+                    name: "Ann".into(),
+                    role: UserRole::Member,
+                    password_hash: Some("$argon2id$hash".into()),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        store.set_user_disabled(admin, ann, true, now).await.unwrap();
+        let day = SignedDuration::from_hours(24);
+        let refused = store
+            .start_session(
+                &NewSession {
+                    user: ann,
+                    token_hash: "late".into(),
+                    csrf_token: "c".into(),
+                    expires_at: now + day,
+                },
+                now,
+            )
+            .await;
+        assert!(
+            matches!(&refused, Err(StoreError::DisabledUser(who)) if who.contains("ann@example.com")),
+            "{refused:?}"
+        );
+        store.set_user_disabled(admin, ann, false, now).await.unwrap();
+        assert_eq!(store.session("late", now, now + day).await.unwrap(), None);
         opened.close().await;
     });
 }
