@@ -170,7 +170,8 @@ impl From<StoreError> for Problem {
             | StoreError::Archived(_)
             | StoreError::Merged { .. }
             | StoreError::CapReached(_)
-            | StoreError::UserChangeRefused(_) => conflict(err.to_string()),
+            | StoreError::UserChangeRefused(_)
+            | StoreError::TokenForDisabledUser(_) => conflict(err.to_string()),
             StoreError::VersionMismatch { .. } | StoreError::StaleOrganization { .. } => Problem {
                 type_: "urn:rapport:problem:stale-version".into(),
                 ..Problem::new(StatusCode::PRECONDITION_FAILED, err.to_string())

@@ -70,6 +70,12 @@ pub enum StoreError {
     /// the command line was told to act as them.
     #[error("user {0} is disabled; an admin can enable them again")]
     DisabledUser(String),
+    /// An API token asked for a disabled user: it would authenticate nobody.
+    #[error(
+        "user {0} is disabled, so an API token for them would let nobody in; an admin enables \
+         them first"
+    )]
+    TokenForDisabledUser(String),
     /// A change to a user that would leave the team without an active admin, or contacts
     /// owned by a viewer or a disabled user (see `Store::set_user_role`,
     /// `Store::set_user_disabled`).

@@ -421,7 +421,7 @@ impl Store {
     }
 
     /// Stores a new API token for `user` by the hash of its secret (the user themself or an
-    /// admin). Returns the token's id.
+    /// admin), never for a disabled user (`TokenForDisabledUser`). Returns the token's id.
     pub async fn add_api_token(
         &self,
         actor: UserId,
@@ -431,12 +431,17 @@ impl Store {
         now: Timestamp,
     ) -> Result<i64> {
         let mut tx = self.write().await?;
-        audit::acting(&mut tx, actor)
-            .await?
-            .may_change_own(user, "user's API tokens")?;
+        // Both rows locked until commit, in id order: a disabling of either waits for this
+        // token (and then revokes it) or lands first and is seen here.
+        let (of_actor, of_user) = lock_actor_and_user(&mut tx, actor, user).await?;
+        audit::acting_with_standing(actor, of_actor)?.may_change_own(user, "user's API tokens")?;
         // A token for a disabled user would authenticate nobody: said now, not at first use.
-        if load_account(&mut tx, user).await?.disabled_at.is_some() {
-            return Err(StoreError::DisabledUser(format!("#{user}")));
+        match of_user {
+            None => return Err(StoreError::UserNotFound(format!("#{user}"))),
+            Some(standing) if standing.disabled => {
+                return Err(StoreError::TokenForDisabledUser(standing.name(user)));
+            }
+            Some(_) => {}
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \

@@ -714,9 +714,12 @@ fn a_login_racing_a_disabling_leaves_no_session_to_come_back() {
         let bob = store.add_user(admin, &new, now).await.unwrap();
         let day = SignedDuration::from_hours(24);
         let (logging_in, disabling) = (store.clone(), store.clone());
-        let (started, disabled) = at_once(
+        // The disabling first: it holds the user's row when the session is started.
+        let (disabled, started) = at_once(
             &opened,
+            async move { disabling.set_user_disabled(admin, bob, true, now).await },
             async move {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 let new = NewSession {
                     user: bob,
                     token_hash: "racing".into(),
@@ -725,7 +728,6 @@ fn a_login_racing_a_disabling_leaves_no_session_to_come_back() {
                 };
                 logging_in.start_session(&new, now).await
             },
-            async move { disabling.set_user_disabled(admin, bob, true, now).await },
         )
         .await;
         assert!(disabled.is_ok(), "{disabled:?}");
@@ -741,6 +743,57 @@ fn a_login_racing_a_disabling_leaves_no_session_to_come_back() {
             store.session("racing", now, now + day).await.unwrap(),
             None,
             "the session started during the disabling is back (login: {started:?})"
+        );
+        opened.close().await;
+    });
+}
+
+/// A user making themself an API token while an admin disables them, committing together:
+/// the token is made under both users' row locks, so either it is refused or the disabling
+/// waits and then revokes it. Enabling the user again brings no token back. (Without the
+/// locks both landed on PostgreSQL, the disabling revoking only the tokens it could see.)
+#[test]
+fn a_token_made_while_its_user_is_disabled_does_not_come_back() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let admin = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let new = NewUser {
+            email: "bob@example.com".parse().unwrap(),
+            name: "Bob".into(),
+            role: UserRole::Member,
+            password_hash: None,
+        };
+        let bob = store.add_user(admin, &new, now).await.unwrap();
+        let (making, disabling) = (store.clone(), store.clone());
+        // The disabling first: it holds the user's row when the token is asked for.
+        let (disabled, made) = at_once(
+            &opened,
+            async move { disabling.set_user_disabled(admin, bob, true, now).await },
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                making
+                    .add_api_token(bob, bob, "racing", "racing-hash", now)
+                    .await
+            },
+        )
+        .await;
+        assert!(disabled.is_ok(), "{disabled:?}");
+        assert!(
+            matches!(made, Ok(_) | Err(StoreError::DisabledUser(_))),
+            "{made:?}"
+        );
+        store
+            .set_user_disabled(admin, bob, false, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.account_by_token("racing-hash", now).await.unwrap(),
+            None,
+            "the token made during the disabling works again (made: {made:?})"
         );
         opened.close().await;
     });

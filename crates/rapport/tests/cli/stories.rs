@@ -440,7 +440,10 @@ fn a_seller_leaves_and_is_disabled_once_their_book_is_reassigned() {
     );
     r.fails(
         &["token", "create", "--user", "bob@team.example"],
-        &["user #2 is disabled"],
+        &[
+            "user #2 bob@team.example is disabled",
+            "an API token for them would let nobody in",
+        ],
     );
     let again = r.ok(&["user", "disable", "2"]);
     assert!(again.contains("is already disabled"), "{again}");
