@@ -148,8 +148,9 @@ impl From<StoreError> for Problem {
             | StoreError::TokenNotFound(_)
             | StoreError::UserNotFound(_) => Problem::not_found(err.to_string()),
             StoreError::Forbidden(forbidden) => Problem::from(forbidden),
-            StoreError::ViewerOwner(_) | StoreError::DisabledOwner(_) => {
-                Problem::field("owner", err.to_string())
+            StoreError::ViewerOwner { ownership, .. }
+            | StoreError::DisabledOwner { ownership, .. } => {
+                Problem::field(ownership.field(), err.to_string())
             }
             // The acting user was disabled after their request authenticated.
             StoreError::DisabledUser(_) => Problem {

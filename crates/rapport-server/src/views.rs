@@ -9,7 +9,7 @@ use rapport_core::agenda::{self, AgendaFacts};
 use rapport_core::health::Health;
 use rapport_core::model::ContactId;
 use rapport_core::model::{
-    Agenda, AgendaEntry, Contact, ContactSummary, FollowUp, Hold, Organization, Touch,
+    Agenda, AgendaEntry, Contact, ContactSummary, FollowUp, Hold, Organization, Touch, UserId,
 };
 use rapport_core::model::{Competitor, Opportunity};
 use rapport_core::network::Reach;
@@ -595,6 +595,23 @@ pub struct ReassignView {
     pub to: i64,
     /// How many contacts changed hands.
     pub moved: u64,
+    /// Of how many contacts `to` became the nurture owner in `from`'s place.
+    pub nurture_owner_moved: u64,
+    /// Of how many contacts `to` became the sales owner (their sales-ready handoffs go to
+    /// them) in `from`'s place.
+    pub sales_owner_moved: u64,
+}
+
+impl ReassignView {
+    pub fn new(from: UserId, to: UserId, reassigned: &rapport_store::Reassigned) -> ReassignView {
+        ReassignView {
+            from: from.0,
+            to: to.0,
+            moved: reassigned.contacts,
+            nurture_owner_moved: reassigned.nurture_owner,
+            sales_owner_moved: reassigned.sales_owner,
+        }
+    }
 }
 
 /// One field an audited change altered.

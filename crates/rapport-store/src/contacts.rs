@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::audit::{self, Change, STANDING_COLUMNS, Standing, contact_snapshot};
-use crate::error::{Candidate, Result, StoreError, is_unique_violation};
+use crate::error::{Candidate, Ownership, Result, StoreError, is_unique_violation};
 use crate::organizations::find_or_create_organization;
 use crate::profile::{self, FieldsOf};
 use crate::schedule::{lock_contact, reschedule};
@@ -77,6 +77,17 @@ pub struct ContactPatch {
     /// Optimistic concurrency: apply only if the contact is still at this version, else
     /// `StoreError::VersionMismatch` and nothing changes. `None` applies whatever the version.
     pub expected_version: Option<i64>,
+}
+
+/// What [`Store::reassign_contacts`] moved from one user to another.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reassigned {
+    /// Contacts whose owner moved.
+    pub contacts: u64,
+    /// Contacts whose nurture owner moved.
+    pub nurture_owner: u64,
+    /// Contacts whose sales owner (who takes their sales-ready handoff) moved.
+    pub sales_owner: u64,
 }
 
 /// Which contacts a list shows. Empty filters match everyone active.
@@ -218,44 +229,107 @@ impl Store {
         }
     }
 
-    /// Hands every contact `from` owns to `to` in one transaction (a seller leaves). Cadences,
-    /// schedules and history stay as they are: the owner is not a scheduling fact. Admins only;
-    /// one `reassign` audit row per contact. Returns how many contacts moved.
+    /// Hands every contact `from` owns to `to` in one transaction (a seller leaves), and makes
+    /// `to` the nurture owner and the sales owner wherever `from` was one, so no handoff is
+    /// left waiting for someone who left. Cadences, schedules and history stay as they are:
+    /// the owner is not a scheduling fact. Admins only; one `reassign` audit row per contact
+    /// whose owner moved, and one per contact whose nurture or sales owner moved.
     pub async fn reassign_contacts(
         &self,
         actor: UserId,
         from: UserId,
         to: UserId,
         now: Timestamp,
-    ) -> Result<u64> {
+    ) -> Result<Reassigned> {
         let mut tx = self.write().await?;
         audit::acting(&mut tx, actor)
             .await?
             .may_administer("reassign a user's contacts")?;
         ensure_user(&mut tx, from).await?;
-        ensure_owner(&mut tx, to).await?;
+        let stamp = instant_text(now);
+        // The contacts first, then `to`'s row (`ensure_owner`): the order a hand-over or a
+        // change of nurture owners takes them in (the contact, then the user it names), so
+        // neither deadlocks with this. The contacts `from` nurtures or sells to are locked as
+        // `set_nurture_owners` and `signal_ready` lock them, so neither writes back an owner
+        // it read before this move.
         let moved: Vec<i64> = sqlx::query_scalar(
             "UPDATE contacts SET owner_id = $1, version = version + 1, updated_at = $2 \
              WHERE owner_id = $3 RETURNING id",
         )
         .bind(to.0)
-        .bind(instant_text(now))
+        .bind(&stamp)
         .bind(from.0)
         .fetch_all(&mut *tx)
         .await?;
+        sqlx::query(
+            "UPDATE contacts SET version = version WHERE id IN (SELECT n.contact_id \
+                FROM nurture_owners n WHERE n.nurture_owner_id = $1 OR n.sales_owner_id = $1)",
+        )
+        .bind(from.0)
+        .execute(&mut *tx)
+        .await?;
+        ensure_owner(&mut tx, to).await?;
+        let nurtured: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT contact_id, nurture_owner_id, sales_owner_id FROM nurture_owners \
+             WHERE nurture_owner_id = $1 OR sales_owner_id = $1 ORDER BY contact_id",
+        )
+        .bind(from.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE nurture_owners SET \
+                nurture_owner_id = CASE WHEN nurture_owner_id = $1 THEN $2 \
+                    ELSE nurture_owner_id END, \
+                sales_owner_id = CASE WHEN sales_owner_id = $1 THEN $2 ELSE sales_owner_id END, \
+                updated_at = $3 \
+             WHERE nurture_owner_id = $1 OR sales_owner_id = $1",
+        )
+        .bind(from.0)
+        .bind(to.0)
+        .bind(&stamp)
+        .execute(&mut *tx)
+        .await?;
+        let mut reassigned = Reassigned {
+            contacts: moved.len() as u64,
+            ..Reassigned::default()
+        };
+        let mut changes = Vec::with_capacity(moved.len() + nurtured.len());
         for id in &moved {
-            let change = Change {
+            changes.push(Change {
                 action: AuditAction::Reassign,
                 entity: AuditEntity::Contact,
                 entity_id: Some(*id),
                 contact: Some(ContactId(*id)),
                 before: Some(serde_json::json!({ "owner_id": from.0 })),
                 after: Some(serde_json::json!({ "owner_id": to.0 })),
-            };
+            });
+        }
+        for (id, nurture_owner, sales_owner) in nurtured {
+            let (mut was, mut is) = (serde_json::Map::new(), serde_json::Map::new());
+            if nurture_owner == Some(from.0) {
+                reassigned.nurture_owner += 1;
+                was.insert("nurture_owner_id".into(), from.0.into());
+                is.insert("nurture_owner_id".into(), to.0.into());
+            }
+            if sales_owner == Some(from.0) {
+                reassigned.sales_owner += 1;
+                was.insert("sales_owner_id".into(), from.0.into());
+                is.insert("sales_owner_id".into(), to.0.into());
+            }
+            changes.push(Change {
+                action: AuditAction::Reassign,
+                entity: AuditEntity::Nurture,
+                entity_id: Some(id),
+                contact: Some(ContactId(id)),
+                before: Some(was.into()),
+                after: Some(is.into()),
+            });
+        }
+        for change in changes {
             audit::record(&mut tx, actor, now, change).await?;
         }
         tx.commit().await?;
-        Ok(moved.len() as u64)
+        Ok(reassigned)
     }
 
     /// Applies a patch and reschedules, in one transaction. The owner or an admin.
@@ -760,12 +834,26 @@ pub(crate) async fn lock_user(conn: &mut AnyConnection, user: UserId) -> Result<
 /// Checks that `user` may be given contacts: a user who is neither disabled nor a viewer
 /// ([`lock_user`]).
 pub(crate) async fn ensure_owner(conn: &mut AnyConnection, user: UserId) -> Result<()> {
+    ensure_may_hold(conn, user, Ownership::Owner).await
+}
+
+/// Checks, under their row lock ([`lock_user`]), that `user` may be made `ownership` of a
+/// contact: neither a viewer nor disabled. A refusal names the field.
+pub(crate) async fn ensure_may_hold(
+    conn: &mut AnyConnection,
+    user: UserId,
+    ownership: Ownership,
+) -> Result<()> {
     match lock_user(conn, user).await? {
         None => Err(StoreError::UserNotFound(format!("#{user}"))),
-        Some(standing) if standing.disabled => Err(StoreError::DisabledOwner(format!("#{user}"))),
-        Some(standing) if standing.role == UserRole::Viewer => {
-            Err(StoreError::ViewerOwner(format!("#{user}")))
-        }
+        Some(standing) if standing.disabled => Err(StoreError::DisabledOwner {
+            user: standing.name(user),
+            ownership,
+        }),
+        Some(standing) if standing.role == UserRole::Viewer => Err(StoreError::ViewerOwner {
+            user: standing.name(user),
+            ownership,
+        }),
         Some(_) => Ok(()),
     }
 }

@@ -2,6 +2,53 @@ use rapport_core::access::Forbidden;
 use rapport_core::model::{ContactId, FollowUpId, OpportunityId, OrganizationId};
 use rapport_core::nurture::{CapReached, ContentId};
 
+/// What a write makes a user of a contact, when it checks that they may be it
+/// ([`StoreError::ViewerOwner`], [`StoreError::DisabledOwner`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// The contact's owner (a hand-over, a reassignment, an import's owner).
+    Owner,
+    /// Who nurtures the contact.
+    NurtureOwner,
+    /// Who sells to the contact: sales-ready handoffs go to them.
+    SalesOwner,
+}
+
+impl Ownership {
+    /// The field a request names the user in: `owner`, `nurture_owner_id`, `sales_owner_id`.
+    pub fn field(self) -> &'static str {
+        match self {
+            Ownership::Owner => "owner",
+            Ownership::NurtureOwner => "nurture_owner_id",
+            Ownership::SalesOwner => "sales_owner_id",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Ownership::Owner => "owner",
+            Ownership::NurtureOwner => "nurture owner",
+            Ownership::SalesOwner => "sales owner",
+        }
+    }
+
+    fn viewer_cannot(self) -> &'static str {
+        match self {
+            Ownership::Owner => "own contacts",
+            Ownership::NurtureOwner => "nurture contacts",
+            Ownership::SalesOwner => "take sales-ready handoffs",
+        }
+    }
+
+    fn disabled_does_not(self) -> &'static str {
+        match self {
+            Ownership::Owner => "owns no contacts",
+            Ownership::NurtureOwner => "nurtures no contacts",
+            Ownership::SalesOwner => "takes no sales-ready handoffs",
+        }
+    }
+}
+
 /// A contact that matched a reference, listed when a name is ambiguous.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -57,15 +104,18 @@ pub enum StoreError {
     #[error("no user {0}")]
     UserNotFound(String),
     /// Contacts belong to users who write: a viewer could not log the touches an owner is
-    /// asked for.
-    #[error("user {0} is a viewer, who cannot own contacts; make them a member first")]
-    ViewerOwner(String),
-    /// Contacts belong to users who work them: a disabled user calls nobody.
+    /// asked for, nor act on a handoff as its nurture or sales owner.
+    #[error("user {user} is a viewer, who cannot {}; make them a member first", .ownership.viewer_cannot())]
+    ViewerOwner { user: String, ownership: Ownership },
+    /// Contacts belong to users who work them: a disabled user calls nobody and takes no
+    /// handoff.
     #[error(
-        "user {0} is disabled, and a disabled user owns no contacts; choose another owner or \
-         have an admin enable them first"
+        "user {user} is disabled, and a disabled user {}; choose another {} or have an admin \
+         enable them first",
+        .ownership.disabled_does_not(),
+        .ownership.what()
     )]
-    DisabledOwner(String),
+    DisabledOwner { user: String, ownership: Ownership },
     /// A disabled user acts nowhere: they were disabled after the request authenticated, or
     /// the command line was told to act as them.
     #[error("user {0} is disabled; an admin can enable them again")]

@@ -218,7 +218,7 @@ struct Importer {
     /// How many of them are active admins: a team always keeps one (`Store::set_user_role`,
     /// `Store::set_user_disabled`).
     admins: usize,
-    /// The disabled users, who own no contacts.
+    /// The disabled users, who own, nurture and sell to no contacts.
     disabled: HashSet<i64>,
     organizations: HashSet<i64>,
     contacts: HashSet<i64>,
@@ -869,11 +869,26 @@ impl Importer {
         owners: NurtureOwnerRecord,
     ) -> Result<()> {
         known(&self.contacts, "contact_id", "contact", owners.contact_id)?;
-        if let Some(user) = owners.nurture_owner_id {
-            known(&self.users, "nurture_owner_id", "user", user)?;
-        }
-        if let Some(user) = owners.sales_owner_id {
-            known(&self.users, "sales_owner_id", "user", user)?;
+        let named = [
+            (
+                "nurture_owner_id",
+                owners.nurture_owner_id,
+                "nurtures no contacts",
+            ),
+            (
+                "sales_owner_id",
+                owners.sales_owner_id,
+                "takes no sales-ready handoffs",
+            ),
+        ];
+        for (field, user, none) in named {
+            let Some(user) = user else { continue };
+            known(&self.users, field, "user", user)?;
+            if self.disabled.contains(&user) {
+                return Err(invalid(format!(
+                    "{field}: user #{user} is disabled, and a disabled user {none}"
+                )));
+            }
         }
         if owners.ready_on.is_none() && owners.ready_note.is_some() {
             return Err(invalid(

@@ -51,8 +51,8 @@ pub use bulk::{
     BulkContact, BulkFollowUp, BulkLoader, BulkOrganization, BulkRows, BulkStats, BulkTouch,
     BulkUser, schedule_of,
 };
-pub use contacts::{ContactFilter, ContactPatch, NewContact};
-pub use error::{Candidate, Result, StoreError};
+pub use contacts::{ContactFilter, ContactPatch, NewContact, Reassigned};
+pub use error::{Candidate, Ownership, Result, StoreError};
 pub use export::{EXPORT_RIGHT, ExportFormat, ExportSummary};
 pub use health::{ContactHealth, OrganizationHealth};
 pub use import::ImportSummary;

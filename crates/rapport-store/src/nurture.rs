@@ -27,8 +27,8 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::audit::{self, Change};
-use crate::contacts::contact_to_change;
-use crate::error::{Result, StoreError};
+use crate::contacts::{contact_to_change, ensure_may_hold};
+use crate::error::{Ownership, Result, StoreError};
 use crate::schedule::lock_contact;
 use crate::touches::{NewTouch, lock_active_to_add};
 use crate::{Store, instant_text, rows};
@@ -417,7 +417,12 @@ fn owners_snapshot(o: &NurtureOwners) -> Value {
     })
 }
 
-/// Writes a contact's nurture row as `after` and its audit row (`before` → `after`).
+/// Writes a contact's nurture row as `after` and its audit row (`before` → `after`). A user
+/// newly named nurture or sales owner is checked under their row lock
+/// (`contacts::ensure_may_hold`): a viewer could not act on a handoff and a disabled user
+/// takes none, and a disabling or a demotion (`Store::edit_user`, which refuses a user still
+/// named) waits for this write and then sees it. A user named before was checked then, and
+/// has been kept from being disabled or made a viewer since.
 async fn write_owners(
     conn: &mut AnyConnection,
     actor: UserId,
@@ -427,17 +432,25 @@ async fn write_owners(
     now: Timestamp,
 ) -> Result<()> {
     let named = [
-        ("nurture_owner_id", after.nurture_owner),
-        ("sales_owner_id", after.sales_owner),
+        (
+            Ownership::NurtureOwner,
+            before.nurture_owner,
+            after.nurture_owner,
+        ),
+        (Ownership::SalesOwner, before.sales_owner, after.sales_owner),
     ];
-    for (field, user) in named {
-        let Some(user) = user else { continue };
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
-            .bind(user.0)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::Invalid(format!("{field}: no user #{user}")));
+    for (ownership, was, is) in named {
+        let Some(user) = is.filter(|user| was != Some(*user)) else {
+            continue;
+        };
+        match ensure_may_hold(conn, user, ownership).await {
+            Err(StoreError::UserNotFound(_)) => {
+                return Err(StoreError::Invalid(format!(
+                    "{}: no user #{user}",
+                    ownership.field()
+                )));
+            }
+            other => other?,
         }
     }
     sqlx::query("DELETE FROM nurture_owners WHERE contact_id = $1")

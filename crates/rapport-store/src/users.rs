@@ -166,15 +166,63 @@ async fn load_account(conn: &mut sqlx::AnyConnection, user: UserId) -> Result<Ac
     account(&row)
 }
 
-/// How many contacts `user` owns, archived and merged ones included: each would come back
-/// to its owner if unarchived.
-async fn owned_contacts(conn: &mut sqlx::AnyConnection, user: UserId) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE owner_id = $1")
-            .bind(user.0)
-            .fetch_one(&mut *conn)
-            .await?,
-    )
+/// What a user holds that a viewer or a disabled user may not: contacts they own, and
+/// contacts they nurture or are to sell to (archived and merged ones included: each would
+/// come back to them if unarchived).
+struct Held {
+    owned: i64,
+    nurturing_or_selling: i64,
+}
+
+impl Held {
+    async fn by(conn: &mut sqlx::AnyConnection, user: UserId) -> Result<Held> {
+        let (owned, nurturing_or_selling): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM contacts WHERE owner_id = $1), \
+                (SELECT COUNT(*) FROM nurture_owners \
+                 WHERE nurture_owner_id = $1 OR sales_owner_id = $1)",
+        )
+        .bind(user.0)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(Held {
+            owned,
+            nurturing_or_selling,
+        })
+    }
+
+    /// "owns 2 contacts and is the nurture or sales owner of 1 contact", or `None` when they
+    /// hold nothing.
+    fn said(&self) -> Option<String> {
+        let mut parts = vec![];
+        if self.owned > 0 {
+            parts.push(format!("owns {}", contacts(self.owned)));
+        }
+        if self.nurturing_or_selling > 0 {
+            parts.push(format!(
+                "is the nurture or sales owner of {}",
+                contacts(self.nurturing_or_selling)
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join(" and "))
+    }
+
+    /// What a user who may hold none of it does not do.
+    fn none(&self) -> &'static str {
+        match (self.owned > 0, self.nurturing_or_selling > 0) {
+            (true, false) => "owns none",
+            (false, _) => "nurtures and sells to nobody",
+            (true, true) => "owns none and nurtures and sells to nobody",
+        }
+    }
+}
+
+/// "1 contact", "2 contacts".
+fn contacts(count: i64) -> String {
+    if count == 1 {
+        "1 contact".to_owned()
+    } else {
+        format!("{count} contacts")
+    }
 }
 
 /// `u.id, u.email, …`: the account columns read through a join.
@@ -274,11 +322,12 @@ impl Store {
     /// Changes a user's role and whether they are disabled, in one transaction (admins only);
     /// returns the account as it was. Refused for the actor themself (another admin changes
     /// or disables them, so the team always keeps an active admin), and for a user who owns
-    /// contacts becoming a viewer or disabled (their book is reassigned first: a viewer or a
-    /// disabled user would call nobody). Disabling ends the user's sessions and revokes their
-    /// API tokens; enabling gives neither back (they log in again and are given new tokens).
-    /// Nothing changes, and nothing is audited, when the user already is as asked; otherwise
-    /// one audit row holds the fields that changed.
+    /// contacts or is a contact's nurture or sales owner becoming a viewer or disabled (their
+    /// book is reassigned first, [`Store::reassign_contacts`]: a viewer or a disabled user
+    /// would call nobody and act on no handoff). Disabling ends the user's sessions and
+    /// revokes their API tokens; enabling gives neither back (they log in again and are given
+    /// new tokens). Nothing changes, and nothing is audited, when the user already is as
+    /// asked; otherwise one audit row holds the fields that changed.
     pub async fn edit_user(
         &self,
         actor: UserId,
@@ -313,17 +362,18 @@ impl Store {
         }
         let disabling = disabled == Some(true);
         if disabling || role == Some(UserRole::Viewer) {
-            let owned = owned_contacts(&mut tx, user).await?;
-            if owned > 0 {
+            let held = Held::by(&mut tx, user).await?;
+            if let Some(holds) = held.said() {
+                let who = format!("#{user} {}", before.user.email);
                 return Err(StoreError::UserChangeRefused(if disabling {
                     format!(
-                        "user #{user} owns {owned} contacts; reassign their book first (a \
-                         disabled user owns none)"
+                        "user {who} {holds}; reassign their book first (a disabled user {})",
+                        held.none()
                     )
                 } else {
                     format!(
-                        "user #{user} owns {owned} contacts, and a viewer owns none; reassign \
-                         their book first"
+                        "user {who} {holds}, and a viewer {}; reassign their book first",
+                        held.none()
                     )
                 }));
             }

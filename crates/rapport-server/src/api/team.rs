@@ -184,8 +184,9 @@ pub struct ReassignBody {
     to: UserRef,
 }
 
-/// Hands every contact the user owns to another user in one transaction (a seller leaves).
-/// Every cadence and next touch stays as it was; each move is in the audit log. Admins only.
+/// Hands every contact the user owns to another user in one transaction (a seller leaves),
+/// and makes that user the nurture and sales owner wherever the leaving one was. Every
+/// cadence and next touch stays as it was; each move is in the audit log. Admins only.
 #[utoipa::path(post, path = "/api/v1/users/{id}/reassign", params(("id" = i64, Path)), request_body = ReassignBody, responses(
     (status = 200, body = ReassignView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -210,21 +211,17 @@ pub(super) async fn reassign(
         Err(other) => return Err(other.into()),
     };
     let now = Moment::of(&state, &account).now;
-    let moved = state
+    let reassigned = state
         .store
         .reassign_contacts(account.user.id, from, to, now)
         .await
         .map_err(|err| match err {
-            StoreError::ViewerOwner(_) | StoreError::DisabledOwner(_) => {
+            StoreError::ViewerOwner { .. } | StoreError::DisabledOwner { .. } => {
                 Problem::field("to", err.to_string())
             }
             other => other.into(),
         })?;
-    Ok(Json(ReassignView {
-        from: from.0,
-        to: to.0,
-        moved,
-    }))
+    Ok(Json(ReassignView::new(from, to, &reassigned)))
 }
 
 /// The default cadences contacts inherit (fallback, then by tier, stage, role, horizon).

@@ -661,7 +661,7 @@ pub async fn hand_over(
                 Err(StoreError::UserNotFound(_)) => {
                     fields.error("owner", format!("there is no user #{owner}"));
                 }
-                Err(err @ (StoreError::ViewerOwner(_) | StoreError::DisabledOwner(_))) => {
+                Err(err @ (StoreError::ViewerOwner { .. } | StoreError::DisabledOwner { .. })) => {
                     fields.error("owner", err.to_string())
                 }
                 Err(err) => return Err(err.into()),

@@ -798,3 +798,56 @@ fn a_token_made_while_its_user_is_disabled_does_not_come_back() {
         opened.close().await;
     });
 }
+
+/// Naming a member sales owner while an admin disables them, committing together: the
+/// naming checks the member under their row lock, so it waits for the disabling and is
+/// refused, and no handoff is left for a disabled seller. (A check without the lock saw the
+/// member still active on PostgreSQL, and the disabling saw no nurture row naming them.)
+#[test]
+fn naming_a_sales_owner_racing_their_disabling_never_leaves_a_disabled_seller() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let admin = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let today = date(2026, 11, 25);
+        let new = NewUser {
+            email: "sam@example.com".parse().unwrap(),
+            name: "Sam".into(),
+            role: UserRole::Member,
+            password_hash: None,
+        };
+        let sam = store.add_user(admin, &new, now).await.unwrap();
+        let new = NewContact {
+            name: "Dana".into(),
+            ..NewContact::default()
+        };
+        let dana = store.add_contact(admin, new, now, today).await.unwrap();
+        let (naming, disabling) = (store.clone(), store.clone());
+        // The disabling first: it holds Sam's row when he is named.
+        let (disabled, named) = at_once(
+            &opened,
+            async move { disabling.set_user_disabled(admin, sam, true, now).await },
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                naming
+                    .set_nurture_owners(admin, dana, None, Some(Some(sam)), now)
+                    .await
+            },
+        )
+        .await;
+        let sam_disabled = store.user(sam).await.unwrap().disabled_at.is_some();
+        let seller = store.nurture_owners(dana).await.unwrap().sales_owner;
+        assert!(
+            !(sam_disabled && seller == Some(sam)),
+            "a disabled user sells to Dana (naming: {named:?}, disabling: {disabled:?})"
+        );
+        assert!(
+            named.is_ok() != disabled.is_ok(),
+            "exactly one lands: {named:?} {disabled:?}"
+        );
+        opened.close().await;
+    });
+}

@@ -108,7 +108,8 @@ fn refused_writes_change_nothing_and_every_change_is_audited() {
             store
                 .reassign_contacts(admin, admin, bob, now())
                 .await
-                .unwrap(),
+                .unwrap()
+                .contacts,
             1
         );
         let moved = store.contact(dana).await.unwrap();
@@ -244,7 +245,10 @@ fn disabling_is_refused_to_non_admins_for_oneself_and_for_an_owner_of_contacts()
         let owner = store.set_user_disabled(ann, bob, true, now()).await;
         assert!(
             matches!(&owner, Err(StoreError::UserChangeRefused(m))
-                if m.contains(&format!("user #{bob} owns 1 contacts; reassign their book first"))),
+            if m == &format!(
+                "user #{bob} bob@example.com owns 1 contact; reassign their book first (a \
+                 disabled user owns none)"
+            )),
             "{owner:?}"
         );
         assert!(matches!(
@@ -315,7 +319,8 @@ fn a_disabled_user_authenticates_nowhere_acts_nowhere_and_owns_nothing() {
             store
                 .reassign_contacts(admin, bob, admin, now())
                 .await
-                .unwrap(),
+                .unwrap()
+                .contacts,
             1
         );
         assert!(
@@ -398,13 +403,13 @@ fn a_disabled_user_authenticates_nowhere_acts_nowhere_and_owns_nothing() {
             .edit_contact(admin, dana, hand_over, now(), today)
             .await;
         assert!(
-            matches!(&refused, Err(e @ StoreError::DisabledOwner(_))
-                if e.to_string().contains(&format!("user #{bob} is disabled"))),
+            matches!(&refused, Err(e @ StoreError::DisabledOwner { .. })
+                if e.to_string().contains(&format!("user #{bob} bob@example.com is disabled"))),
             "{refused:?}"
         );
         assert!(matches!(
             store.reassign_contacts(admin, admin, bob, now()).await,
-            Err(StoreError::DisabledOwner(_))
+            Err(StoreError::DisabledOwner { .. })
         ));
         assert_eq!(store.contact(dana).await.unwrap().owner, admin);
         // Made an admin while disabled, he still administers nothing.
@@ -483,6 +488,146 @@ fn a_disabled_user_authenticates_nowhere_acts_nowhere_and_owns_nothing() {
             disabled_rows(store.clone()).await[0].2,
             serde_json::json!({"disabled": false})
         );
+        opened.close().await;
+    });
+}
+
+/// Sales-ready handoffs go to people who can act on them: naming a disabled user or a viewer
+/// nurture or sales owner is refused (naming the field), a user still named is neither
+/// disabled nor made a viewer, and reassigning a leaving seller's book moves their nurture
+/// and sales ownerships too, each move audited, so the handoff goes to the new seller.
+#[test]
+fn nurture_and_sales_owners_are_users_who_can_act_on_a_handoff() {
+    use rapport_store::{NurtureOwners, Ownership, Reassigned};
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let today = date(2026, 11, 25);
+        let admin = store.local_user().await.unwrap().id;
+        let bob = user(store, admin, "bob@example.com", UserRole::Member).await;
+        let carl = user(store, admin, "carl@example.com", UserRole::Member).await;
+        let vic = user(store, admin, "vic@example.com", UserRole::Viewer).await;
+        let dan = user(store, admin, "dan@example.com", UserRole::Member).await;
+        store.set_user_disabled(admin, dan, true, now()).await.unwrap();
+        let new = NewContact {
+            name: "Dana".into(),
+            ..NewContact::default()
+        };
+        let dana = store.add_contact(admin, new, now(), today).await.unwrap();
+
+        // Nobody who could not act on the handoff is named; nothing is written.
+        let to_dan = store
+            .set_nurture_owners(admin, dana, None, Some(Some(dan)), now())
+            .await;
+        assert!(
+            matches!(&to_dan, Err(e @ StoreError::DisabledOwner { ownership: Ownership::SalesOwner, .. })
+                if e.to_string().contains(&format!("user #{dan} dan@example.com is disabled"))
+                    && e.to_string().contains("choose another sales owner")),
+            "{to_dan:?}"
+        );
+        let to_vic = store
+            .set_nurture_owners(admin, dana, Some(Some(vic)), None, now())
+            .await;
+        assert!(
+            matches!(&to_vic, Err(e @ StoreError::ViewerOwner { ownership: Ownership::NurtureOwner, .. })
+                if e.to_string().contains("is a viewer, who cannot nurture contacts")),
+            "{to_vic:?}"
+        );
+        assert_eq!(
+            store.nurture_owners(dana).await.unwrap(),
+            NurtureOwners::default()
+        );
+
+        // Bob nurtures Dana and is to sell to her; she is sales-ready.
+        store
+            .set_nurture_owners(admin, dana, Some(Some(bob)), Some(Some(bob)), now())
+            .await
+            .unwrap();
+        store
+            .signal_ready(admin, dana, Some((today, None)), now())
+            .await
+            .unwrap();
+        let incoming = |store: Store, user: UserId| async move {
+            store
+                .handoffs(user, today)
+                .await
+                .unwrap()
+                .incoming
+                .iter()
+                .map(|h| h.contact)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(incoming(store.clone(), bob).await, [dana]);
+
+        // While he is named, Bob is neither disabled nor made a viewer.
+        let disabling = store.set_user_disabled(admin, bob, true, now()).await;
+        assert!(
+            matches!(&disabling, Err(StoreError::UserChangeRefused(m))
+                if m == &format!(
+                    "user #{bob} bob@example.com is the nurture or sales owner of 1 contact; \
+                     reassign their book first (a disabled user nurtures and sells to nobody)"
+                )),
+            "{disabling:?}"
+        );
+        let demoting = store.set_user_role(admin, bob, UserRole::Viewer, now()).await;
+        assert!(
+            matches!(&demoting, Err(StoreError::UserChangeRefused(m))
+                if m.contains("is the nurture or sales owner of 1 contact, and a viewer")),
+            "{demoting:?}"
+        );
+        assert!(store.user(bob).await.unwrap().disabled_at.is_none());
+
+        // A reassignment to someone who could not act on it is refused, and moves nothing.
+        assert!(matches!(
+            store.reassign_contacts(admin, bob, dan, now()).await,
+            Err(StoreError::DisabledOwner { ownership: Ownership::Owner, .. })
+        ));
+        assert_eq!(store.nurture_owners(dana).await.unwrap().sales_owner, Some(bob));
+
+        // Bob leaves: Carl takes over his nurturing and his handoffs, audited.
+        let reassigned = store.reassign_contacts(admin, bob, carl, now()).await.unwrap();
+        assert_eq!(
+            reassigned,
+            Reassigned {
+                contacts: 0,
+                nurture_owner: 1,
+                sales_owner: 1
+            }
+        );
+        let owners = store.nurture_owners(dana).await.unwrap();
+        assert_eq!(
+            (owners.nurture_owner, owners.sales_owner, owners.ready.is_some()),
+            (Some(carl), Some(carl), true)
+        );
+        assert_eq!(incoming(store.clone(), carl).await, [dana]);
+        assert_eq!(incoming(store.clone(), bob).await, []);
+        let rows = store
+            .audit(
+                admin,
+                &AuditFilter {
+                    entity: Some(rapport_core::AuditEntity::Nurture),
+                    contact: Some(dana),
+                    ..AuditFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        let moved = &rows[0];
+        assert_eq!(moved.action, AuditAction::Reassign);
+        assert_eq!(
+            moved.before,
+            Some(serde_json::json!({"nurture_owner_id": bob.0, "sales_owner_id": bob.0}))
+        );
+        assert_eq!(
+            moved.after,
+            Some(serde_json::json!({"nurture_owner_id": carl.0, "sales_owner_id": carl.0}))
+        );
+        // Now Bob holds nothing, and can go.
+        store.set_user_disabled(admin, bob, true, now()).await.unwrap();
+        // The signal is still news anyone may give, whoever the owners are.
+        store.signal_ready(admin, dana, None, now()).await.unwrap();
         opened.close().await;
     });
 }

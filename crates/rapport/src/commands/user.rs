@@ -223,24 +223,42 @@ pub async fn token(app: &App, command: TokenCommand) -> Result<()> {
     }
 }
 
-/// A leaving seller's whole book to another user, cadences and schedules untouched.
+/// A leaving seller's whole book to another user, cadences and schedules untouched, with the
+/// contacts they nurtured or were to sell to.
 async fn reassign(app: &App, from: &str, to: &str) -> Result<()> {
     let from = app.store.resolve_user(from).await.context("FROM")?;
     let to = app.store.resolve_user(to).await.context("--to")?;
-    let moved = app
+    let reassigned = app
         .store
         .reassign_contacts(app.user.id, from.user.id, to.user.id, app.now)
         .await?;
     if app.json {
-        return print_json(&ReassignView {
-            from: from.user.id.0,
-            to: to.user.id.0,
-            moved,
-        });
+        return print_json(&ReassignView::new(from.user.id, to.user.id, &reassigned));
     }
+    let (from, to) = (&from.user.email, &to.user.email);
     println!(
-        "Reassigned {moved} contacts from {} to {}; every cadence and next touch kept.",
-        from.user.email, to.user.email
+        "Reassigned {} from {from} to {to}; every cadence and next touch kept.",
+        contacts(reassigned.contacts)
     );
+    let roles: Vec<String> = [
+        ("nurture", reassigned.nurture_owner),
+        ("sales", reassigned.sales_owner),
+    ]
+    .into_iter()
+    .filter(|(_, count)| *count > 0)
+    .map(|(role, count)| format!("the {role} owner of {}", contacts(count)))
+    .collect();
+    if !roles.is_empty() {
+        println!("{to} is now {} in {from}'s place.", roles.join(" and "));
+    }
     Ok(())
+}
+
+/// "1 contact", "2 contacts".
+fn contacts(count: u64) -> String {
+    if count == 1 {
+        "1 contact".to_owned()
+    } else {
+        format!("{count} contacts")
+    }
 }

@@ -359,6 +359,92 @@ fn reassigning_a_leaving_sellers_book_keeps_every_cadence() {
     );
 }
 
+/// Sales-ready handoffs go to someone who can act on them: naming a viewer or a disabled user
+/// nurture or sales owner is a 422 naming the field; a seller still named is not disabled
+/// (409, saying to reassign); reassigning their book moves their nurture and sales
+/// ownerships too, and says so.
+#[test]
+fn a_leaving_sellers_handoffs_go_to_whoever_takes_their_book() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let sam = user_with_token(&rapport, "sam@example.com", "member");
+    let dan = user_with_token(&rapport, "dan@example.com", "member");
+    let vic = user_with_token(&rapport, "vic@example.com", "viewer");
+    let server = Server::start(&rapport, TODAY);
+    let (sam_id, dan_id, vic_id) = (
+        user_id(&server, &sam),
+        user_id(&server, &dan),
+        user_id(&server, &vic),
+    );
+    let lena = id_of(
+        server
+            .send(
+                "POST",
+                "/api/v1/contacts",
+                Some(&ann),
+                json!({"name": "Lena"}),
+            )
+            .ok(201),
+    );
+    let nurture = format!("/api/v1/contacts/{lena}/nurture");
+    let name = |body: Value| server.patch(&nurture, Some(&ann), None, body);
+
+    for field in ["nurture_owner_id", "sales_owner_id"] {
+        let viewer = name(json!({ field: vic_id }));
+        let problem = viewer.problem(422);
+        assert_eq!(problem["errors"][0]["field"], field, "{}", viewer.text);
+        assert!(viewer.text.contains("is a viewer"), "{}", viewer.text);
+    }
+    name(json!({"sales_owner_id": sam_id})).ok(200);
+    let user = |id: i64| format!("/api/v1/users/{id}");
+    let refused = server.patch(&user(sam_id), Some(&ann), None, json!({"disabled": true}));
+    assert!(
+        refused.problem(409)["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(
+                "sam@example.com is the nurture or sales owner of 1 contact; reassign their book \
+             first"
+            )),
+        "{}",
+        refused.text
+    );
+    let demoted = server.patch(&user(sam_id), Some(&ann), None, json!({"role": "viewer"}));
+    demoted.problem(409);
+
+    let moved = server.send(
+        "POST",
+        &format!("/api/v1/users/{sam_id}/reassign"),
+        Some(&ann),
+        json!({"to": dan_id}),
+    );
+    assert_eq!(
+        moved.ok(200).clone(),
+        json!({"from": sam_id, "to": dan_id, "moved": 0, "nurture_owner_moved": 0,
+               "sales_owner_moved": 1})
+    );
+    assert_eq!(
+        server.get(&nurture, Some(&ann)).ok(200)["sales_owner_id"],
+        dan_id
+    );
+    server
+        .patch(&user(sam_id), Some(&ann), None, json!({"disabled": true}))
+        .ok(200);
+    let disabled = name(json!({"sales_owner_id": sam_id}));
+    assert_eq!(
+        disabled.problem(422)["errors"][0]["field"],
+        "sales_owner_id",
+        "{}",
+        disabled.text
+    );
+    assert!(
+        disabled
+            .text
+            .contains("is disabled, and a disabled user takes no sales-ready handoffs"),
+        "{}",
+        disabled.text
+    );
+}
+
 #[test]
 fn a_revoked_token_is_refused_at_once() {
     let rapport = Rapport::new();
@@ -611,7 +697,7 @@ fn an_admin_changes_other_users_roles_but_not_their_own() {
     assert!(
         owner.problem(409)["detail"]
             .as_str()
-            .is_some_and(|d| d.contains("owns 1 contacts")),
+            .is_some_and(|d| d.contains("bob@example.com owns 1 contact, and a viewer owns none")),
         "{}",
         owner.text
     );
@@ -689,7 +775,7 @@ fn a_disabled_user_is_refused_everywhere_until_enabled_again() {
     assert!(
         owner.problem(409)["detail"]
             .as_str()
-            .is_some_and(|d| d.contains("owns 1 contacts; reassign their book first")),
+            .is_some_and(|d| d.contains("owns 1 contact; reassign their book first")),
         "{}",
         owner.text
     );

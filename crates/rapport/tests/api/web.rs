@@ -1034,7 +1034,7 @@ fn an_admin_disables_and_enables_users_on_the_settings_page() {
     assert_eq!(owner.status, 409);
     assert!(
         owner.text.contains(&format!(
-            "user #{mo_id} owns 1 contacts; reassign their book first"
+            "user #{mo_id} mo@example.com owns 1 contact; reassign their book first"
         )),
         "{}",
         owner.text

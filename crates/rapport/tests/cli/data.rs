@@ -600,6 +600,74 @@ fn a_disabled_user_stays_disabled_through_export_and_import() {
     assert_eq!(disabled, ["lee@team.example"]);
 }
 
+/// A dump is refused when its only admin is disabled, even with every contact owned by an
+/// active member (nobody could administer the copy), and when a disabled user is a
+/// contact's nurture or sales owner (the handoff would go to nobody); nothing is written.
+#[test]
+fn a_dump_without_an_active_admin_or_with_a_disabled_seller_is_refused() {
+    let source = Rapport::new();
+    for email in ["mo@team.example", "lee@team.example"] {
+        let added = source.run_with_input(
+            "a long enough password\n",
+            &["user", "add", email, "--role", "member"],
+        );
+        assert!(added.success, "{}", added.stderr);
+    }
+    source.ok(&[
+        "--as",
+        "mo@team.example",
+        "contact",
+        "add",
+        "Dana Whitfield",
+    ]);
+    source.ok(&["nurture", "owners", "Dana", "--seller", "lee@team.example"]);
+    let good = dump(&source);
+    let lines: Vec<&str> = good.lines().collect();
+    let disabled = |email: &str| -> String {
+        lines
+            .iter()
+            .map(|line| {
+                let mut record: Value = serde_json::from_str(line).unwrap();
+                if record["type"] == "user" && record["email"] == email {
+                    record["disabled_at"] = "2026-11-25T12:00:00Z".into();
+                }
+                record.to_string() + "\n"
+            })
+            .collect()
+    };
+    let owners_line = lines
+        .iter()
+        .position(|l| l.contains("\"type\":\"nurture_owner\""))
+        .unwrap();
+    let cases = [
+        (
+            disabled("me@localhost"),
+            vec!["the file has no active admin".to_owned()],
+        ),
+        (
+            disabled("lee@team.example"),
+            vec![
+                format!("line {}:", owners_line + 1),
+                "sales_owner_id: user #3 is disabled, and a disabled user takes no sales-ready \
+                 handoffs"
+                    .to_owned(),
+            ],
+        ),
+    ];
+    let dir = TempDir::new();
+    for (case, (text, wanted)) in cases.iter().enumerate() {
+        let target = Rapport::new();
+        let fresh = target.snapshot();
+        let file = write(&dir, &format!("case{case}.jsonl"), text);
+        let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        target.fails(&["import", &file], &wanted);
+        assert_eq!(target.snapshot(), fresh, "case {case}: nothing written");
+    }
+    // As exported, it goes in.
+    let target = Rapport::new();
+    target.ok(&["import", &write(&dir, "good.jsonl", &good)]);
+}
+
 #[test]
 fn import_refuses_a_database_that_is_not_empty() {
     let source = Rapport::new();

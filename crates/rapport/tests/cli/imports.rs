@@ -416,7 +416,10 @@ fn map_owner_and_errors_name_what_is_wrong() {
     // Back to a viewer only once the book is someone else's.
     rapport.fails(
         &["user", "role", "vic@team.example", "viewer"],
-        &["owns 1 contacts", "reassign their book first"],
+        &[
+            "user #3 vic@team.example owns 1 contact, and a viewer owns none",
+            "reassign their book first",
+        ],
     );
     rapport.ok(&[
         "user",
@@ -440,7 +443,7 @@ fn map_owner_and_errors_name_what_is_wrong() {
             "Who=name",
             &file,
         ],
-        &["user #3 is disabled, and a disabled user owns no contacts"],
+        &["user #3 vic@team.example is disabled, and a disabled user owns no contacts"],
     );
     assert_eq!(rapport.snapshot(), before);
 }

@@ -386,18 +386,32 @@ fn a_seller_leaves_and_is_disabled_once_their_book_is_reassigned() {
             .collect()
     };
     let before = schedules(&r);
+    // Bob is also to sell to Lena, whom Ann nurtures: her handoff would go to him.
+    r.ok(&["--as", "ann@team.example", "contact", "add", "Lena Park"]);
+    r.ok(&["nurture", "owners", "Lena", "--seller", "bob@team.example"]);
 
     r.fails(
         &["user", "disable", "bob@team.example"],
-        &["user #2 owns 2 contacts; reassign their book first"],
+        &[
+            "user #2 bob@team.example owns 2 contacts and is the nurture or sales owner of 1 \
+             contact; reassign their book first",
+        ],
     );
-    r.ok(&[
+    let reassigned = r.ok(&[
         "user",
         "reassign",
         "bob@team.example",
         "--to",
         "carl@team.example",
     ]);
+    assert_eq!(
+        reassigned,
+        "Reassigned 2 contacts from bob@team.example to carl@team.example; every cadence and \
+         next touch kept.\ncarl@team.example is now the sales owner of 1 contact in \
+         bob@team.example's place.\n"
+    );
+    let lena = r.ok(&["nurture", "owners", "Lena"]);
+    assert!(lena.contains("sales owner:   carl"), "{lena}");
     let disabled = r.ok(&["user", "disable", "bob@team.example"]);
     assert!(
         disabled.contains("Disabled user #2 bob@team.example"),
@@ -436,7 +450,23 @@ fn a_seller_leaves_and_is_disabled_once_their_book_is_reassigned() {
     );
     r.fails(
         &["contact", "edit", "Dana", "--owner", "bob@team.example"],
-        &["user #2 is disabled", "choose another owner"],
+        &[
+            "user #2 bob@team.example is disabled",
+            "choose another owner",
+        ],
+    );
+    r.fails(
+        &[
+            "nurture",
+            "owners",
+            "Lena",
+            "--nurturer",
+            "bob@team.example",
+        ],
+        &[
+            "user #2 bob@team.example is disabled, and a disabled user nurtures no contacts",
+            "choose another nurture owner",
+        ],
     );
     r.fails(
         &["token", "create", "--user", "bob@team.example"],
