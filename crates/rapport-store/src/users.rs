@@ -327,7 +327,9 @@ impl Store {
     /// would call nobody and act on no handoff). Disabling ends the user's sessions and
     /// revokes their API tokens; enabling gives neither back (they log in again and are given
     /// new tokens). Nothing changes, and nothing is audited, when the user already is as
-    /// asked; otherwise one audit row holds the fields that changed.
+    /// asked; otherwise one audit row holds the fields that changed (a disabling's also the
+    /// ids of the tokens it revoked, `revoked_tokens`, and how many sessions it ended,
+    /// `sessions_ended`).
     pub async fn edit_user(
         &self,
         actor: UserId,
@@ -395,24 +397,29 @@ impl Store {
                 .bind(user.0)
                 .execute(&mut *tx)
                 .await?;
+            was.insert("disabled".into(), json!(was_disabled));
+            is.insert("disabled".into(), json!(disabled));
             if disabled {
                 // Nothing of theirs authenticates any more (the requests' own checks refuse a
                 // disabled user too; this leaves nothing to come back if they are enabled).
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                // The audit row says what went: the tokens by id, the sessions by number.
+                let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                     .bind(user.0)
                     .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
+                    .await?
+                    .rows_affected();
+                let mut revoked: Vec<i64> = sqlx::query_scalar(
                     "UPDATE api_tokens SET revoked_at = $1 \
-                     WHERE user_id = $2 AND revoked_at IS NULL",
+                     WHERE user_id = $2 AND revoked_at IS NULL RETURNING id",
                 )
                 .bind(&stamp)
                 .bind(user.0)
-                .execute(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await?;
+                revoked.sort_unstable();
+                is.insert("revoked_tokens".into(), json!(revoked));
+                is.insert("sessions_ended".into(), json!(ended));
             }
-            was.insert("disabled".into(), json!(was_disabled));
-            is.insert("disabled".into(), json!(disabled));
         }
         let change = Change {
             action: AuditAction::Update,

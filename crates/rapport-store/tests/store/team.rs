@@ -455,12 +455,15 @@ fn a_disabled_user_authenticates_nowhere_acts_nowhere_and_owns_nothing() {
                 .unwrap()
         );
         assert_eq!(store.user(bob).await.unwrap().disabled_at, Some(now()));
+        // The one row says what the disabling took away: his token by id, his one session.
+        let laptop = tokens.iter().find(|t| t.user == bob).unwrap().id;
         assert_eq!(
             disabled_rows(store.clone()).await,
             vec![(
                 AuditAction::Update,
                 serde_json::json!({"disabled": false}),
-                serde_json::json!({"disabled": true})
+                serde_json::json!({"disabled": true, "revoked_tokens": [laptop],
+                                   "sessions_ended": 1})
             )]
         );
 
