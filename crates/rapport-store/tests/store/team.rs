@@ -386,9 +386,49 @@ fn a_disabled_user_authenticates_nowhere_acts_nowhere_and_owns_nothing() {
             private: false,
         };
         assert!(matches!(
-            store.log_touch(bob, dana, touch, now()).await,
+            store.log_touch(bob, dana, touch.clone(), now()).await,
             Err(StoreError::DisabledUser(_))
         ));
+        // Nor adds a follow-up, nor sends content: their check is read in the contact's
+        // locking statement (`lock_active_to_add`), not by `audit::acting`.
+        let follow_up = store
+            .add_follow_up(bob, dana, date(2026, 12, 1), "call back", now())
+            .await;
+        assert!(
+            matches!(&follow_up, Err(StoreError::DisabledUser(who)) if who == &format!("#{bob}")),
+            "{follow_up:?}"
+        );
+        let guide = store
+            .add_content(
+                admin,
+                rapport_store::ContentFields {
+                    title: "Guide".into(),
+                    link: "https://example.com/guide".into(),
+                    summary: None,
+                    format: "guide".into(),
+                    topics: vec![rapport_core::nurture::Term::parse("dispatch").unwrap()],
+                    needs: vec![],
+                    stages: vec![],
+                    kinds: vec![],
+                    expires_on: None,
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+        let sent = store.send_content(bob, dana, guide.id, touch, now()).await;
+        assert!(
+            matches!(&sent, Err(StoreError::DisabledUser(_))),
+            "{sent:?}"
+        );
+        assert!(store.follow_ups(dana, true).await.unwrap().is_empty());
+        assert!(
+            store
+                .touches(admin, dana, None, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // Asked by an active admin: the admin may act, the token is what is refused.
         let token = store
             .add_api_token(admin, bob, "again", "hash-b2", now())
