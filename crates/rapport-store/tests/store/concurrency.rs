@@ -211,8 +211,9 @@ fn note(summary: &str) -> NewTouch {
 }
 
 /// Touches logged at the same moment on a SQLite server share commits (group commit), yet
-/// each lands or fails on its own: one refused touch among them fails alone, with the error
-/// it would have had alone, and the others still land.
+/// each lands or fails on its own: one refused touch among them (an archived or missing
+/// contact, a disabled author) fails alone, with the error it would have had alone, and the
+/// others still land.
 #[test]
 fn touches_logged_at_once_share_commits_and_fail_alone() {
     const AT_ONCE: usize = 20;
@@ -240,6 +241,15 @@ fn touches_logged_at_once_share_commits_and_fail_alone() {
             unreachable!()
         };
         store.set_archived(me, archived, true, now).await.unwrap();
+        // A teammate who left: their touch fails among the others, as it would alone.
+        let gone = NewUser {
+            email: "gone@example.com".parse().unwrap(),
+            name: "Gone".into(),
+            role: UserRole::Member,
+            password_hash: None,
+        };
+        let gone = store.add_user(me, &gone, now).await.unwrap();
+        store.set_user_disabled(me, gone, true, now).await.unwrap();
 
         let version_before = store.data_version().await.unwrap();
         let logging: Vec<_> = (0..AT_ONCE)
@@ -266,18 +276,27 @@ fn touches_logged_at_once_share_commits_and_fail_alone() {
             Backend::Postgres => assert_eq!(commits, i64::try_from(AT_ONCE).unwrap()),
         }
 
-        // The same again with two touches that must fail among them.
+        // The same again with three touches that must fail among them: on an archived
+        // contact, on a missing one, and by a disabled author.
         let version_before = store.data_version().await.unwrap();
         let missing = rapport_core::model::ContactId(archived.0 + 1000);
-        let targets = [ada, archived, grace, missing, ada, grace];
+        let targets = [
+            (me, ada),
+            (me, archived),
+            (me, grace),
+            (me, missing),
+            (gone, ada),
+            (me, ada),
+            (me, grace),
+        ];
         let logging: Vec<_> = targets
             .iter()
             .enumerate()
-            .map(|(i, &contact)| {
+            .map(|(i, &(author, contact))| {
                 let store = store.clone();
                 tokio::spawn(async move {
                     store
-                        .log_touch(me, contact, note(&format!("mixed {i}")), now)
+                        .log_touch(author, contact, note(&format!("mixed {i}")), now)
                         .await
                 })
             })
@@ -286,16 +305,17 @@ fn touches_logged_at_once_share_commits_and_fail_alone() {
         for task in logging {
             outcomes.push(task.await.unwrap());
         }
-        for (contact, outcome) in targets.iter().zip(&outcomes) {
+        for ((author, contact), outcome) in targets.iter().zip(&outcomes) {
             match outcome {
-                Ok(_) => assert!(*contact == ada || *contact == grace),
+                Ok(_) => assert!(*author == me && (*contact == ada || *contact == grace)),
                 Err(StoreError::Archived(c)) => assert_eq!(*c, archived),
                 Err(StoreError::ContactNotFound(_)) => assert_eq!(*contact, missing),
+                Err(StoreError::DisabledUser(_)) => assert_eq!(*author, gone),
                 Err(other) => panic!("touch on {contact} failed: {other:?}"),
             }
         }
         assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 4);
-        // The four that land still share commits: the two that fail leave the group.
+        // The four that land still share commits: the three that fail leave the group.
         let commits = store.data_version().await.unwrap() - version_before;
         match store.backend() {
             Backend::Sqlite => assert!(commits < 4, "4 good touches took {commits} commits"),
