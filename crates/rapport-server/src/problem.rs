@@ -93,6 +93,14 @@ impl Problem {
         }
     }
 
+    /// 403, saying which rule refused the request.
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem {
+            type_: "urn:rapport:problem:forbidden".into(),
+            ..Problem::new(StatusCode::FORBIDDEN, detail)
+        }
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, detail)
     }
@@ -125,10 +133,7 @@ impl IntoResponse for Problem {
 /// 403, saying which rule refused the request.
 impl From<Forbidden> for Problem {
     fn from(forbidden: Forbidden) -> Problem {
-        Problem {
-            type_: "urn:rapport:problem:forbidden".into(),
-            ..Problem::new(StatusCode::FORBIDDEN, forbidden.to_string())
-        }
+        Problem::forbidden(forbidden.to_string())
     }
 }
 
@@ -153,10 +158,7 @@ impl From<StoreError> for Problem {
                 Problem::field(ownership.field(), err.to_string())
             }
             // The acting user was disabled after their request authenticated.
-            StoreError::DisabledUser(_) => Problem {
-                type_: "urn:rapport:problem:forbidden".into(),
-                ..Problem::new(StatusCode::FORBIDDEN, err.to_string())
-            },
+            StoreError::DisabledUser(_) => Problem::forbidden(err.to_string()),
             StoreError::DuplicateEmail { .. } => Problem {
                 errors: vec![FieldError {
                     field: "emails".into(),

@@ -72,10 +72,7 @@ impl From<LoginError> for Problem {
     fn from(err: LoginError) -> Problem {
         match err {
             LoginError::BadCredentials => Problem::unauthorized(BAD_CREDENTIALS),
-            LoginError::Disabled => Problem {
-                type_: "urn:rapport:problem:forbidden".into(),
-                ..Problem::new(StatusCode::FORBIDDEN, err.to_string())
-            },
+            LoginError::Disabled => Problem::forbidden(err.to_string()),
             LoginError::TooManyFailures { .. } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, err.to_string())
             }

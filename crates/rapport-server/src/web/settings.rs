@@ -308,7 +308,7 @@ pub async fn disable_user(
     Path(id): Path<String>,
     WebForm { user, .. }: WebForm<EmptyForm>,
 ) -> WebResult<Response> {
-    set_user_disabled(&state, &user, &id, true).await
+    toggle_user(&state, &user, &id, true).await
 }
 
 /// Enables a disabled user again (admins only).
@@ -317,11 +317,13 @@ pub async fn enable_user(
     Path(id): Path<String>,
     WebForm { user, .. }: WebForm<EmptyForm>,
 ) -> WebResult<Response> {
-    set_user_disabled(&state, &user, &id, false).await
+    toggle_user(&state, &user, &id, false).await
 }
 
-/// A refusal (oneself; a user who still owns contacts) is shown beside the user's row.
-async fn set_user_disabled(
+/// Disables or enables a user through `Store::set_user_disabled`. A refusal (oneself; a
+/// user who still owns contacts or is a nurture or sales owner) is shown beside the user's
+/// row.
+async fn toggle_user(
     state: &AppState,
     user: &SignedIn,
     id: &str,
