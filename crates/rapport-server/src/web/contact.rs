@@ -246,25 +246,30 @@ async fn render(
         .find(|account| account.user.id == contact.owner)
         .map(|account| account.user.name.clone())
         .unwrap_or_default();
-    let owners = if users.len() > 1 {
-        // Those the store would hand it to: neither viewers nor disabled users own contacts.
-        users
-            .iter()
-            .filter(|account| account.role.can_write() && account.disabled_at.is_none())
-            .map(|account| Choice {
-                value: account.user.id.to_string(),
-                label: account.user.name.clone(),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // Those the store would hand it to: neither viewers nor disabled users own contacts.
+    let eligible: Vec<_> = users
+        .iter()
+        .filter(|account| account.role.can_write() && account.disabled_at.is_none())
+        .collect();
+    let owners: Vec<Choice> = eligible
+        .iter()
+        .map(|account| Choice {
+            value: account.user.id.to_string(),
+            label: account.user.name.clone(),
+        })
+        .collect();
+    // The hand-over shows when the user may hand the contact over and there is someone
+    // eligible to hand it to besides its owner (a team of one, or whose others are viewers
+    // or disabled, has nobody).
     let may_hand_over = user
         .session
         .account
         .acting()
         .may_change_contact(contact.owner)
-        .is_ok();
+        .is_ok()
+        && eligible
+            .iter()
+            .any(|account| account.user.id != contact.owner);
     let page_data = ContactPage {
         chrome: user.chrome(&contact.name),
         notice,

@@ -965,6 +965,55 @@ fn a_contact_is_handed_over_from_its_page() {
     assert!(page.text.contains("id=\"hand-over\""));
 }
 
+/// The hand-over shows when there is someone eligible to hand the contact to besides its
+/// owner, counted among active users who write: a contact a viewer still owns (a book from
+/// before viewers owned none) can be handed to the one admin who could take it, and a team
+/// whose other users are a viewer and a disabled user offers no hand-over.
+#[test]
+fn the_hand_over_counts_who_could_take_the_contact() {
+    let rapport = Rapport::new();
+    let ann = user_with_token(&rapport, "ann@example.com", "admin");
+    let vic = user_with_token(&rapport, "vic@example.com", "viewer");
+    let server = Server::start(&rapport, TODAY);
+    let id_of = |token: &str| {
+        server.get("/api/v1/me", Some(token)).ok(200)["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (ann_id, vic_id) = (id_of(&ann), id_of(&vic));
+    // The database's first user steps aside: Ann is the only active user who writes.
+    rapport.ok(&["--as", "ann@example.com", "user", "disable", "1"]);
+    server
+        .send(
+            "POST",
+            "/api/v1/contacts",
+            Some(&ann),
+            serde_json::json!({"name": "Dana Whitfield"}),
+        )
+        .ok(201);
+    let cookie = form_login(&server, "ann@example.com");
+    let page = || server.request("GET", "/contacts/1", &[("Cookie", &cookie)], Body::Empty);
+    let own = page();
+    assert!(!own.text.contains("id=\"hand-over\""), "{}", own.text);
+
+    rapport.db.execute(&format!(
+        "UPDATE contacts SET owner_id = {vic_id} WHERE id = 1"
+    ));
+    let viewers = page();
+    assert!(
+        viewers.text.contains("id=\"hand-over\""),
+        "{}",
+        viewers.text
+    );
+    assert!(
+        viewers
+            .text
+            .contains(&format!("<option value=\"{ann_id}\">")),
+        "{}",
+        viewers.text
+    );
+}
+
 /// Admins disable and enable users on the settings page (CSRF-checked forms); a refusal shows
 /// beside the user's row; a disabled user's login form says so, and no owner picker offers
 /// them.
