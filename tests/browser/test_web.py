@@ -303,6 +303,9 @@ def test_handing_a_contact_over_to_a_teammate(page, db):
 def test_disabling_a_teammate_who_left_from_the_settings(page, db):
     rapport_cli(db, "user", "add", "lee@rapport.test", "--name", "Lee Left", "--role", "member",
                 input="a long enough password\n")
+    # Someone who stays, so the hand-over still has someone to offer once Lee is disabled.
+    rapport_cli(db, "user", "add", "kim@rapport.test", "--name", "Kim Kept", "--role", "member",
+                input="a long enough password\n")
     server = Server(db, NOW)
     try:
         log_in(page, server.base)
@@ -315,9 +318,11 @@ def test_disabling_a_teammate_who_left_from_the_settings(page, db):
         expect(lee).to_contain_text("disabled 25 Nov")
         screenshot(page, "settings-users-desktop")
 
-        # Nobody can hand Lee a contact now: the hand-over offers the others only.
+        # Nobody can hand Lee a contact now: the hand-over is there, offering the others only.
         page.goto(server.base + "/contacts")
         page.get_by_role("link", name="Dana Whitfield", exact=True).click()
+        expect(page.locator("#hand-over")).to_be_visible()
+        expect(page.locator("#hand-over option", has_text="Kim Kept")).to_have_count(1)
         expect(page.locator("#hand-over option", has_text="Lee Left")).to_have_count(0)
 
         # The demo owner cannot disable themselves: no button on their own row.
