@@ -32,7 +32,7 @@ impl App {
     /// A disabled user acts nowhere: a command run as one is refused.
     pub async fn open(global: &Global, default: impl FnOnce() -> Result<PathBuf>) -> Result<App> {
         let app = App::open_with(global, default, OpenOptions::default()).await?;
-        app.refuse_disabled_user(global.as_user.is_some()).await?;
+        app.refuse_disabled_user(ActingAs::of(global)).await?;
         Ok(app)
     }
 
@@ -47,7 +47,10 @@ impl App {
         let location = location(global, default)?;
         let store = Store::open(&location, options).await?;
         let user = match &global.as_user {
-            Some(reference) => store.resolve_user(reference).await.context("--as")?.user,
+            Some(reference) => {
+                let source = ActingAs::of(global).source();
+                store.resolve_user(reference).await.context(source)?.user
+            }
             None => store.local_user().await?,
         };
         let tz = match global.tz.as_deref().or(user.time_zone.as_deref()) {
@@ -69,23 +72,26 @@ impl App {
         })
     }
 
-    /// Refuses to act as a disabled user, saying how to go on: `named` when `--as` named them.
-    async fn refuse_disabled_user(&self, named: bool) -> Result<()> {
+    /// Refuses to act as a disabled user, naming where they came from and how to go on.
+    async fn refuse_disabled_user(&self, acting_as: ActingAs) -> Result<()> {
         let account = self.store.user(self.user.id).await?;
         if account.disabled_at.is_none() {
             return Ok(());
         }
         let (id, email) = (self.user.id, &self.user.email);
-        if named {
-            bail!(
-                "--as: user #{id} {email} is disabled; an admin enables them again with \
-                 `rapport user enable {email}`"
-            );
+        let enable =
+            format!("an admin enables them again with `rapport --as ADMIN user enable {email}`");
+        match acting_as {
+            ActingAs::Flag => bail!("--as: user #{id} {email} is disabled; {enable}"),
+            ActingAs::Environment => bail!(
+                "RAPPORT_USER: user #{id} {email} is disabled; {enable}, or act as another user \
+                 with --as EMAIL (or RAPPORT_USER)"
+            ),
+            ActingAs::FirstUser => bail!(
+                "user #{id} {email}, the database's first user, whom commands act as without \
+                 --as or RAPPORT_USER, is disabled; act as another user with --as EMAIL ({enable})"
+            ),
         }
-        bail!(
-            "user #{id} {email}, the database's first user, whom commands act as without --as, \
-             is disabled; act as another user with --as EMAIL"
-        );
     }
 
     /// The user's calendar day.
@@ -96,6 +102,35 @@ impl App {
     /// A day as the user types it, relative to their today.
     pub fn date(&self, flag: &str, text: &str) -> Result<Date> {
         when::parse_date(text, self.today()).with_context(|| flag.to_owned())
+    }
+}
+
+/// Who a command acts as, by where that came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ActingAs {
+    /// `--as EMAIL`.
+    Flag,
+    /// `RAPPORT_USER`.
+    Environment,
+    /// Neither: the database's first user.
+    FirstUser,
+}
+
+impl ActingAs {
+    fn of(global: &Global) -> ActingAs {
+        match (&global.as_user, global.as_user_source) {
+            (None, _) => ActingAs::FirstUser,
+            (Some(_), Some(clap::parser::ValueSource::EnvVariable)) => ActingAs::Environment,
+            (Some(_), _) => ActingAs::Flag,
+        }
+    }
+
+    /// What a message about the user names first.
+    fn source(self) -> &'static str {
+        match self {
+            ActingAs::Flag | ActingAs::FirstUser => "--as",
+            ActingAs::Environment => "RAPPORT_USER",
+        }
     }
 }
 

@@ -39,6 +39,10 @@ pub struct Global {
     /// Act as this user (email or id): their agenda, their rights, their name in the audit log [default: the database's first user]
     #[arg(long = "as", global = true, env = "RAPPORT_USER", value_name = "EMAIL")]
     pub as_user: Option<String>,
+    /// Where `as_user` came from (`--as` or `RAPPORT_USER`), for messages; `main` sets it
+    /// from the parsed arguments.
+    #[arg(skip)]
+    pub as_user_source: Option<clap::parser::ValueSource>,
 }
 
 // Parsed once per process; boxing the big variants would buy nothing.

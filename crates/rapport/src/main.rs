@@ -10,7 +10,7 @@ mod views;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 // mimalloc rather than the system allocator: a bulk load hands millions of small strings from
 // the thread that builds rows to sqlx's SQLite worker thread, and glibc's malloc spent a quarter
@@ -20,7 +20,11 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    // `Cli::parse()`, keeping the matches to tell `--as` from `RAPPORT_USER`.
+    let matches = cli::Cli::command().get_matches();
+    let mut cli = cli::Cli::from_arg_matches(&matches)
+        .unwrap_or_else(|err| err.format(&mut cli::Cli::command()).exit());
+    cli.global.as_user_source = matches.value_source("as_user");
     // A command is one request: one thread. The server answers many at once.
     let serves = match &cli.command {
         cli::Command::Serve(_) => true,

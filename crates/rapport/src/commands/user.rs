@@ -64,9 +64,13 @@ async fn set_disabled(app: &App, user: &str, disabled: bool) -> Result<()> {
             "Disabled user #{id} {email}: they log in nowhere, their sessions ended and their \
              API tokens are revoked."
         ),
-        (true, false) => println!(
+        (true, false) if account.has_password => println!(
             "Enabled user #{id} {email}: they log in with their password again; API tokens \
              are made anew (rapport token create)."
+        ),
+        (true, false) => println!(
+            "Enabled user #{id} {email}: they have no password, so they come back through an \
+             API token, made anew (rapport token create --user {email})."
         ),
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! The user stories of DESIGN.md, end to end, with dates worked out by hand.
 
-use crate::support::{Rapport, entry, s};
+use crate::support::{Rapport, assert_failed, entry, s};
 
 /// A decision maker met at an event; the project is on hold for three months. On the day the
 /// hold ends the contact is back on the agenda with the reason, the needs discussed and the
@@ -445,9 +445,29 @@ fn a_seller_leaves_and_is_disabled_once_their_book_is_reassigned() {
         &[&bob[..], &["today"]].concat(),
         &[
             "--as: user #2 bob@team.example is disabled",
-            "rapport user enable bob@team.example",
+            "`rapport --as ADMIN user enable bob@team.example`",
         ],
     );
+    // Named by RAPPORT_USER, the message says so (and --as is not what to fix).
+    let by_env = r.run_with_env("RAPPORT_USER", "bob@team.example", &["today"]);
+    let line = assert_failed(
+        &by_env,
+        "RAPPORT_USER=bob@team.example rapport today",
+        &[
+            "RAPPORT_USER: user #2 bob@team.example is disabled",
+            "`rapport --as ADMIN user enable bob@team.example`",
+        ],
+    );
+    assert!(!line.contains("--as:"), "{line}");
+    // An --as given as well is what counts, and what the message names.
+    let both = r.run_with_env(
+        "RAPPORT_USER",
+        "bob@team.example",
+        &[&bob[..], &["today"]].concat(),
+    );
+    assert_failed(&both, "--as with RAPPORT_USER", &["--as: user #2"]);
+    let nobody = r.run_with_env("RAPPORT_USER", "nobody@team.example", &["today"]);
+    assert_failed(&nobody, "RAPPORT_USER=nobody", &["RAPPORT_USER: no user"]);
     r.fails(
         &["contact", "edit", "Dana", "--owner", "bob@team.example"],
         &[
@@ -499,13 +519,37 @@ fn a_seller_leaves_and_is_disabled_once_their_book_is_reassigned() {
     r.ok(&["--as", "ann@team.example", "user", "disable", "1"]);
     r.fails(
         &["today"],
-        &["the database's first user", "is disabled", "--as EMAIL"],
+        &[
+            "user #1 me@localhost, the database's first user",
+            "without --as or RAPPORT_USER, is disabled",
+            "--as EMAIL",
+            "`rapport --as ADMIN user enable me@localhost`",
+        ],
     );
     r.ok(&["--as", "ann@team.example", "user", "enable", "1"]);
 
     let enabled = r.ok(&["user", "enable", "bob@team.example"]);
-    assert!(enabled.contains("Enabled user #2"), "{enabled}");
+    assert!(
+        enabled.contains("Enabled user #2 bob@team.example: they log in with their password"),
+        "{enabled}"
+    );
     r.ok(&[&bob[..], &["today"]].concat());
     let shown = r.json(&["user", "enable", "bob@team.example"]);
     assert_eq!(shown["disabled"], false, "{shown}");
+
+    // A user without a password comes back through a token, and is told so.
+    let added = r.run_with_input(
+        "a long enough password\n",
+        &["user", "add", "bot@team.example", "--role", "member"],
+    );
+    assert!(added.success, "{}", added.stderr);
+    r.db.execute("UPDATE users SET password_hash = NULL WHERE email = 'bot@team.example'");
+    r.ok(&["user", "disable", "bot@team.example"]);
+    let enabled = r.ok(&["user", "enable", "bot@team.example"]);
+    assert!(
+        enabled.contains("they have no password")
+            && enabled.contains("rapport token create --user bot@team.example")
+            && !enabled.contains("log in with their password"),
+        "{enabled}"
+    );
 }

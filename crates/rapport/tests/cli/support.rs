@@ -340,7 +340,8 @@ fn rapport_command(globals: &[&str], args: &[&str]) -> Command {
         .args(args)
         .env_remove("RAPPORT_DATABASE_URL")
         .env_remove("RAPPORT_NOW")
-        .env_remove("RAPPORT_TZ");
+        .env_remove("RAPPORT_TZ")
+        .env_remove("RAPPORT_USER");
     command
 }
 
@@ -420,6 +421,16 @@ impl Rapport {
             args,
             None,
         )
+    }
+
+    /// [`Rapport::run`] with an environment variable set (`RAPPORT_USER`…).
+    pub fn run_with_env(&self, var: &str, value: &str, args: &[&str]) -> Run {
+        let now = self.now.borrow().clone();
+        let tz = self.tz.borrow().clone();
+        let mut command =
+            rapport_command(&["--db", self.db.url(), "--now", &now, "--tz", &tz], args);
+        command.env(var, value);
+        finished(command.output().expect("cannot run the rapport binary"))
     }
 
     /// [`Rapport::run`] with `input` on standard input.
