@@ -219,7 +219,7 @@ struct Importer {
     /// `Store::set_user_disabled`).
     admins: usize,
     /// The disabled users, who own, nurture and sell to no contacts.
-    disabled: HashSet<i64>,
+    disabled: HashMap<i64, String>,
     organizations: HashSet<i64>,
     contacts: HashSet<i64>,
     /// Each touch's contact, which its content send must name too.
@@ -267,12 +267,13 @@ impl Importer {
             .transpose()?;
         let role = vocabulary::<UserRole>("role", &user.role)?;
         let disabled_at = optional(instant, "disabled_at", user.disabled_at)?;
+        let email = required("email", &user.email)?;
         sqlx::query(
             "INSERT INTO users (id, email, name, role, time_zone, created_at, disabled_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(user.id)
-        .bind(required("email", &user.email)?)
+        .bind(&email)
         .bind(user.name)
         .bind(&role)
         .bind(time_zone)
@@ -282,7 +283,7 @@ impl Importer {
         .await?;
         self.users.insert(user.id);
         if disabled_at.is_some() {
-            self.disabled.insert(user.id);
+            self.disabled.insert(user.id, email);
         } else {
             self.admins += usize::from(role == UserRole::Admin.as_str());
         }
@@ -329,9 +330,9 @@ impl Importer {
 
     async fn contact(&mut self, conn: &mut AnyConnection, contact: ContactRecord) -> Result<()> {
         known(&self.users, "owner_id", "user", contact.owner_id)?;
-        if self.disabled.contains(&contact.owner_id) {
+        if let Some(email) = self.disabled.get(&contact.owner_id) {
             return Err(invalid(format!(
-                "owner_id: user #{} is disabled, and a disabled user owns no contacts",
+                "owner_id: user #{} {email} is disabled, and a disabled user owns no contacts",
                 contact.owner_id
             )));
         }
@@ -884,9 +885,9 @@ impl Importer {
         for (field, user, none) in named {
             let Some(user) = user else { continue };
             known(&self.users, field, "user", user)?;
-            if self.disabled.contains(&user) {
+            if let Some(email) = self.disabled.get(&user) {
                 return Err(invalid(format!(
-                    "{field}: user #{user} is disabled, and a disabled user {none}"
+                    "{field}: user #{user} {email} is disabled, and a disabled user {none}"
                 )));
             }
         }

@@ -648,8 +648,8 @@ fn a_dump_without_an_active_admin_or_with_a_disabled_seller_is_refused() {
             disabled("lee@team.example"),
             vec![
                 format!("line {}:", owners_line + 1),
-                "sales_owner_id: user #3 is disabled, and a disabled user takes no sales-ready \
-                 handoffs"
+                "sales_owner_id: user #3 lee@team.example is disabled, and a disabled user takes \
+                 no sales-ready handoffs"
                     .to_owned(),
             ],
         ),
@@ -822,7 +822,8 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
             }),
             vec![
                 format!("line {}:", first_contact + 1),
-                "owner_id: user #1 is disabled, and a disabled user owns no contacts".into(),
+                "owner_id: user #1 me@localhost is disabled, and a disabled user owns no contacts"
+                    .into(),
             ],
         ),
         (
