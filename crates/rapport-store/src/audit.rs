@@ -123,7 +123,8 @@ impl Standing {
 }
 
 /// The acting user with their role, read inside the write's transaction so a role changed
-/// (or the user disabled) a moment ago counts. An unknown or disabled user cannot act.
+/// (or the user disabled) and committed a moment ago counts. An unknown or disabled user
+/// cannot act. Reads without a row lock: see [`acting_with_standing`].
 pub(crate) async fn acting(conn: &mut AnyConnection, user: UserId) -> Result<Acting> {
     let standing = sqlx::query(&format!(
         "SELECT {STANDING_COLUMNS} FROM users WHERE id = $1"
@@ -137,8 +138,13 @@ pub(crate) async fn acting(conn: &mut AnyConnection, user: UserId) -> Result<Act
 }
 
 /// The acting user from their standing, read by the caller (`None`: no such user). A
-/// disabled user is refused here, so every write's access check refuses them: a request
-/// that authenticated a moment before its user was disabled writes nothing after its check.
+/// disabled user is refused here, so every write's access check refuses one whose disabling
+/// has committed. Strictly so where the caller read the standing under the user's row lock
+/// (`contacts::lock_user`, `users::lock_actor_and_user`: `edit_user`, `ensure_owner`, contact
+/// creation, the contacts import, `start_session`, `add_api_token`): a disabling then waits
+/// for the write or the write for it. An ordinary write reads it without the lock, so on
+/// PostgreSQL one whose check ran just before a disabling committed may still land: it was
+/// authorised when it began, and the user owns nothing by then.
 pub(crate) fn acting_with_standing(user: UserId, standing: Option<Standing>) -> Result<Acting> {
     let standing = standing.ok_or_else(|| StoreError::UserNotFound(format!("#{user}")))?;
     if standing.disabled {

@@ -22,7 +22,7 @@ pub struct Account {
     pub has_password: bool,
     pub created_at: Timestamp,
     /// When an admin disabled the user (`None`: active). A disabled user authenticates
-    /// nowhere, acts nowhere and owns no contacts.
+    /// nowhere, acts nowhere once disabled, and owns, nurtures and sells to no contacts.
     pub disabled_at: Option<Timestamp>,
 }
 

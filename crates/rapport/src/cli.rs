@@ -894,8 +894,8 @@ pub enum UserCommand {
     },
     /// List users
     List,
-    /// Change a user's role (admins only, not their own; a viewer owns no contacts: reassign
-    /// their book first)
+    /// Change a user's role (admins only, not their own; a viewer owns, nurtures and sells to
+    /// no contacts: reassign their book first)
     Role {
         /// The user (email or id)
         user: String,
@@ -903,8 +903,8 @@ pub enum UserCommand {
         role: String,
     },
     /// Disable a user: they log in nowhere, their sessions end and their API tokens are
-    /// revoked (admins only, not themselves; a disabled user owns no contacts: reassign their
-    /// book first)
+    /// revoked (admins only, not themselves; a disabled user owns, nurtures and sells to no
+    /// contacts: reassign their book first)
     Disable {
         /// The user (email or id)
         user: String,
@@ -914,7 +914,8 @@ pub enum UserCommand {
         /// The user (email or id)
         user: String,
     },
-    /// Hand every contact FROM owns to another user, keeping every cadence (admins only)
+    /// Hand every contact FROM owns to another user, keeping every cadence, and make them
+    /// the nurture and sales owner wherever FROM was (admins only)
     Reassign {
         /// The leaving user (email or id)
         from: String,
