@@ -874,15 +874,28 @@ fn a_disabled_user_is_refused_everywhere_until_enabled_again() {
         .filter(|e| e["action"] == "update")
         .map(|e| (e["before"].clone(), e["after"].clone()))
         .collect();
+    // Each disabling says what it took away: the first his token, each his session then.
+    let tokens = server.get("/api/v1/tokens", Some(&ann));
+    let his_token = tokens.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["user_id"] == bob_id)
+        .unwrap()["id"]
+        .clone();
     assert_eq!(
         changes,
         [
             (
                 json!({"role": "member", "disabled": false}),
-                json!({"role": "viewer", "disabled": true})
+                json!({"role": "viewer", "disabled": true, "revoked_tokens": [],
+                       "sessions_ended": 1})
             ),
             (json!({"disabled": true}), json!({"disabled": false})),
-            (json!({"disabled": false}), json!({"disabled": true})),
+            (
+                json!({"disabled": false}),
+                json!({"disabled": true, "revoked_tokens": [his_token], "sessions_ended": 1})
+            ),
         ],
         "{}",
         audit.text
