@@ -871,3 +871,64 @@ fn naming_a_sales_owner_racing_their_disabling_never_leaves_a_disabled_seller() 
         opened.close().await;
     });
 }
+
+/// A hand-over of a leaving seller's contact to their successor while an admin reassigns the
+/// seller's whole book to that successor: both lock the contact before the successor's row,
+/// so one waits for the other. (With the reassignment locking the successor first, the two
+/// could deadlock on PostgreSQL.)
+#[test]
+fn a_hand_over_racing_a_reassignment_to_the_same_user_never_deadlocks() {
+    const RACES: usize = 12;
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let admin = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let today = date(2026, 11, 25);
+        let member = |email: &str| NewUser {
+            email: email.parse().unwrap(),
+            name: email.into(),
+            role: UserRole::Member,
+            password_hash: None,
+        };
+        let bob = store
+            .add_user(admin, &member("bob@example.com"), now)
+            .await
+            .unwrap();
+        let carl = store
+            .add_user(admin, &member("carl@example.com"), now)
+            .await
+            .unwrap();
+        for race in 0..RACES {
+            let new = NewContact {
+                name: format!("Person {race}"),
+                ..NewContact::default()
+            };
+            let contact = store.add_contact(bob, new, now, today).await.unwrap();
+            let (handing, reassigning) = (store.clone(), store.clone());
+            let handed = tokio::spawn(async move {
+                let patch = rapport_store::ContactPatch {
+                    owner: Some(carl),
+                    ..rapport_store::ContactPatch::default()
+                };
+                handing
+                    .edit_contact(admin, contact, patch, now, today)
+                    .await
+            });
+            let reassigned =
+                tokio::spawn(
+                    async move { reassigning.reassign_contacts(admin, bob, carl, now).await },
+                );
+            let (handed, reassigned) = (handed.await.unwrap(), reassigned.await.unwrap());
+            assert!(handed.is_ok(), "race {race}: hand-over {handed:?}");
+            assert!(
+                reassigned.is_ok(),
+                "race {race}: reassignment {reassigned:?}"
+            );
+            assert_eq!(store.contact(contact).await.unwrap().owner, carl);
+        }
+        opened.close().await;
+    });
+}
