@@ -421,8 +421,11 @@ fn owners_snapshot(o: &NurtureOwners) -> Value {
 /// newly named nurture or sales owner is checked under their row lock
 /// (`contacts::ensure_may_hold`): a viewer could not act on a handoff and a disabled user
 /// takes none, and a disabling or a demotion (`Store::edit_user`, which refuses a user still
-/// named) waits for this write and then sees it. A user named before was checked then, and
-/// has been kept from being disabled or made a viewer since.
+/// named) waits for this write and then sees it. A user named before is not checked again:
+/// they were checked when named and `edit_user` has kept them from being disabled or made a
+/// viewer since, so the signal is never refused for an owner nobody is changing. (Rows from
+/// before these checks may still name a viewer or a disabled user: reassigning that user's
+/// book moves them.)
 async fn write_owners(
     conn: &mut AnyConnection,
     actor: UserId,
