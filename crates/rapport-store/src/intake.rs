@@ -320,6 +320,14 @@ impl Store {
         (now, today): (Timestamp, Date),
         report: &mut ImportReport,
     ) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            // Ids are handed out here; nobody else may take one until this commits. Taken
+            // before the users' rows below: a hand-over locks its contact, then the new
+            // owner's row, so the other order deadlocked with a hand-over to this owner.
+            sqlx::query("LOCK TABLE organizations, contacts IN EXCLUSIVE MODE")
+                .execute(&mut **tx)
+                .await?;
+        }
         // The actor's row and the owner's stay locked, taken in id order as `edit_user` takes
         // them: no role change or disabling lands mid-import, and none deadlocks with it.
         let owner = options.owner.unwrap_or(actor);
@@ -329,12 +337,6 @@ impl Store {
         if owner != actor {
             acting.may_administer("importing into another user's book")?;
             ensure_owner(tx, owner).await?;
-        }
-        if self.backend == Backend::Postgres {
-            // Ids are handed out here; nobody else may take one until this commits.
-            sqlx::query("LOCK TABLE organizations, contacts IN EXCLUSIVE MODE")
-                .execute(&mut **tx)
-                .await?;
         }
         let (next_contact, next_organization): (i64, i64) = sqlx::query_as(
             "SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM contacts), \

@@ -932,3 +932,85 @@ fn a_hand_over_racing_a_reassignment_to_the_same_user_never_deadlocks() {
         opened.close().await;
     });
 }
+
+/// A contact import into a user's book and a hand-over of a contact to that same user: on
+/// PostgreSQL the import takes its table lock on contacts before the owner's row, the order
+/// a hand-over (the contact's row, then the new owner's) takes them in, so one waits for the
+/// other. The owner's row is held first, so that the import waits there and the hand-over
+/// queues behind it: with the import locking the owner's row before the table, the two
+/// deadlocked and PostgreSQL aborted one.
+#[test]
+fn an_import_racing_a_hand_over_to_its_owner_never_deadlocks() {
+    use rapport_store::ImportOptions;
+    use rapport_store::rapport_intake::{self, Format};
+    use sqlx::Executor;
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh_with(OpenOptions { max_connections: 8 }).await;
+        let store = opened.store.clone();
+        let admin = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let today = date(2026, 11, 25);
+        let bob = NewUser {
+            email: "bob@example.com".parse().unwrap(),
+            name: "Bob".into(),
+            role: UserRole::Member,
+            password_hash: None,
+        };
+        let bob = store.add_user(admin, &bob, now).await.unwrap();
+        let new = NewContact {
+            name: "Dana Handed".into(),
+            ..NewContact::default()
+        };
+        let contact = store.add_contact(bob, new, now, today).await.unwrap();
+
+        let mut holder = opened.connect().await;
+        let postgres = opened.is_postgres();
+        if postgres {
+            holder.execute("BEGIN").await.unwrap();
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(admin.0)
+                .execute(&mut holder)
+                .await
+                .unwrap();
+        }
+        let intake = rapport_intake::read(
+            Format::Csv,
+            std::io::Cursor::new(b"name,email\nPerson,person@example.com\n".to_vec()),
+            &rapport_intake::Options::default(),
+        )
+        .unwrap();
+        let options = ImportOptions {
+            owner: None,
+            dry_run: false,
+            file: "race.csv".into(),
+        };
+        let importing = store.clone();
+        let imported = tokio::spawn(async move {
+            importing
+                .import_contacts(admin, intake, &options, now, today)
+                .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let handing = store.clone();
+        let handed = tokio::spawn(async move {
+            let patch = rapport_store::ContactPatch {
+                owner: Some(admin),
+                ..rapport_store::ContactPatch::default()
+            };
+            handing
+                .edit_contact(admin, contact, patch, now, today)
+                .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        if postgres {
+            holder.execute("COMMIT").await.unwrap();
+        }
+        let (imported, handed) = (imported.await.unwrap(), handed.await.unwrap());
+        assert!(imported.is_ok(), "import {imported:?}");
+        assert!(handed.is_ok(), "hand-over {handed:?}");
+        assert_eq!(store.contact(contact).await.unwrap().owner, admin);
+        opened.close().await;
+    });
+}
