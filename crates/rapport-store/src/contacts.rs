@@ -156,6 +156,13 @@ impl Store {
         today: Date,
     ) -> Result<ContactId> {
         let mut tx = self.write().await?;
+        if self.backend == Backend::Postgres {
+            // The locks its INSERTs take, taken before the owner's row: a lock on contacts
+            // comes before a user's (ARCHITECTURE.md), or this deadlocked with an import.
+            sqlx::query("LOCK TABLE organizations, contacts IN ROW EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
         audit::acting_with_standing(owner, lock_user(&mut tx, owner).await?)?.may_add()?;
         ensure_emails_free(&mut tx, None, &new.emails).await?;
         let organization = match new.organization.as_deref() {

@@ -933,14 +933,16 @@ fn a_hand_over_racing_a_reassignment_to_the_same_user_never_deadlocks() {
     });
 }
 
-/// A contact import into a user's book and a hand-over of a contact to that same user: on
-/// PostgreSQL the import takes its table lock on contacts before the owner's row, the order
-/// a hand-over (the contact's row, then the new owner's) takes them in, so one waits for the
-/// other. The owner's row is held first, so that the import waits there and the hand-over
-/// queues behind it: with the import locking the owner's row before the table, the two
-/// deadlocked and PostgreSQL aborted one.
+/// A contact import into a user's book racing a hand-over of a contact to that same user, or
+/// a new contact in that book: on PostgreSQL each takes its lock on contacts (the import's
+/// table lock, the hand-over's contact row, the new contact's table lock) before the owner's
+/// row, so one waits for the other. The owner's row is held first, so that the first one
+/// started waits there and the second queues behind it: with the import locking the owner's
+/// row before the table, it deadlocked with the hand-over; with contact creation locking the
+/// owner's row before the tables it writes, it deadlocked with the import. PostgreSQL aborted
+/// one of the two.
 #[test]
-fn an_import_racing_a_hand_over_to_its_owner_never_deadlocks() {
+fn an_import_racing_a_hand_over_or_a_new_contact_for_its_owner_never_deadlocks() {
     use rapport_store::ImportOptions;
     use rapport_store::rapport_intake::{self, Format};
     use sqlx::Executor;
@@ -965,52 +967,90 @@ fn an_import_racing_a_hand_over_to_its_owner_never_deadlocks() {
         };
         let contact = store.add_contact(bob, new, now, today).await.unwrap();
 
-        let mut holder = opened.connect().await;
-        let postgres = opened.is_postgres();
-        if postgres {
-            holder.execute("BEGIN").await.unwrap();
-            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-                .bind(admin.0)
-                .execute(&mut holder)
-                .await
-                .unwrap();
-        }
-        let intake = rapport_intake::read(
-            Format::Csv,
-            std::io::Cursor::new(b"name,email\nPerson,person@example.com\n".to_vec()),
-            &rapport_intake::Options::default(),
-        )
-        .unwrap();
-        let options = ImportOptions {
-            owner: None,
-            dry_run: false,
-            file: "race.csv".into(),
-        };
-        let importing = store.clone();
-        let imported = tokio::spawn(async move {
-            importing
-                .import_contacts(admin, intake, &options, now, today)
-                .await
-        });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        let handing = store.clone();
-        let handed = tokio::spawn(async move {
-            let patch = rapport_store::ContactPatch {
-                owner: Some(admin),
-                ..rapport_store::ContactPatch::default()
+        let import = |race: &str| {
+            let intake = rapport_intake::read(
+                Format::Csv,
+                std::io::Cursor::new(format!("name\nPerson {race}\n").into_bytes()),
+                &rapport_intake::Options::default(),
+            )
+            .unwrap();
+            let options = ImportOptions {
+                owner: None,
+                dry_run: false,
+                file: format!("{race}.csv"),
             };
-            handing
-                .edit_contact(admin, contact, patch, now, today)
-                .await
-        });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        if postgres {
+            let importing = store.clone();
+            async move {
+                importing
+                    .import_contacts(admin, intake, &options, now, today)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        let hand_over = {
+            let handing = store.clone();
+            async move {
+                let patch = rapport_store::ContactPatch {
+                    owner: Some(admin),
+                    ..rapport_store::ContactPatch::default()
+                };
+                handing
+                    .edit_contact(admin, contact, patch, now, today)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        let creation = {
+            let adding = store.clone();
+            async move {
+                let new = NewContact {
+                    name: "Eve New".into(),
+                    organization: Some("Orbital".into()),
+                    ..NewContact::default()
+                };
+                adding.add_contact(admin, new, now, today).await.map(|_| ())
+            }
+        };
+        let holding_the_owner = || async {
+            let mut holder = opened.connect().await;
+            if opened.is_postgres() {
+                holder.execute("BEGIN").await.unwrap();
+                sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                    .bind(admin.0)
+                    .execute(&mut holder)
+                    .await
+                    .unwrap();
+            }
+            holder
+        };
+        let pause = || tokio::time::sleep(std::time::Duration::from_millis(300));
+
+        // The import first, then the hand-over.
+        let mut holder = holding_the_owner().await;
+        let imported = tokio::spawn(import("handed"));
+        pause().await;
+        let handed = tokio::spawn(hand_over);
+        pause().await;
+        if opened.is_postgres() {
             holder.execute("COMMIT").await.unwrap();
         }
         let (imported, handed) = (imported.await.unwrap(), handed.await.unwrap());
         assert!(imported.is_ok(), "import {imported:?}");
         assert!(handed.is_ok(), "hand-over {handed:?}");
         assert_eq!(store.contact(contact).await.unwrap().owner, admin);
+
+        // A new contact first, then the import.
+        let mut holder = holding_the_owner().await;
+        let created = tokio::spawn(creation);
+        pause().await;
+        let imported = tokio::spawn(import("created"));
+        pause().await;
+        if opened.is_postgres() {
+            holder.execute("COMMIT").await.unwrap();
+        }
+        let (created, imported) = (created.await.unwrap(), imported.await.unwrap());
+        assert!(created.is_ok(), "new contact {created:?}");
+        assert!(imported.is_ok(), "import {imported:?}");
         opened.close().await;
     });
 }
