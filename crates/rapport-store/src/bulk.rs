@@ -885,7 +885,7 @@ fn bind<'q>(query: AnyQuery<'q>, value: &'q Value) -> AnyQuery<'q> {
 
 /// `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), …` for `rows` rows; with `shared`
 /// columns, `INSERT INTO t (s, a) SELECT ?, column1 FROM (VALUES (?), (?), …) AS batch`:
-/// the shared values are bound once, first, and copied into every row by SQLite.
+/// the shared values are bound once, first, and the database copies them into every row.
 ///
 /// Where the SQL differs between the backends: on SQLite the statement may be `INSERT OR
 /// FAIL` ([`OnConflict`]), and the placeholders are plain `?`.
