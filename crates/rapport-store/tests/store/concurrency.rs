@@ -11,7 +11,7 @@ use rapport_store::{
 };
 
 use crate::runtime;
-use crate::support::Harness;
+use crate::support::{Harness, new_user};
 
 const WRITERS: usize = 6;
 
@@ -242,12 +242,7 @@ fn touches_logged_at_once_share_commits_and_fail_alone() {
         };
         store.set_archived(me, archived, true, now).await.unwrap();
         // A teammate who left: their touch fails among the others, as it would alone.
-        let gone = NewUser {
-            email: "gone@example.com".parse().unwrap(),
-            name: "Gone".into(),
-            role: UserRole::Member,
-            password_hash: None,
-        };
+        let gone = new_user("gone@example.com", "Gone", UserRole::Member);
         let gone = store.add_user(me, &gone, now).await.unwrap();
         store.set_user_disabled(me, gone, true, now).await.unwrap();
 
@@ -371,12 +366,7 @@ fn racing_role_changes_keep_an_admin_and_leave_viewers_owning_nothing() {
             let add = |email: String, role: UserRole| {
                 let store = store.clone();
                 async move {
-                    let new = NewUser {
-                        email: email.parse().unwrap(),
-                        name: email.clone(),
-                        role,
-                        password_hash: None,
-                    };
+                    let new = new_user(&email, &email, role);
                     store.add_user(local, &new, now).await.unwrap()
                 }
             };
@@ -484,12 +474,7 @@ fn a_hand_over_racing_a_demotion_never_leaves_a_viewer_owning_the_contact() {
         let admin = store.local_user().await.unwrap().id;
         let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
         let today = date(2026, 11, 25);
-        let new = NewUser {
-            email: "vic@example.com".parse().unwrap(),
-            name: "Vic".into(),
-            role: UserRole::Member,
-            password_hash: None,
-        };
+        let new = new_user("vic@example.com", "Vic", UserRole::Member);
         let vic = store.add_user(admin, &new, now).await.unwrap();
         let new = NewContact {
             name: "Dana".into(),
@@ -537,12 +522,7 @@ fn admins_disabling_each_other_at_once_leave_one_of_them_active() {
         let store = opened.store.clone();
         let local = store.local_user().await.unwrap().id;
         let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
-        let admin = |email: &str| NewUser {
-            email: email.parse().unwrap(),
-            name: email.into(),
-            role: UserRole::Admin,
-            password_hash: None,
-        };
+        let admin = |email: &str| new_user(email, email, UserRole::Admin);
         let ann = store
             .add_user(local, &admin("ann@example.com"), now)
             .await
@@ -598,12 +578,7 @@ fn a_hand_over_racing_a_disabling_never_leaves_a_disabled_user_owning_the_contac
         let admin = store.local_user().await.unwrap().id;
         let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
         let today = date(2026, 11, 25);
-        let new = NewUser {
-            email: "bob@example.com".parse().unwrap(),
-            name: "Bob".into(),
-            role: UserRole::Member,
-            password_hash: None,
-        };
+        let new = new_user("bob@example.com", "Bob", UserRole::Member);
         let bob = store.add_user(admin, &new, now).await.unwrap();
         let new = NewContact {
             name: "Dana".into(),
@@ -655,12 +630,7 @@ fn an_import_into_a_book_racing_a_role_change_of_the_importer_never_deadlocks() 
         let local = store.local_user().await.unwrap().id;
         let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
         let today = date(2026, 11, 25);
-        let new = NewUser {
-            email: "ann@example.com".parse().unwrap(),
-            name: "Ann".into(),
-            role: UserRole::Admin,
-            password_hash: None,
-        };
+        let new = new_user("ann@example.com", "Ann", UserRole::Admin);
         let ann = store.add_user(local, &new, now).await.unwrap();
         assert!(local < ann);
         for race in 0..RACES {
@@ -781,12 +751,7 @@ fn a_token_made_while_its_user_is_disabled_does_not_come_back() {
         let store = opened.store.clone();
         let admin = store.local_user().await.unwrap().id;
         let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
-        let new = NewUser {
-            email: "bob@example.com".parse().unwrap(),
-            name: "Bob".into(),
-            role: UserRole::Member,
-            password_hash: None,
-        };
+        let new = new_user("bob@example.com", "Bob", UserRole::Member);
         let bob = store.add_user(admin, &new, now).await.unwrap();
         let (making, disabling) = (store.clone(), store.clone());
         // The disabling first: it holds the user's row when the token is asked for.
@@ -833,12 +798,7 @@ fn naming_a_sales_owner_racing_their_disabling_never_leaves_a_disabled_seller() 
         let admin = store.local_user().await.unwrap().id;
         let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
         let today = date(2026, 11, 25);
-        let new = NewUser {
-            email: "sam@example.com".parse().unwrap(),
-            name: "Sam".into(),
-            role: UserRole::Member,
-            password_hash: None,
-        };
+        let new = new_user("sam@example.com", "Sam", UserRole::Member);
         let sam = store.add_user(admin, &new, now).await.unwrap();
         let new = NewContact {
             name: "Dana".into(),
@@ -887,12 +847,7 @@ fn a_hand_over_racing_a_reassignment_to_the_same_user_never_deadlocks() {
         let admin = store.local_user().await.unwrap().id;
         let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
         let today = date(2026, 11, 25);
-        let member = |email: &str| NewUser {
-            email: email.parse().unwrap(),
-            name: email.into(),
-            role: UserRole::Member,
-            password_hash: None,
-        };
+        let member = |email: &str| new_user(email, email, UserRole::Member);
         let bob = store
             .add_user(admin, &member("bob@example.com"), now)
             .await
@@ -954,12 +909,7 @@ fn an_import_racing_a_hand_over_or_a_new_contact_for_its_owner_never_deadlocks()
         let admin = store.local_user().await.unwrap().id;
         let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
         let today = date(2026, 11, 25);
-        let bob = NewUser {
-            email: "bob@example.com".parse().unwrap(),
-            name: "Bob".into(),
-            role: UserRole::Member,
-            password_hash: None,
-        };
+        let bob = new_user("bob@example.com", "Bob", UserRole::Member);
         let bob = store.add_user(admin, &bob, now).await.unwrap();
         let new = NewContact {
             name: "Dana Handed".into(),

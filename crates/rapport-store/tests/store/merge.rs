@@ -7,12 +7,12 @@ use rapport_core::model::{ContactId, Hold, UserId};
 use rapport_core::opportunity::Timeline;
 use rapport_core::{BuyingTimeline, Direction, Role, Stage, TouchKind, UserRole};
 use rapport_store::{
-    AuditFilter, Evidence, NewContact, NewOpportunity, NewTouch, NewUser, OpportunityFilter, Store,
+    AuditFilter, Evidence, NewContact, NewOpportunity, NewTouch, OpportunityFilter, Store,
     StoreError,
 };
 
 use crate::runtime;
-use crate::support::Harness;
+use crate::support::{Harness, new_user};
 
 fn noon(day: Date) -> Timestamp {
     day.at(12, 0, 0, 0).in_tz("UTC").unwrap().timestamp()
@@ -206,12 +206,7 @@ fn merging_keeps_everything_of_both_and_reschedules_the_survivor() {
         let bob = store
             .add_user(
                 me,
-                &NewUser {
-                    email: "bob@example.com".parse().unwrap(),
-                    name: "Bob".into(),
-                    role: UserRole::Member,
-                    password_hash: None,
-                },
+                &new_user("bob@example.com", "Bob", UserRole::Member),
                 noon(added),
             )
             .await

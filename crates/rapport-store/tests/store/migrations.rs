@@ -105,12 +105,8 @@ fn migration_0020_opens_an_older_book_with_every_user_active() {
         let store = &opened.store;
         let admin = store.local_user().await.unwrap().id;
         let now = "2026-11-25T12:00:00Z".parse().unwrap();
-        let new = rapport_store::NewUser {
-            email: "bob@example.com".parse().unwrap(),
-            name: "Bob".into(),
-            role: rapport_core::UserRole::Member,
-            password_hash: None,
-        };
+        let new =
+            crate::support::new_user("bob@example.com", "Bob", rapport_core::UserRole::Member);
         let bob = store.add_user(admin, &new, now).await.unwrap();
 
         // The users table and the migrations applied as version 19 left them.

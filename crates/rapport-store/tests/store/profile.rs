@@ -9,12 +9,11 @@ use rapport_core::fit::{Criterion, Test, Weight};
 use rapport_core::model::UserId;
 use rapport_core::{AuditEntity, UserRole};
 use rapport_store::{
-    AuditFilter, ContactFilter, ContactPatch, NewContact, NewUser, OrganizationPatch, Store,
-    StoreError,
+    AuditFilter, ContactFilter, ContactPatch, NewContact, OrganizationPatch, Store, StoreError,
 };
 
 use crate::runtime;
-use crate::support::Harness;
+use crate::support::{Harness, new_user};
 
 fn now() -> Timestamp {
     "2026-11-25T12:00:00Z".parse().unwrap()
@@ -28,12 +27,7 @@ fn criterion(field: &str, value: &str, weight: i64) -> Criterion {
 }
 
 async fn member(store: &Store, admin: UserId) -> UserId {
-    let new = NewUser {
-        email: "max@example.com".parse().unwrap(),
-        name: "Max".into(),
-        role: UserRole::Member,
-        password_hash: None,
-    };
+    let new = new_user("max@example.com", "Max", UserRole::Member);
     store.add_user(admin, &new, now()).await.unwrap()
 }
 

@@ -4,10 +4,10 @@ use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use rapport_core::model::{ContactId, UserId};
 use rapport_core::{Direction, Tier, TouchKind, UserRole};
-use rapport_store::{Backend, NewContact, NewTouch, NewUser, Store};
+use rapport_store::{Backend, NewContact, NewTouch, Store};
 
 use crate::runtime;
-use crate::support::Harness;
+use crate::support::{Harness, new_user};
 
 fn noon(day: Date) -> Timestamp {
     day.at(12, 0, 0, 0).in_tz("UTC").unwrap().timestamp()
@@ -264,12 +264,7 @@ fn punctuality_overdue_counts_and_organization_touches() {
 
 /// A member of the team besides the local owner.
 async fn colleague(store: &Store, admin: UserId) -> UserId {
-    let new = NewUser {
-        email: "bob@example.com".parse().unwrap(),
-        name: "Bob".into(),
-        role: UserRole::Member,
-        password_hash: None,
-    };
+    let new = new_user("bob@example.com", "Bob", UserRole::Member);
     store
         .add_user(admin, &new, noon(date(2026, 1, 1)))
         .await

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rapport_store::{OpenOptions, Store};
+use rapport_core::UserRole;
+use rapport_store::{NewUser, OpenOptions, Store};
 use sqlx::any::install_default_drivers;
 use sqlx::{AnyConnection, Connection, PgConnection};
 
@@ -235,4 +236,14 @@ fn with_database(admin_url: &str, name: &str) -> String {
         .find('/')
         .map_or(base.len(), |i| scheme_end + i);
     format!("{}/{name}{query}", &base[..authority_end])
+}
+
+/// A user without a password, to add with `Store::add_user`.
+pub fn new_user(email: &str, name: &str, role: UserRole) -> NewUser {
+    NewUser {
+        email: email.parse().unwrap(),
+        name: name.into(),
+        role,
+        password_hash: None,
+    }
 }
