@@ -7,8 +7,9 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 /// Errors that can answer any operation, whatever its handler: a malformed path id or query
-/// (400), no or a bad credential (401), an unknown route or record (404), too large a body
-/// (413), and for operations with a body, one that is not JSON (400) or not sent as JSON (415).
+/// (400), no or a bad credential (401), an unknown route or record (404), a database busy with
+/// other writes (503), too large a body (413), and for operations with a body, one that is not
+/// JSON (400) or not sent as JSON (415).
 /// Handlers list only the statuses their own rules give (403, 409, 412, 422…); a handler's
 /// own description of a common status is kept.
 #[derive(Debug)]
@@ -27,6 +28,10 @@ const ALWAYS: &[(&str, &str)] = &[
     (
         "500",
         "an unexpected error (logged with the request id; no details are sent)",
+    ),
+    (
+        "503",
+        "the database was busy with other writes: nothing was saved; retry after `Retry-After`",
     ),
 ];
 const WITH_BODY: &[(&str, &str)] = &[

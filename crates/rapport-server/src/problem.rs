@@ -33,6 +33,9 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     #[serde(skip)]
     pub(crate) www_authenticate: bool,
+    /// Answered with `Retry-After: 1`: the same request may well succeed in a moment.
+    #[serde(skip)]
+    pub(crate) retry_soon: bool,
 }
 
 impl Problem {
@@ -44,6 +47,7 @@ impl Problem {
             detail: detail.into(),
             errors: vec![],
             www_authenticate: false,
+            retry_soon: false,
         }
     }
 
@@ -126,6 +130,9 @@ impl IntoResponse for Problem {
                 HeaderValue::from_static("Bearer realm=\"rapport\""),
             );
         }
+        if self.retry_soon {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         response
     }
 }
@@ -187,6 +194,14 @@ impl From<StoreError> for Problem {
                 type_: "urn:rapport:problem:validation".into(),
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, err.to_string())
             },
+            StoreError::Busy(ref cause) => {
+                tracing::warn!(error = %cause, "database busy; the request was rolled back");
+                Problem {
+                    type_: "urn:rapport:problem:busy".into(),
+                    retry_soon: true,
+                    ..Problem::new(StatusCode::SERVICE_UNAVAILABLE, err.to_string())
+                }
+            }
             StoreError::BadUrl { .. }
             | StoreError::Unreachable { .. }
             | StoreError::NewerSchema { .. }
@@ -218,6 +233,14 @@ mod tests {
             "{}",
             problem.detail
         );
+    }
+
+    #[test]
+    fn a_busy_database_is_a_503_to_retry_after_a_second() {
+        let response = Problem::from(StoreError::Busy(sqlx::Error::PoolTimedOut)).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], CONTENT_TYPE);
     }
 
     fn sqlx_like_error() -> sqlx::Error {

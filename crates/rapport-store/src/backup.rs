@@ -14,7 +14,7 @@ use std::path::Path;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection, Executor};
 
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, is_busy};
 use crate::whole_file::WholeFile;
 use crate::{Backend, Store, known_schema_version};
 
@@ -153,11 +153,4 @@ async fn take_exclusively(target: &Path) -> Result<SqliteConnection> {
         return Err(StoreError::InUse);
     }
     Ok(conn)
-}
-
-/// SQLITE_BUSY or SQLITE_LOCKED: another connection holds a lock.
-fn is_busy(err: &sqlx::Error) -> bool {
-    err.as_database_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "5" || code == "6")
 }

@@ -205,9 +205,56 @@ pub enum StoreError {
     InUse,
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// Another write held what this one needed for too long — SQLite's write lock past the busy
+    /// timeout, a PostgreSQL deadlock, serialization failure or lock timeout — or every pooled
+    /// connection stayed in use. The transaction was rolled back whole, so trying the same
+    /// request again is safe.
+    #[error("the database is busy with other writes; nothing was saved, try again")]
+    Busy(#[source] sqlx::Error),
     #[error("database error")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
 }
+
+/// Every database error becomes a [`StoreError`] here, so one that only contention caused is
+/// [`StoreError::Busy`] wherever it was met.
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> StoreError {
+        if is_contention(&err) {
+            StoreError::Busy(err)
+        } else {
+            StoreError::Database(err)
+        }
+    }
+}
+
+/// Whether `err` says the database was busy rather than that the work was wrong: retrying
+/// the transaction may succeed.
+fn is_contention(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(e) => {
+            if let Some(pg) = e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // serialization_failure, deadlock_detected, lock_not_available
+                matches!(pg.code(), "40001" | "40P01" | "55P03")
+            } else {
+                e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() && is_busy(err)
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLite's SQLITE_BUSY or SQLITE_LOCKED, or one of their extended codes (the primary code
+/// is the low byte): another connection holds a lock this one needs.
+pub(crate) fn is_busy(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|e| e.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED))
+}
+
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
 
 fn list(candidates: &[Candidate]) -> String {
     candidates
@@ -225,3 +272,19 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_errors_contention_caused_are_busy() {
+        assert!(matches!(
+            StoreError::from(sqlx::Error::PoolTimedOut),
+            StoreError::Busy(_)
+        ));
+        for err in [sqlx::Error::RowNotFound, sqlx::Error::WorkerCrashed] {
+            assert!(matches!(StoreError::from(err), StoreError::Database(_)));
+        }
+    }
+}

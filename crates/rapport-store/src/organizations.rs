@@ -64,7 +64,7 @@ async fn insert_organization(
         if is_unique_violation(&err) {
             StoreError::DuplicateOrganization(name.trim().to_owned())
         } else {
-            StoreError::Database(err)
+            StoreError::from(err)
         }
     })?;
     let created = load_organization(conn, OrganizationId(id)).await?;

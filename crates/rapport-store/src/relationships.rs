@@ -602,7 +602,7 @@ impl Store {
                             "competitor '{name}' was just recorded by someone else; try again"
                         ))
                     } else {
-                        StoreError::Database(err)
+                        StoreError::from(err)
                     }
                 })?,
             ),

@@ -264,7 +264,7 @@ impl Store {
             if is_unique_violation(&err) {
                 StoreError::DuplicateUser(email.clone())
             } else {
-                StoreError::Database(err)
+                StoreError::from(err)
             }
         })?;
         // The password hash is a secret: the log records that there is one, never what.

@@ -1004,3 +1004,62 @@ fn an_import_racing_a_hand_over_or_a_new_contact_for_its_owner_never_deadlocks()
         opened.close().await;
     });
 }
+
+/// A write that another transaction blocks for too long is refused as busy, saves nothing,
+/// and lands when sent again. On SQLite another connection holds the write lock past the busy
+/// timeout; on PostgreSQL the two deadlock, and the write, which waited first, is the one
+/// PostgreSQL aborts.
+#[test]
+fn a_write_another_transaction_blocks_is_busy_saves_nothing_and_lands_when_retried() {
+    use sqlx::Executor;
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = opened.store.clone();
+        let admin = store.local_user().await.unwrap().id;
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let new = new_user("vic@example.com", "Vic", UserRole::Member);
+        let vic = store.add_user(admin, &new, now).await.unwrap();
+        let set_zone = {
+            let store = store.clone();
+            move || {
+                let store = store.clone();
+                async move {
+                    store
+                        .set_time_zone(admin, vic, Some("Europe/Paris"), now)
+                        .await
+                }
+            }
+        };
+
+        let mut holder = opened.connect().await;
+        let refused = if opened.is_postgres() {
+            // Held until the write waits for it at its commit, holding Vic's row by then.
+            holder.execute("BEGIN").await.unwrap();
+            holder
+                .execute("SELECT version FROM data_version WHERE id = 1 FOR UPDATE")
+                .await
+                .unwrap();
+            let write = tokio::spawn(set_zone());
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(vic.0)
+                .execute(&mut holder)
+                .await
+                .unwrap();
+            write.await.unwrap()
+        } else {
+            holder.execute("BEGIN IMMEDIATE").await.unwrap();
+            set_zone().await
+        };
+        holder.execute("ROLLBACK").await.unwrap();
+        assert!(matches!(refused, Err(StoreError::Busy(_))), "{refused:?}");
+        assert_eq!(store.user(vic).await.unwrap().user.time_zone, None);
+
+        set_zone().await.unwrap();
+        let zone = store.user(vic).await.unwrap().user.time_zone;
+        assert_eq!(zone.as_deref(), Some("Europe/Paris"));
+        opened.close().await;
+    });
+}

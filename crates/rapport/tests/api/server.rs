@@ -61,8 +61,13 @@ impl Server {
     /// Starts the server on a system-chosen port with the clock at `now`, reads the address
     /// from its first line, and waits until `/healthz` answers.
     pub fn start(rapport: &Rapport, now: &str) -> Server {
+        Server::start_on(rapport.db.url(), now)
+    }
+
+    /// [`Server::start`] on the database `url` names (a test's URL with options added).
+    pub fn start_on(url: &str, now: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
-            .args(["--db", rapport.db.url(), "--now", now, "--tz", "UTC"])
+            .args(["--db", url, "--now", now, "--tz", "UTC"])
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env_remove("RAPPORT_DATABASE_URL")
             .env_remove("RAPPORT_NOW")

@@ -833,3 +833,34 @@ fn two_instances_share_one_database() {
     assert_eq!(after.ok(200)["counts"]["today"], 0, "{}", after.text);
     assert!(after.json["entries"].as_array().unwrap().is_empty());
 }
+
+/// A write another transaction blocks for too long is a 503 problem with `Retry-After`, saves
+/// nothing, and lands when sent again: on SQLite the server's busy timeout runs out, on
+/// PostgreSQL the `lock_timeout` the database URL gives the server's sessions.
+#[test]
+fn a_blocked_write_is_a_503_to_retry_and_saves_nothing() {
+    let rapport = Rapport::new();
+    let token = user_with_token(&rapport, "ann@example.com", "admin");
+    let url = rapport.db.url();
+    let url = if rapport.db.is_sqlite() {
+        url.to_owned()
+    } else {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}options=-c%20lock_timeout%3D1000")
+    };
+    let server = Server::start_on(&url, TODAY);
+    let paris = json!({"time_zone": "Europe/Paris"});
+    let blocked = rapport
+        .db
+        .while_locked("SELECT id FROM users FOR UPDATE", || {
+            server.patch("/api/v1/me", Some(&token), None, paris.clone())
+        });
+    let problem = blocked.problem(503);
+    assert_eq!(problem["type"], "urn:rapport:problem:busy", "{problem}");
+    assert_eq!(blocked.header("retry-after"), Some("1"));
+    let me = server.get("/api/v1/me", Some(&token));
+    assert_eq!(me.ok(200)["time_zone"], serde_json::Value::Null);
+
+    let retried = server.patch("/api/v1/me", Some(&token), None, paris);
+    assert_eq!(retried.ok(200)["time_zone"], "Europe/Paris");
+}

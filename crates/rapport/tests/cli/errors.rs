@@ -151,6 +151,34 @@ fn bad_global_flags_are_refused() {
     assert_eq!(r.snapshot(), before);
 }
 
+/// A write that cannot get its lock in time — SQLite's write lock held by another process
+/// past the 5 s busy timeout, a PostgreSQL row lock past the session's `lock_timeout` — says
+/// the database is busy, saves nothing, and goes through when run again.
+#[test]
+fn a_write_blocked_by_another_transaction_is_refused_as_busy_and_saves_nothing() {
+    let r = fixture();
+    let before = r.snapshot();
+    let log = [
+        "log",
+        "Ada Lovelace",
+        "--kind",
+        "call",
+        "--summary",
+        "again",
+    ];
+    let run = r.db.while_locked("SELECT id FROM contacts FOR UPDATE", || {
+        r.run_with_env("PGOPTIONS", "-c lock_timeout=1000", &log)
+    });
+    assert_failed(
+        &run,
+        "a touch logged while another transaction holds the lock",
+        &["the database is busy with other writes; nothing was saved, try again"],
+    );
+    assert_eq!(r.snapshot(), before, "a busy write saved something");
+    r.ok(&log);
+    assert_ne!(r.snapshot(), before, "the touch logged again did not land");
+}
+
 /// A URL Rapport cannot use is refused before anything is created.
 #[test]
 fn malformed_database_urls_are_refused() {

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-use sqlx::Connection;
+use sqlx::{Connection, Executor};
 
 pub const DATABASE_URL_VAR: &str = "RAPPORT_TEST_DATABASE_URL";
 
@@ -203,6 +203,35 @@ impl TestDb {
                 }
             }
         });
+    }
+
+    /// Runs `during` while another connection holds a write transaction open: on SQLite the
+    /// database's write lock (`BEGIN IMMEDIATE`), on PostgreSQL the row locks `lock` takes
+    /// (`SELECT … FOR UPDATE`). The transaction is rolled back after.
+    pub fn while_locked<T>(&self, lock: &str, during: impl FnOnce() -> T) -> T {
+        block_on(async {
+            match &self.backend {
+                Backend::Sqlite { .. } => {
+                    let mut conn = sqlx::SqliteConnection::connect(&self.sqlite_url())
+                        .await
+                        .unwrap();
+                    conn.execute("BEGIN IMMEDIATE").await.unwrap();
+                    let result = during();
+                    conn.execute("ROLLBACK").await.unwrap();
+                    conn.close().await.unwrap();
+                    result
+                }
+                Backend::Postgres { .. } => {
+                    let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                    conn.execute("BEGIN").await.unwrap();
+                    conn.execute(lock).await.unwrap();
+                    let result = during();
+                    conn.execute("ROLLBACK").await.unwrap();
+                    conn.close().await.unwrap();
+                    result
+                }
+            }
+        })
     }
 
     fn sqlite_url(&self) -> String {
