@@ -29,12 +29,8 @@ pub(crate) async fn find_or_create_organization(
     name: &str,
     now: Timestamp,
 ) -> Result<OrganizationId> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE name_key = $1")
-        .bind(name_key(name))
-        .fetch_optional(&mut *conn)
-        .await?;
-    match found {
-        Some(id) => Ok(OrganizationId(id)),
+    match organization_named(conn, name).await? {
+        Some(id) => Ok(id),
         None => insert_organization(conn, actor, name, None, None, now).await,
     }
 }
@@ -55,7 +51,7 @@ async fn insert_organization(
     .bind(actor.0)
     .bind(name.trim())
     .bind(name_key(name))
-    .bind(domain)
+    .bind(domain_text(domain))
     .bind(tier.map(Tier::as_str))
     .bind(stamp)
     .fetch_one(&mut *conn)
@@ -78,6 +74,25 @@ async fn insert_organization(
     };
     audit::record(conn, actor, now, change).await?;
     Ok(created.id)
+}
+
+/// A domain as stored: trimmed, in lowercase; blank is none.
+fn domain_text(domain: Option<&str>) -> Option<String> {
+    domain
+        .map(|d| d.trim().to_lowercase())
+        .filter(|d| !d.is_empty())
+}
+
+/// The organization with this name, ignoring case.
+async fn organization_named(
+    conn: &mut AnyConnection,
+    name: &str,
+) -> Result<Option<OrganizationId>> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE name_key = $1")
+        .bind(name_key(name))
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(found.map(OrganizationId))
 }
 
 async fn load_organization(conn: &mut AnyConnection, id: OrganizationId) -> Result<Organization> {
@@ -110,9 +125,15 @@ fn organization(row: &AnyRow, fields: BTreeMap<FieldKey, String>) -> Result<Orga
     })
 }
 
-/// A change to an organization's profile. `None` leaves a field alone; `Some(None)` clears it.
+/// A change to an organization. `None` leaves a field alone; `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationPatch {
+    /// A new name (a rebrand, a typo put right): unique ignoring case, like every name.
+    /// Contacts there are found by search under it from then on.
+    pub name: Option<String>,
+    /// Its web domain (stored in lowercase); search and `org show` find it by it.
+    pub domain: Option<Option<String>>,
+    pub tier: Option<Option<Tier>>,
     pub industry: Option<Option<String>>,
     pub size: Option<Option<u64>>,
     pub region: Option<Option<String>>,
@@ -135,12 +156,7 @@ impl Store {
     ) -> Result<OrganizationId> {
         let mut tx = self.write().await?;
         audit::acting(&mut tx, actor).await?.may_add()?;
-        let taken: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM organizations WHERE name_key = $1")
-                .bind(name_key(name))
-                .fetch_optional(&mut *tx)
-                .await?;
-        if taken.is_some() {
+        if organization_named(&mut tx, name).await?.is_some() {
             return Err(StoreError::DuplicateOrganization(name.trim().to_owned()));
         }
         let id = insert_organization(&mut tx, actor, name, domain, tier, now).await?;
@@ -189,12 +205,37 @@ impl Store {
                 i64::try_from(n).map_err(|_| StoreError::Invalid(format!("size {n} is too large")))
             })
             .transpose()?;
+        let name = match patch.name.as_deref().map(str::trim) {
+            None => before.name.clone(),
+            Some("") => {
+                return Err(StoreError::Invalid(
+                    "name: an organization name cannot be empty".into(),
+                ));
+            }
+            Some(name) => {
+                if organization_named(&mut tx, name)
+                    .await?
+                    .is_some_and(|other| other != id)
+                {
+                    return Err(StoreError::DuplicateOrganization(name.to_owned()));
+                }
+                name.to_owned()
+            }
+        };
+        let domain = match patch.domain {
+            Some(domain) => domain_text(domain.as_deref()),
+            None => before.domain.clone(),
+        };
         // Checked again by the UPDATE: a concurrent edit may commit between read and write.
         let updated = sqlx::query(
-            "UPDATE organizations SET industry = $1, size = $2, region = $3, updated_at = $4, \
-                version = version + 1 \
-             WHERE id = $5 AND version = $6",
+            "UPDATE organizations SET name = $1, name_key = $2, domain = $3, tier = $4, \
+                industry = $5, size = $6, region = $7, updated_at = $8, version = version + 1 \
+             WHERE id = $9 AND version = $10",
         )
+        .bind(&name)
+        .bind(name_key(&name))
+        .bind(domain)
+        .bind(patch.tier.unwrap_or(before.tier).map(Tier::as_str))
         .bind(patch.industry.unwrap_or_else(|| before.industry.clone()))
         .bind(size)
         .bind(patch.region.unwrap_or_else(|| before.region.clone()))
@@ -202,7 +243,15 @@ impl Store {
         .bind(id.0)
         .bind(before.version)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|err| {
+            // Another organization took the name after the check above.
+            if is_unique_violation(&err) {
+                StoreError::DuplicateOrganization(name.clone())
+            } else {
+                StoreError::from(err)
+            }
+        })?;
         if updated.rows_affected() == 0 {
             return Err(stale(before.version + 1));
         }

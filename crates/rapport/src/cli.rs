@@ -591,8 +591,8 @@ pub enum OrganizationCommand {
         #[arg(long, default_value = "name")]
         sort: String,
     },
-    /// Change an organization's profile: industry, size, region, custom fields; "none"
-    /// clears a value
+    /// Change an organization: its name, domain, tier, industry, size, region, custom
+    /// fields; "none" clears a value
     Edit(OrganizationEditArgs),
     /// Show an organization, the people we know there and its incumbent competitors
     Show { organization: String },
@@ -603,6 +603,15 @@ pub enum OrganizationCommand {
 #[derive(Debug, Args)]
 pub struct OrganizationEditArgs {
     pub organization: String,
+    /// A new name (unique, ignoring case)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Its web domain ("acme.example")
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// A, B, C or D
+    #[arg(long)]
+    pub tier: Option<String>,
     /// What it does ("Software")
     #[arg(long)]
     pub industry: Option<String>,

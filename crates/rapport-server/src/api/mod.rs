@@ -1590,7 +1590,7 @@ async fn add_organization(
     let mut fields = Fields::default();
     let name = one_line_name(&mut fields, "name", &body.name);
     let tier = fields.parse("tier", body.tier.as_deref());
-    let domain = non_blank(body.domain).map(|d| d.to_lowercase());
+    let domain = non_blank(body.domain);
     fields.finish()?;
     let now = Moment::of(&state, &account).now;
     let id = state

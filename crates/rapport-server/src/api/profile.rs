@@ -17,7 +17,7 @@ use rapport_store::OrganizationPatch;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{ApiResult, Body, Fields, Moment, Page, created, if_match, path_id};
+use super::{ApiResult, Body, Fields, Moment, Page, created, if_match, one_line_name, path_id};
 use crate::AppState;
 use crate::auth::{Actor, Writer};
 use crate::problem::Problem;
@@ -210,10 +210,20 @@ pub(super) async fn organization_fit(
     Ok(Json(FitView::new(fit.as_ref())))
 }
 
-/// A change to an organization's profile. Absent leaves a value alone; null clears it.
+/// A change to an organization. Absent leaves a value alone; null clears it.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OrganizationPatchBody {
+    /// A new name: one line, unique ignoring case (409 if another organization has it).
+    name: Option<String>,
+    /// Its web domain (stored in lowercase), or null to clear.
+    #[serde(deserialize_with = "super::clearable")]
+    #[schema(value_type = Option<String>)]
+    domain: Option<Option<String>>,
+    /// A, B, C or D, or null to clear.
+    #[serde(deserialize_with = "super::clearable")]
+    #[schema(value_type = Option<String>)]
+    tier: Option<Option<String>>,
     /// What it does ("Software"), or null to clear.
     #[serde(deserialize_with = "super::clearable")]
     #[schema(value_type = Option<String>)]
@@ -240,35 +250,50 @@ fn profile_text(fields: &mut Fields, field: &str, value: Option<String>) -> Opti
     Some(text)
 }
 
-/// An organization patch from a body or a form's values (`size` as text).
-pub(crate) fn organization_patch(
-    fields: &mut Fields,
-    industry: Option<Option<String>>,
-    size: Option<Option<String>>,
-    region: Option<Option<String>>,
-    custom: BTreeMap<String, Option<String>>,
-) -> OrganizationPatch {
-    let size =
-        size.map(|text| non_blank(text).and_then(|t| fields.check("size", employee_count(&t))));
-    let (set_fields, remove_fields) = custom_fields(fields, "fields", custom);
+/// What a body or a form asks to change in an organization, as sent (`size` and `tier` as
+/// text). `None` leaves a value alone; `Some(None)` or blank clears it.
+#[derive(Debug, Default)]
+pub(crate) struct OrganizationEdit {
+    pub name: Option<String>,
+    pub domain: Option<Option<String>>,
+    pub tier: Option<Option<String>>,
+    pub industry: Option<Option<String>>,
+    pub size: Option<Option<String>>,
+    pub region: Option<Option<String>>,
+    pub custom: BTreeMap<String, Option<String>>,
+}
+
+/// An organization patch from what a body or a form sent, each bad value noted in `fields`.
+pub(crate) fn organization_patch(fields: &mut Fields, edit: OrganizationEdit) -> OrganizationPatch {
+    let size = edit
+        .size
+        .map(|text| non_blank(text).and_then(|t| fields.check("size", employee_count(&t))));
+    let tier = edit
+        .tier
+        .map(|text| non_blank(text).and_then(|t| fields.parse("tier", Some(&t))));
+    let (set_fields, remove_fields) = custom_fields(fields, "fields", edit.custom);
     OrganizationPatch {
-        industry: industry.map(|v| profile_text(fields, "industry", v)),
+        name: edit.name.map(|name| one_line_name(fields, "name", &name)),
+        domain: edit.domain.map(|v| profile_text(fields, "domain", v)),
+        tier,
+        industry: edit.industry.map(|v| profile_text(fields, "industry", v)),
         size,
-        region: region.map(|v| profile_text(fields, "region", v)),
+        region: edit.region.map(|v| profile_text(fields, "region", v)),
         set_fields,
         remove_fields,
         expected_version: None,
     }
 }
 
-/// Changes an organization's profile and custom fields, if it is still at the version
-/// `If-Match` names (else 412). Anyone who may write.
+/// Changes an organization — its name, domain, tier, profile and custom fields — if it is
+/// still at the version `If-Match` names (else 412). Anyone who may write.
 #[utoipa::path(patch, path = "/api/v1/organizations/{id}", params(
     ("id" = i64, Path),
     ("If-Match" = String, Header, description = "the ETag from GET: the organization's version"),
 ), request_body = OrganizationPatchBody, responses(
     (status = 200, body = OrganizationView, headers(("ETag" = String))),
     (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 412, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
     (status = 428, body = Problem, content_type = "application/problem+json"),
@@ -283,10 +308,18 @@ pub(super) async fn edit_organization(
     let id = OrganizationId(path_id("id", &id)?);
     let expected = if_match(&headers)?;
     let mut fields = Fields::default();
-    let size = body.size.map(|s| s.map(|n| n.to_string()));
+    let edit = OrganizationEdit {
+        name: body.name,
+        domain: body.domain,
+        tier: body.tier,
+        industry: body.industry,
+        size: body.size.map(|s| s.map(|n| n.to_string())),
+        region: body.region,
+        custom: body.fields,
+    };
     let patch = OrganizationPatch {
         expected_version: Some(expected),
-        ..organization_patch(&mut fields, body.industry, size, body.region, body.fields)
+        ..organization_patch(&mut fields, edit)
     };
     fields.finish()?;
     let now = Moment::of(&state, &account).now;

@@ -9,10 +9,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use rapport_core::Tier;
 use rapport_core::agenda::days_phrase;
 use rapport_core::fit::FieldKey;
 use rapport_core::model::OrganizationId;
-use rapport_store::{ContactFilter, OrganizationPatch};
+use rapport_store::{ContactFilter, OrganizationPatch, StoreError};
 use serde::Deserialize;
 
 use super::contact::FormEcho;
@@ -20,7 +21,7 @@ use super::search::Hit;
 use super::{Chrome, SignedIn, WebForm, WebResult, page, path_id, short_date};
 use crate::AppState;
 use crate::api::Fields;
-use crate::api::profile::{fields_from_lines, organization_patch};
+use crate::api::profile::{OrganizationEdit, fields_from_lines, organization_patch};
 use crate::api::relationships::competitor_of;
 use crate::views::{CompetitorView, FitView, OrganizationHealthView, SuggestionsView};
 
@@ -54,11 +55,16 @@ struct OrganizationPage {
     echo: FormEcho,
     profile: ProfileValues,
     fit: FitView,
+    tiers: &'static [Tier],
 }
 
 /// The profile form's values: the organization's, or what a refused form sent.
 #[derive(Debug)]
 pub struct ProfileValues {
+    name: String,
+    domain: String,
+    /// A tier's letter, or empty for none.
+    tier: String,
     industry: String,
     size: String,
     region: String,
@@ -155,21 +161,29 @@ async fn render(
     let competitors = state.store.competitors(id).await?;
     let suggestions = state.store.organization_suggestions(id).await?;
     let fit = state.store.organization_fit(id).await?;
+    let sent_or = |field: &str, current: Option<&str>| {
+        echo.sent(field)
+            .unwrap_or_else(|| current.unwrap_or_default())
+            .to_owned()
+    };
     let profile = ProfileValues {
+        name: sent_or("profile.name", Some(&organization.name)),
+        domain: sent_or("profile.domain", organization.domain.as_deref()),
+        tier: sent_or("profile.tier", organization.tier.map(Tier::as_str)),
         industry: echo
-            .sent("industry")
+            .sent("profile.industry")
             .map(str::to_owned)
             .unwrap_or_else(|| organization.industry.clone().unwrap_or_default()),
         size: echo
-            .sent("size")
+            .sent("profile.size")
             .map(str::to_owned)
             .unwrap_or_else(|| organization.size.map(|n| n.to_string()).unwrap_or_default()),
         region: echo
-            .sent("region")
+            .sent("profile.region")
             .map(str::to_owned)
             .unwrap_or_else(|| organization.region.clone().unwrap_or_default()),
         fields: echo
-            .sent("fields")
+            .sent("profile.fields")
             .map(str::to_owned)
             .unwrap_or_else(|| field_lines(&organization.fields)),
         version: organization.version,
@@ -190,6 +204,7 @@ async fn render(
             echo,
             profile,
             fit: FitView::new(fit.as_ref()),
+            tiers: Tier::ALL,
         },
         status,
     )
@@ -267,10 +282,13 @@ pub(super) fn field_lines(fields: &BTreeMap<FieldKey, String>) -> String {
         .join("\n")
 }
 
-/// The profile form: industry, size, region and custom fields, all sent every time (blank
-/// clears), with the version the page showed.
+/// The profile form: name, domain, tier, industry, size, region and custom fields, all sent
+/// every time (blank clears all but the name), with the version the page showed.
 #[derive(Debug, Deserialize)]
 pub struct ProfileForm {
+    name: String,
+    domain: String,
+    tier: String,
     industry: String,
     size: String,
     region: String,
@@ -288,42 +306,56 @@ pub async fn edit_profile(
     let current = state.store.organization(id).await?;
     let mut fields = Fields::default();
     let custom = fields_from_lines(&mut fields, &form.fields, &current.fields);
-    let patch = organization_patch(
-        &mut fields,
-        Some(Some(form.industry.clone())),
-        Some(Some(form.size.clone())),
-        Some(Some(form.region.clone())),
+    let sent = |value: &String| Some(Some(value.clone()));
+    let edit = OrganizationEdit {
+        name: Some(form.name.clone()),
+        domain: sent(&form.domain),
+        tier: sent(&form.tier),
+        industry: sent(&form.industry),
+        size: sent(&form.size),
+        region: sent(&form.region),
         custom,
-    );
+    };
+    let patch = organization_patch(&mut fields, edit);
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if fields.errors.is_empty() {
         let patch = OrganizationPatch {
             expected_version: Some(form.version),
             ..patch
         };
-        state
+        match state
             .store
             .edit_organization(user.user(), id, patch, user.moment.now)
-            .await?;
-        return Ok(
-            Redirect::to(&format!("/organizations/{id}?profiled=1#profile")).into_response(),
-        );
+            .await
+        {
+            Ok(()) => {
+                return Ok(
+                    Redirect::to(&format!("/organizations/{id}?profiled=1#profile"))
+                        .into_response(),
+                );
+            }
+            Err(err @ StoreError::DuplicateOrganization(_)) => {
+                fields.error("name", err.to_string());
+                status = StatusCode::CONFLICT;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    // Keyed `profile.…`: the competitor form on the same page has a `name` of its own.
+    for error in &mut fields.errors {
+        error.field = format!("profile.{}", error.field);
     }
     let echo = FormEcho::new(
         fields,
         &[
-            ("industry", Some(&form.industry)),
-            ("size", Some(&form.size)),
-            ("region", Some(&form.region)),
-            ("fields", Some(&form.fields)),
+            ("profile.name", Some(&form.name)),
+            ("profile.domain", Some(&form.domain)),
+            ("profile.tier", Some(&form.tier)),
+            ("profile.industry", Some(&form.industry)),
+            ("profile.size", Some(&form.size)),
+            ("profile.region", Some(&form.region)),
+            ("profile.fields", Some(&form.fields)),
         ],
     );
-    render(
-        &state,
-        &user,
-        id,
-        None,
-        echo,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    render(&state, &user, id, None, echo, status).await
 }

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use rapport_core::model::{ContactId, UserId};
 use rapport_core::{Direction, Tier, TouchKind, UserRole};
-use rapport_store::{Backend, NewContact, NewTouch, Store};
+use rapport_store::{Backend, NewContact, NewTouch, Store, StoreError};
 
 use crate::runtime;
 use crate::support::{Harness, new_user};
@@ -586,6 +586,121 @@ fn touches_reach_the_index_in_batches() {
         let found = store.search(owner, "dispatch", None, 10).await.unwrap();
         let ids: Vec<ContactId> = found.contacts.iter().map(|hit| hit.contact.id).collect();
         assert_eq!(ids, vec![lee]);
+        opened.close().await;
+    });
+}
+
+/// An organization renamed (a rebrand) is found by its new name and domain, and so are the
+/// people there; the old name finds neither. Its name stays unique ignoring case, cannot be
+/// blank, and the change is audited with the name, domain and tier before and after.
+#[test]
+fn a_renamed_organization_and_its_people_are_found_by_the_new_name_only() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let me = store.local_user().await.unwrap().id;
+        let now = noon(date(2026, 3, 2));
+        let ada = NewContact {
+            name: "Ada Lovelace".into(),
+            organization: Some("Initech".into()),
+            ..NewContact::default()
+        };
+        store
+            .add_contact(me, ada, now, date(2026, 3, 2))
+            .await
+            .unwrap();
+        let initech = store.resolve_organization("initech").await.unwrap();
+        store
+            .add_organization(me, "Globex", None, None, now)
+            .await
+            .unwrap();
+        let found = |query: &'static str| async move {
+            let results = store.search(me, query, None, 10).await.unwrap();
+            let people: Vec<String> = results
+                .contacts
+                .iter()
+                .map(|h| h.contact.name.clone())
+                .collect();
+            let organizations: Vec<String> = results
+                .organizations
+                .iter()
+                .map(|h| h.name.clone())
+                .collect();
+            (people, organizations)
+        };
+        assert_eq!(
+            found("initech").await,
+            (vec!["Ada Lovelace".to_owned()], vec!["Initech".to_owned()])
+        );
+
+        let rename = |name: &str| rapport_store::OrganizationPatch {
+            name: Some(name.into()),
+            ..rapport_store::OrganizationPatch::default()
+        };
+        let taken = store
+            .edit_organization(me, initech, rename(" GLOBEX "), now)
+            .await;
+        assert!(
+            matches!(taken, Err(StoreError::DuplicateOrganization(ref n)) if n == "GLOBEX"),
+            "{taken:?}"
+        );
+        let blank = store
+            .edit_organization(me, initech, rename("  "), now)
+            .await;
+        assert!(matches!(blank, Err(StoreError::Invalid(_))), "{blank:?}");
+
+        let rebrand = rapport_store::OrganizationPatch {
+            domain: Some(Some(" Hooli.Example ".into())),
+            tier: Some(Some(Tier::B)),
+            ..rename("Hooli")
+        };
+        store
+            .edit_organization(me, initech, rebrand, now)
+            .await
+            .unwrap();
+        let hooli = store.organization(initech).await.unwrap();
+        assert_eq!(
+            (hooli.name.as_str(), hooli.domain.as_deref(), hooli.tier),
+            ("Hooli", Some("hooli.example"), Some(Tier::B))
+        );
+        assert_eq!(found("initech").await, (vec![], vec![]));
+        assert_eq!(
+            found("hooli").await,
+            (vec!["Ada Lovelace".to_owned()], vec!["Hooli".to_owned()])
+        );
+        assert_eq!(
+            store.resolve_organization("hooli.example").await.unwrap(),
+            initech
+        );
+        // A change of case only is the same organization's name.
+        store
+            .edit_organization(me, initech, rename("HOOLI"), now)
+            .await
+            .unwrap();
+        assert_eq!(store.organization(initech).await.unwrap().name, "HOOLI");
+
+        let filter = rapport_store::AuditFilter {
+            entity: Some(rapport_core::AuditEntity::Organization),
+            entity_id: Some(initech.0),
+            ..rapport_store::AuditFilter::default()
+        };
+        let audit = store.audit(me, &filter).await.unwrap();
+        let rebranded = &audit[1];
+        let changed: Vec<(String, String, String)> = rebranded
+            .changes()
+            .into_iter()
+            .map(|c| (c.field, c.before.to_string(), c.after.to_string()))
+            .collect();
+        assert!(
+            changed.contains(&("name".into(), "\"Initech\"".into(), "\"Hooli\"".into())),
+            "{changed:?}"
+        );
+        assert!(
+            changed.contains(&("tier".into(), "null".into(), "\"B\"".into())),
+            "{changed:?}"
+        );
         opened.close().await;
     });
 }

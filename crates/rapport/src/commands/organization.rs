@@ -4,7 +4,7 @@ use rapport_core::model::{Competitor, Organization, non_blank};
 use rapport_store::{CompetitorUpdate, ContactFilter, OrganizationPatch};
 use serde::Serialize;
 
-use crate::app::{App, parse, print_json};
+use crate::app::{App, parse, parse_clearable, print_json};
 use crate::cli::OrganizationCommand;
 use crate::views::{CompetitorView, ContactSummaryView, OrganizationView, SuggestionsView};
 
@@ -16,9 +16,6 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
                 anyhow::bail!("name: an organization name cannot be empty");
             }
             let tier = tier.as_deref().map(|t| parse("--tier", t)).transpose()?;
-            let domain = domain
-                .map(|d| d.trim().to_lowercase())
-                .filter(|d| !d.is_empty());
             let id = app
                 .store
                 .add_organization(app.user.id, name, domain.as_deref(), tier, app.now)
@@ -168,6 +165,14 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
             };
             let (set_fields, remove_fields) =
                 crate::commands::profile::custom_fields(&args.set_fields, &args.unset_fields)?;
+            if args.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+                anyhow::bail!("--name: an organization name cannot be empty");
+            }
+            let tier = args
+                .tier
+                .as_deref()
+                .map(|t| parse_clearable("--tier", t))
+                .transpose()?;
             for (flag, value) in [("--industry", &args.industry), ("--region", &args.region)] {
                 if value
                     .as_deref()
@@ -177,6 +182,9 @@ pub async fn run(app: &App, command: OrganizationCommand) -> Result<()> {
                 }
             }
             let patch = OrganizationPatch {
+                name: args.name,
+                domain: text(args.domain),
+                tier,
                 industry: text(args.industry),
                 size,
                 region: text(args.region),

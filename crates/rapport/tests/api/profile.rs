@@ -127,6 +127,46 @@ fn criteria_fit_and_profiles_over_the_api() {
             json!({"region": "EU"}),
         )
         .problem(412);
+    // Its name, domain and tier change the same way; names stay unique ignoring case.
+    let globex = |etag: &str, body: serde_json::Value| {
+        server.patch("/api/v1/organizations/2", Some(&member), Some(etag), body)
+    };
+    let refused = globex("\"2\"", json!({"name": " ", "tier": "S"}));
+    refused.problem(422);
+    let mut bad = refused.fields();
+    bad.sort();
+    assert_eq!(bad, ["name", "tier"]);
+    let taken = globex("\"2\"", json!({"name": "ACME"}));
+    assert!(
+        taken.problem(409)["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("'ACME' already exists")),
+        "{}",
+        taken.text
+    );
+    let renamed = globex(
+        "\"2\"",
+        json!({"name": "Globex Group", "domain": " GLOBEX.example", "tier": "B"}),
+    );
+    assert_eq!(
+        (
+            &renamed.ok(200)["name"],
+            &renamed.json["domain"],
+            &renamed.json["tier"]
+        ),
+        (
+            &json!("Globex Group"),
+            &json!("globex.example"),
+            &json!("B")
+        )
+    );
+    let cleared = globex("\"3\"", json!({"domain": null, "tier": null}));
+    assert_eq!(
+        (&cleared.ok(200)["domain"], &cleared.json["tier"]),
+        (&json!(null), &json!(null))
+    );
+    let found = server.get("/api/v1/search?q=globex%20group", Some(&viewer));
+    assert_eq!(found.ok(200)["organizations"][0]["name"], "Globex Group");
     server
         .patch(
             "/api/v1/organizations/1",
@@ -219,7 +259,7 @@ fn criteria_fit_and_profiles_over_the_api() {
         .iter()
         .map(|o| (o["name"].as_str().unwrap(), o["fit"].as_i64().unwrap()))
         .collect();
-    assert_eq!(names, [("Globex", 100), ("Acme", 43)]);
+    assert_eq!(names, [("Globex Group", 100), ("Acme", 43)]);
 
     // Removing: admins only, then gone.
     server
@@ -287,6 +327,9 @@ fn the_profile_on_the_pages() {
 
     let profile = |version: &str, size: &str| {
         vec![
+            ("name", "Acme".to_owned()),
+            ("domain", "".to_owned()),
+            ("tier", "".to_owned()),
             ("industry", "software".to_owned()),
             ("size", size.to_owned()),
             ("region", "".to_owned()),
@@ -332,6 +375,35 @@ fn the_profile_on_the_pages() {
     assert!(acme_at < globex_at, "Acme (75) before Globex (0): {list}");
     assert!(list.contains("<td class=\"fit\">75</td>"), "{list}");
     assert!(list.contains("aria-sort=\"descending\""), "{list}");
+
+    // The same form renames the organization and sets its domain and tier; a name another
+    // organization has is refused on the name field.
+    let rebrand = |version: &str, name: &str| {
+        let mut form = profile(version, "80");
+        form[0].1 = name.to_owned();
+        form[1].1 = " ACME.example ".to_owned();
+        form[2].1 = "B".to_owned();
+        form
+    };
+    let taken = post(&cookie, "/organizations/1/profile", rebrand("2", "globex"));
+    assert_eq!(taken.status, 409, "{}", taken.text);
+    assert!(
+        taken.text.contains(
+            "id=\"org-name-error\">an organization named &#39;globex&#39; already exists"
+        ),
+        "{}",
+        taken.text
+    );
+    let renamed = post(
+        &cookie,
+        "/organizations/1/profile",
+        rebrand("2", "Acme Group"),
+    );
+    assert_eq!(renamed.status, 303, "{}", renamed.text);
+    let acme = get(&cookie, "/organizations/1");
+    assert!(acme.contains("<h1>Acme Group</h1>"), "{acme}");
+    assert!(acme.contains("acme.example · tier B"), "{acme}");
+    assert!(acme.contains("<option selected>B</option>"), "{acme}");
 
     let ann = get(&cookie, "/contacts/1");
     assert!(ann.contains("Ideal client fit"), "{ann}");

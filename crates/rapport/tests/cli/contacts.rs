@@ -1,5 +1,7 @@
 //! Contacts and organizations: adding, finding by every kind of reference, editing.
 
+use serde_json::Value;
+
 use crate::support::{Rapport, s};
 
 #[test]
@@ -303,6 +305,64 @@ fn organizations_hold_their_people() {
         &["org", "add", "Initech", "--tier", "S"],
         &["--tier", "unknown tier 'S'"],
     );
+
+    // A rebrand: the name, domain and tier change; the people stay; names stay unique.
+    r.fails(
+        &["org", "edit", "Acme Corp", "--name", "globex"],
+        &["an organization named 'globex' already exists"],
+    );
+    r.fails(
+        &["org", "edit", "Acme Corp", "--name", " "],
+        &["--name: an organization name cannot be empty"],
+    );
+    r.fails(
+        &["org", "edit", "Acme Corp", "--tier", "S"],
+        &["--tier", "unknown tier 'S'"],
+    );
+    let renamed = r.json(&[
+        "org",
+        "edit",
+        "acme.example",
+        "--name",
+        "Acme Group",
+        "--domain",
+        "acmegroup.EXAMPLE",
+        "--tier",
+        "B",
+    ]);
+    assert_eq!(
+        (
+            s(&renamed["name"]),
+            s(&renamed["domain"]),
+            s(&renamed["tier"])
+        ),
+        ("Acme Group", "acmegroup.example", "B")
+    );
+    assert_eq!(renamed["contact_count"], 2);
+    let shown = r.ok(&["org", "show", "acmegroup.example"]);
+    assert!(shown.contains("Acme Group"), "{shown}");
+    let cleared = r.json(&[
+        "org",
+        "edit",
+        "Acme Group",
+        "--domain",
+        "none",
+        "--tier",
+        "none",
+    ]);
+    assert_eq!(
+        (&cleared["domain"], &cleared["tier"]),
+        (&Value::Null, &Value::Null)
+    );
+    let found = r.json(&["search", "acme", "group"]);
+    let people: Vec<&str> = found["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| s(&hit["contact"]["name"]))
+        .collect();
+    assert_eq!(people, ["Road Runner", "Wile Coyote"], "{found}");
+    assert_eq!(s(&found["organizations"][0]["name"]), "Acme Group");
 }
 
 /// `rapport contact list | head -1`: once the reader has gone, the command stops the way every
