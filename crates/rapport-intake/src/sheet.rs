@@ -69,10 +69,44 @@ fn pick(sheets: Vec<String>, options: &Options) -> Result<String, IntakeError> {
     }
 }
 
-/// A cell as text; whole numbers (a phone typed as a number) without a decimal point.
+/// A cell as text; whole numbers (a phone typed as a number) without a decimal point, and an
+/// Excel date as the ISO date (and time) it shows — stored, it is a count of days since 1899.
 fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::DateTime(when) if when.is_datetime() => {
+            let (year, month, day, hour, minute, second, _) = when.to_ymd_hms_milli();
+            let date = format!("{year:04}-{month:02}-{day:02}");
+            match (hour, minute, second) {
+                (0, 0, 0) => date,
+                (_, _, 0) => format!("{date}T{hour:02}:{minute:02}"),
+                _ => format!("{date}T{hour:02}:{minute:02}:{second:02}"),
+            }
+        }
         other => other.to_string().trim().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use calamine::{ExcelDateTime, ExcelDateTimeType};
+
+    use super::*;
+
+    #[test]
+    fn excel_dates_read_as_the_dates_they_show() {
+        let excel = |days: f64| {
+            cell_text(&Data::DateTime(ExcelDateTime::new(
+                days,
+                ExcelDateTimeType::DateTime,
+                false,
+            )))
+        };
+        assert_eq!(excel(46296.0), "2026-10-01");
+        assert_eq!(excel(46280.604166666664), "2026-09-15T14:30");
+        assert_eq!(excel(46280.60417824074), "2026-09-15T14:30:01");
+        let duration = ExcelDateTime::new(1.5, ExcelDateTimeType::TimeDelta, false);
+        assert_eq!(cell_text(&Data::DateTime(duration)), duration.to_string());
+        assert_eq!(cell_text(&Data::Float(442079460000.0)), "442079460000");
     }
 }
