@@ -450,10 +450,13 @@ impl Store {
         if let Ok(id) = wanted.trim_start_matches('#').parse::<i64>() {
             return self.user(UserId(id)).await;
         }
-        match wanted.parse::<EmailAddress>() {
-            Ok(email) => self.user_by_email(&email).await,
-            Err(_) => Err(StoreError::UserNotFound(reference.to_owned())),
-        }
+        // The local owner's `me@localhost` is no address the parser takes (its domain has no
+        // dot), yet it is how `user list` names them: the text is looked up as it is.
+        let email = match wanted.parse::<EmailAddress>() {
+            Ok(email) => email.to_string(),
+            Err(_) => wanted.to_lowercase(),
+        };
+        self.user_with_email(&email).await
     }
 
     /// Every user, oldest first.
@@ -468,12 +471,16 @@ impl Store {
     }
 
     pub async fn user_by_email(&self, email: &EmailAddress) -> Result<Account> {
+        self.user_with_email(&email.to_string()).await
+    }
+
+    async fn user_with_email(&self, email: &str) -> Result<Account> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE email = $1");
         let row = sqlx::query(&sql)
-            .bind(email.to_string())
+            .bind(email)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or_else(|| StoreError::UserNotFound(email.to_string()))?;
+            .ok_or_else(|| StoreError::UserNotFound(email.to_owned()))?;
         account(&row)
     }
 

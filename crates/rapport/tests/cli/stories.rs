@@ -468,6 +468,10 @@ fn a_seller_leaves_and_is_disabled_once_their_book_is_reassigned() {
     assert_failed(&both, "--as with RAPPORT_USER", &["--as: user #2"]);
     let nobody = r.run_with_env("RAPPORT_USER", "nobody@team.example", &["today"]);
     assert_failed(&nobody, "RAPPORT_USER=nobody", &["RAPPORT_USER: no user"]);
+    // The local owner is named as `user list` names them, though `me@localhost` is no
+    // address a contact could have.
+    let me = r.json(&["--as", "ME@localhost", "settings"]);
+    assert_eq!(s(&me["user"]), "me@localhost", "{me}");
     r.fails(
         &["contact", "edit", "Dana", "--owner", "bob@team.example"],
         &[
