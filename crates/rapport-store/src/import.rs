@@ -89,8 +89,10 @@ impl Store {
             Some(line) => line.map_err(|e| at_line(1, e.to_string()))?,
             None => return Err(at_line(1, "the file is empty".into())),
         };
-        check_header(&header, known_schema).map_err(|problem| at_line(1, problem))?;
+        let format = check_header(&header, known_schema).map_err(|problem| at_line(1, problem))?;
+        let mut last_line = 1;
         for (number, line) in (2..).zip(lines) {
+            last_line = number;
             let line = line.map_err(|e| at_line(number, e.to_string()))?;
             if line.trim().is_empty() {
                 continue;
@@ -116,6 +118,16 @@ impl Store {
                     }
                     other => other,
                 })?;
+        }
+        if format >= 2 && !importer.ended {
+            return Err(at_line(
+                last_line,
+                format!(
+                    "the file ends after {} records without the dump's end line: it was cut \
+                     short (export it again)",
+                    importer.records
+                ),
+            ));
         }
         if importer.users.is_empty() {
             return Err(StoreError::Invalid(
@@ -188,16 +200,17 @@ async fn refuse_unless_empty(conn: &mut AnyConnection) -> Result<()> {
     Ok(())
 }
 
-fn check_header(line: &str, known_schema: i64) -> Result<(), String> {
+/// The dump's format, once its header says this version reads it.
+fn check_header(line: &str, known_schema: i64) -> Result<i64, String> {
     let header: Header = serde_json::from_str(line).map_err(|e| {
         format!(
             "not a Rapport JSON export (the first line must be its header, \
              {{\"rapport_export\": {EXPORT_FORMAT}, …}}): {e}"
         )
     })?;
-    if header.rapport_export != EXPORT_FORMAT {
+    if !(1..=EXPORT_FORMAT).contains(&header.rapport_export) {
         return Err(format!(
-            "export format {} is not one this version reads (it reads {EXPORT_FORMAT})",
+            "export format {} is not one this version reads (it reads 1 to {EXPORT_FORMAT})",
             header.rapport_export
         ));
     }
@@ -208,7 +221,7 @@ fn check_header(line: &str, known_schema: i64) -> Result<(), String> {
             header.schema_version
         ));
     }
-    Ok(())
+    Ok(header.rapport_export)
 }
 
 /// The ids seen so far, which later records may refer to, and the counts.
@@ -230,12 +243,32 @@ struct Importer {
     /// Nurture settings already read, likewise.
     nurture_settings: HashSet<String>,
     summary: ImportSummary,
+    /// Records read so far, and whether the end line (format 2) was one of them.
+    records: u64,
+    ended: bool,
 }
 
 impl Importer {
     /// Inserts one record. A problem with its values is `StoreError::Invalid`.
     async fn insert(&mut self, conn: &mut AnyConnection, record: Record) -> Result<()> {
+        if self.ended {
+            return Err(invalid("a record after the dump's end line".into()));
+        }
+        if !matches!(record, Record::End(_)) {
+            self.records += 1;
+        }
         match record {
+            Record::End(end) => {
+                if end.records != self.records {
+                    return Err(invalid(format!(
+                        "the end line counts {} records, but {} came before it: records are \
+                         missing",
+                        end.records, self.records
+                    )));
+                }
+                self.ended = true;
+                Ok(())
+            }
             Record::User(user) => self.user(conn, user).await,
             Record::CadenceDefault(default) => cadence_default(conn, default).await,
             Record::RelationshipSetting(setting) => self.setting(conn, setting).await,

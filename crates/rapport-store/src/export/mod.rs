@@ -22,7 +22,7 @@ use crate::{Backend, Store, audit, instant_text, rows};
 use rapport_core::model::UserId;
 use records::{
     CadenceDefaultRecord, CompetitorRecord, ContactInterestRecord, ContentItemRecord,
-    ContentSendRecord, EXPORT_FORMAT, FollowUpRecord, Header, IcpCriterionRecord,
+    ContentSendRecord, EXPORT_FORMAT, EndRecord, FollowUpRecord, Header, IcpCriterionRecord,
     IntroductionRecord, NurtureOwnerRecord, NurtureSettingRecord, OpportunityRecord,
     OrganizationFieldRecord, OrganizationRecord, Record, RelationshipSettingRecord,
     StageChangeRecord, TouchRecord, UserRecord,
@@ -47,7 +47,8 @@ pub enum ExportFormat {
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ExportSummary {
-    /// Records (JSON: every line after the header) or contacts (CSV, vCard).
+    /// Records (JSON: every line between the header and the end line) or contacts (CSV,
+    /// vCard).
     pub records: u64,
 }
 
@@ -136,6 +137,10 @@ impl Store {
                 for table in [Table::ContentSends, Table::NurtureOwners] {
                     snapshot.each(table, &mut emit).await?;
                 }
+                let end = EndRecord {
+                    records: summary.records,
+                };
+                write_json_line(&mut out, &Record::End(end))?;
             }
             ExportFormat::Csv => {
                 let keys = snapshot.contact_field_keys().await?;

@@ -9,8 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The dump format's version, in the header line. An import refuses any other.
-pub const EXPORT_FORMAT: i64 = 1;
+/// The dump format's version, in the header line. Version 2 ends with [`Record::End`]; an
+/// import reads version 1 (without it) too, and refuses any other.
+pub const EXPORT_FORMAT: i64 = 2;
 
 /// The first line of a dump.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +47,15 @@ pub enum Record {
     ContactInterest(ContactInterestRecord),
     ContentSend(ContentSendRecord),
     NurtureOwner(NurtureOwnerRecord),
+    /// The last line: how many records came before it (the header not counted), so that a
+    /// dump cut short at a line's end is told from a whole one.
+    End(EndRecord),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndRecord {
+    pub records: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

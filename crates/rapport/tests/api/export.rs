@@ -48,7 +48,7 @@ fn an_admin_downloads_what_the_cli_exports() {
     }
     let default = server.get("/api/v1/export", Some(&admin));
     assert!(
-        default.text.starts_with("{\"rapport_export\":1,"),
+        default.text.starts_with("{\"rapport_export\":2,"),
         "json by default"
     );
 

@@ -376,8 +376,11 @@ fn a_full_book_round_trips_through_export_and_import() {
     assert_eq!(exported, dump(&source), "--output writes what stdout shows");
 
     let header: Value = serde_json::from_str(exported.lines().next().unwrap()).unwrap();
-    assert_eq!(header["rapport_export"], 1);
+    assert_eq!(header["rapport_export"], 2);
     assert_eq!(header["exported_at"], "2026-11-25T12:00:00Z");
+    let end: Value = serde_json::from_str(exported.lines().last().unwrap()).unwrap();
+    let records = exported.lines().count() - 2;
+    assert_eq!(end, serde_json::json!({"type": "end", "records": records}));
     let types = types(&exported);
     let count = |t: &str| types.iter().filter(|x| *x == t).count();
     assert_eq!(
@@ -528,8 +531,10 @@ fn a_dump_from_before_the_relationship_data_still_imports() {
     let source = Rapport::new();
     source.add("Dana Whitfield", &["--source", "summit 2026"]);
     source.ok(&["settings", "--renewal-lead", "60"]);
-    // What an export wrote before contacts had a source and the relationship records existed.
+    // What an export wrote before contacts had a source and the relationship records existed,
+    // in format 1: no end line.
     let newer = [
+        "end",
         "relationship_setting",
         "competitor",
         "stage_change",
@@ -548,6 +553,9 @@ fn a_dump_from_before_the_relationship_data_still_imports() {
             let kind = record["type"].as_str().unwrap_or("header").to_owned();
             if newer.contains(&kind.as_str()) {
                 return None;
+            }
+            if kind == "header" {
+                record["rapport_export"] = 1.into();
             }
             if let Some(fields) = record.as_object_mut() {
                 fields.remove("source");
@@ -732,7 +740,42 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
         all[at] = text.to_owned();
         all.join("\n") + "\n"
     };
+    let end = lines.len() - 1;
+    let cut = |keep: usize| lines[..keep].join("\n") + "\n";
     let cases: Vec<(String, Vec<String>)> = vec![
+        // Cut short at a line's end: without the end line, or before the records it counts.
+        (
+            cut(end),
+            vec![
+                format!("line {end}:"),
+                format!(
+                    "the file ends after {} records without the dump's end line",
+                    end - 1
+                ),
+                "it was cut short".into(),
+            ],
+        ),
+        (
+            cut(touch),
+            vec![format!("line {touch}:"), "it was cut short".into()],
+        ),
+        (
+            edited(end, &|e| e["records"] = 3.into()),
+            vec![
+                format!("line {}:", end + 1),
+                format!(
+                    "the end line counts 3 records, but {} came before it",
+                    end - 1
+                ),
+            ],
+        ),
+        (
+            good.clone() + lines[touch] + "\n",
+            vec![
+                format!("line {}:", end + 2),
+                "a record after the dump's end line".into(),
+            ],
+        ),
         (
             edited(first_contact, &|c| c["tier"] = "Z".into()),
             vec![
@@ -829,9 +872,9 @@ fn a_bad_line_names_its_number_and_writes_nothing() {
         (
             replaced(
                 0,
-                r#"{"rapport_export":2,"schema_version":1,"exported_at":"x"}"#,
+                r#"{"rapport_export":3,"schema_version":1,"exported_at":"x"}"#,
             ),
-            vec!["line 1:".into(), "export format 2".into()],
+            vec!["line 1:".into(), "export format 3".into()],
         ),
         (
             replaced(0, "name,email"),
