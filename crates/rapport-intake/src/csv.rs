@@ -11,7 +11,7 @@ use csv::{ByteRecord, ReaderBuilder};
 use crate::fields::recognise;
 use crate::table::Table;
 use crate::text::{decode, without_bom};
-use crate::{Format, Intake, IntakeError, Options, Row};
+use crate::{Format, Intake, IntakeError, Options, Rejection, Row};
 
 /// How many records may come before the header.
 const MAX_PREAMBLE: usize = 10;
@@ -53,6 +53,7 @@ pub(crate) fn read<'a, R: BufRead + Send + 'a>(
     let Some(headers) = header.or(first_filled) else {
         return Err(IntakeError::NoHeader);
     };
+    let columns = headers.clone();
     let table = Table::new(format, headers, options)?;
     Ok(Intake {
         format: table.format(),
@@ -61,6 +62,8 @@ pub(crate) fn read<'a, R: BufRead + Send + 'a>(
             reader,
             record,
             table,
+            delimiter,
+            columns,
         }),
     })
 }
@@ -69,6 +72,37 @@ struct Rows<R> {
     reader: csv::Reader<R>,
     record: ByteRecord,
     table: Table,
+    delimiter: u8,
+    /// The header's cells, to name a column in a rejection.
+    columns: Vec<String>,
+}
+
+impl<R> Rows<R> {
+    /// A cell into which an opening quote that is never closed read the rows after it: the
+    /// `csv` crate, like every reader, takes everything up to the next quote (or the end of
+    /// the file) as one value, so those rows would be lost in a note. A line inside a cell
+    /// that holds as many delimiters as a row has is taken for one of them — a note's own
+    /// lines rarely do; files of fewer than three columns are not judged.
+    fn swallowed(&self, line: u64, cells: &[impl AsRef<str>]) -> Option<Rejection> {
+        let separators = self.columns.len().checked_sub(1).filter(|n| *n >= 2)?;
+        let delimiter = char::from(self.delimiter);
+        cells.iter().enumerate().find_map(|(index, cell)| {
+            let rows = cell
+                .as_ref()
+                .lines()
+                .skip(1)
+                .filter(|l| l.matches(delimiter).count() >= separators)
+                .count();
+            (rows > 0).then(|| Rejection {
+                line,
+                column: self.columns.get(index).cloned(),
+                reason: format!(
+                    "a quote opened in this cell is never closed, so the {rows} row(s) after \
+                     it were read into it; close the quote and import the file again"
+                ),
+            })
+        })
+    }
 }
 
 /// Counts lines itself: the `csv` crate's line numbers and record starts drift on CRLF files
@@ -82,6 +116,9 @@ struct Lines<R> {
     /// Newlines passed so far, and the offset of the last one.
     passed: u64,
     last: Option<u64>,
+    /// Whether the input has ended: the `csv` reader then finished its record without a
+    /// terminator.
+    ended: bool,
 }
 
 impl<R> Lines<R> {
@@ -92,6 +129,7 @@ impl<R> Lines<R> {
             newlines: VecDeque::new(),
             passed: 0,
             last: None,
+            ended: false,
         }
     }
 
@@ -111,6 +149,7 @@ impl<R> Lines<R> {
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        self.ended |= n == 0 && !buf.is_empty();
         for (at, byte) in (self.read..).zip(&buf[..n]) {
             if *byte == b'\n' {
                 self.newlines.push_back(at);
@@ -129,14 +168,18 @@ impl<R: Read> Iterator for Rows<Lines<R>> {
             Ok(false) => None,
             Ok(true) => {
                 let end = self.reader.position().byte();
-                let inside = self
-                    .record
-                    .as_slice()
-                    .iter()
-                    .filter(|b| **b == b'\n')
-                    .count();
-                let line = self.reader.get_mut().line_of(end, inside as u64);
+                let bytes = self.record.as_slice();
+                let mut inside = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+                // A record the file's end cut off inside quotes has no terminator: the last
+                // newline is its value's, not the end of its line.
+                if self.reader.get_ref().ended && bytes.last() == Some(&b'\n') {
+                    inside -= 1;
+                }
+                let line = self.reader.get_mut().line_of(end, inside);
                 let cells: Vec<_> = self.record.iter().map(decode).collect();
+                if let Some(rejection) = self.swallowed(line, &cells) {
+                    return Some(Ok(Row::Rejected(rejection)));
+                }
                 Some(Ok(self.table.row(line, &cells)))
             }
             Err(e) => Some(Err(csv_error(e))),
@@ -227,6 +270,29 @@ mod tests {
         assert_eq!(
             grace.notes.as_deref(),
             Some("URL: https://www.linkedin.com/in/grace\nConnected On: 12 Jan 2024")
+        );
+    }
+
+    #[test]
+    fn a_quote_never_closed_rejects_its_row_instead_of_hiding_the_rows_it_swallowed() {
+        let file = "Name,Email,Notes\nAnn One,ann@x.example,\"said \"\"hi\nBen Two,ben@x.example,ok\nCal Three,cal@x.example,\n";
+        let (_, rows) = contacts(Format::Csv, file.as_bytes());
+        assert_eq!(
+            rows,
+            [Row::Rejected(Rejection {
+                line: 2,
+                column: Some("Notes".into()),
+                reason: "a quote opened in this cell is never closed, so the 2 row(s) after it \
+                         were read into it; close the quote and import the file again"
+                    .into(),
+            })]
+        );
+        // A note of several lines, even with commas in them, is a note.
+        let file = "Name,Email,Notes\nAnn One,ann@x.example,\"met at the summit\nwants: pricing, a demo\"\n";
+        let (_, rows) = contacts(Format::Csv, file.as_bytes());
+        assert_eq!(
+            only(&rows[0]).notes.as_deref(),
+            Some("met at the summit\nwants: pricing, a demo")
         );
     }
 
