@@ -18,17 +18,21 @@ pub async fn run(app: &App, args: &ImportArgs) -> Result<()> {
     let path = &args.file;
     let shown = path.display().to_string();
     let mut format: Format = args.format.parse().context("--format")?;
+    let mut file = File::open(path).with_context(|| shown.clone())?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // What the format is told by is read once and given back in front of the rest: a pipe
+    // (`… | rapport import /dev/stdin`) cannot be read from its start a second time.
+    let mut head = Vec::with_capacity(4096);
     if format == Format::Auto {
-        let mut head = Vec::with_capacity(4096);
-        File::open(path)
-            .with_context(|| shown.clone())?
+        (&mut file)
             .take(4096)
             .read_to_end(&mut head)
             .with_context(|| shown.clone())?;
         format = Format::detect(path.file_name().and_then(|n| n.to_str()), &head);
     }
+    let input = std::io::Cursor::new(head).chain(file);
     if format == Format::Json {
-        return import_dump(app, args).await;
+        return import_dump(app, args, input).await;
     }
     let mut options = Options {
         sheet: args.sheet.clone(),
@@ -49,8 +53,6 @@ pub async fn run(app: &App, args: &ImportArgs) -> Result<()> {
         ),
         None => None,
     };
-    let file = File::open(path).with_context(|| shown.clone())?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     // A bar only for a person watching, never in a pipe or a log.
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(size);
@@ -65,12 +67,12 @@ pub async fn run(app: &App, args: &ImportArgs) -> Result<()> {
     let intake = match format {
         Format::Xlsx | Format::Ods => {
             let mut bytes = Vec::new();
-            bar.wrap_read(file)
+            bar.wrap_read(input)
                 .read_to_end(&mut bytes)
                 .with_context(|| shown.clone())?;
             rapport_intake::read_workbook(format, &bytes, &options)
         }
-        _ => rapport_intake::read(format, BufReader::new(bar.wrap_read(file)), &options),
+        _ => rapport_intake::read(format, BufReader::new(bar.wrap_read(input)), &options),
     }
     .with_context(|| shown.clone())?;
     let import = ImportOptions {
@@ -130,17 +132,16 @@ fn write_report(path: &Path, text: &str) -> Result<()> {
 }
 
 /// A whole book from `rapport export --format json`, into an empty database.
-async fn import_dump(app: &App, args: &ImportArgs) -> Result<()> {
+async fn import_dump(app: &App, args: &ImportArgs, input: impl Read) -> Result<()> {
     if args.dry_run || !args.maps.is_empty() || args.owner.is_some() || args.sheet.is_some() {
         bail!(
             "--dry-run, --map, --owner and --sheet are for contact files; a JSON dump is a \
              whole book, imported as it is into an empty database"
         );
     }
-    let file = File::open(&args.file).with_context(|| format!("{}", args.file.display()))?;
     let summary = app
         .store
-        .import_json(BufReader::new(file))
+        .import_json(BufReader::new(input))
         .await
         .with_context(|| format!("{}", args.file.display()))?;
     println!(

@@ -1274,3 +1274,40 @@ fn generate_fills_an_empty_book_that_verifies() {
     assert_eq!(r.db.count("SELECT COUNT(*) FROM contacts"), 1500);
     assert_eq!(r.db.count("SELECT COUNT(*) FROM touches"), 3000);
 }
+
+/// A file piped in (`… | rapport import /dev/stdin`) is told by its first bytes, which are
+/// then read again as the file's start: a pipe cannot be opened twice.
+#[test]
+fn a_piped_file_is_told_by_its_content_and_read_whole() {
+    let phone = Rapport::new();
+    let cards = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEMAIL:ada@engines.example\r\n\
+                 END:VCARD\r\nBEGIN:VCARD\r\nVERSION:4.0\r\nFN:Grace Hopper\r\nEND:VCARD\r\n";
+    let run = phone.run_with_input(cards, &["import", "/dev/stdin"]);
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("2 rows read as vcard"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("imported: 2"), "{}", run.stdout);
+
+    let sheet = Rapport::new();
+    let csv = "Name,Email\nAda Lovelace,ada@engines.example\n";
+    let run = sheet.run_with_input(csv, &["import", "/dev/stdin"]);
+    assert!(
+        run.stdout.contains("imported: 1"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+
+    let moved = Rapport::new();
+    let run = moved.run_with_input(&dump(&phone), &["import", "/dev/stdin"]);
+    assert!(
+        run.stdout.contains("2 contacts"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(dump(&moved), dump(&phone));
+}
