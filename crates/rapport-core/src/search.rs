@@ -6,6 +6,9 @@
 
 use std::cmp::Ordering;
 
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
 use crate::model::TouchId;
 
 /// The most terms a query uses: more narrows nothing a person would type.
@@ -31,11 +34,18 @@ pub fn terms(query: &str) -> Vec<String> {
     found
 }
 
-/// The words of a piece of text, lowercased.
+/// The words of a piece of text, lowercased and without accents — "Zürich" is `zurich` —
+/// as SQLite's `unicode61` tokenizer and PostgreSQL's `search_words` (migration 0021) fold
+/// them: a letter and the marks Unicode decomposes it into lose the marks.
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        .map(|word| {
+            word.to_lowercase()
+                .nfd()
+                .filter(|c| !is_combining_mark(*c))
+                .collect()
+        })
 }
 
 /// How many typos a term may carry and still match a name: none below four letters, one up
@@ -234,6 +244,23 @@ mod tests {
             Some(Quality::Near)
         );
         assert_eq!(quality("whitfeld", "Dana Whitfield", false), None);
+    }
+
+    #[test]
+    fn accents_fold_away_on_both_sides() {
+        assert_eq!(
+            terms("Ångström ZÜRICH josé"),
+            ["angstrom", "zurich", "jose"]
+        );
+        assert_eq!(
+            quality("zurich", "Café Zürich", false),
+            Some(Quality::Exact)
+        );
+        assert_eq!(quality("cafe", "Café Zürich", false), Some(Quality::Exact));
+        assert_eq!(
+            quality("smorg", "Ångström Smörgås", false),
+            Some(Quality::Prefix)
+        );
     }
 
     #[test]

@@ -134,3 +134,74 @@ fn migration_0020_opens_an_older_book_with_every_user_active() {
         opened.close().await;
     });
 }
+
+/// A book whose search was built before accents folded (version 20) finds "zurich" in
+/// "Zürich" once opened: on PostgreSQL the migration computes the documents, indexes and name
+/// words again with the new `search_words`; SQLite's index always folded them.
+#[test]
+fn migration_0021_folds_the_accents_of_what_was_indexed_before_it() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let me = store.local_user().await.unwrap().id;
+        let now = "2026-11-25T12:00:00Z".parse().unwrap();
+        let day = jiff::civil::date(2026, 11, 25);
+        let new = NewContact {
+            name: "José Müller".into(),
+            organization: Some("Café Zürich".into()),
+            ..NewContact::default()
+        };
+        store.add_contact(me, new, now, day).await.unwrap();
+
+        let mut conn = opened.connect().await;
+        if opened.is_postgres() {
+            // `search_words` and everything computed with it as version 20 left them.
+            conn.execute(
+                "CREATE OR REPLACE FUNCTION search_words(text TEXT) RETURNS TEXT \
+                 LANGUAGE sql IMMUTABLE PARALLEL SAFE \
+                 RETURN regexp_replace(lower(COALESCE(text, '')), '[^[:alnum:]]+', ' ', 'g'); \
+                 REINDEX INDEX organizations_text; \
+                 SELECT contact_text_refresh_range(MIN(id), MAX(id)) FROM contacts; \
+                 DELETE FROM search_name_words",
+            )
+            .await
+            .unwrap();
+            let unfolded: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM contact_text \
+                 WHERE document @@ to_tsquery('simple', 'zurich')",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(unfolded, 0, "the old documents keep the accents");
+        }
+        conn.execute("DELETE FROM _sqlx_migrations WHERE version = 21")
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+
+        let upgraded = opened.reopen().await;
+        let found = upgraded.search(me, "zurich jose", None, 10).await.unwrap();
+        let people: Vec<&str> = found
+            .contacts
+            .iter()
+            .map(|h| h.contact.name.as_str())
+            .collect();
+        assert_eq!(people, ["José Müller"]);
+        assert_eq!(
+            found.organizations.len(),
+            0,
+            "no organization is named José"
+        );
+        let typo = upgraded.search(me, "mueller", None, 10).await.unwrap();
+        assert_eq!(
+            typo.contacts.len(),
+            1,
+            "the folded name word is there for typos"
+        );
+        upgraded.close().await;
+        opened.close().await;
+    });
+}

@@ -704,3 +704,56 @@ fn a_renamed_organization_and_its_people_are_found_by_the_new_name_only() {
         opened.close().await;
     });
 }
+
+/// Accents fold away on both sides of a search: "zurich" finds Café Zürich and the people
+/// there, "jose" José, and "Zürich" typed with its accent finds the same.
+#[test]
+fn accents_fold_away_in_search() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let me = store.local_user().await.unwrap().id;
+        let day = date(2026, 3, 2);
+        for (name, organization) in [
+            ("José Müller", Some("Café Zürich")),
+            ("Ångström Smörgås", None),
+        ] {
+            let new = NewContact {
+                name: name.into(),
+                organization: organization.map(Into::into),
+                ..NewContact::default()
+            };
+            store.add_contact(me, new, noon(day), day).await.unwrap();
+        }
+        let jose = store.resolve_contact("José Müller").await.unwrap();
+        touch(store, me, jose, day, "Café au lait près de la gare").await;
+        let found = |query: &'static str| async move {
+            let results = store.search(me, query, None, 10).await.unwrap();
+            let people: Vec<String> = results
+                .contacts
+                .iter()
+                .map(|h| h.contact.name.clone())
+                .collect();
+            let organizations: Vec<String> = results
+                .organizations
+                .iter()
+                .map(|h| h.name.clone())
+                .collect();
+            (people, organizations)
+        };
+        let jose_at_zurich = (
+            vec!["José Müller".to_owned()],
+            vec!["Café Zürich".to_owned()],
+        );
+        assert_eq!(found("zurich").await, jose_at_zurich);
+        assert_eq!(found("ZÜRICH").await, jose_at_zurich);
+        assert_eq!(found("cafe zur").await, jose_at_zurich);
+        assert_eq!(found("jose").await.0, ["José Müller"]);
+        assert_eq!(found("pres gare").await.0, ["José Müller"]);
+        assert_eq!(found("angstrom").await.0, ["Ångström Smörgås"]);
+        assert_eq!(found("smorgas").await.0, ["Ångström Smörgås"]);
+        opened.close().await;
+    });
+}
