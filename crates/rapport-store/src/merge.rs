@@ -216,6 +216,13 @@ impl Store {
             (high_before, low_before)
         };
         for contact in [&kept, &gone] {
+            // Merged contacts are archived too, but unarchiving one is refused: say where it went.
+            if let Some(into) = contact.merged_into {
+                return Err(StoreError::Merged {
+                    contact: contact.id,
+                    into,
+                });
+            }
             if contact.archived_at.is_some() {
                 return Err(StoreError::Archived(contact.id));
             }

@@ -276,7 +276,7 @@ fn merging_keeps_everything_of_both_and_reschedules_the_survivor() {
 
         assert!(matches!(
             store.merge_contacts(me, dana, twin, noon(date(2026, 3, 2))).await,
-            Err(StoreError::Archived(id)) if id == twin
+            Err(StoreError::Merged { contact, into }) if contact == twin && into == dana
         ));
         opened.close().await;
     });

@@ -113,8 +113,10 @@ fn duplicates_are_listed_with_evidence_and_merged_without_losing_anything() {
     assert_eq!(r.ok(&["duplicates"]), "No likely duplicates.\n");
     r.fails(
         &["merge", &d, &t],
-        &[&format!("contact #{twin} is archived")],
+        &[&format!("contact #{twin} was merged into #{dana}")],
     );
+    r.ok(&["contact", "archive", "Lee Park"]);
+    r.fails(&["merge", &d, "Lee Park"], &["is archived"]);
     // Bringing the merged husk back would put an empty double of Dana on the agenda.
     r.fails(
         &["contact", "unarchive", &t],
