@@ -42,7 +42,7 @@ pub(crate) fn read<'a, R: BufRead + Send + 'a>(
         // A header names who: a name or email column, or one the user mapped.
         let known = cells.iter().any(|c| {
             let who = recognise(format, c).is_some_and(|field| field.names_someone());
-            who || options.maps.iter().any(|(m, _)| m == c.trim())
+            who || options.mapped(c).is_some()
         });
         if known {
             header = Some(cells);

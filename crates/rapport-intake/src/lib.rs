@@ -132,6 +132,15 @@ pub struct Options {
 }
 
 impl Options {
+    /// Where `--map` sends the column with this header, if it names it: ignoring case, as
+    /// people type a header they read.
+    pub(crate) fn mapped(&self, header: &str) -> Option<&Field> {
+        self.maps
+            .iter()
+            .find(|(column, _)| names_header(column, header))
+            .map(|(_, field)| field)
+    }
+
     /// Parses one `COLUMN=FIELD`.
     pub fn parse_map(map: &str) -> Result<(String, Field), IntakeError> {
         let (column, field) = map
@@ -140,6 +149,11 @@ impl Options {
         let field = field.parse()?;
         Ok((column.trim().to_owned(), field))
     }
+}
+
+/// Whether `--map`'s `column` names the column with this header.
+pub(crate) fn names_header(column: &str, header: &str) -> bool {
+    column.trim().to_lowercase() == header.trim().to_lowercase()
 }
 
 /// A file that cannot be imported at all. A bad row is not this but a [`Rejection`].

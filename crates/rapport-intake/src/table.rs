@@ -7,7 +7,7 @@ use rapport_core::fit::field_value;
 use rapport_core::{EmailAddress, PhoneNumber};
 
 use crate::fields::{Field, flavour, recognise};
-use crate::{Format, Incoming, IntakeError, Options, Rejection, Row};
+use crate::{Format, Incoming, IntakeError, Options, Rejection, Row, names_header};
 
 #[derive(Debug)]
 struct Column {
@@ -35,7 +35,7 @@ impl Table {
             format
         };
         for (column, _) in &options.maps {
-            if !headers.iter().any(|h| h.trim() == column) {
+            if !headers.iter().any(|h| names_header(column, h)) {
                 return Err(IntakeError::NoSuchColumn {
                     column: column.clone(),
                     columns: headers.join(", "),
@@ -45,11 +45,7 @@ impl Table {
         let columns: Vec<Column> = headers
             .into_iter()
             .map(|header| {
-                let mapped = options
-                    .maps
-                    .iter()
-                    .find(|(column, _)| *column == header.trim())
-                    .map(|(_, field)| field.clone());
+                let mapped = options.mapped(&header).cloned();
                 let field = mapped
                     .or_else(|| recognise(format, &header))
                     .unwrap_or(Field::Note);
@@ -313,6 +309,29 @@ mod tests {
                 "kept in each contact's notes as \"column: value\": Shoe size (map them with --map COLUMN=FIELD)"
             ]
         );
+    }
+
+    #[test]
+    fn a_map_names_its_column_ignoring_case() {
+        let options = Options {
+            maps: vec![Options::parse_map("shoe SIZE=field:shoe").expect("a map")],
+            ..Options::default()
+        };
+        let headers = ["Name", "Shoe size"].map(String::from).to_vec();
+        let t = Table::new(Format::Csv, headers, &options).expect("a table");
+        let Row::Contact(c) = t.row(2, &["Ada", "38"]) else {
+            panic!("a contact");
+        };
+        assert_eq!(c.fields.len(), 1, "{c:?}");
+        let unknown = Options {
+            maps: vec![Options::parse_map("hat=note").expect("a map")],
+            ..Options::default()
+        };
+        let headers = ["Name"].map(String::from).to_vec();
+        assert!(matches!(
+            Table::new(Format::Csv, headers, &unknown),
+            Err(IntakeError::NoSuchColumn { .. })
+        ));
     }
 
     #[test]
