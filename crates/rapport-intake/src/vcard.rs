@@ -309,7 +309,13 @@ fn contact(line: u64, properties: &[Property]) -> Result<Incoming, Rejection> {
                 }
             }
             "ORG" => {
-                let organization = components(value, ';').into_iter().find(|p| !p.is_empty());
+                // The organization, then its units (a department, a team): kept as a note.
+                let mut parts = components(value, ';').into_iter().filter(|p| !p.is_empty());
+                let organization = parts.next();
+                let units: Vec<String> = parts.collect();
+                if !units.is_empty() {
+                    extra.push(format!("ORG unit: {}", units.join(", ")));
+                }
                 contact.organization = contact.organization.take().or(organization);
             }
             "TITLE" => contact.title = contact.title.take().or(Some(text(value))),
@@ -401,7 +407,9 @@ mod tests {
         assert_eq!(ada.phones, ["+44 20 7946 0000"]);
         assert_eq!(
             ada.notes.as_deref(),
-            Some("Met at the summit, wants a\ndata migration. Long notes are folded here.")
+            Some(
+                "Met at the summit, wants a\ndata migration. Long notes are folded here.\nORG unit: Research"
+            )
         );
         assert_eq!(ada.tags, ["summit", "vip"]);
         assert_eq!(ada.notices, ["photo skipped"]);
