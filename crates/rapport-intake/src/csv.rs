@@ -14,7 +14,7 @@ use crate::text::{decode, without_bom};
 use crate::{Format, Intake, IntakeError, Options, Rejection, Row};
 
 /// How many records may come before the header.
-const MAX_PREAMBLE: usize = 10;
+pub(crate) const MAX_PREAMBLE: usize = 10;
 
 pub(crate) fn read<'a, R: BufRead + Send + 'a>(
     format: Format,
@@ -39,12 +39,7 @@ pub(crate) fn read<'a, R: BufRead + Send + 'a>(
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        // A header names who: a name or email column, or one the user mapped.
-        let known = cells.iter().any(|c| {
-            let who = recognise(format, c).is_some_and(|field| field.names_someone());
-            who || options.mapped(c).is_some()
-        });
-        if known {
+        if names_someone(format, options, &cells) {
             header = Some(cells);
             break;
         }
@@ -65,6 +60,15 @@ pub(crate) fn read<'a, R: BufRead + Send + 'a>(
             delimiter,
             columns,
         }),
+    })
+}
+
+/// Whether a row of cells is a header: it names who, a name or email column, or one the user
+/// mapped. Rows before it are a preamble (a title, LinkedIn's note).
+pub(crate) fn names_someone(format: Format, options: &Options, cells: &[String]) -> bool {
+    cells.iter().any(|c| {
+        let who = recognise(format, c).is_some_and(|field| field.names_someone());
+        who || options.mapped(c).is_some()
     })
 }
 
@@ -198,19 +202,20 @@ fn cells(record: &ByteRecord) -> Vec<String> {
         .collect()
 }
 
-/// The most frequent of `,`, `;` and tab on the first line (`,` if none).
+/// The most frequent of `,`, `;` and tab on the first line that holds any (`,` if none): a
+/// title above the header holds none.
 fn sniff_delimiter(start: &[u8]) -> u8 {
-    let line = first_line(start);
+    let line = start
+        .split(|b| *b == b'\n')
+        .take(MAX_PREAMBLE)
+        .find(|line| line.iter().any(|b| matches!(b, b',' | b';' | b'\t')))
+        .unwrap_or_default();
     let count = |d: u8| line.iter().filter(|b| **b == d).count();
     [b';', b'\t']
         .into_iter()
         .filter(|d| count(*d) > count(b','))
         .max_by_key(|d| count(*d))
         .unwrap_or(b',')
-}
-
-fn first_line(start: &[u8]) -> &[u8] {
-    start.split(|b| *b == b'\n').next().unwrap_or_default()
 }
 
 fn csv_error(e: csv::Error) -> IntakeError {
@@ -294,6 +299,16 @@ mod tests {
             only(&rows[0]).notes.as_deref(),
             Some("met at the summit\nwants: pricing, a demo")
         );
+    }
+
+    #[test]
+    fn a_title_above_a_semicolon_header_is_skipped() {
+        let file =
+            "Contacts export\nName;Email;Phone\nAda Lovelace;ada@example.com;+44 20 7946 0000\n";
+        let (_, rows) = contacts(Format::Csv, file.as_bytes());
+        let ada = only(&rows[0]);
+        assert_eq!((ada.line, ada.name.as_str()), (3, "Ada Lovelace"));
+        assert_eq!(ada.emails[0].as_str(), "ada@example.com");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Ods, Reader, Xlsx, open_workbook_from_rs};
 
+use crate::csv::{MAX_PREAMBLE, names_someone};
 use crate::table::Table;
 use crate::{Format, Intake, IntakeError, Options};
 
@@ -33,11 +34,13 @@ pub(crate) fn read(
     };
     // Rows of the sheet as people number them (the range may start below row 1).
     let first_row = u64::from(range.start().map_or(0, |(row, _)| row)) + 1;
-    let mut rows = range
+    let rows: Vec<(Vec<String>, u64)> = range
         .rows()
         .map(|cells| cells.iter().map(cell_text).collect::<Vec<String>>())
         .zip(first_row..)
-        .skip_while(|(cells, _)| cells.iter().all(|c| c.is_empty()));
+        .collect();
+    let header = header_row(&rows, options).ok_or(IntakeError::NoHeader)?;
+    let mut rows = rows.into_iter().skip(header);
     let (headers, _) = rows.next().ok_or(IntakeError::NoHeader)?;
     let table = Table::new(Format::Csv, headers, options)?;
     let format_read = if table.format() == Format::Csv {
@@ -53,6 +56,20 @@ pub(crate) fn read(
         notices: table.notices(),
         rows: Box::new(parsed.into_iter()),
     })
+}
+
+/// Which of the sheet's rows is its header: the first that names who, within a preamble's
+/// reach (a title above it), else the first with anything in it, as in a CSV.
+fn header_row(rows: &[(Vec<String>, u64)], options: &Options) -> Option<usize> {
+    let filled: Vec<usize> = (0..rows.len())
+        .filter(|i| rows[*i].0.iter().any(|c| !c.is_empty()))
+        .take(MAX_PREAMBLE)
+        .collect();
+    filled
+        .iter()
+        .copied()
+        .find(|i| names_someone(Format::Csv, options, &rows[*i].0))
+        .or(filled.first().copied())
 }
 
 fn pick(sheets: Vec<String>, options: &Options) -> Result<String, IntakeError> {
@@ -92,6 +109,23 @@ mod tests {
     use calamine::{ExcelDateTime, ExcelDateTimeType};
 
     use super::*;
+
+    #[test]
+    fn the_header_is_found_below_a_title() {
+        let row = |cells: &[&str], line: u64| (cells.iter().map(|c| c.to_string()).collect(), line);
+        let options = Options::default();
+        let titled = [
+            row(&["Q3 Leads list", "", ""], 1),
+            row(&["", "", ""], 2),
+            row(&["Name", "Email", "Phone"], 3),
+            row(&["Ada", "ada@example.com", ""], 4),
+        ];
+        assert_eq!(header_row(&titled, &options), Some(2));
+        // No row names who: the first with anything in it, which the table then refuses.
+        let unnamed = [row(&["", ""], 1), row(&["Shoe", "Hat"], 2)];
+        assert_eq!(header_row(&unnamed, &options), Some(1));
+        assert_eq!(header_row(&[row(&[""], 1)], &options), None);
+    }
 
     #[test]
     fn excel_dates_read_as_the_dates_they_show() {

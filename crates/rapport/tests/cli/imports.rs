@@ -301,7 +301,10 @@ BEGIN:VCARD\r\nVERSION:4.0\r\nFN:No Address\r\nEMAIL:nope\r\nEND:VCARD\r\n",
     );
     let ada = rapport.show("ada@engines.example");
     assert_eq!(ada["organization"]["name"], "Analytical Engines");
-    assert_eq!(ada["notes"], "Wants a data migration, soon.\nORG unit: Research");
+    assert_eq!(
+        ada["notes"],
+        "Wants a data migration, soon.\nORG unit: Research"
+    );
     assert_eq!(rapport.show("zoe@halcyon.example")["name"], "Zoë Müller");
     assert_references_hold(&rapport);
 }
