@@ -312,6 +312,21 @@ mod tests {
     }
 
     #[test]
+    fn utf16_is_refused_with_what_to_do() {
+        let file = b"\xFF\xFEN\0a\0m\0e\0\n\0";
+        let refused = crate::read(Format::Csv, &file[..], &Options::default());
+        let Err(error) = refused else {
+            panic!("UTF-16 read as something");
+        };
+        assert!(
+            error
+                .to_string()
+                .contains("it is UTF-16 text; save it as UTF-8"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn duplicate_headers_both_count() {
         let file = "Name,Email,Email,Phone,Phone\nAda,a@example.com,b@example.com,+44 1,+44 1\n";
         let (_, rows) = contacts(Format::Csv, file.as_bytes());

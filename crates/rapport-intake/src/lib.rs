@@ -282,9 +282,17 @@ impl fmt::Debug for Intake<'_> {
 /// nor a workbook (see [`read_workbook`]).
 pub fn read<'a, R: BufRead + Send + 'a>(
     format: Format,
-    input: R,
+    mut input: R,
     options: &Options,
 ) -> Result<Intake<'a>, IntakeError> {
+    // Excel's "Unicode Text" and some phones write UTF-16, which would read as nonsense.
+    if matches!(input.fill_buf()?, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) {
+        return Err(IntakeError::Unreadable {
+            format,
+            reason: "it is UTF-16 text; save it as UTF-8 (Excel: \"CSV UTF-8\") and import that"
+                .into(),
+        });
+    }
     match format {
         Format::Csv | Format::Google | Format::Outlook | Format::Linkedin => {
             csv::read(format, input, options)
