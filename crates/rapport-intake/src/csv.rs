@@ -333,5 +333,14 @@ mod tests {
         let ada = only(&rows[0]);
         assert_eq!(ada.emails.len(), 2);
         assert_eq!(ada.phones, ["+44 1"]);
+        // A field of one value keeps the first, and a different second one as a note.
+        let file = "Name,Company,Name,Company\nAda,Engines,ADA,Analytical\n";
+        let (_, rows) = contacts(Format::Csv, file.as_bytes());
+        let ada = only(&rows[0]);
+        assert_eq!(
+            (ada.name.as_str(), ada.organization.as_deref()),
+            ("Ada", Some("Engines"))
+        );
+        assert_eq!(ada.notes.as_deref(), Some("Company: Analytical"));
     }
 }

@@ -123,10 +123,10 @@ impl Table {
                 reason,
             };
             match &column.field {
-                Field::Name => first_of(&mut name, value),
-                Field::FirstName => first_of(&mut first, value),
-                Field::MiddleName => first_of(&mut middle, value),
-                Field::LastName => first_of(&mut last, value),
+                Field::Name => first_of(&mut name, value, &column.header, &mut note_lines),
+                Field::FirstName => first_of(&mut first, value, &column.header, &mut note_lines),
+                Field::MiddleName => first_of(&mut middle, value, &column.header, &mut note_lines),
+                Field::LastName => first_of(&mut last, value, &column.header, &mut note_lines),
                 Field::Email => {
                     for address in split(value, &[";", ",", ":::"]) {
                         let email: EmailAddress =
@@ -154,8 +154,17 @@ impl Table {
                         }
                     }
                 }
-                Field::Organization => first_of(&mut contact.organization, value),
-                Field::Title => first_of(&mut contact.title, value),
+                Field::Organization => {
+                    first_of(
+                        &mut contact.organization,
+                        value,
+                        &column.header,
+                        &mut note_lines,
+                    );
+                }
+                Field::Title => {
+                    first_of(&mut contact.title, value, &column.header, &mut note_lines);
+                }
                 Field::Notes => notes.push(value.to_owned()),
                 Field::Tags => {
                     for tag in split(value, &[";", ",", ":::"]) {
@@ -182,7 +191,9 @@ impl Table {
                         }
                     }
                 }
-                Field::Source => first_of(&mut contact.source, value),
+                Field::Source => {
+                    first_of(&mut contact.source, value, &column.header, &mut note_lines);
+                }
                 Field::Note => note_lines.push(format!("{}: {value}", column.header.trim())),
                 Field::Ignore => {}
                 Field::Custom(key) => {
@@ -221,9 +232,13 @@ impl Table {
     }
 }
 
-fn first_of(slot: &mut Option<String>, value: &str) {
-    if slot.is_none() {
-        *slot = Some(value.to_owned());
+/// Fills a field that holds one value; a different one from a second column of the same
+/// field (a repeated header) is kept as a note line, not dropped.
+fn first_of(slot: &mut Option<String>, value: &str, header: &str, notes: &mut Vec<String>) {
+    match slot {
+        None => *slot = Some(value.to_owned()),
+        Some(held) if held.eq_ignore_ascii_case(value) => {}
+        Some(_) => notes.push(format!("{}: {value}", header.trim())),
     }
 }
 
