@@ -9,7 +9,10 @@
 //! **No duplicates.** A row is the contact already in the book (or earlier in the file) that
 //! has one of its emails; failing that, one of its phone numbers (by the digits that identify
 //! it, `phone_key`, stored beside each phone: "+1 555 010 0000" is "(555) 010-0000"; a
-//! number too short to have a key, as written); failing that, the same name at the same
+//! number too short to have a key, as written) under the same name (`name_key`) — a
+//! switchboard's number, or two countries' numbers alike in their last nine digits, do not
+//! make two people one — or, for a row without a name of its own (named after its email),
+//! under any; failing that, the same name at the same
 //! organization. A match is updated only where the file adds something: emails, phone
 //! numbers, tags and roles it lacks, fields it has empty, notes it does not hold yet.
 //! Nothing the book holds is overwritten, so importing a file twice changes nothing the
@@ -213,10 +216,62 @@ struct Planned {
 #[derive(Debug, Default)]
 struct KeyOwners {
     emails: HashMap<String, i64>,
-    /// By [`phone_match`].
-    phones: HashMap<String, i64>,
+    /// By [`phone_match`], with their names: a phone alone matches nobody ([`PhoneOwners`]).
+    phones: HashMap<String, PhoneOwners<i64>>,
     /// By name key and organization id.
     names: HashMap<(String, i64), i64>,
+}
+
+/// The contacts holding one phone (ids, or indexes of a chunk's new contacts): for each
+/// name key among them, the lowest that holds it under that name. A row matches by phone
+/// only the one whose name agrees with its own, or, for a row without a name of its own
+/// ([`own_name`]), the lowest of all: a number shared by a switchboard, or by two countries'
+/// numbers with the same last nine digits, does not make two people one.
+#[derive(Debug, Clone)]
+struct PhoneOwners<T>(Vec<(String, T)>);
+
+impl<T: Copy + Ord> PhoneOwners<T> {
+    fn one(name: String, owner: T) -> PhoneOwners<T> {
+        PhoneOwners(vec![(name, owner)])
+    }
+
+    /// Notes that `owner` holds the phone under `name`.
+    fn add(&mut self, name: String, owner: T) {
+        match self.0.iter_mut().find(|(held, _)| *held == name) {
+            Some((_, lowest)) => *lowest = (*lowest).min(owner),
+            None => self.0.push((name, owner)),
+        }
+    }
+
+    /// Whom a row with this name (key) matches by the phone; `None` for a row without a name
+    /// of its own.
+    fn owner(&self, name: Option<&str>) -> Option<T> {
+        match name {
+            Some(name) => self
+                .0
+                .iter()
+                .find(|(held, _)| held == name)
+                .map(|(_, owner)| *owner),
+            None => self.0.iter().map(|(_, owner)| *owner).min(),
+        }
+    }
+
+    fn map<U>(self, f: impl Fn(T) -> U) -> PhoneOwners<U> {
+        PhoneOwners(
+            self.0
+                .into_iter()
+                .map(|(name, owner)| (name, f(owner)))
+                .collect(),
+        )
+    }
+}
+
+/// Whether a row's name is its own (name key `name`): the readers name a row without a name
+/// after its first email. A row without one may match by phone whoever holds the number.
+fn own_name(row: &Incoming, name: &str) -> bool {
+    !row.emails
+        .iter()
+        .any(|email| name_key(email.as_str()) == name)
 }
 
 /// The keys of a chunk's rows to ask the book about ([`Matching::key_lists`]).
@@ -761,6 +816,40 @@ async fn owners_of(
     Ok(owners)
 }
 
+/// The contacts the book gives phone `keys` (by `PhoneKey` or `ShortPhone`), with their name
+/// keys: each name's lowest id, in one query.
+async fn phone_owners(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    by: KeyColumn,
+    keys: &[&str],
+    owners: &mut HashMap<String, PhoneOwners<i64>>,
+) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let (table, column, narrowed) = by.sql();
+    let sql = format!(
+        "SELECT p.{column}, c.name_key, MIN(p.contact_id) FROM {table} p \
+         JOIN contacts c ON c.id = p.contact_id \
+         WHERE p.{column} IN ({}){narrowed} GROUP BY p.{column}, c.name_key",
+        placeholders(backend, 1, keys.len())
+    );
+    let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql);
+    for key in keys {
+        query = query.bind(*key);
+    }
+    for (key, name, id) in query.fetch_all(&mut *conn).await? {
+        match owners.get_mut(&key) {
+            Some(held) => held.add(name, id),
+            None => {
+                owners.insert(key, PhoneOwners::one(name, id));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Matches and writes the chunks `read_ahead` hands over, counting what the reader counted
 /// into `report`; gives the matching back for its ids and counts.
 ///
@@ -953,11 +1042,10 @@ impl Matching {
                         .map(|(key, _)| key.as_str())
                         .collect()
                 };
-                let mut owners =
-                    owners_of(conn, self.backend, KeyColumn::PhoneKey, &of(true)).await?;
-                owners.extend(
-                    owners_of(conn, self.backend, KeyColumn::ShortPhone, &of(false)).await?,
-                );
+                let mut owners = HashMap::new();
+                for (by, keyed) in [(KeyColumn::PhoneKey, true), (KeyColumn::ShortPhone, false)] {
+                    phone_owners(conn, self.backend, by, &of(keyed), &mut owners).await?;
+                }
                 owners
             },
             names: self.names_at_organizations(conn, names).await?,
@@ -975,7 +1063,7 @@ impl Matching {
         let mut fresh_organizations: Vec<BulkOrganization> = Vec::new();
         // This chunk's new contacts by key, so a person twice in it is one contact.
         let mut new_emails: HashMap<String, usize> = HashMap::new();
-        let mut new_phones: HashMap<String, usize> = HashMap::new();
+        let mut new_phones: HashMap<String, PhoneOwners<usize>> = HashMap::new();
         let mut new_names: HashMap<(String, i64), usize> = HashMap::new();
         let mut updates: Vec<(i64, Incoming)> = Vec::new();
 
@@ -1009,12 +1097,19 @@ impl Matching {
                 continue;
             }
             let matched = email_matches.first().copied().or_else(|| {
+                if row.phones.is_empty() {
+                    return None;
+                }
+                // By a phone, only the contact with the row's name, unless the row has none.
+                let own = own_name(&row, &name.0).then_some(name.0.as_str());
                 row.phones
                     .iter()
                     .map(|phone| phone_match(phone.as_str()))
                     .find_map(|key| {
-                        written(&|owners| owners.phones.get(&key).copied())
-                            .or_else(|| new_phones.get(&key).map(|i| Match::New(*i)))
+                        written(&|owners| owners.phones.get(&key)?.owner(own)).or_else(|| {
+                            let index = new_phones.get(&key)?.owner(own)?;
+                            Some(Match::New(index))
+                        })
                     })
             });
             let matched = matched.or_else(|| {
@@ -1063,7 +1158,10 @@ impl Matching {
         let id_of = |index: usize| fresh[index].id.0;
         self.in_flight = Some(KeyOwners {
             emails: new_emails.into_iter().map(|(k, i)| (k, id_of(i))).collect(),
-            phones: new_phones.into_iter().map(|(k, i)| (k, id_of(i))).collect(),
+            phones: new_phones
+                .into_iter()
+                .map(|(k, owners)| (k, owners.map(id_of)))
+                .collect(),
             names: new_names.into_iter().map(|(k, i)| (k, id_of(i))).collect(),
         });
         let mut rows = vec![BulkRows::organizations(&fresh_organizations)];
@@ -1647,16 +1745,24 @@ fn filled(contact: &BulkContact) -> [bool; 8] {
     ]
 }
 
+/// Notes a new contact's emails and phones (under its name) as its own.
 fn register(
     contact: &BulkContact,
     index: usize,
     emails: &mut HashMap<String, usize>,
-    phones: &mut HashMap<String, usize>,
+    phones: &mut HashMap<String, PhoneOwners<usize>>,
 ) {
     for email in &contact.emails {
         emails.insert(email.as_str().to_owned(), index);
     }
+    if contact.phones.is_empty() {
+        return;
+    }
+    let name = name_key(&contact.name);
     for phone in &contact.phones {
-        phones.insert(phone_match(phone.as_str()), index);
+        phones
+            .entry(phone_match(phone.as_str()))
+            .and_modify(|owners| owners.add(name.clone(), index))
+            .or_insert_with(|| PhoneOwners::one(name.clone(), index));
     }
 }

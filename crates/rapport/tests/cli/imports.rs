@@ -164,14 +164,15 @@ fn rows_are_matched_by_email_then_phone_then_name_at_organization() {
         &dir,
         "people.csv",
         b"name,email,phone,organization,tags\n\
-Samuel Phone,sam@acme.example,+1 555 0199,,vip\n\
+SAM PHONE,sam@acme.example,+1 555 0199,,vip\n\
 nia name,,,ACME,summit\n\
 Nia Name,,,Other Corp,\n\
 Lee Twice,lee@acme.example,,,\n\
 Lee Twice,LEE@acme.example,+1 555 0142,,\n",
     );
     let report = import(&rapport, &[&file]);
-    // Sam by phone, Nia by name at Acme (case aside), Nia at Other Corp is someone else,
+    // Sam by phone and name (case aside), Nia by name at Acme (case aside), Nia at Other
+    // Corp is someone else,
     // Lee is new and his second row adds a phone to him.
     assert_eq!(counts(&report), [5, 2, 3, 0, 0]);
     let sam = rapport.show(&by_phone.to_string());
@@ -196,7 +197,7 @@ fn a_phone_number_written_another_way_matches_the_same_person() {
         &dir,
         "people.csv",
         b"name,phone,tags\n\
-Samuel Phone,+1 555 010 0199,vip\n\
+SAM PHONE,+1 555 010 0199,vip\n\
 Sam Phone,1-555-010-0199,\n\
 Mo Twice,020 7946 0958,\n\
 Mo Twice,+44 20 7946 0958,london\n\
@@ -503,7 +504,7 @@ fn search_finds_what_an_import_wrote_the_moment_it_commits() {
         "people.csv",
         b"name,email,phone,organization,notes\n\
 Ada Lovelace,ada@engines.example,,Analytical Engines,met at the quarry retreat\n\
-Samuel Phone,sam@borealis.example,+1 555 0199,Borealis,\n\
+sam phone,sam@borealis.example,+1 555 0199,Borealis,\n\
 Lee Twice,lee@acme.example,,,\n\
 Lee Twice,lee@orbital.example,,,\n",
     );
@@ -550,9 +551,9 @@ fn rows_match_across_the_chunks_of_a_large_file_and_what_it_changed_on_the_way()
     filler(&mut file, 5_500..11_000);
     file.push_str("Ada Lovelace,,,Analytical Engines\n");
     file.push_str("Lee Twice,lee@latecomer.example,,Orbital\n");
-    file.push_str("Lee T.,,+1 555 0150,\n");
+    file.push_str("lee twice,,+1 555 0150,\n");
     file.push_str("Person 7,person7@filler.example,,\n");
-    file.push_str("Sam P,,+1 555 0199,\n");
+    file.push_str("Sam Phone,,+1 555 0199,\n");
     let dir = TempDir::new();
     let path = write(&dir, "large.csv", file.as_bytes());
 
@@ -594,7 +595,7 @@ fn rows_match_the_contacts_of_the_chunk_still_being_written() {
     filler(&mut file, 5_000..9_998);
     // The third, matched while the second is written: three of its people again.
     file.push_str("Person 9000,person9000@filler.example,,\n");
-    file.push_str("Lee T.,,+1 555 0150,\n");
+    file.push_str("LEE TWICE,,+1 555 0150,\n");
     file.push_str("Person 9001,,,Filler 1\n");
     filler(&mut file, 9_998..14_995);
     // The fourth: Ada by her own name at the organization the second chunk gave her.
@@ -793,4 +794,133 @@ fn a_file_from_a_pipe_is_imported_and_no_report_is_written_beside_the_pipe() {
         "nothing written beside the pipe"
     );
     assert_eq!(rapport.show("ada@engines.example")["name"], "Ada Lovelace");
+}
+
+/// The pair of contacts `rapport duplicates` lists for `a` and `b`, with its evidence.
+fn duplicate_evidence(rapport: &Rapport, a: i64, b: i64) -> Option<Vec<String>> {
+    let pairs = rapport.json(&["duplicates"]);
+    pairs.as_array().unwrap().iter().find_map(|pair| {
+        let ids = [&pair["first"]["id"], &pair["second"]["id"]];
+        (ids == [&json!(a), &json!(b)] || ids == [&json!(b), &json!(a)]).then(|| {
+            pair["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| s(&e["description"]).to_owned())
+                .collect()
+        })
+    })
+}
+
+fn id_of(rapport: &Rapport, name: &str) -> Vec<i64> {
+    rapport
+        .all_contacts()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["name"] == name)
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// A company's switchboard number is on many people's rows: it makes none of them someone
+/// else. A row matches a contact by phone only when their names agree.
+#[test]
+fn a_shared_switchboard_number_does_not_make_different_people_one() {
+    let rapport = Rapport::new();
+    let alice = rapport.add(
+        "Alice Archer",
+        &["--phone", "+1 555 010 0101", "--org", "Acme Corp"],
+    );
+    let alice_before = rapport.show(&alice.to_string());
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "acme.csv",
+        b"Name,Email,Phone,Company\n\
+Quinn Shared,quinn@acme.example,+1 555 010 0101,Acme Corp\n\
+Rob Switch,,555-010-0101,Acme Corp\n",
+    );
+    let report = import(&rapport, &[&file]);
+    assert_eq!(counts(&report), [2, 2, 0, 0, 0]);
+    assert_eq!(
+        rapport.show(&alice.to_string()),
+        alice_before,
+        "Alice unchanged"
+    );
+    let quinn = rapport.show("quinn@acme.example");
+    assert_eq!(quinn["name"], "Quinn Shared");
+    assert_eq!(quinn["phones"], json!(["+1 555 010 0101"]));
+    let rob = id_of(&rapport, "Rob Switch");
+    assert_eq!(rob.len(), 1);
+    assert_eq!(rapport.all_contacts().as_array().unwrap().len(), 3);
+    // They are left for a person to judge: the number is the evidence.
+    let quinn = quinn["id"].as_i64().unwrap();
+    for (a, b) in [(alice, quinn), (alice, rob[0]), (quinn, rob[0])] {
+        let evidence = duplicate_evidence(&rapport, a, b).expect("listed as likely duplicates");
+        assert!(
+            evidence.iter().any(|e| e.starts_with("same phone")),
+            "{evidence:?}"
+        );
+    }
+    // Quinn by email, Rob by the number under his own name.
+    let before = rapport.snapshot();
+    assert_eq!(counts(&import(&rapport, &[&file])), [2, 0, 0, 2, 2]);
+    assert_eq!(rapport.snapshot(), before);
+    assert_references_hold(&rapport);
+}
+
+/// Numbers compare by their last nine digits: a Berlin number and a Paris one can share them.
+/// Different names keep them apart — in the book and within a file —, the same name (case and
+/// surrounding spaces aside) still finds its contact.
+#[test]
+fn numbers_alike_in_their_last_nine_digits_are_one_person_only_under_one_name() {
+    let rapport = Rapport::new();
+    let helene = rapport.add("Hélène Dubois", &["--phone", "+33 1 23 45 67 89"]);
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "europe.csv",
+        "name,phone,tags\n\
+Hans Huber,+49 30 123456789,\n\
+HÉLÈNE DUBOIS,0033 1 23 45 67 89,paris\n\
+hans huber,+49 (0)30 123456789,berlin\n\
+Ines Silva,+351 912 345 678,\n\
+Ivo Costa,00351 912 345 678,\n"
+            .as_bytes(),
+    );
+    let report = import(&rapport, &[&file]);
+    // Hans is new, Hélène gains a tag, Hans's second row a tag; Ines and Ivo are two people.
+    assert_eq!(counts(&report), [5, 3, 2, 0, 0]);
+    let helene = rapport.show(&helene.to_string());
+    assert_eq!(helene["tags"], json!(["paris"]));
+    assert_eq!(helene["phones"], json!(["+33 1 23 45 67 89"]));
+    let hans = id_of(&rapport, "Hans Huber");
+    assert_eq!(hans.len(), 1);
+    let hans = rapport.show(&hans[0].to_string());
+    assert_eq!(hans["phones"], json!(["+49 30 123456789"]));
+    assert_eq!(hans["tags"], json!(["berlin"]));
+    assert_eq!(id_of(&rapport, "Ines Silva").len(), 1);
+    assert_eq!(id_of(&rapport, "Ivo Costa").len(), 1);
+    assert_eq!(rapport.all_contacts().as_array().unwrap().len(), 4);
+    assert_eq!(counts(&import(&rapport, &[&file])), [5, 0, 0, 5, 5]);
+}
+
+/// A row without a name of its own is named after its email: it has no name to disagree with,
+/// so a phone matches it to the contact that holds the number.
+#[test]
+fn a_row_without_a_name_of_its_own_matches_by_phone_alone() {
+    let rapport = Rapport::new();
+    let sam = rapport.add("Sam Phone", &["--phone", "+1 555 010 0199"]);
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "nameless.csv",
+        b"name,email,phone\n,sam@home.example,(555) 010-0199\n",
+    );
+    assert_eq!(counts(&import(&rapport, &[&file])), [1, 0, 1, 0, 0]);
+    let sam = rapport.show(&sam.to_string());
+    assert_eq!(sam["emails"], json!(["sam@home.example"]));
+    assert_eq!(sam["name"], "Sam Phone");
+    assert_eq!(rapport.all_contacts().as_array().unwrap().len(), 1);
 }
