@@ -12,8 +12,9 @@
 //! number too short to have a key, as written) under the same name (`name_key`) — a
 //! switchboard's number, or two countries' numbers alike in their last nine digits, do not
 //! make two people one — or, for a row without a name of its own (named after its email),
-//! under any; failing that, the same name at the same
-//! organization. A match is updated only where the file adds something: emails, phone
+//! under any; failing that, the same name at the same organization, or, for a row with
+//! nothing but a name (no email, phone or organization), the same name at no organization in
+//! the owner's book. A match is updated only where the file adds something: emails, phone
 //! numbers, tags and roles it lacks, fields it has empty, notes it does not hold yet.
 //! Nothing the book holds is overwritten, so importing a file twice changes nothing the
 //! second time.
@@ -218,7 +219,7 @@ struct KeyOwners {
     emails: HashMap<String, i64>,
     /// By [`phone_match`], with their names: a phone alone matches nobody ([`PhoneOwners`]).
     phones: HashMap<String, PhoneOwners<i64>>,
-    /// By name key and organization id.
+    /// By name key and organization id; 0 for contacts at no organization.
     names: HashMap<(String, i64), i64>,
 }
 
@@ -274,6 +275,14 @@ fn own_name(row: &Incoming, name: &str) -> bool {
         .any(|email| name_key(email.as_str()) == name)
 }
 
+/// Whether a row says nothing that identifies someone but a name: no email, no phone, no
+/// organization. Such a row is the contact with that name at no organization, if the book or
+/// the file has one; a row with an email or a phone of its own that matched nobody is someone
+/// new, though a contact at no organization shares the name.
+fn only_a_name(row: &Incoming) -> bool {
+    row.emails.is_empty() && row.phones.is_empty() && row.organization.is_none()
+}
+
 /// The keys of a chunk's rows to ask the book about ([`Matching::key_lists`]).
 #[derive(Debug, Default)]
 struct KeyLists {
@@ -282,7 +291,7 @@ struct KeyLists {
     emails: Vec<String>,
     /// Each phone's `phone_match`, and whether it is a key.
     phones: Vec<(String, bool)>,
-    /// Name keys of people at an organization.
+    /// Name keys of people at an organization, and of rows with only a name ([`only_a_name`]).
     names: Vec<String>,
     /// Whether they were narrowed by [`KnownKeys`]: lists gathered before the book's keys were
     /// read hold every key, but noted none.
@@ -640,13 +649,14 @@ fn holds_each<'a>(held: &[String], mut offered: impl Iterator<Item = &'a str>) -
     offered.all(|value| held.iter().any(|h| h == value))
 }
 
-/// A key a row is matched by: an email, a phone's [`phone_match`], or a name (key) at an
-/// organization (its name's key).
+/// A key a row is matched by: an email, a phone's [`phone_match`], a name (key) at an
+/// organization (its name's key), or a name at no organization.
 #[derive(Debug, Clone, Copy, Hash)]
 enum Key<'a> {
     Email(&'a str),
     Phone(&'a str),
     NameAt(&'a str, &'a str),
+    NameAlone(&'a str),
 }
 
 /// The books whose keys an import of more than one chunk reads whole after its first
@@ -661,9 +671,10 @@ const KNOWN_KEYS_FROM_FILE: usize = 3_000_000;
 
 /// Every key the book may hold (a Bloom filter): those it held after the import's first
 /// chunk, and every key of every later row, noted as the row's chunk's keys are gathered
-/// ([`Matching::key_lists`], in the file's order, before any later chunk's), and the names
-/// at organizations a chunk gave contacts (a row can give its own keys to the book, and
-/// that name, never any other). Looking a key up in the book's
+/// ([`Matching::key_lists`], in the file's order, before any later chunk's) — its name at no
+/// organization too, looked up or not, as a row without one makes a contact with that key —,
+/// and the names at organizations a chunk gave contacts (a row can give its own keys to the
+/// book, and that name, never any other). Looking a key up in the book's
 /// indexes was a fifth of a large import's time, though a new file's keys are nearly all
 /// absent. A key the filter has not seen is certainly not in the book, so the lookups ask
 /// only for the others (the file's repeats, and about 1% more); the answers are the same as
@@ -696,14 +707,17 @@ impl KnownKeys {
         {
             known.note(Key::Phone(&phone));
         }
-        for (name, organization) in sqlx::query_as::<_, (String, String)>(
+        for (name, organization) in sqlx::query_as::<_, (String, Option<String>)>(
             "SELECT c.name_key, o.name_key FROM contacts c \
-             JOIN organizations o ON o.id = c.organization_id",
+             LEFT JOIN organizations o ON o.id = c.organization_id",
         )
         .fetch_all(&mut *conn)
         .await?
         {
-            known.note(Key::NameAt(&name, &organization));
+            match organization {
+                Some(organization) => known.note(Key::NameAt(&name, &organization)),
+                None => known.note(Key::NameAlone(&name)),
+            };
         }
         Ok(known)
     }
@@ -954,11 +968,15 @@ async fn match_and_write(
 
 /// Whether adding `updates`' rows to their contacts may change what the book answers for
 /// `rows`: they share an email or a phone, or an organization (an update can give a contact
-/// the organization, and so a name there). Otherwise `rows` can be looked up before the
-/// updates are written.
+/// the organization, and so a name there), or an update gives an organization and a row has
+/// only a name (the contact it gives one leaves those at no organization). Otherwise `rows`
+/// can be looked up before the updates are written.
 fn may_change_matches(updates: &[(i64, Incoming)], rows: &[Incoming]) -> bool {
     if updates.is_empty() {
         return false;
+    }
+    if updates.iter().any(|(_, row)| row.organization.is_some()) && rows.iter().any(only_a_name) {
+        return true;
     }
     let mut emails: HashSet<&str> = HashSet::new();
     let mut phones: HashSet<String> = HashSet::new();
@@ -1006,14 +1024,29 @@ impl Matching {
                     lists.phones.push((key, keyed));
                 }
             }
-            if let Some(organization) = &row.organization {
-                let organization = name_key(organization);
-                let name = name_key(&row.name);
-                if self.worth_looking_up(Key::NameAt(&name, &organization)) {
-                    lists.names.push(name);
+            match &row.organization {
+                Some(organization) => {
+                    let organization = name_key(organization);
+                    let name = name_key(&row.name);
+                    if self.worth_looking_up(Key::NameAt(&name, &organization)) {
+                        lists.names.push(name);
+                    }
+                    if !self.organizations.contains_key(&organization) {
+                        lists.organizations.push(organization);
+                    }
                 }
-                if !self.organizations.contains_key(&organization) {
-                    lists.organizations.push(organization);
+                None if only_a_name(row) => {
+                    let name = name_key(&row.name);
+                    if self.worth_looking_up(Key::NameAlone(&name)) {
+                        lists.names.push(name);
+                    }
+                }
+                None => {
+                    // Looked up by its email or phone, it may still make a contact at no
+                    // organization that a later row with only its name is.
+                    if let Some(known) = &mut self.known {
+                        known.note(Key::NameAlone(&name_key(&row.name)));
+                    }
                 }
             }
         }
@@ -1065,6 +1098,9 @@ impl Matching {
         let mut new_emails: HashMap<String, usize> = HashMap::new();
         let mut new_phones: HashMap<String, PhoneOwners<usize>> = HashMap::new();
         let mut new_names: HashMap<(String, i64), usize> = HashMap::new();
+        // Those at no organization by name key, in the order they were made: the first is the
+        // one a row with only that name is, until it is given an organization.
+        let mut new_alone: HashMap<String, Vec<usize>> = HashMap::new();
         let mut updates: Vec<(i64, Incoming)> = Vec::new();
 
         for row in rows {
@@ -1113,10 +1149,17 @@ impl Matching {
                     })
             });
             let matched = matched.or_else(|| {
-                organization.and_then(|_| {
+                if organization.is_some() {
                     written(&|owners| owners.names.get(&name).copied())
                         .or_else(|| new_names.get(&name).map(|i| Match::New(*i)))
-                })
+                } else if only_a_name(&row) {
+                    written(&|owners| owners.names.get(&name).copied()).or_else(|| {
+                        let first = new_alone.get(&name.0)?.first()?;
+                        Some(Match::New(*first))
+                    })
+                } else {
+                    None
+                }
             });
             match matched {
                 Some(Match::Stored(id)) => updates.push((id, row)),
@@ -1138,6 +1181,9 @@ impl Matching {
                         if let Some(known) = &mut self.known {
                             known.note(Key::NameAt(&name, &organization));
                         }
+                        if let Some(alone) = new_alone.get_mut(&name) {
+                            alone.retain(|other| *other != index);
+                        }
                         new_names.entry((name, id)).or_insert(index);
                     }
                     register(contact, index, &mut new_emails, &mut new_phones);
@@ -1146,6 +1192,8 @@ impl Matching {
                     let index = fresh.len();
                     if organization.is_some() {
                         new_names.insert(name, index);
+                    } else {
+                        new_alone.entry(name.0).or_default().push(index);
                     }
                     let contact = self.new_contact(row, organization);
                     register(&contact, index, &mut new_emails, &mut new_phones);
@@ -1156,13 +1204,20 @@ impl Matching {
         }
 
         let id_of = |index: usize| fresh[index].id.0;
+        let mut names: HashMap<(String, i64), i64> =
+            new_names.into_iter().map(|(k, i)| (k, id_of(i))).collect();
+        names.extend(
+            new_alone
+                .into_iter()
+                .filter_map(|(name, alone)| Some(((name, 0), id_of(*alone.first()?)))),
+        );
         self.in_flight = Some(KeyOwners {
             emails: new_emails.into_iter().map(|(k, i)| (k, id_of(i))).collect(),
             phones: new_phones
                 .into_iter()
                 .map(|(k, owners)| (k, owners.map(id_of)))
                 .collect(),
-            names: new_names.into_iter().map(|(k, i)| (k, id_of(i))).collect(),
+            names,
         });
         let mut rows = vec![BulkRows::organizations(&fresh_organizations)];
         rows.extend(BulkRows::contacts(&self.defaults, &fresh));
@@ -1197,7 +1252,9 @@ impl Matching {
         Ok(())
     }
 
-    /// The book's contacts with the chunk's names, by (name key, organization id).
+    /// The book's contacts with the chunk's names, by (name key, organization id), the lowest
+    /// id of each; and, as organization 0, the lowest of those at no organization in the
+    /// owner's book (a name alone is too little to find someone in a colleague's).
     async fn names_at_organizations(
         &self,
         conn: &mut AnyConnection,
@@ -1210,15 +1267,17 @@ impl Matching {
             return Ok(found);
         }
         let sql = format!(
-            "SELECT name_key, organization_id, MIN(id) FROM contacts \
-             WHERE name_key IN ({}) AND organization_id IS NOT NULL \
+            "SELECT name_key, COALESCE(organization_id, 0), MIN(id) FROM contacts \
+             WHERE name_key IN ({}) AND (organization_id IS NOT NULL OR owner_id = {}) \
              GROUP BY name_key, organization_id",
-            placeholders(self.backend, 1, names.len())
+            placeholders(self.backend, 1, names.len()),
+            placeholders(self.backend, names.len() + 1, 1)
         );
         let mut query = sqlx::query_as::<_, (String, i64, i64)>(&sql);
         for name in &names {
             query = query.bind(name.as_str());
         }
+        query = query.bind(self.owner.0);
         for (name, organization, id) in query.fetch_all(&mut *conn).await? {
             found.insert((name, organization), id);
         }

@@ -924,3 +924,118 @@ fn a_row_without_a_name_of_its_own_matches_by_phone_alone() {
     assert_eq!(sam["name"], "Sam Phone");
     assert_eq!(rapport.all_contacts().as_array().unwrap().len(), 1);
 }
+
+/// Rows that say only a name — a LinkedIn connection with no email and no company, a
+/// spreadsheet's name and an empty phone — are the contact with that name at no
+/// organization: importing them again changes nothing, and twice in one file they are one.
+#[test]
+fn rows_with_only_a_name_are_found_again_at_no_organization() {
+    let rapport = Rapport::new();
+    let dir = TempDir::new();
+    let linkedin = write(
+        &dir,
+        "Connections.csv",
+        b"First Name,Last Name,URL,Email Address,Company,Position,Connected On\n\
+Kim,Kwan,https://www.linkedin.com/in/kkwan,,,,3 Feb 2025\n",
+    );
+    assert_eq!(counts(&import(&rapport, &[&linkedin])), [1, 1, 0, 0, 0]);
+    for _ in 0..2 {
+        let before = rapport.snapshot();
+        let again = import(&rapport, &[&linkedin]);
+        assert_eq!(counts(&again), [1, 0, 0, 1, 1], "{again}");
+        assert_eq!(rapport.snapshot(), before);
+    }
+    assert_eq!(id_of(&rapport, "Kim Kwan").len(), 1);
+
+    let lena = write(&dir, "lena.csv", b"Name,Phone\nLena Lee,\n");
+    assert_eq!(counts(&import(&rapport, &[&lena])), [1, 1, 0, 0, 0]);
+    assert_eq!(counts(&import(&rapport, &[&lena])), [1, 0, 0, 1, 1]);
+    assert_eq!(id_of(&rapport, "Lena Lee").len(), 1);
+
+    let ned = write(
+        &dir,
+        "ned.csv",
+        b"name,email,phone\nNed Nash,,\nNed Nash,,\n",
+    );
+    assert_eq!(counts(&import(&rapport, &[&ned])), [2, 1, 0, 1, 1]);
+    assert_eq!(id_of(&rapport, "Ned Nash").len(), 1);
+    assert_eq!(counts(&import(&rapport, &[&ned])), [2, 0, 0, 2, 2]);
+    assert_eq!(rapport.all_contacts().as_array().unwrap().len(), 3);
+    assert_references_hold(&rapport);
+}
+
+/// A name alone is weak evidence: a row with an email or a phone of its own that matched
+/// nobody is someone new, though the book has a John Smith at no organization. A row with
+/// only the name is the John Smith with the lowest id of those at no organization; one at an
+/// organization is not him.
+#[test]
+fn a_different_john_smith_with_his_own_email_or_phone_is_not_merged() {
+    let rapport = Rapport::new();
+    let first = rapport.add("John Smith", &[]);
+    let second = rapport.add("John Smith", &["--tag", "second"]);
+    let at_acme = rapport.add("John Smith", &["--org", "Acme"]);
+    let dir = TempDir::new();
+    let file = write(
+        &dir,
+        "smiths.csv",
+        b"name,email,phone,tags\n\
+John Smith,john.smith@other.example,,\n\
+John Smith,,+1 555 777 8888,\n\
+John Smith,,,met\n",
+    );
+    let report = import(&rapport, &[&file]);
+    assert_eq!(counts(&report), [3, 2, 1, 0, 0]);
+    assert_eq!(rapport.show(&first.to_string())["tags"], json!(["met"]));
+    assert_eq!(rapport.show(&second.to_string())["tags"], json!(["second"]));
+    assert_eq!(rapport.show(&at_acme.to_string())["tags"], json!([]));
+    let smiths = id_of(&rapport, "John Smith");
+    assert_eq!(smiths.len(), 5);
+    assert_eq!(
+        rapport.show("john.smith@other.example")["phones"],
+        json!([]),
+        "the one with an email and the one with a phone are two"
+    );
+    let before = rapport.snapshot();
+    assert_eq!(counts(&import(&rapport, &[&file])), [3, 0, 0, 3, 3]);
+    assert_eq!(rapport.snapshot(), before);
+}
+
+/// The new rules hold across chunks, from the chunk still being written (matched from
+/// memory) and from the book (looked up only for keys the Bloom filter may hold): a row with
+/// only a name finds a contact an earlier chunk made at no organization, though no row
+/// before it had only that name; a phone finds only the contact whose name agrees.
+#[test]
+fn names_alone_and_shared_phones_match_across_chunks() {
+    let rapport = Rapport::new();
+    let mut file = String::from("name,email,phone,organization\n");
+    // Chunks of 5,000 rows. The first:
+    filler(&mut file, 0..5_000);
+    // The second: three new people at no organization or with a phone.
+    file.push_str("Noor Alone,noor@alone.example,,\n");
+    file.push_str("Only Name,,,\n");
+    file.push_str("Lee Twice,lee@acme.example,+1 555 0150,Orbital\n");
+    filler(&mut file, 5_000..9_997);
+    // The third, matched while the second is written.
+    file.push_str("Only Name,,,\n");
+    file.push_str("Lee Other,,+1 555 0150,\n");
+    file.push_str("lee twice,,+1 555 0150,\n");
+    filler(&mut file, 9_997..14_994);
+    // The fourth, from the book.
+    file.push_str("Noor Alone,,,\n");
+    file.push_str("Only Name,,,\n");
+    file.push_str("Lee Other,,+1 555 0150,\n");
+    filler(&mut file, 14_994..15_000);
+    let dir = TempDir::new();
+    let path = write(&dir, "chunks.csv", file.as_bytes());
+
+    let report = import(&rapport, &[&path]);
+    assert_eq!(counts(&report), [15_009, 15_004, 0, 5, 5]);
+    assert_eq!(rejected(&report), []);
+    for name in ["Noor Alone", "Only Name", "Lee Twice", "Lee Other"] {
+        assert_eq!(id_of(&rapport, name).len(), 1, "{name}");
+    }
+    assert_eq!(rapport.db.count("SELECT COUNT(*) FROM contacts"), 15_004);
+    let again = import(&rapport, &[&path]);
+    assert_eq!(counts(&again), [15_009, 0, 0, 15_009, 15_009]);
+    assert_references_hold(&rapport);
+}
