@@ -399,7 +399,7 @@ impl Store {
         let acting = audit::acting_with_standing(actor, of_actor)?;
         acting.may_add()?;
         if owner != actor {
-            acting.may_administer("importing into another user's book")?;
+            acting.may_administer("import into another user's book")?;
             ensure_owner(tx, owner).await?;
         }
         let (next_contact, next_organization): (i64, i64) = sqlx::query_as(
