@@ -228,42 +228,49 @@ struct KeyOwners {
 /// only the one whose name agrees with its own, or, for a row without a name of its own
 /// ([`own_name`]), the lowest of all: a number shared by a switchboard, or by two countries'
 /// numbers with the same last nine digits, does not make two people one.
+///
+/// By name in a map: a company's main line may be the number of thousands of people.
 #[derive(Debug, Clone)]
-struct PhoneOwners<T>(Vec<(String, T)>);
+struct PhoneOwners<T> {
+    by_name: HashMap<String, T>,
+    lowest: T,
+}
 
 impl<T: Copy + Ord> PhoneOwners<T> {
     fn one(name: String, owner: T) -> PhoneOwners<T> {
-        PhoneOwners(vec![(name, owner)])
+        PhoneOwners {
+            by_name: HashMap::from([(name, owner)]),
+            lowest: owner,
+        }
     }
 
     /// Notes that `owner` holds the phone under `name`.
     fn add(&mut self, name: String, owner: T) {
-        match self.0.iter_mut().find(|(held, _)| *held == name) {
-            Some((_, lowest)) => *lowest = (*lowest).min(owner),
-            None => self.0.push((name, owner)),
-        }
+        self.by_name
+            .entry(name)
+            .and_modify(|lowest| *lowest = (*lowest).min(owner))
+            .or_insert(owner);
+        self.lowest = self.lowest.min(owner);
     }
 
     /// Whom a row with this name (key) matches by the phone; `None` for a row without a name
     /// of its own.
     fn owner(&self, name: Option<&str>) -> Option<T> {
         match name {
-            Some(name) => self
-                .0
-                .iter()
-                .find(|(held, _)| held == name)
-                .map(|(_, owner)| *owner),
-            None => self.0.iter().map(|(_, owner)| *owner).min(),
+            Some(name) => self.by_name.get(name).copied(),
+            None => Some(self.lowest),
         }
     }
 
     fn map<U>(self, f: impl Fn(T) -> U) -> PhoneOwners<U> {
-        PhoneOwners(
-            self.0
+        PhoneOwners {
+            by_name: self
+                .by_name
                 .into_iter()
                 .map(|(name, owner)| (name, f(owner)))
                 .collect(),
-        )
+            lowest: f(self.lowest),
+        }
     }
 }
 
@@ -1269,6 +1276,7 @@ impl Matching {
         let sql = format!(
             "SELECT name_key, COALESCE(organization_id, 0), MIN(id) FROM contacts \
              WHERE name_key IN ({}) AND (organization_id IS NOT NULL OR owner_id = {}) \
+               AND merged_into IS NULL \
              GROUP BY name_key, organization_id",
             placeholders(self.backend, 1, names.len()),
             placeholders(self.backend, names.len() + 1, 1)

@@ -964,6 +964,21 @@ Kim,Kwan,https://www.linkedin.com/in/kkwan,,,,3 Feb 2025\n",
     assert_references_hold(&rapport);
 }
 
+/// A contact merged into another keeps its name but is nobody any more: a row with only that
+/// name is the survivor, not the archived husk.
+#[test]
+fn a_row_with_only_a_name_is_never_a_merged_contact() {
+    let rapport = Rapport::new();
+    let husk = rapport.add("John Smith", &[]);
+    let survivor = rapport.add("John Smith", &["--email", "j@x.example"]);
+    rapport.ok(&["merge", &survivor.to_string(), &husk.to_string()]);
+    let dir = TempDir::new();
+    let file = write(&dir, "john.csv", b"Name,Tags\nJohn Smith,vip\n");
+    assert_eq!(counts(&import(&rapport, &[&file])), [1, 0, 1, 0, 0]);
+    assert_eq!(rapport.show(&survivor.to_string())["tags"], json!(["vip"]));
+    assert_eq!(rapport.show(&husk.to_string())["tags"], json!([]));
+}
+
 /// A name alone is weak evidence: a row with an email or a phone of its own that matched
 /// nobody is someone new, though the book has a John Smith at no organization. A row with
 /// only the name is the John Smith with the lowest id of those at no organization; one at an
