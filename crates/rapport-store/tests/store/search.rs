@@ -13,6 +13,22 @@ fn noon(day: Date) -> Timestamp {
     day.at(12, 0, 0, 0).in_tz("UTC").unwrap().timestamp()
 }
 
+/// The names of the contacts and the organizations a search finds, best first.
+async fn names_found(store: &Store, viewer: UserId, query: &str) -> (Vec<String>, Vec<String>) {
+    let results = store.search(viewer, query, None, 10).await.unwrap();
+    let people = results
+        .contacts
+        .iter()
+        .map(|h| h.contact.name.clone())
+        .collect();
+    let organizations = results
+        .organizations
+        .iter()
+        .map(|h| h.name.clone())
+        .collect();
+    (people, organizations)
+}
+
 async fn touch(store: &Store, owner: UserId, contact: ContactId, on: Date, summary: &str) {
     logged(store, owner, contact, on, summary, false).await;
 }
@@ -616,20 +632,7 @@ fn a_renamed_organization_and_its_people_are_found_by_the_new_name_only() {
             .add_organization(me, "Globex", None, None, now)
             .await
             .unwrap();
-        let found = |query: &'static str| async move {
-            let results = store.search(me, query, None, 10).await.unwrap();
-            let people: Vec<String> = results
-                .contacts
-                .iter()
-                .map(|h| h.contact.name.clone())
-                .collect();
-            let organizations: Vec<String> = results
-                .organizations
-                .iter()
-                .map(|h| h.name.clone())
-                .collect();
-            (people, organizations)
-        };
+        let found = |query: &'static str| names_found(store, me, query);
         assert_eq!(
             found("initech").await,
             (vec!["Ada Lovelace".to_owned()], vec!["Initech".to_owned()])
@@ -729,20 +732,7 @@ fn accents_fold_away_in_search() {
         }
         let jose = store.resolve_contact("José Müller").await.unwrap();
         touch(store, me, jose, day, "Café au lait près de la gare").await;
-        let found = |query: &'static str| async move {
-            let results = store.search(me, query, None, 10).await.unwrap();
-            let people: Vec<String> = results
-                .contacts
-                .iter()
-                .map(|h| h.contact.name.clone())
-                .collect();
-            let organizations: Vec<String> = results
-                .organizations
-                .iter()
-                .map(|h| h.name.clone())
-                .collect();
-            (people, organizations)
-        };
+        let found = |query: &'static str| names_found(store, me, query);
         let jose_at_zurich = (
             vec!["José Müller".to_owned()],
             vec!["Café Zürich".to_owned()],
