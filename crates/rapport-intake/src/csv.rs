@@ -48,7 +48,6 @@ pub(crate) fn read<'a, R: BufRead + Send + 'a>(
     let Some(headers) = header.or(first_filled) else {
         return Err(IntakeError::NoHeader);
     };
-    let columns = headers.clone();
     let table = Table::new(format, headers, options)?;
     Ok(Intake {
         format: table.format(),
@@ -58,7 +57,6 @@ pub(crate) fn read<'a, R: BufRead + Send + 'a>(
             record,
             table,
             delimiter,
-            columns,
         }),
     })
 }
@@ -77,8 +75,6 @@ struct Rows<R> {
     record: ByteRecord,
     table: Table,
     delimiter: u8,
-    /// The header's cells, to name a column in a rejection.
-    columns: Vec<String>,
 }
 
 impl<R> Rows<R> {
@@ -88,7 +84,7 @@ impl<R> Rows<R> {
     /// that holds as many delimiters as a row has is taken for one of them — a note's own
     /// lines rarely do; files of fewer than three columns are not judged.
     fn swallowed(&self, line: u64, cells: &[impl AsRef<str>]) -> Option<Rejection> {
-        let separators = self.columns.len().checked_sub(1).filter(|n| *n >= 2)?;
+        let separators = self.table.width().checked_sub(1).filter(|n| *n >= 2)?;
         let delimiter = char::from(self.delimiter);
         cells.iter().enumerate().find_map(|(index, cell)| {
             let rows = cell
@@ -99,7 +95,7 @@ impl<R> Rows<R> {
                 .count();
             (rows > 0).then(|| Rejection {
                 line,
-                column: self.columns.get(index).cloned(),
+                column: self.table.header(index).map(str::to_owned),
                 reason: format!(
                     "a quote opened in this cell is never closed, so the {rows} row(s) after \
                      it were read into it; close the quote and import the file again"

@@ -23,6 +23,16 @@ pub(crate) struct Table {
 }
 
 impl Table {
+    /// How many columns the header has.
+    pub(crate) fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The header of the column at `index`, as the file wrote it.
+    pub(crate) fn header(&self, index: usize) -> Option<&str> {
+        self.columns.get(index).map(|c| c.header.as_str())
+    }
+
     /// Recognises the header's columns; `format` is `Csv` to tell a CSV's flavour from it.
     pub(crate) fn new(
         format: Format,
