@@ -309,7 +309,7 @@ impl Store {
 }
 
 /// Moves every row referring to `merged` over to `survivor`, dropping only what would repeat:
-/// a phone or tag the survivor has, an open role it holds already (the earlier start is kept),
+/// a phone (the same number however written) or tag the survivor has, an open role it holds already (the earlier start is kept),
 /// an introduction it already has, and an introduction between the two.
 async fn move_records(
     conn: &mut AnyConnection,
@@ -368,7 +368,7 @@ async fn move_records(
          SELECT $1, b.phone, b.position + $3, b.phone_key FROM contact_phones b \
          WHERE b.contact_id = $2 \
          AND NOT EXISTS (SELECT 1 FROM contact_phones a \
-             WHERE a.contact_id = $1 AND a.phone = b.phone)",
+             WHERE a.contact_id = $1 AND (a.phone = b.phone OR a.phone_key = b.phone_key))",
     )
     .bind(survivor.0)
     .bind(merged.0)
