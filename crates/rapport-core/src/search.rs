@@ -2,7 +2,8 @@
 //! text (a word starting with it, or — on names — a word one or two typos away), what each
 //! field is worth, and so how results rank and say what matched. The store finds candidates
 //! with each backend's index; these rules decide, identically on both, which candidates match
-//! and in what order.
+//! and in what order. A query that is a phone number is also looked up by the number
+//! ([`dialled`]).
 
 use std::cmp::Ordering;
 
@@ -10,6 +11,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use crate::model::TouchId;
+use crate::phone::phone_key;
 
 /// The most terms a query uses: more narrows nothing a person would type.
 pub const MAX_TERMS: usize = 8;
@@ -48,6 +50,17 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
         })
 }
 
+/// The number a query dials, if it is one: nothing but digits and the signs phone numbers
+/// are written with (`+44 (0)20 7946-0958`), and digits enough to identify a number. The
+/// [`phone_key`] it returns finds the contacts holding that number however they wrote it,
+/// with or without the country code.
+pub fn dialled(query: &str) -> Option<String> {
+    let phone_shaped = query
+        .chars()
+        .all(|c| c.is_ascii_digit() || c.is_whitespace() || "+()-./".contains(c));
+    phone_shaped.then(|| phone_key(query)).flatten()
+}
+
 /// How many typos a term may carry and still match a name: none below four letters, one up
 /// to seven, two from eight.
 pub fn typos_allowed(term: &str) -> usize {
@@ -77,6 +90,8 @@ pub enum Field {
     Notes,
     /// A touch's summary, needs or next approach.
     Touch,
+    /// A phone number: the query dialled it ([`dialled`]).
+    Phone,
 }
 
 impl Field {
@@ -88,13 +103,14 @@ impl Field {
             Field::Domain => "domain",
             Field::Notes => "notes",
             Field::Touch => "touch",
+            Field::Phone => "phone",
         }
     }
 
     /// What a term found here is worth: who someone is counts more than what was said.
     fn weight(self) -> u32 {
         match self {
-            Field::Name => 8,
+            Field::Name | Field::Phone => 8,
             Field::Organization | Field::Domain => 5,
             Field::Email => 4,
             Field::Notes | Field::Touch => 2,
@@ -244,6 +260,20 @@ mod tests {
             Some(Quality::Near)
         );
         assert_eq!(quality("whitfeld", "Dana Whitfield", false), None);
+    }
+
+    #[test]
+    fn a_query_dials_a_number_when_it_is_one() {
+        let london = Some("079460958".to_owned());
+        assert_eq!(dialled("+44 (0)20 7946-0958"), london);
+        assert_eq!(dialled("020 7946 0958"), london);
+        assert_eq!(dialled("+44 20 7946 0958"), london);
+        assert_eq!(dialled("00442079460958"), london);
+        assert_eq!(dialled("555.0100.12"), dialled("555 010 012"));
+        assert_eq!(dialled("555 0100"), Some("5550100".to_owned()));
+        assert_eq!(dialled("12345"), None, "too few digits to be a number");
+        assert_eq!(dialled("acme 2026 0100 555"), None, "words are not dialled");
+        assert_eq!(dialled("ext. 5550100"), None);
     }
 
     #[test]

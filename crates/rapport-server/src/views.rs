@@ -1203,7 +1203,7 @@ impl ImportReportView {
 /// Where a search result matched.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MatchedView {
-    /// `name`, `organization`, `email`, `domain`, `notes` or `touch`.
+    /// `name`, `organization`, `email`, `domain`, `notes`, `touch` or `phone`.
     pub field: String,
     /// The text that matched (for a touch: its summary, needs and next approach).
     pub text: String,

@@ -8,6 +8,7 @@ use rapport_core::model::{
     StageChange, UserId,
 };
 use rapport_core::phone::same_number;
+use rapport_core::search;
 use rapport_core::{
     AuditAction, AuditEntity, Cadence, CadenceSource, EmailAddress, Horizon, NextTouch,
     PhoneNumber, ProspectKind, Role, Stage, Tier, UserRole,
@@ -109,6 +110,19 @@ pub struct ContactFilter {
 pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.owner_id, c.name, o.name AS organization, c.tier, \
     c.stage, c.next_touch_on, c.next_touch_source, c.archived_at, \
     (SELECT MIN(e.email) FROM contact_emails e WHERE e.contact_id = c.id) AS email";
+
+/// The one contact `reference` names among `candidates`: none is not found, several are
+/// ambiguous.
+fn only_one(reference: &str, candidates: Vec<Candidate>) -> Result<ContactId> {
+    match candidates.as_slice() {
+        [] => Err(StoreError::ContactNotFound(reference.to_owned())),
+        [one] => Ok(one.id),
+        _ => Err(StoreError::AmbiguousContact {
+            given: reference.to_owned(),
+            candidates,
+        }),
+    }
+}
 
 /// One line of a contact list, from a row of [`SUMMARY_COLUMNS`].
 pub(crate) fn contact_summary(row: &AnyRow) -> Result<ContactSummary> {
@@ -415,17 +429,35 @@ impl Store {
         Ok(())
     }
 
-    /// Finds one contact by id (`42` or `#42`), email, or name — exact (ignoring case) first,
-    /// then a unique fragment. An ambiguous name is an error listing the candidates.
+    /// Finds one contact by id (`42` or `#42`), email, phone number (however written:
+    /// `020 7946 0958` is `+44 20 7946 0958`), or name — exact (ignoring case) first, then a
+    /// unique fragment, then the starts of the name's words with accents aside ("jose" is
+    /// José, "mul" Jörg Müller). An ambiguous name or number is an error listing the
+    /// candidates.
     pub async fn resolve_contact(&self, reference: &str) -> Result<ContactId> {
         let wanted = reference.trim();
         let not_found = || StoreError::ContactNotFound(reference.to_owned());
+        let dialled = search::dialled(wanted);
         if let Ok(id) = wanted.trim_start_matches('#').parse::<i64>() {
             let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
-            return found.map(ContactId).ok_or_else(not_found);
+            // A number no contact has as its id may be a phone number typed without spaces.
+            match found {
+                Some(id) => return Ok(ContactId(id)),
+                None if dialled.is_none() => return Err(not_found()),
+                None => {}
+            }
+        }
+        if let Some(key) = dialled {
+            let holding = self
+                .candidates(
+                    "c.id IN (SELECT p.contact_id FROM contact_phones p WHERE p.phone_key = $1)",
+                    &key,
+                )
+                .await?;
+            return only_one(reference, holding);
         }
         if wanted.contains('@') {
             let found: Option<i64> =
@@ -439,22 +471,19 @@ impl Store {
         if key.is_empty() {
             return Err(not_found());
         }
-        let exact = self.candidates("c.name_key = $1", &key).await?;
-        let candidates = if exact.is_empty() {
+        let mut candidates = self.candidates("c.name_key = $1", &key).await?;
+        if candidates.is_empty() {
             let pattern = rows::like_pattern(&key);
-            self.candidates("c.name_key LIKE $1 ESCAPE '\\'", &pattern)
-                .await?
-        } else {
-            exact
-        };
-        match candidates.as_slice() {
-            [] => Err(not_found()),
-            [one] => Ok(one.id),
-            _ => Err(StoreError::AmbiguousContact {
-                given: reference.to_owned(),
-                candidates,
-            }),
+            candidates = self
+                .candidates("c.name_key LIKE $1 ESCAPE '\\'", &pattern)
+                .await?;
         }
+        if candidates.is_empty()
+            && let Some((condition, words)) = self.name_words_match(wanted)
+        {
+            candidates = self.candidates(condition, &words).await?;
+        }
+        only_one(reference, candidates)
     }
 
     async fn candidates(&self, condition: &'static str, value: &str) -> Result<Vec<Candidate>> {

@@ -18,6 +18,10 @@
 //! 4. when those found fewer than asked: names one or two typos away (the distinct words of
 //!    names, migration 0016, compared by the core's edit distance).
 //!
+//! A query that is a phone number (`search::dialled`) also finds the contacts holding that
+//! number by its key (migration 0019's index), written however they wrote it; they come
+//! first.
+//!
 //! A private touch's text is searched for its author only: a match would tell what it says.
 
 use std::collections::{BTreeSet, HashMap};
@@ -78,6 +82,12 @@ struct Dialect {
     /// `all` or `any` of the terms, each matching a whole word or, with `prefix`, the start
     /// of a word.
     query: fn(&[String], bool, bool) -> String,
+    /// A condition on `c.id`: the contact's name holds, for each term in `$1`
+    /// ([`Dialect::name_words`]), a word starting with it, accents aside.
+    name_condition: &'static str,
+    /// Every term the start of a word of the name, each asked whole (see
+    /// [`Store::name_words_match`]).
+    name_words: fn(&[String]) -> String,
 }
 
 const SQLITE: Dialect = Dialect {
@@ -102,6 +112,11 @@ const SQLITE: Dialect = Dialect {
             })
             .collect::<Vec<_>>()
             .join(join)
+    },
+    name_condition: "c.id IN (SELECT f.rowid FROM contact_text f WHERE contact_text MATCH $1)",
+    name_words: |terms| {
+        let starts: Vec<String> = terms.iter().map(|t| format!("\"{t}\"*")).collect();
+        format!("name : ({})", starts.join(" "))
     },
 };
 
@@ -144,6 +159,16 @@ const POSTGRES: Dialect = Dialect {
             .collect::<Vec<_>>()
             .join(join)
     },
+    name_condition: "c.id IN (SELECT f.contact_id FROM contact_text f \
+                     WHERE f.document @@ to_tsquery('simple', $1))",
+    // Weight A is the name's (migration 0011).
+    name_words: |terms| {
+        terms
+            .iter()
+            .map(|t| format!("'{t}':*A"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    },
 };
 
 /// What the contact-side passes found: contacts, and the touches that matched for them.
@@ -161,6 +186,20 @@ impl Store {
             Backend::Sqlite => &SQLITE,
             Backend::Postgres => &POSTGRES,
         }
+    }
+
+    /// A condition on contact `c` and its value: the name holds a word starting with each word
+    /// of `reference`, accents and case aside ("jose gar" is José García), as the search index
+    /// folds them. `None` when `reference` has no letter or digit. Each word is asked of the
+    /// index whole, not as its first letters as [`Store::search`] asks: few names share a
+    /// word's start, and this lookup has no rules after it to drop near misses.
+    pub(crate) fn name_words_match(&self, reference: &str) -> Option<(&'static str, String)> {
+        let terms = search::terms(reference);
+        if terms.is_empty() {
+            return None;
+        }
+        let dialect = self.dialect();
+        Some((dialect.name_condition, (dialect.name_words)(&terms)))
     }
 
     /// Active contacts and organizations matching every word of `query`, as `viewer` may see
@@ -268,6 +307,14 @@ impl Store {
                 hits.sort_by(order);
             }
         }
+        if let Some(key) = search::dialled(query) {
+            let mut holding = self.holding_number(&key, limit).await?;
+            if let Some(role) = role {
+                self.keep_holding(role, &mut holding).await?;
+            }
+            hits.retain(|(_, hit)| !holding.iter().any(|(_, h)| h.contact.id == hit.contact.id));
+            hits.splice(0..0, holding);
+        }
         hits.truncate(limit);
 
         let organizations = self.search_organizations(&terms, &asked, limit).await?;
@@ -275,6 +322,37 @@ impl Store {
             contacts: hits.into_iter().map(|(_, hit)| hit).collect(),
             organizations,
         })
+    }
+
+    /// Active contacts holding the phone number with key `key`, by name, each with the number
+    /// as they wrote it. The number identifies them: they outrank any match of the text.
+    async fn holding_number(&self, key: &str, limit: usize) -> Result<Vec<(u32, ContactHit)>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, p.phone FROM contact_phones p \
+             JOIN contacts c ON c.id = p.contact_id \
+             LEFT JOIN organizations o ON o.id = c.organization_id \
+             WHERE p.phone_key = $1 AND c.archived_at IS NULL \
+             ORDER BY c.name_key, c.id, p.position LIMIT $2"
+        );
+        let mut hits: Vec<(u32, ContactHit)> = Vec::new();
+        for row in sqlx::query(&sql)
+            .bind(key)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let contact = contact_summary(&row)?;
+            if hits.iter().any(|(_, hit)| hit.contact.id == contact.id) {
+                continue;
+            }
+            let matched = vec![Matched {
+                field: Field::Phone,
+                text: rows::text(&row, "phone")?,
+                touch: None,
+            }];
+            hits.push((u32::MAX, ContactHit { contact, matched }));
+        }
+        Ok(hits)
     }
 
     /// Keeps the hits whose contact holds `role` now.

@@ -1627,8 +1627,9 @@ pub struct SearchQuery {
     limit: Option<String>,
 }
 
-/// Full-text search, best first, each result saying what matched. Someone else's private
-/// touch text is never searched.
+/// Full-text search, best first, each result saying what matched. A query that is a phone
+/// number also finds, first, the contacts holding it however it was written. Someone else's
+/// private touch text is never searched.
 #[utoipa::path(get, path = "/api/v1/search", params(SearchQuery), responses(
     (status = 200, body = SearchView),
     (status = 400, body = Problem, content_type = "application/problem+json"),

@@ -747,3 +747,137 @@ fn accents_fold_away_in_search() {
         opened.close().await;
     });
 }
+
+/// A contact named without the name's accents is found when nothing matches as typed: "jose
+/// mul" is José Müller, "muller jo" too (words' starts, in any order); words two names start
+/// are ambiguous, and a piece from the middle of a word finds no one.
+#[test]
+fn a_name_typed_without_its_accents_finds_the_contact() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let me = store.local_user().await.unwrap().id;
+        let day = date(2026, 3, 2);
+        let mut ids = vec![];
+        for name in [
+            "José Müller",
+            "Zoë Okafor",
+            "Zoe Oakes",
+            "Jörg Mueller",
+            "Josée Martin",
+        ] {
+            let new = NewContact {
+                name: name.into(),
+                ..NewContact::default()
+            };
+            ids.push(store.add_contact(me, new, noon(day), day).await.unwrap());
+        }
+        let [jose, zoe_okafor, _, jorg, _] = ids[..] else {
+            unreachable!()
+        };
+        for typed in ["jose mul", "JOSE MULLER", "muller jo", "Jose Mül"] {
+            assert_eq!(store.resolve_contact(typed).await.unwrap(), jose, "{typed}");
+        }
+        assert_eq!(store.resolve_contact("jorg").await.unwrap(), jorg);
+        // "zoe" is a piece of Zoe Oakes's name as typed, which wins before any folding.
+        assert_ne!(store.resolve_contact("zoe").await.unwrap(), zoe_okafor);
+        assert_eq!(store.resolve_contact("zoe okaf").await.unwrap(), zoe_okafor);
+        match store.resolve_contact("jose").await {
+            Err(StoreError::AmbiguousContact { candidates, .. }) => {
+                let names: Vec<&str> = candidates.iter().map(|c| c.name.as_str()).collect();
+                assert_eq!(names, ["José Müller", "Josée Martin"]);
+            }
+            other => panic!("expected an ambiguous name, got {other:?}"),
+        }
+        assert!(matches!(
+            store.resolve_contact("ulle").await,
+            Err(StoreError::ContactNotFound(_))
+        ));
+        opened.close().await;
+    });
+}
+
+/// A phone number, however it is written in the query or was written in the book, finds the
+/// active contacts holding it, before anyone the text finds; `resolve_contact` takes the
+/// number too.
+#[test]
+fn a_phone_number_finds_whoever_holds_it() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let me = store.local_user().await.unwrap().id;
+        let day = date(2026, 3, 2);
+        let mut ids = vec![];
+        for (name, phones, notes) in [
+            ("Dana Whitfield", vec!["+44 20 7946 0958"], None),
+            ("Sam Okoro", vec!["555-0100", "(020) 7946 0958"], None),
+            (
+                "Priya Raman",
+                vec!["+1 555 010 0000"],
+                Some("call 020 7946 0958"),
+            ),
+            ("Old Number", vec!["020 7946 0958"], None),
+        ] {
+            let new = NewContact {
+                name: name.into(),
+                phones: phones.into_iter().map(|p| p.parse().unwrap()).collect(),
+                notes: notes.map(Into::into),
+                ..NewContact::default()
+            };
+            ids.push(store.add_contact(me, new, noon(day), day).await.unwrap());
+        }
+        let [dana, sam, priya, old] = ids[..] else {
+            unreachable!()
+        };
+        store.set_archived(me, old, true, noon(day)).await.unwrap();
+
+        let found = |query: &'static str| async move {
+            let results = store.search(me, query, None, 20).await.unwrap();
+            results
+                .contacts
+                .into_iter()
+                .map(|hit| {
+                    let matched: Vec<String> = hit
+                        .matched
+                        .iter()
+                        .map(|m| format!("{}: {}", m.field.as_str(), m.text))
+                        .collect();
+                    (hit.contact.id, matched)
+                })
+                .collect::<Vec<_>>()
+        };
+        let london = vec![
+            (dana, vec!["phone: +44 20 7946 0958".to_owned()]),
+            (sam, vec!["phone: (020) 7946 0958".to_owned()]),
+        ];
+        for query in ["+44 20 7946 0958", "(0)20-7946-0958", "02079460958"] {
+            assert_eq!(found(query).await, london, "{query}");
+        }
+        // Priya's notes hold these digits as words: found by the text, after the number.
+        let mut and_notes = london.clone();
+        and_notes.push((priya, vec!["notes: call 020 7946 0958".to_owned()]));
+        assert_eq!(found("020 7946 0958").await, and_notes);
+        assert_eq!(
+            found("5550100").await,
+            [(sam, vec!["phone: 555-0100".to_owned()])]
+        );
+        assert_eq!(found("555 010 0000").await[0].0, priya);
+        assert!(found("12345").await.is_empty(), "too short to be a number");
+
+        assert_eq!(store.resolve_contact("555 0100").await.unwrap(), sam);
+        assert_eq!(store.resolve_contact("15550100000").await.unwrap(), priya);
+        assert!(matches!(
+            store.resolve_contact("+44 20 7946 0958").await,
+            Err(StoreError::AmbiguousContact { .. })
+        ));
+        assert!(matches!(
+            store.resolve_contact("555 9999").await,
+            Err(StoreError::ContactNotFound(_))
+        ));
+        opened.close().await;
+    });
+}

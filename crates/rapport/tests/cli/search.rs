@@ -277,3 +277,50 @@ fn a_touch_logged_a_moment_ago_is_found_though_touches_are_indexed_in_batches() 
     assert_eq!(found(&r, &["porto"]), vec!["Tom Becker"]);
     index_matches_touches();
 }
+
+/// A call from a number on the screen is logged by that number, and José by "jose": the
+/// quickest way to log a touch takes what the user has in front of them.
+#[test]
+fn a_touch_is_logged_by_a_phone_number_or_a_name_without_its_accents() {
+    let r = Rapport::new();
+    let jose = r.add("José Müller", &["--phone", "+44 20 7946 0958"]);
+    r.add("Dana Whitfield", &["--phone", "555-0100"]);
+    r.ok(&[
+        "log",
+        "020 7946 0958",
+        "--kind",
+        "call",
+        "--summary",
+        "Caller ID",
+    ]);
+    r.ok(&[
+        "log",
+        "jose mul",
+        "--kind",
+        "email",
+        "--summary",
+        "Sent the deck",
+    ]);
+    let shown = r.show("jose");
+    assert_eq!(shown["id"], jose, "{shown}");
+    let mut summaries: Vec<&str> = shown["recent_touches"]
+        .as_array()
+        .expect("recent_touches")
+        .iter()
+        .map(|t| s(&t["summary"]))
+        .collect();
+    summaries.sort_unstable();
+    assert_eq!(summaries, ["Caller ID", "Sent the deck"]);
+
+    let hits = r.json(&["search", "+44", "20", "7946", "0958"]);
+    assert_eq!(hits["contacts"][0]["contact"]["id"], jose, "{hits}");
+    assert_eq!(s(&hits["contacts"][0]["matched"][0]["field"]), "phone");
+    assert_eq!(
+        s(&hits["contacts"][0]["matched"][0]["text"]),
+        "+44 20 7946 0958"
+    );
+    r.fails(
+        &["log", "555 9999", "--kind", "call", "--summary", "x"],
+        &["no contact", "555 9999"],
+    );
+}
