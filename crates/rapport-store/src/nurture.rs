@@ -18,6 +18,7 @@ use rapport_core::nurture::{
     EngagementRule, Interest, Profile, ReadinessFacts, Ready, Recommendation, Send, Term,
 };
 use rapport_core::opportunity::{Expectation, Timeline};
+use rapport_core::suggest;
 use rapport_core::{
     AuditAction, AuditEntity, BuyingTimeline, Cadence, Direction, InterestKind, NextTouch,
     ProspectKind, Stage, TouchKind,
@@ -30,6 +31,7 @@ use crate::audit::{self, Change};
 use crate::contacts::{contact_to_change, ensure_may_hold};
 use crate::error::{Ownership, Result, StoreError};
 use crate::schedule::lock_contact;
+use crate::suggestions::purchase_histories;
 use crate::touches::{NewTouch, lock_active_to_add};
 use crate::{Store, instant_text, rows};
 
@@ -260,7 +262,7 @@ async fn load_content(conn: &mut AnyConnection, id: ContentId) -> Result<Content
 
 /// Runs `sql` (whose `{ids}` is replaced by a placeholder list starting at `$first`) once
 /// per 500 contacts, with `bind_first` binding the parameters before the list.
-async fn rows_for_contacts(
+pub(crate) async fn rows_for_contacts(
     conn: &mut AnyConnection,
     sql: &str,
     contacts: &[ContactId],
@@ -740,8 +742,9 @@ impl Store {
     }
 
     /// Interests, needs and ranked recommendations for each of `contacts`, as `viewer` sees
-    /// them (a private touch's needs count only for its author), in seven queries whatever
-    /// their number — so the agenda can show them for the rows it shows.
+    /// them (a private touch's needs count only for its author), in ten queries whatever
+    /// their number — so the agenda can show them for the rows it shows. A prospect kind not
+    /// set by hand is the one history suggests, as for the stage playbooks.
     pub async fn recommendations(
         &self,
         viewer: UserId,
@@ -777,6 +780,19 @@ impl Store {
                     rows::opt_parsed(&row, "prospect_kind")?,
                 ),
             );
+        }
+        // A kind not set by hand is the one history suggests, as for the stage playbooks.
+        let unset: Vec<ContactId> = profiles
+            .iter()
+            .filter(|(_, (_, kind))| kind.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        let mut purchases = purchase_histories(conn, &unset).await?;
+        for id in unset {
+            let history = purchases.remove(&id).unwrap_or_default();
+            if let Some((_, kind)) = profiles.get_mut(&id) {
+                *kind = Some(suggest::prospect_kind(&history).value);
+            }
         }
         let mut stated: HashMap<ContactId, Vec<(InterestKind, Term)>> = HashMap::new();
         for row in rows_for_contacts(

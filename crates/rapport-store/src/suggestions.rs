@@ -3,12 +3,15 @@
 //! earns, beside the default cycle the tier that is set gives. Read-only, team-wide like every
 //! read of the book.
 
+use std::collections::HashMap;
+
 use rapport_core::model::{ContactId, OrganizationId};
 use rapport_core::suggest::{self, PurchaseHistory, RelationshipValue, Suggested};
-use rapport_core::{Cadence, DefaultScope, ProspectKind, Role, Tier};
+use rapport_core::{Cadence, DefaultScope, ProspectKind, Tier};
 use sqlx::AnyConnection;
 
 use crate::error::Result;
+use crate::nurture::rows_for_contacts;
 use crate::relationships::load_rules;
 use crate::schedule::load_defaults;
 use crate::{Store, rows};
@@ -69,6 +72,64 @@ async fn tier_cadence(conn: &mut AnyConnection, tier: Option<Tier>) -> Result<Op
         .find_map(|(scope, cadence)| (scope == DefaultScope::Tier(tier)).then_some(cadence)))
 }
 
+/// What says whether each of `contacts` has bought before (see
+/// [`suggest::prospect_kind`]), in three queries whatever their number; a contact with no
+/// evidence at all is left out.
+pub(crate) async fn purchase_histories(
+    conn: &mut AnyConnection,
+    contacts: &[ContactId],
+) -> Result<HashMap<ContactId, PurchaseHistory>> {
+    let mut histories: HashMap<ContactId, PurchaseHistory> = HashMap::new();
+    let incumbents = rows_for_contacts(
+        conn,
+        "SELECT c.id, k.name FROM contacts c \
+         JOIN competitors k ON k.organization_id = c.organization_id \
+         WHERE c.id IN ({ids}) ORDER BY c.id, k.name",
+        contacts,
+        &[],
+    )
+    .await?;
+    for row in &incumbents {
+        let history = histories
+            .entry(ContactId(rows::int(row, "id")?))
+            .or_default();
+        history.incumbents.push(rows::text(row, "name")?);
+    }
+    let won = rows_for_contacts(
+        conn,
+        "SELECT c.id, COUNT(*) AS n FROM contacts c \
+         JOIN opportunities o ON o.outcome = 'won' \
+             AND (o.contact_id = c.id OR o.organization_id = c.organization_id) \
+         WHERE c.id IN ({ids}) GROUP BY c.id",
+        contacts,
+        &[],
+    )
+    .await?;
+    for row in &won {
+        let history = histories
+            .entry(ContactId(rows::int(row, "id")?))
+            .or_default();
+        history.won_deals = u32::try_from(rows::int(row, "n")?).unwrap_or(u32::MAX);
+    }
+    let customer_spans = rows_for_contacts(
+        conn,
+        "SELECT contact_id, since, until FROM contact_roles \
+         WHERE role = 'customer' AND until IS NOT NULL AND contact_id IN ({ids}) \
+         ORDER BY contact_id, since, id",
+        contacts,
+        &[],
+    )
+    .await?;
+    for row in &customer_spans {
+        let history = histories
+            .entry(ContactId(rows::int(row, "contact_id")?))
+            .or_default();
+        let span = (rows::date(row, "since")?, rows::date(row, "until")?);
+        history.past_customer.push(span);
+    }
+    Ok(histories)
+}
+
 impl Store {
     /// What history suggests about a contact: seasoned when their organization has an
     /// incumbent competitor, or there are won deals with them or their organization, or they
@@ -76,40 +137,11 @@ impl Store {
     pub async fn contact_suggestions(&self, id: ContactId) -> Result<ContactSuggestions> {
         let contact = self.contact(id).await?;
         let mut conn = self.pool.acquire().await?;
-        let organization = contact.organization.as_ref().map(|o| o.id.0);
         let prospect_kind = match contact.prospect_kind {
             Some(_) => None,
             None => {
-                let incumbents = match organization {
-                    Some(org) => sqlx::query(
-                        "SELECT name FROM competitors WHERE organization_id = $1 ORDER BY name",
-                    )
-                    .bind(org)
-                    .fetch_all(&mut *conn)
-                    .await?
-                    .iter()
-                    .map(|row| rows::text(row, "name"))
-                    .collect::<Result<Vec<_>>>()?,
-                    None => vec![],
-                };
-                let won = sqlx::query(
-                    "SELECT COUNT(*) AS n FROM opportunities WHERE outcome = 'won' \
-                     AND (contact_id = $1 OR organization_id = $2)",
-                )
-                .bind(id.0)
-                .bind(organization.unwrap_or(0))
-                .fetch_one(&mut *conn)
-                .await?;
-                let history = PurchaseHistory {
-                    incumbents,
-                    won_deals: u32::try_from(rows::int(&won, "n")?).unwrap_or(u32::MAX),
-                    past_customer: contact
-                        .roles
-                        .iter()
-                        .filter(|r| r.role == Role::Customer)
-                        .filter_map(|r| r.until.map(|until| (r.since, until)))
-                        .collect(),
-                };
+                let mut histories = purchase_histories(&mut conn, &[id]).await?;
+                let history = histories.remove(&id).unwrap_or_default();
                 Some(suggest::prospect_kind(&history))
             }
         };

@@ -498,3 +498,61 @@ fn the_library_refuses_bad_input_and_retires_items() {
     );
     r.fails(&["content", "show", "99"], &["no content item #99"]);
 }
+
+/// A prospect whose kind nobody set is recommended content for the kind history suggests, as
+/// their stage checklist is: at an organization buying from a competitor today, a guide for
+/// seasoned prospects suits them, and one for new prospects does not.
+#[test]
+fn recommendations_use_the_suggested_prospect_kind_when_none_is_set() {
+    let r = Rapport::new();
+    let dana = r
+        .add(
+            "Dana Whitfield",
+            &["--org", "Halcyon Freight", "--stage", "engaged"],
+        )
+        .to_string();
+    let item = |title: &str, kinds: &str| {
+        add_item(
+            &r,
+            &[
+                "--title",
+                title,
+                "--link",
+                "https://example.com/guide",
+                "--format",
+                "guide",
+                "--needs",
+                "data migration",
+                "--kinds",
+                kinds,
+            ],
+        )
+    };
+    item("Switching guide", "seasoned");
+    item("First steps", "new");
+    r.ok(&[
+        "log",
+        &dana,
+        "--kind",
+        "call",
+        "--needs",
+        "the data migration",
+    ]);
+    let first_steps = vec![("First steps".to_owned(), 4)];
+    assert_eq!(titles(&r.json(&["recommend", &dana])), first_steps);
+
+    r.ok(&["org", "competitor", "halcyon", "--name", "Globex"]);
+    let recommended = r.json(&["recommend", &dana]);
+    assert_eq!(
+        titles(&recommended),
+        vec![("Switching guide".to_owned(), 4)]
+    );
+    assert!(
+        s(&recommended["recommendations"][0]["reason"]).ends_with("suits seasoned prospects"),
+        "{recommended}"
+    );
+
+    // Set by hand, the kind wins over the suggestion.
+    r.ok(&["contact", "edit", &dana, "--kind", "new"]);
+    assert_eq!(titles(&r.json(&["recommend", &dana])), first_steps);
+}
