@@ -353,7 +353,9 @@ impl Store {
         Ok(reassigned)
     }
 
-    /// Applies a patch and reschedules, in one transaction. The owner or an admin.
+    /// Applies a patch and reschedules, in one transaction. The owner or an admin. Whether
+    /// anything changed: a patch that only repeats what the contact holds changes nothing,
+    /// not even its version.
     pub async fn edit_contact(
         &self,
         actor: UserId,
@@ -361,7 +363,7 @@ impl Store {
         patch: ContactPatch,
         now: Timestamp,
         today: Date,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let emails = patch.add_emails.clone();
         let edited = self.apply_patch(actor, id, patch, now, today).await;
         self.explain_email_race(edited, &emails).await
@@ -374,11 +376,11 @@ impl Store {
         patch: ContactPatch,
         now: Timestamp,
         today: Date,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut tx = self.write().await?;
-        patch_contact(&mut tx, actor, id, patch, now, today).await?;
+        let changed = patch_contact(&mut tx, actor, id, patch, now, today).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(changed)
     }
 
     /// Archives (or brings back) a contact. History is kept either way; an archived contact
@@ -595,7 +597,10 @@ impl Store {
 }
 
 /// Applies `patch` to a contact on the caller's transaction: the access check, the change, its
-/// stage history, the new schedule and the audit row.
+/// stage history, the new schedule and the audit row. Whether anything changed: when the
+/// contact ends as it was (an empty patch, or values it already holds), its version and
+/// `updated_at` are put back and no audit row is written, so nobody's ETag goes stale for a
+/// change that was none.
 pub(crate) async fn patch_contact(
     conn: &mut AnyConnection,
     actor: UserId,
@@ -603,7 +608,7 @@ pub(crate) async fn patch_contact(
     patch: ContactPatch,
     now: Timestamp,
     today: Date,
-) -> Result<()> {
+) -> Result<bool> {
     let current = contact_to_change(conn, actor, id).await?;
     let owner = match patch.owner {
         Some(owner) if owner != current.owner => {
@@ -777,8 +782,27 @@ pub(crate) async fn patch_contact(
     record_stage(conn, actor, id, stage, now).await?;
 
     reschedule(conn, id).await?;
-    record_contact_change(conn, actor, now, AuditAction::Update, &current).await?;
-    Ok(())
+    let after = load_contact(conn, id).await?;
+    let snapshot = contact_snapshot(&current);
+    if contact_snapshot(&after) == snapshot && after.next_touch == current.next_touch {
+        sqlx::query("UPDATE contacts SET version = $1, updated_at = $2 WHERE id = $3")
+            .bind(current.version)
+            .bind(instant_text(current.updated_at))
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+        return Ok(false);
+    }
+    let change = Change {
+        action: AuditAction::Update,
+        entity: AuditEntity::Contact,
+        entity_id: Some(id.0),
+        contact: Some(id),
+        before: Some(snapshot),
+        after: Some(contact_snapshot(&after)),
+    };
+    audit::record(conn, actor, now, change).await?;
+    Ok(true)
 }
 
 /// Locks a contact for a change to its record and checks that `actor` may make it (its owner

@@ -1055,7 +1055,8 @@ fn trimmed(values: Vec<String>) -> Vec<String> {
         .collect()
 }
 
-/// Changes a contact, if it is still at the version `If-Match` names (else 412).
+/// Changes a contact, if it is still at the version `If-Match` names (else 412). An edit that
+/// changes nothing keeps the version (and the ETag).
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", params(
     ("id" = i64, Path),
     ("If-Match" = String, Header, description = "the ETag from GET: the contact's version"),

@@ -654,7 +654,7 @@ pub async fn hand_over(
                 .edit_contact(user.user(), id, patch, user.moment.now, user.today())
                 .await
             {
-                Ok(()) => return Ok(after(form.back.as_deref(), "handed", id).into_response()),
+                Ok(_) => return Ok(after(form.back.as_deref(), "handed", id).into_response()),
                 Err(StoreError::VersionMismatch { .. }) => {
                     fields.error("owner", "changed by someone else while saving: try again");
                 }

@@ -475,7 +475,9 @@ async fn apply(store: &Store, me: UserId, model: &mut Model, op: &Op) -> Result<
                         other => Err(format!("{op:?}: expected a refusal, got {other:?}")),
                     };
                 }
-                _ => result.map_err(fail)?,
+                _ => {
+                    result.map_err(fail)?;
+                }
             }
             if let Some(c) = cadence {
                 p.explicit = *c;

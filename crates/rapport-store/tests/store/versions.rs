@@ -4,7 +4,7 @@
 use jiff::civil::date;
 use rapport_core::model::Hold;
 use rapport_core::{DefaultScope, Direction, Tier, TouchKind};
-use rapport_store::{NewContact, NewTouch};
+use rapport_store::{AuditFilter, ContactPatch, NewContact, NewTouch};
 
 use crate::runtime;
 use crate::support::Harness;
@@ -132,6 +132,82 @@ fn a_touch_logged_after_the_default_cadences_change_follows_the_new_ones() {
             .unwrap();
         assert_eq!(second.on, date(2026, 2, 15));
         assert_eq!(store.reschedule_all().await.unwrap(), 0);
+        opened.close().await;
+    });
+}
+
+/// An edit that changes nothing — no field named, or only values the contact already holds —
+/// leaves the contact's version and `updated_at` as they were and writes no audit row, so a
+/// colleague's ETag does not go stale for nothing; a real change moves the version on.
+#[test]
+fn an_edit_that_changes_nothing_keeps_the_version_and_writes_no_audit_row() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let me = store.local_user().await.unwrap().id;
+        let now = "2026-11-25T12:00:00Z".parse().unwrap();
+        let later = "2026-11-26T12:00:00Z".parse().unwrap();
+        let today = date(2026, 11, 25);
+        let new = NewContact {
+            name: "Ada".into(),
+            tier: Some(Tier::A),
+            tags: vec!["expo".into()],
+            phones: vec!["+44 20 7946 0958".parse().unwrap()],
+            ..NewContact::default()
+        };
+        let ada = store.add_contact(me, new, now, today).await.unwrap();
+        let before = store.contact(ada).await.unwrap();
+        let audit_rows = || async {
+            let filter = AuditFilter {
+                contact: Some(ada),
+                ..AuditFilter::default()
+            };
+            store.audit(me, &filter).await.unwrap().len()
+        };
+        let rows_before = audit_rows().await;
+
+        let repeats = [
+            ContactPatch::default(),
+            ContactPatch {
+                name: Some("Ada".into()),
+                tier: Some(Some(Tier::A)),
+                add_tags: vec!["expo".into()],
+                add_phones: vec!["020 7946 0958".parse().unwrap()],
+                expected_version: Some(before.version),
+                ..ContactPatch::default()
+            },
+        ];
+        for patch in repeats {
+            let changed = store
+                .edit_contact(me, ada, patch, later, today)
+                .await
+                .unwrap();
+            assert!(!changed);
+            let after = store.contact(ada).await.unwrap();
+            assert_eq!(
+                (after.version, after.updated_at),
+                (before.version, before.updated_at)
+            );
+        }
+        assert_eq!(audit_rows().await, rows_before);
+
+        let retier = ContactPatch {
+            tier: Some(Some(Tier::B)),
+            expected_version: Some(before.version),
+            ..ContactPatch::default()
+        };
+        assert!(
+            store
+                .edit_contact(me, ada, retier, later, today)
+                .await
+                .unwrap()
+        );
+        let after = store.contact(ada).await.unwrap();
+        assert_eq!(after.version, before.version + 1);
+        assert_eq!(after.updated_at, later);
+        assert_eq!(audit_rows().await, rows_before + 1);
         opened.close().await;
     });
 }

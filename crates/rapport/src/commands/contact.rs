@@ -346,7 +346,8 @@ async fn edit(app: &App, a: EditArgs) -> Result<()> {
         },
         expected_version: None,
     };
-    app.store
+    let changed = app
+        .store
         .edit_contact(app.user.id, id, patch, app.now, app.today())
         .await?;
     if app.json {
@@ -354,7 +355,12 @@ async fn edit(app: &App, a: EditArgs) -> Result<()> {
     }
     let contact = app.store.contact(id).await?;
     println!(
-        "Updated #{id} {} — {}, next touch {}",
+        "{} #{id} {} — {}, next touch {}",
+        if changed {
+            "Updated"
+        } else {
+            "Nothing to change:"
+        },
         contact.name,
         contact.effective_cadence.describe(),
         contact.next_touch.on

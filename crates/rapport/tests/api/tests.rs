@@ -634,6 +634,13 @@ fn a_stale_edit_is_refused_never_lost() {
     let after = server.get(&path, t);
     assert_eq!(after.ok(200)["tier"], "C", "the stale edit changed nothing");
     assert_eq!(after.json["version"], 2);
+    // An edit repeating what the contact holds changes nothing, not even the version: a
+    // colleague who read version 2 may still edit.
+    for repeat in [json!({}), json!({"tier": "C", "add_tags": ["fleet"]})] {
+        let same = server.patch(&path, t, Some("\"2\""), repeat);
+        assert_eq!(same.ok(200)["version"], 2);
+        assert_eq!(same.etag.as_deref(), Some("\"2\""));
+    }
     server
         .patch(
             "/api/v1/contacts/4242",

@@ -241,6 +241,11 @@ fn a_phone_is_a_number_and_each_number_is_kept_once() {
         &["--add-phone", "is not a phone number"],
     );
     assert_eq!(r.show("dana")["phones"], serde_json::json!(["112"]));
+    // A number she has changes nothing, and says so.
+    let same = r.ok(&["contact", "edit", "dana", "--add-phone", "112"]);
+    assert!(same.starts_with("Nothing to change: #"), "{same}");
+    let updated = r.ok(&["contact", "edit", "dana", "--add-phone", "113"]);
+    assert!(updated.starts_with("Updated #"), "{updated}");
 }
 
 #[test]
