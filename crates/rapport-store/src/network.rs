@@ -72,7 +72,8 @@ impl Store {
     /// Records that `introducer` introduced `introduced` on `on`. The introducer takes on the
     /// referrer role (so the referrer default cadence reaches them) and the introduced
     /// contact's source, if empty, becomes "introduced by …". Logging who introduced whom is
-    /// activity, like a touch: anyone who may write. One transaction, audited.
+    /// activity, like a touch: anyone who may write. One transaction, audited. Refused when
+    /// `introduced` brought `introducer` to us, directly or through others.
     pub async fn introduce(
         &self,
         actor: UserId,
@@ -107,6 +108,26 @@ impl Store {
             return Err(StoreError::Invalid(format!(
                 "{} introducing {} is already recorded",
                 a.name, b.name
+            )));
+        }
+        // Whoever brought the introducer to us cannot have been brought by them: an
+        // introduction the other way round, however many people it went through, is a circle.
+        let circle: Option<i64> = sqlx::query_scalar(
+            "WITH RECURSIVE brought_by(id) AS ( \
+                 SELECT introducer_id FROM introductions WHERE introduced_id = $1 \
+                 UNION SELECT i.introducer_id FROM introductions i \
+                     JOIN brought_by ON i.introduced_id = brought_by.id) \
+             SELECT 1 FROM brought_by WHERE id = $2",
+        )
+        .bind(introducer.0)
+        .bind(introduced.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if circle.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "{b} introduced {a}, directly or through others: {a} cannot have introduced {b}",
+                a = a.name,
+                b = b.name
             )));
         }
         let stamp = instant_text(now);

@@ -556,8 +556,20 @@ fn intel_the_connector_who_never_buys_is_visible_as_such() {
         &["intro", "Carla", "Ben"],
         &["Carla Connector introducing Ben Baker is already recorded"],
     );
+    // Carla brought Ben to us, so he cannot have brought her, nor can anyone he brought.
+    r.fails(
+        &["intro", "Ben", "Carla"],
+        &["Carla Connector introduced Ben Baker, directly or through others"],
+    );
     assert_eq!(r.db.count("SELECT COUNT(*) FROM audit_log"), audit_rows);
     assert_eq!(r.db.count("SELECT COUNT(*) FROM introductions"), 4);
+    r.add("Gus Green", &[]);
+    r.ok(&["intro", "Ben", "Gus"]);
+    r.fails(
+        &["intro", "Gus", "Carla"],
+        &["Gus Green cannot have introduced Carla Connector"],
+    );
+    assert_eq!(r.db.count("SELECT COUNT(*) FROM introductions"), 5);
 
     // Once she buys herself she is a client, no longer a connector.
     r.ok(&["contact", "edit", "Carla", "--role", "customer"]);
