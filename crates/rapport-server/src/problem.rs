@@ -161,7 +161,8 @@ impl From<StoreError> for Problem {
             | StoreError::UserNotFound(_) => Problem::not_found(err.to_string()),
             StoreError::Forbidden(forbidden) => Problem::from(forbidden),
             StoreError::ViewerOwner { ownership, .. }
-            | StoreError::DisabledOwner { ownership, .. } => {
+            | StoreError::DisabledOwner { ownership, .. }
+            | StoreError::NoSuchOwner { ownership, .. } => {
                 Problem::field(ownership.field(), err.to_string())
             }
             // The acting user was disabled after their request authenticated.

@@ -116,6 +116,9 @@ pub enum StoreError {
         .ownership.what()
     )]
     DisabledOwner { user: String, ownership: Ownership },
+    /// A nurture or sales owner named by an id no user has.
+    #[error("there is no user #{user} to be the {}", .ownership.what())]
+    NoSuchOwner { user: i64, ownership: Ownership },
     /// A disabled user acts nowhere: they were disabled after the request authenticated, or
     /// the command line was told to act as them.
     #[error("user {0} is disabled; an admin can enable them again")]

@@ -450,10 +450,10 @@ async fn write_owners(
         };
         match ensure_may_hold(conn, user, ownership).await {
             Err(StoreError::UserNotFound(_)) => {
-                return Err(StoreError::Invalid(format!(
-                    "{}: no user #{user}",
-                    ownership.field()
-                )));
+                return Err(StoreError::NoSuchOwner {
+                    user: user.0,
+                    ownership,
+                });
             }
             other => other?,
         }

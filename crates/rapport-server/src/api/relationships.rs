@@ -10,7 +10,7 @@ use axum::response::Response;
 use rapport_core::model::{ContactId, OpportunityId, OrganizationId};
 use rapport_core::opportunity::Timeline;
 use rapport_core::{Outcome, Role};
-use rapport_store::{CompetitorUpdate, NewOpportunity, OpportunityFilter, RulesPatch};
+use rapport_store::{CompetitorUpdate, NewOpportunity, OpportunityFilter, RulesPatch, StoreError};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -434,10 +434,15 @@ pub(super) async fn introduce(
         return Err(Problem::internal());
     };
     let (introducer, introduced) = (ContactId(body.introducer), ContactId(body.introduced));
-    state
+    match state
         .store
         .introduce(account.user.id, introducer, introduced, on, moment.now)
-        .await?;
+        .await
+    {
+        // Itself, again, or the other way round: the pair is refused, named by its second.
+        Err(StoreError::Invalid(message)) => return Err(Problem::field("introduced", message)),
+        other => other?,
+    }
     let network = state.store.network(introducer).await?;
     Ok(created(
         format!("/api/v1/contacts/{introducer}/network"),

@@ -191,6 +191,12 @@ fn content_is_recommended_sent_within_the_caps_and_handed_over() {
     let nurture = format!("/api/v1/contacts/{lena}/nurture");
     let nobody = server.patch(&nurture, ann, None, json!({"sales_owner_id": 99}));
     nobody.problem(422);
+    assert_eq!(nobody.fields(), ["sales_owner_id"]);
+    assert!(
+        nobody
+            .text
+            .contains("there is no user #99 to be the sales owner")
+    );
     let sam_id = server.get("/api/v1/me", sam).ok(200)["id"]
         .as_i64()
         .unwrap();

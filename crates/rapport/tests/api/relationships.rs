@@ -325,9 +325,16 @@ fn introductions_build_the_network_over_http() {
         network["summary"],
         "introduced 1: 1 became a client, 0 touches, 0 won"
     );
-    server
-        .send("POST", "/api/v1/introductions", Some(&ann), body)
-        .problem(422);
+    // Again, the other way round, or to themselves: refused, naming the field.
+    for pair in [
+        body,
+        json!({"introducer": ben, "introduced": carla}),
+        json!({"introducer": ben, "introduced": ben}),
+    ] {
+        let refused = server.send("POST", "/api/v1/introductions", Some(&ann), pair);
+        refused.problem(422);
+        assert_eq!(refused.fields(), ["introduced"], "{}", refused.text);
+    }
     let ben_now = server.get(&format!("/api/v1/contacts/{ben}"), Some(&vic));
     assert_eq!(ben_now.ok(200)["source"], "introduced by Carla Connector");
     assert_eq!(server.get(&path, Some(&vic)).ok(200)["client"], false);
