@@ -16,7 +16,7 @@ pub enum WhenError {
     )]
     Date(String),
     #[error(
-        "invalid time '{0}': expected YYYY-MM-DD, YYYY-MM-DDTHH:MM, an RFC 3339 timestamp, now, today or yesterday"
+        "invalid time '{0}': expected now, YYYY-MM-DDTHH:MM, an RFC 3339 timestamp, or a day (YYYY-MM-DD, today, yesterday, a weekday, or an offset like 3d)"
     )]
     Time(String),
     #[error("time '{0}' does not exist in time zone {1}")]

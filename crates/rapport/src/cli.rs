@@ -243,7 +243,7 @@ pub struct InterestsArgs {
 pub struct RecommendArgs {
     pub contact: String,
     /// At most this many
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = at_least_one::<usize>)]
     pub limit: usize,
 }
 
@@ -349,7 +349,7 @@ pub struct ChecklistArgs {
 #[derive(Debug, Args)]
 pub struct DuplicatesArgs {
     /// Most pairs to show
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = at_least_one::<usize>)]
     pub limit: usize,
 }
 
@@ -367,7 +367,7 @@ pub struct SearchArgs {
     #[arg(required = true, num_args = 1..)]
     pub text: Vec<String>,
     /// Most contacts (and most organizations) to show
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = at_least_one::<usize>)]
     pub limit: usize,
 }
 
@@ -511,7 +511,7 @@ pub struct ListArgs {
     /// Include archived contacts
     #[arg(long)]
     pub archived: bool,
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one::<i64>)]
     pub limit: Option<i64>,
     /// name, or fit: best fit against the ideal client profile first, with the score
     #[arg(long, default_value = "name")]
@@ -807,7 +807,7 @@ pub struct DefaultArgs {
 #[derive(Debug, Args)]
 pub struct AgendaArgs {
     /// At most this many entries (the counts always cover everything)
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = at_least_one::<usize>)]
     pub limit: usize,
     /// Only contacts holding this relationship role today (champion, prospect…)
     #[arg(long, value_name = "ROLE")]
@@ -940,7 +940,7 @@ pub struct AuditArgs {
     #[arg(long)]
     pub contact: Option<String>,
     /// At most this many rows, newest first
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = at_least_one::<i64>)]
     pub limit: i64,
 }
 
@@ -990,4 +990,13 @@ pub struct SettingsArgs {
     /// The least won + open deal value for a suggested tier A, B and C (admins): 100000,25000,5000
     #[arg(long, value_name = "A,B,C")]
     pub tier_values: Option<String>,
+}
+
+/// A `--limit`: a whole number of at least one (none would show nothing and read as "no
+/// contacts").
+fn at_least_one<T: std::str::FromStr + PartialOrd + From<u8>>(text: &str) -> Result<T, String> {
+    match text.trim().parse::<T>() {
+        Ok(n) if n >= T::from(1) => Ok(n),
+        _ => Err("expected a whole number of at least 1".to_owned()),
+    }
 }

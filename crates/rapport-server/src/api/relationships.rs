@@ -138,10 +138,17 @@ pub(crate) fn opportunity_of(
     let timeline = match (timeline, close_by) {
         (Some(window), None) => fields.parse("timeline", Some(window)).map(Timeline::Within),
         (None, Some(day)) => fields.date("close_by", day, today).map(Timeline::By),
-        _ => {
+        (None, None) => {
             fields.error(
                 "timeline",
                 "give a timeline (30, 60, 90, later) or a close_by date",
+            );
+            None
+        }
+        (Some(_), Some(_)) => {
+            fields.error(
+                "timeline",
+                "give a timeline or a close_by date, not both: the date would contradict it",
             );
             None
         }

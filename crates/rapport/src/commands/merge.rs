@@ -1,15 +1,12 @@
 //! `rapport duplicates` and `rapport merge A B`.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::app::{App, print_json};
 use crate::cli::{DuplicatesArgs, MergeArgs};
 use crate::views::{ContactSummaryView, DuplicatePairView, MergeView};
 
 pub async fn duplicates(app: &App, args: &DuplicatesArgs) -> Result<()> {
-    if args.limit == 0 {
-        bail!("--limit: must be at least 1");
-    }
     let pairs = app.store.duplicates(args.limit).await?;
     let views: Vec<DuplicatePairView> = pairs.iter().map(DuplicatePairView::from).collect();
     if app.json {

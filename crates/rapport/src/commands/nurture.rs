@@ -461,11 +461,15 @@ pub async fn run(app: &App, command: NurtureCommand) -> Result<()> {
             if app.json {
                 return print_json(&view);
             }
-            println!(
-                "Nurture coverage on {today}: {} of {} not-ready prospects touched within their \
-                 cycle ({}%)",
-                view.covered, view.prospects, view.coverage_percent
-            );
+            if view.prospects == 0 {
+                println!("Nurture coverage on {today}: no not-ready prospects to cover");
+            } else {
+                println!(
+                    "Nurture coverage on {today}: {} of {} not-ready prospects touched within \
+                     their cycle ({}%)",
+                    view.covered, view.prospects, view.coverage_percent
+                );
+            }
             if view.replies.is_empty() {
                 println!("No content sent yet.");
             } else {

@@ -1,15 +1,12 @@
 //! `rapport search TEXT…`: full-text search over contacts, their touches and organizations.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::app::{App, print_json};
 use crate::cli::SearchArgs;
 use crate::views::{MatchedView, SearchView};
 
 pub async fn run(app: &App, args: &SearchArgs) -> Result<()> {
-    if args.limit == 0 {
-        bail!("--limit: must be at least 1");
-    }
     let text = args.text.join(" ");
     let found = app
         .store

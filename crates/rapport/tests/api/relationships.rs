@@ -44,6 +44,7 @@ fn an_opportunity_opens_forecasts_and_closes_into_nurture() {
     );
     bad.problem(422);
     assert_eq!(bad.fields(), ["title", "value", "timeline"]);
+    assert!(bad.text.contains("not both"), "{}", bad.text);
     let unknown = server.send(
         "POST",
         &path,

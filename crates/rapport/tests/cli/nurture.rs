@@ -556,3 +556,20 @@ fn recommendations_use_the_suggested_prospect_kind_when_none_is_set() {
     r.ok(&["contact", "edit", &dana, "--kind", "new"]);
     assert_eq!(titles(&r.json(&["recommend", &dana])), first_steps);
 }
+
+/// With nobody to nurture, the report says so rather than "0 of 0 (100%)".
+#[test]
+fn the_nurture_report_of_an_empty_book_says_there_is_nobody_to_cover() {
+    let r = Rapport::new();
+    let report = r.ok(&["nurture", "report"]);
+    assert!(
+        report.contains(": no not-ready prospects to cover\n"),
+        "{report}"
+    );
+    r.add("Pat Prospect", &["--role", "prospect"]);
+    let report = r.ok(&["nurture", "report"]);
+    assert!(
+        report.contains(": 0 of 1 not-ready prospects touched within their cycle (0%)"),
+        "{report}"
+    );
+}

@@ -95,7 +95,26 @@ fn search_finds_someone_from_a_fragment_and_says_what_matched() {
         "{text}"
     );
     assert_eq!(r.ok(&["search", "zzyzx"]), "Nothing matches “zzyzx”.\n");
-    r.fails(&["search", "--limit", "0", "x"], &["--limit", "at least 1"]);
+    // A limit is read with the other arguments: refused like `--limit ten`, as a usage error.
+    for list in [
+        &["search", "x"][..],
+        &["contact", "list"],
+        &["today"],
+        &["duplicates"],
+        &["audit"],
+    ] {
+        let mut args = list.to_vec();
+        args.extend(["--limit", "0"]);
+        let refused = r.run(&args);
+        assert_eq!(refused.code, Some(2), "{args:?}: {}", refused.stderr);
+        assert!(
+            refused
+                .stderr
+                .starts_with("error: invalid value '0' for '--limit <LIMIT>': expected a whole number of at least 1"),
+            "{args:?}: {}",
+            refused.stderr
+        );
+    }
 }
 
 /// A database written before search existed gets its index on the first run of the new
