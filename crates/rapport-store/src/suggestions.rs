@@ -95,21 +95,30 @@ pub(crate) async fn purchase_histories(
             .or_default();
         history.incumbents.push(rows::text(row, "name")?);
     }
+    // Theirs, and their organization's with others: two counts an index answers each
+    // (`opportunities_contact`, `opportunities_organization`), where one condition with OR
+    // read every won deal for each contact.
     let won = rows_for_contacts(
         conn,
-        "SELECT c.id, COUNT(*) AS n FROM contacts c \
-         JOIN opportunities o ON o.outcome = 'won' \
-             AND (o.contact_id = c.id OR o.organization_id = c.organization_id) \
-         WHERE c.id IN ({ids}) GROUP BY c.id",
+        "SELECT c.id, \
+             (SELECT COUNT(*) FROM opportunities o \
+              WHERE o.contact_id = c.id AND o.outcome = 'won') \
+             + (SELECT COUNT(*) FROM opportunities o \
+                WHERE o.organization_id = c.organization_id AND o.outcome = 'won' \
+                AND o.contact_id <> c.id) AS n \
+         FROM contacts c WHERE c.id IN ({ids})",
         contacts,
         &[],
     )
     .await?;
     for row in &won {
-        let history = histories
-            .entry(ContactId(rows::int(row, "id")?))
-            .or_default();
-        history.won_deals = u32::try_from(rows::int(row, "n")?).unwrap_or(u32::MAX);
+        let deals = u32::try_from(rows::int(row, "n")?).unwrap_or(u32::MAX);
+        if deals > 0 {
+            let history = histories
+                .entry(ContactId(rows::int(row, "id")?))
+                .or_default();
+            history.won_deals = deals;
+        }
     }
     let customer_spans = rows_for_contacts(
         conn,

@@ -2,7 +2,8 @@
 //! older version opens in this one with the column as this version would have written it.
 
 use rapport_core::phone::phone_key;
-use rapport_store::NewContact;
+use rapport_core::{Direction, TouchKind};
+use rapport_store::{NewContact, NewTouch};
 use sqlx::{Connection, Executor};
 
 use crate::runtime;
@@ -201,6 +202,146 @@ fn migration_0021_folds_the_accents_of_what_was_indexed_before_it() {
             1,
             "the folded name word is there for typos"
         );
+        upgraded.close().await;
+        opened.close().await;
+    });
+}
+
+/// Migration 0022 makes SQLite's search indexes again with every accent folded: a name, an
+/// organization, a touch indexed before it and one logged after it but not yet indexed are
+/// all found without their double marks ("nguyen" is Nguyễn, "hong" Hồng), the touch index
+/// holds each touch once, and both backends get the index on opportunities' organization.
+#[test]
+fn migration_0022_folds_letters_with_two_marks_in_what_was_indexed_before_it() {
+    let rt = runtime();
+    let harness = Harness::new(&rt);
+    rt.block_on(async {
+        let opened = harness.fresh().await;
+        let store = &opened.store;
+        let me = store.local_user().await.unwrap().id;
+        let now = "2026-11-25T12:00:00Z".parse().unwrap();
+        let day = jiff::civil::date(2026, 11, 25);
+        let mut people = vec![];
+        for (name, organization) in [("Nguyễn Văn Minh", "Phở Hồng"), ("Trần Thị Lan", "Acme")] {
+            let new = NewContact {
+                name: name.into(),
+                organization: Some(organization.into()),
+                ..NewContact::default()
+            };
+            people.push(store.add_contact(me, new, now, day).await.unwrap());
+        }
+        let said = |summary: &str| NewTouch {
+            kind: TouchKind::Call,
+            direction: Direction::Outbound,
+            at: now,
+            on: day,
+            summary: Some(summary.into()),
+            needs: None,
+            next_approach: None,
+            private: false,
+        };
+        store
+            .log_touch(me, people[0], said("Gặp ở hội chợ Hội An"), now)
+            .await
+            .unwrap();
+        store.index_touches().await.unwrap();
+        store
+            .log_touch(me, people[1], said("Hẹn gặp lại ở Hội An"), now)
+            .await
+            .unwrap();
+
+        let mut conn = opened.connect().await;
+        if opened.is_postgres() {
+            conn.execute("DROP INDEX opportunities_organization")
+                .await
+                .unwrap();
+        } else {
+            // The indexes as version 21 left them: the same tables and rows, without
+            // `remove_diacritics 2`.
+            let statements: Vec<&str> =
+                include_str!("../../migrations/sqlite/0022_full_accent_folding.sql")
+                    .lines()
+                    .filter(|line| !line.starts_with("--"))
+                    .collect();
+            let as_version_21 = statements
+                .join("\n")
+                .replace(",\n    tokenize = 'unicode61 remove_diacritics 2'", "")
+                .replace(", tokenize = 'unicode61 remove_diacritics 2'", "")
+                .replace(
+                    "CREATE INDEX opportunities_organization ON opportunities (organization_id, outcome);",
+                    "DROP INDEX opportunities_organization;",
+                );
+            assert!(!as_version_21.contains("remove_diacritics"));
+            assert!(as_version_21.contains("DROP INDEX opportunities_organization;"));
+            conn.execute(as_version_21.as_str()).await.unwrap();
+            let unfolded: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM contact_text WHERE contact_text MATCH 'nguyen'",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(unfolded, 0, "version 21's index keeps the double marks");
+        }
+        conn.execute("DELETE FROM _sqlx_migrations WHERE version = 22")
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+
+        let upgraded = opened.reopen().await;
+        let names = |query: &'static str| {
+            let upgraded = &upgraded;
+            async move {
+                let found = upgraded.search(me, query, None, 10).await.unwrap();
+                let contacts: Vec<String> =
+                    found.contacts.into_iter().map(|h| h.contact.name).collect();
+                let organizations: Vec<String> =
+                    found.organizations.into_iter().map(|o| o.name).collect();
+                (contacts, organizations)
+            }
+        };
+        assert_eq!(
+            names("nguyen").await,
+            (vec!["Nguyễn Văn Minh".to_owned()], vec![])
+        );
+        assert_eq!(
+            names("pho hong").await,
+            (
+                vec!["Nguyễn Văn Minh".to_owned()],
+                vec!["Phở Hồng".to_owned()]
+            )
+        );
+        assert_eq!(
+            names("hoi an").await.0,
+            ["Nguyễn Văn Minh", "Trần Thị Lan"],
+            "the touch indexed before the migration, and the one after"
+        );
+        assert_eq!(names("nguyn").await.0, ["Nguyễn Văn Minh"], "a typo");
+        assert_eq!(
+            upgraded.resolve_contact("tran lan").await.unwrap(),
+            people[1]
+        );
+
+        let mut conn = opened.connect().await;
+        if !opened.is_postgres() {
+            for index in ["contact_text", "organization_text", "touch_text"] {
+                conn.execute(
+                    format!("INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)")
+                        .as_str(),
+                )
+                .await
+                .unwrap_or_else(|err| panic!("{index}: {err}"));
+            }
+        }
+        let indexed: i64 = sqlx::query_scalar(if opened.is_postgres() {
+            "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'opportunities_organization'"
+        } else {
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'opportunities_organization'"
+        })
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(indexed, 1);
+        conn.close().await.unwrap();
         upgraded.close().await;
         opened.close().await;
     });
