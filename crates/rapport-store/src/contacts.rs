@@ -440,7 +440,13 @@ impl Store {
         let wanted = reference.trim();
         let not_found = || StoreError::ContactNotFound(reference.to_owned());
         let dialled = search::dialled(wanted);
-        if let Ok(id) = wanted.trim_start_matches('#').parse::<i64>() {
+        let digits = wanted.trim_start_matches('#');
+        if let Some(id) = digits
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| digits.parse::<i64>().ok())
+            .flatten()
+        {
             let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
@@ -453,12 +459,15 @@ impl Store {
             }
         }
         if let Some(key) = dialled {
-            let holding = self
-                .candidates(
-                    "c.id IN (SELECT p.contact_id FROM contact_phones p WHERE p.phone_key = $1)",
-                    &key,
-                )
-                .await?;
+            // The active holders of a number; an archived one only when nobody active has it
+            // (a line passed on to a successor is theirs now).
+            const HOLDS_IT: &str =
+                "c.id IN (SELECT p.contact_id FROM contact_phones p WHERE p.phone_key = $1)";
+            let active = format!("c.archived_at IS NULL AND {HOLDS_IT}");
+            let mut holding = self.candidates(&active, &key).await?;
+            if holding.is_empty() {
+                holding = self.candidates(HOLDS_IT, &key).await?;
+            }
             return only_one(reference, holding);
         }
         if wanted.contains('@') {
@@ -488,7 +497,7 @@ impl Store {
         only_one(reference, candidates)
     }
 
-    async fn candidates(&self, condition: &'static str, value: &str) -> Result<Vec<Candidate>> {
+    async fn candidates(&self, condition: &str, value: &str) -> Result<Vec<Candidate>> {
         let sql = format!(
             "SELECT c.id, c.name, o.name AS organization, \
                 (SELECT MIN(e.email) FROM contact_emails e WHERE e.contact_id = c.id) AS email \

@@ -308,10 +308,7 @@ impl Store {
             }
         }
         if let Some(key) = search::dialled(query) {
-            let mut holding = self.holding_number(&key, limit).await?;
-            if let Some(role) = role {
-                self.keep_holding(role, &mut holding).await?;
-            }
+            let holding = self.holding_number(&key, role, limit).await?;
             hits.retain(|(_, hit)| !holding.iter().any(|(_, h)| h.contact.id == hit.contact.id));
             hits.splice(0..0, holding);
         }
@@ -324,35 +321,50 @@ impl Store {
         })
     }
 
-    /// Active contacts holding the phone number with key `key`, by name, each with the number
-    /// as they wrote it. The number identifies them: they outrank any match of the text.
-    async fn holding_number(&self, key: &str, limit: usize) -> Result<Vec<(u32, ContactHit)>> {
+    /// Active contacts holding the phone number with key `key` (and, with `role`, holding that
+    /// role now), by name, at most `limit`, each with the number as they wrote it (their first
+    /// spelling of it). The number identifies them: they outrank any match of the text.
+    async fn holding_number(
+        &self,
+        key: &str,
+        role: Option<Role>,
+        limit: usize,
+    ) -> Result<Vec<(u32, ContactHit)>> {
+        let holding_role = if role.is_some() {
+            "AND EXISTS (SELECT 1 FROM contact_roles r WHERE r.contact_id = c.id \
+                 AND r.role = $3 AND r.until IS NULL)"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, p.phone FROM contact_phones p \
-             JOIN contacts c ON c.id = p.contact_id \
-             LEFT JOIN organizations o ON o.id = c.organization_id \
-             WHERE p.phone_key = $1 AND c.archived_at IS NULL \
-             ORDER BY c.name_key, c.id, p.position LIMIT $2"
+            "SELECT {SUMMARY_COLUMNS}, \
+                 (SELECT p.phone FROM contact_phones p WHERE p.contact_id = c.id \
+                  AND p.phone_key = $1 ORDER BY p.position LIMIT 1) AS phone \
+             FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id \
+             WHERE c.id IN (SELECT p.contact_id FROM contact_phones p WHERE p.phone_key = $1) \
+             AND c.archived_at IS NULL {holding_role} \
+             ORDER BY c.name_key, c.id LIMIT $2"
         );
-        let mut hits: Vec<(u32, ContactHit)> = Vec::new();
-        for row in sqlx::query(&sql)
+        let mut query = sqlx::query(&sql)
             .bind(key)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        if let Some(role) = role {
+            query = query.bind(role.as_str());
+        }
+        query
             .fetch_all(&self.pool)
             .await?
-        {
-            let contact = contact_summary(&row)?;
-            if hits.iter().any(|(_, hit)| hit.contact.id == contact.id) {
-                continue;
-            }
-            let matched = vec![Matched {
-                field: Field::Phone,
-                text: rows::text(&row, "phone")?,
-                touch: None,
-            }];
-            hits.push((u32::MAX, ContactHit { contact, matched }));
-        }
-        Ok(hits)
+            .iter()
+            .map(|row| {
+                let matched = vec![Matched {
+                    field: Field::Phone,
+                    text: rows::text(row, "phone")?,
+                    touch: None,
+                }];
+                let contact = contact_summary(row)?;
+                Ok((u32::MAX, ContactHit { contact, matched }))
+            })
+            .collect()
     }
 
     /// Keeps the hits whose contact holds `role` now.

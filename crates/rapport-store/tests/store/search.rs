@@ -3,8 +3,8 @@
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use rapport_core::model::{ContactId, UserId};
-use rapport_core::{Direction, Tier, TouchKind, UserRole};
-use rapport_store::{Backend, NewContact, NewTouch, Store, StoreError};
+use rapport_core::{Direction, Role, Tier, TouchKind, UserRole};
+use rapport_store::{Backend, ContactPatch, NewContact, NewTouch, Store, StoreError};
 
 use crate::runtime;
 use crate::support::{Harness, new_user};
@@ -866,14 +866,51 @@ fn a_phone_number_finds_whoever_holds_it() {
             [(sam, vec!["phone: 555-0100".to_owned()])]
         );
         assert_eq!(found("555 010 0000").await[0].0, priya);
+        // With a role, only holders of the number who hold it, before the limit counts.
+        let prospect = ContactPatch {
+            add_roles: vec![Role::Prospect],
+            ..ContactPatch::default()
+        };
+        store
+            .edit_contact(me, sam, prospect, noon(day), day)
+            .await
+            .unwrap();
+        let prospects = store
+            .search(me, "020 7946 0958", Some(Role::Prospect), 1)
+            .await
+            .unwrap();
+        let ids: Vec<_> = prospects.contacts.iter().map(|h| h.contact.id).collect();
+        assert_eq!(ids, [sam]);
         assert!(found("12345").await.is_empty(), "too short to be a number");
 
         assert_eq!(store.resolve_contact("555 0100").await.unwrap(), sam);
         assert_eq!(store.resolve_contact("15550100000").await.unwrap(), priya);
-        assert!(matches!(
-            store.resolve_contact("+44 20 7946 0958").await,
-            Err(StoreError::AmbiguousContact { .. })
-        ));
+        // Dana and Sam hold it, and Old Number, archived, who is not among the candidates.
+        match store.resolve_contact("+44 20 7946 0958").await {
+            Err(StoreError::AmbiguousContact { candidates, .. }) => {
+                let ids: Vec<_> = candidates.iter().map(|c| c.id).collect();
+                assert_eq!(ids, [dana, sam]);
+            }
+            other => panic!("expected an ambiguous number, got {other:?}"),
+        }
+        // A number only an archived contact holds still finds them.
+        let retired = NewContact {
+            name: "Retired Line".into(),
+            phones: vec!["+1 555 777 0000".parse().unwrap()],
+            ..NewContact::default()
+        };
+        let retired = store
+            .add_contact(me, retired, noon(day), day)
+            .await
+            .unwrap();
+        store
+            .set_archived(me, retired, true, noon(day))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.resolve_contact("555 777 0000").await.unwrap(),
+            retired
+        );
         assert!(matches!(
             store.resolve_contact("555 9999").await,
             Err(StoreError::ContactNotFound(_))
