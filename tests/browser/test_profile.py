@@ -78,11 +78,11 @@ def test_introduction_stage_and_role_forms(page, server):
 
     network = page.locator("#network")
     network.get_by_label("Who introduced whom").select_option("by")
-    network.get_by_label("Contact (name, email or id)").fill("Nobody Known")
+    network.get_by_label("Contact (name, email, phone or id)").fill("Nobody Known")
     network.get_by_role("button", name="Record introduction").click()
     expect(page.locator("#intro-other-error")).to_contain_text("no contact matches")
     network = page.locator("#network")
-    network.get_by_label("Contact (name, email or id)").fill("Sam Okoro")
+    network.get_by_label("Contact (name, email, phone or id)").fill("Sam Okoro")
     network.get_by_role("button", name="Record introduction").click()
     expect(page.locator("#notice")).to_contain_text("Introduction recorded for Dana Whitfield")
     expect(page.locator("#network")).to_contain_text("Sam Okoro")

@@ -167,7 +167,7 @@ pub enum IcpCommand {
 
 #[derive(Debug, Args)]
 pub struct FitArgs {
-    /// A contact (id, email or name), or with --org an organization
+    /// A contact (id, email, phone or name), or with --org an organization
     pub reference: String,
     /// REFERENCE is an organization
     #[arg(long)]
@@ -355,9 +355,9 @@ pub struct DuplicatesArgs {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// The contact that stays (id, email or name)
+    /// The contact that stays (id, email, phone or name)
     pub survivor: String,
-    /// The duplicate merged into it, then archived (id, email or name)
+    /// The duplicate merged into it, then archived (id, email, phone or name)
     pub duplicate: String,
 }
 

@@ -448,7 +448,7 @@ pub async fn set_fields(
     Ok(apply(&state, &user, id, patch, form.back.as_deref()).await?)
 }
 
-/// An introduction: `other` (a name, email or id) introduced this contact (`by`), or this
+/// An introduction: `other` (a name, email, phone or id) introduced this contact (`by`), or this
 /// contact introduced them (`of`); on `on` (default today).
 #[derive(Debug, Deserialize)]
 pub struct IntroForm {
@@ -474,7 +474,7 @@ pub async fn introduce(
         None => {
             fields.error(
                 "intro.other",
-                "name the other contact (a name, email or id)",
+                "name the other contact (a name, email, phone or id)",
             );
             None
         }
