@@ -309,8 +309,9 @@ impl Store {
 }
 
 /// Moves every row referring to `merged` over to `survivor`, dropping only what would repeat:
-/// a phone (the same number however written) or tag the survivor has, an open role it holds already (the earlier start is kept),
-/// an introduction it already has, and an introduction between the two.
+/// a phone (the same number however written) or tag the survivor has, an open role it holds
+/// already (the earlier start is kept), an introduction it already has, and an introduction
+/// between the two.
 async fn move_records(
     conn: &mut AnyConnection,
     survivor: ContactId,

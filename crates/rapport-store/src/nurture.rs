@@ -781,7 +781,6 @@ impl Store {
                 ),
             );
         }
-        // A kind not set by hand is the one history suggests, as for the stage playbooks.
         let unset: Vec<ContactId> = profiles
             .iter()
             .filter(|(_, (_, kind))| kind.is_none())
